@@ -1,0 +1,1 @@
+"""Cobudget des communs."""

@@ -1,0 +1,1 @@
+"""Sub-commands of the `cobudget` command line (see `cobudget.cli`)."""

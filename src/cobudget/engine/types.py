@@ -23,27 +23,27 @@ class _In(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True)
     """Base of every input struct: immutable, strict."""
 
 
-class Lieu(_In):
+class Lieu(_In, frozen=True):
     id: int
     weight: int = 1
     # False when the lieu's legal form may not receive envelope money (SPEC §1, §4).
     eligible: bool = True
 
 
-class Cofunder(_In):
+class Cofunder(_In, frozen=True):
     """An outside co-funding organisation (a contributor unit that has no drawing rights)."""
 
     id: int
 
 
-class BudgetLine(_In):
+class BudgetLine(_In, frozen=True):
     id: int
     min_cents: int
     max_cents: int
     label: str = ""
 
 
-class Challenge(_In):
+class Challenge(_In, frozen=True):
     id: int
     # Lieu ids; the first is the proposing lieu, the others co-proposers.
     proposers: list[int]
@@ -54,7 +54,7 @@ class Challenge(_In):
     label: str = ""
 
 
-class Pledge(_In):
+class Pledge(_In, frozen=True):
     id: int
     challenge_id: int
     contributor_kind: ContributorKind
@@ -63,7 +63,7 @@ class Pledge(_In):
     amount_cents: int
 
 
-class Support(_In):
+class Support(_In, frozen=True):
     """A lieu's approval of (points = 1) or points given to a challenge, for `equal_shares`."""
 
     lieu_id: int
@@ -71,7 +71,7 @@ class Support(_In):
     points: int = 1
 
 
-class RuleParams(_In):
+class RuleParams(_In, frozen=True):
     # cofunding (§6.1)
     min_cofunders: int = 2
     own_challenge_cap_pct: int = 50
@@ -82,7 +82,7 @@ class RuleParams(_In):
     unit_cents: int = 100
 
 
-class EnvelopeInput(_In):
+class EnvelopeInput(_In, frozen=True):
     amount_cents: int
     rule: Rule
     params: RuleParams = msgspec.field(default_factory=RuleParams)

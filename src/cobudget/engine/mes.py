@@ -1,0 +1,408 @@
+"""An exact, fast Method of Equal Shares with add-one and utilitarian greedy completion.
+
+SPEC §6.2. This core works on a neutral representation (project costs, per-voter utilities,
+voter weights, all integers) so that `rules.equal_shares` and the pabulib parity tests share it.
+It computes exactly what pabutools computes (`method_of_equal_shares` with
+`voter_budget_increment`, then `greedy_utilitarian_welfare`), with exact rationals
+(`fractions.Fraction`), but much faster, for three reasons explained in `docs/equal-shares.md`:
+
+* voters are handled as *budget states*: every voter with the same payment history has the same
+  budget, so the price (rho) of a project is computed over a few buckets (state, utility), not
+  over its thousands of supporters;
+* a project's rho never decreases while budgets only fall, so the last computed rho is a lower
+  bound and only projects whose bound is at most the current best are recomputed (lazy heap);
+* every quantity of one run is an affine function of the add-one round k; the run records the
+  interval of k on which every comparison it made keeps its sign, hence on which the outcome is
+  the same, and the add-one scan jumps over that interval instead of trying each k.
+
+Projects are numbered 0..m-1 and ties are broken by that number (the lower wins); callers give
+the numbering that reproduces the reference's tie-breaking.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+Phase = Literal["free", "mes", "greedy"]
+Reason = Literal["unsupported", "unaffordable"]
+
+_INF = None  # marker: no bound on how far the add-one scan may jump
+
+
+@dataclass(frozen=True, slots=True)
+class MesProblem:
+    """An election for the core: costs, total budget, ballots as {project: utility}.
+
+    `weights[i]` is voter i's share of the (virtual) envelope; with equal weights every voter
+    starts at exactly budget/n, as in the reference. `unit` is the add-one step per voter, in the
+    same unit as costs; `unit=None` runs plain MES (no add-one). A utility of 0 marks a project the
+    voter listed but does not support (it counts for nothing in MES and in the greedy).
+    """
+
+    costs: Sequence[int]
+    budget: int
+    ballots: Sequence[Mapping[int, int]]
+    weights: Sequence[int] | None = None
+    unit: int | None = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """One selected project: when it was bought, at what price, and who paid what."""
+
+    project: int
+    phase: Phase
+    round: int
+    # Price per unit of utility; None outside the MES phase.
+    rho: Fraction | None
+    # Exact payment of each paying voter (voter index -> amount); empty outside the MES phase.
+    payments: dict[int, Fraction]
+
+
+@dataclass(frozen=True, slots=True)
+class Unbought:
+    """A project left out, why MES did not buy it, and what its supporters had left then."""
+
+    project: int
+    reason: Reason
+    supporters_budget: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class MesResult:
+    purchases: list[Purchase]
+    unbought: list[Unbought]
+    # The add-one round kept: every voter started with its budget at round `rounds`.
+    rounds: int
+    start_budgets: list[Fraction]
+    # How many MES runs the add-one scan made (the linear scan makes rounds + 1 or + 2).
+    runs: int
+    spent: int = field(default=0)
+    # Projects MES buys without add-one (round 0), to tell "equal shares" from "add-one".
+    base_selected: list[int] = field(default_factory=list)
+
+    @property
+    def selected(self) -> list[int]:
+        return [p.project for p in self.purchases]
+
+
+class _Prepared:
+    """Voters grouped by identical (ballot, weight), supporters per project: built once."""
+
+    def __init__(self, problem: MesProblem) -> None:
+        n = len(problem.ballots)
+        m = len(problem.costs)
+        weights = list(problem.weights) if problem.weights is not None else [1] * n
+        if len(weights) != n:
+            raise ValueError("one weight per ballot is needed")
+        self.n = n
+        self.m = m
+        self.costs = [int(c) for c in problem.costs]
+        self.budget = int(problem.budget)
+        self.unit = problem.unit
+        self.weights = weights
+        self.total_weight = sum(weights)
+        index: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
+        self.members: list[list[int]] = []
+        self.group_weight: list[int] = []
+        self.items: list[tuple[tuple[int, int], ...]] = []
+        self.total_utility = [0] * m
+        for voter, ballot in enumerate(problem.ballots):
+            for p, u in ballot.items():
+                if not 0 <= p < m:
+                    raise ValueError(f"ballot {voter} names unknown project {p}")
+                if u < 0:
+                    raise ValueError(f"ballot {voter} gives a negative utility to project {p}")
+                self.total_utility[p] += u
+            items = tuple(sorted((p, u) for p, u in ballot.items() if u > 0))
+            key = (weights[voter], items)
+            g = index.get(key)
+            if g is None:
+                g = index[key] = len(self.members)
+                self.members.append([])
+                self.group_weight.append(weights[voter])
+                self.items.append(items)
+            self.members[g].append(voter)
+        self.mult = [len(ms) for ms in self.members]
+        self.supporters: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+        for g, items in enumerate(self.items):
+            for p, u in items:
+                self.supporters[p].append((g, u))
+        # What the reference feeds MES: supported projects of positive cost. Supported projects of
+        # cost 0 are taken for free beforehand; the others are left to the greedy.
+        self.mes_projects = [p for p in range(m) if self.supporters[p] and self.costs[p] > 0]
+        self.free = [p for p in range(m) if self.supporters[p] and self.costs[p] == 0]
+        self.total_sat = [sum(self.mult[g] * u for g, u in self.supporters[p]) for p in range(m)]
+        # Budget state 0.. : one initial state per distinct weight.
+        self.weight_state: dict[int, int] = {}
+        for w in self.group_weight:
+            self.weight_state.setdefault(w, len(self.weight_state))
+        self.initial_hist: list[dict[tuple[int, int], int]] = [{} for _ in range(m)]
+        for g, items in enumerate(self.items):
+            sigma = self.weight_state[self.group_weight[g]]
+            for p, u in items:
+                h = self.initial_hist[p]
+                h[(sigma, u)] = h.get((sigma, u), 0) + self.mult[g]
+
+    def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
+        """A voter's starting budget at add-one round k, and its growth per round."""
+        unit = self.unit or 0
+        slope = Fraction(weight * unit * self.n, self.total_weight)
+        return Fraction(weight * self.budget, self.total_weight) + slope * k, slope
+
+
+@dataclass(slots=True)
+class _Run:
+    bought: list[tuple[int, Fraction]]
+    # (group, state before) of every group that paid, per bought project, for the payments.
+    payments: list[dict[int, Fraction]]
+    removed: dict[int, Fraction]
+    # How many more rounds the run's outcome is certainly unchanged for: None = any number.
+    reach: Fraction | None
+
+
+def _shrink(reach: Fraction | None, d: Fraction, ds: Fraction, strict: bool) -> Fraction | None:
+    """Narrow `reach` so that the sign of d + ds·t stays the same for 0 < t < reach.
+
+    `strict` constraints were d < 0 (or d > 0) at t = 0; the others were d >= 0, where d = 0 is
+    kept as long as the value does not go below zero.
+    """
+    if not ds:
+        return reach
+    if not d:
+        if strict or ds < 0:
+            return Fraction(0)
+        return reach
+    if (d > 0) == (ds > 0):
+        return reach
+    root = -d / ds
+    if reach is None or root < reach:
+        return root
+    return reach
+
+
+def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
+    """One MES run with every voter started at its round-k budget (SPEC §6.2)."""
+    value: list[Fraction] = []
+    slope: list[Fraction] = []
+    for w in prep.weight_state:
+        v, s = prep.start(w, k)
+        value.append(v)
+        slope.append(s)
+    zero = -1
+    state = [prep.weight_state[w] for w in prep.group_weight]
+    hist = [h.copy() for h in prep.initial_hist]
+    alive = bytearray(prep.m)
+    lbv: list[Fraction] = [Fraction(0)] * prep.m
+    lbs: list[Fraction] = [Fraction(0)] * prep.m
+    heap: list[tuple[Fraction, int]] = []
+    costs = prep.costs
+    for p in prep.mes_projects:
+        alive[p] = 1
+        lbv[p] = Fraction(costs[p], prep.total_sat[p])
+        heap.append((lbv[p], p))
+    heapq.heapify(heap)
+    reach: Fraction | None = _INF
+    bought: list[tuple[int, Fraction]] = []
+    payments: list[dict[int, Fraction]] = []
+    removed: dict[int, Fraction] = {}
+    items = prep.items
+    mult = prep.mult
+    while heap:
+        best: Fraction | None = None
+        best_s = Fraction(0)
+        chosen = -1
+        evaluated: list[int] = []
+        while heap and (best is None or heap[0][0] <= best):
+            _, p = heapq.heappop(heap)
+            h = hist[p]
+            cost = costs[p]
+            avail = sum((cnt * value[key[0]] for key, cnt in h.items()), Fraction(0))
+            if avail < cost:
+                alive[p] = 0
+                removed[p] = avail
+                if track:
+                    avail_s = sum((cnt * slope[key[0]] for key, cnt in h.items()), Fraction(0))
+                    reach = _shrink(reach, avail - cost, avail_s, True)
+                continue
+            buckets = sorted(h.items(), key=lambda kv: value[kv[0][0]] / kv[0][1])
+            rest = Fraction(cost)
+            rest_s = Fraction(0)
+            denom = sum(cnt * key[1] for key, cnt in buckets)
+            for (sigma, u), cnt in buckets:
+                if rest * u <= value[sigma] * denom:
+                    break
+                rest -= cnt * value[sigma]
+                rest_s -= cnt * slope[sigma]
+                denom -= cnt * u
+            rho = rest / denom
+            rho_s = rest_s / denom
+            if track:
+                for sigma, u in h:
+                    d = value[sigma] - rho * u
+                    reach = _shrink(reach, d, slope[sigma] - rho_s * u, d < 0)
+            lbv[p] = rho
+            lbs[p] = rho_s
+            evaluated.append(p)
+            if best is None or rho < best or (rho == best and p < chosen):
+                best, best_s, chosen = rho, rho_s, p
+        for p in evaluated:
+            if p != chosen:
+                heapq.heappush(heap, (lbv[p], p))
+        if best is None:
+            break
+        alive[chosen] = 0
+        if track:
+            for lb, q in heap:
+                reach = _shrink(reach, lb - best, lbs[q] - best_s, False)
+        rho, rho_s = best, best_s
+        bought.append((chosen, rho))
+        paid: dict[int, Fraction] = {}
+        trans: dict[tuple[int, int], tuple[int, Fraction]] = {}
+        for g, u in prep.supporters[chosen]:
+            sigma = state[g]
+            key = (sigma, u)
+            moved = trans.get(key)
+            if moved is None:
+                v = value[sigma]
+                price = rho * u
+                if v < price:
+                    if zero < 0:
+                        zero = len(value)
+                        value.append(Fraction(0))
+                        slope.append(Fraction(0))
+                    moved = (zero, v)
+                else:
+                    value.append(v - price)
+                    slope.append(slope[sigma] - rho_s * u)
+                    moved = (len(value) - 1, price)
+                trans[key] = moved
+            new, pay = moved
+            state[g] = new
+            if record:
+                paid[g] = pay
+            cnt = mult[g]
+            for q, uq in items[g]:
+                if alive[q]:
+                    hq = hist[q]
+                    old = (sigma, uq)
+                    left = hq[old] - cnt
+                    if left:
+                        hq[old] = left
+                    else:
+                        del hq[old]
+                    nk = (new, uq)
+                    hq[nk] = hq.get(nk, 0) + cnt
+        hist[chosen] = {}
+        payments.append(paid)
+    return _Run(bought, payments, removed, reach)
+
+
+def _outcome_cost(prep: _Prepared, run: _Run) -> int:
+    return sum(prep.costs[p] for p, _ in run.bought)
+
+
+def _exhaustive(prep: _Prepared, run: _Run) -> bool:
+    """The reference's test: no MES project left out would still fit in the budget."""
+    spent = _outcome_cost(prep, run)
+    chosen = {p for p, _ in run.bought}
+    return all(p in chosen or prep.costs[p] + spent > prep.budget for p in prep.mes_projects)
+
+
+def _next_round(k: int, reach: Fraction | None) -> int | None:
+    """The first round after k whose outcome may differ from round k's (None: none ever)."""
+    if reach is None:
+        return None
+    step = -(-reach.numerator // reach.denominator)  # ceil
+    return k + max(1, step)
+
+
+def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
+    """MES, add-one completion, then utilitarian greedy completion, as the reference does.
+
+    With `problem.unit` set, round k starts each voter at its share of budget + k·unit·n and
+    keeps the first k whose outcome is exhaustive, or k - 1 when round k's outcome exceeds the
+    budget. `jump=False` tries every k (the reference's linear scan, kept for the tests); with
+    `jump=True` the scan skips rounds proven to give the same outcome (docs/equal-shares.md).
+    """
+    prep = _Prepared(problem)
+    if prep.n == 0:
+        return _complete(prep, None, 0, 0, [])
+    runs = 0
+    kept = 0
+    base: list[int] = []
+    if prep.unit is not None:
+        k = 0
+        while True:
+            run = _run(prep, k, jump, False)
+            runs += 1
+            if k == 0:
+                base = [p for p, _ in run.bought]
+            if _outcome_cost(prep, run) > prep.budget:
+                # Round 0 never overspends (voters hold exactly the budget), so k >= 1 here;
+                # rounds kept + 1 .. k - 1 gave round kept's outcome, hence so does k - 1.
+                kept = k - 1
+                break
+            kept = k
+            if _exhaustive(prep, run):
+                break
+            nxt = k + 1 if not jump else _next_round(k, run.reach)
+            if nxt is None:
+                # No comparison of the run can ever change: every later round gives the same
+                # outcome, so the reference's scan would never stop. Keep this one.
+                break
+            k = nxt
+    final = _run(prep, kept, False, True)
+    runs += 1
+    if prep.unit is None:
+        base = [p for p, _ in final.bought]
+    return _complete(prep, final, kept, runs, base)
+
+
+def _complete(prep: _Prepared, run: _Run | None, k: int, runs: int, base: list[int]) -> MesResult:
+    """Free projects, the kept MES run, then the greedy by utility per cost (ties by number)."""
+    purchases: list[Purchase] = []
+    rnd = 0
+    chosen: set[int] = set()
+    if run is not None:
+        for p in prep.free:
+            rnd += 1
+            purchases.append(Purchase(p, "free", rnd, None, {}))
+            chosen.add(p)
+        for (p, rho), paid in zip(run.bought, run.payments, strict=True):
+            rnd += 1
+            pays = {v: pay for g, pay in paid.items() for v in prep.members[g]}
+            purchases.append(Purchase(p, "mes", rnd, rho, pays))
+            chosen.add(p)
+    spent = sum(prep.costs[p] for p in chosen)
+    left = prep.budget - spent
+
+    def density(p: int) -> tuple[int, Fraction, int]:
+        sat = prep.total_utility[p]
+        if sat <= 0:
+            return (1, Fraction(0), p)
+        if prep.costs[p] == 0:
+            return (-1, Fraction(0), p)
+        return (0, -Fraction(sat, prep.costs[p]), p)
+
+    for p in sorted((p for p in range(prep.m) if p not in chosen), key=density):
+        if prep.costs[p] <= left:
+            rnd += 1
+            left -= prep.costs[p]
+            purchases.append(Purchase(p, "greedy", rnd, None, {}))
+            chosen.add(p)
+    unbought: list[Unbought] = []
+    removed = run.removed if run is not None else {}
+    for p in range(prep.m):
+        if p in chosen:
+            continue
+        if not prep.supporters[p]:
+            unbought.append(Unbought(p, "unsupported", Fraction(0)))
+        else:
+            unbought.append(Unbought(p, "unaffordable", removed.get(p, Fraction(0))))
+    starts = [prep.start(w, k)[0] for w in prep.weights]
+    return MesResult(purchases, unbought, k, starts, runs, prep.budget - left, base + prep.free)

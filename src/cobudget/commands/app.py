@@ -1,0 +1,98 @@
+"""`cobudget run | worker | migrate | demo`: serve the app, send the outbox, set up the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+from cobudget.settings import Settings, load_settings
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="migrate, then serve the app")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    run.add_argument("--mail-debug", action="store_true",
+                     help="start a local SMTP server that prints every email (development)")
+    run.set_defaults(handler=_run)
+    worker = subparsers.add_parser("worker", help="send the email outbox (production)")
+    worker.set_defaults(handler=_worker)
+    migrate = subparsers.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(handler=_migrate)
+    demo = subparsers.add_parser("demo", help="load demo data into an empty database")
+    demo.set_defaults(handler=_demo)
+
+
+def _settings() -> Settings:
+    return load_settings(os.environ)
+
+
+async def _prepare(settings: Settings, *, demo: bool) -> None:
+    from cobudget.db.engine import bind_tables, make_engine
+    from cobudget.db.migrate import migrate
+
+    await migrate(settings)
+    bind_tables(make_engine(settings.database_url))
+    if demo:
+        from cobudget.services.demo import load_demo
+
+        if await load_demo():
+            print("Données de démonstration chargées.", flush=True)
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    asyncio.run(_prepare(_settings(), demo=False))
+    return 0
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    asyncio.run(_prepare(_settings(), demo=True))
+    return 0
+
+
+def _start_mail_debug(port: int) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Debugging
+
+    controller = Controller(Debugging(sys.stdout), hostname="127.0.0.1", port=port)
+    try:
+        controller.start()
+    except (OSError, RuntimeError) as error:
+        print(f"Pas de serveur SMTP de développement ({error}) : les e-mails restent dans la "
+              "file d’envoi et partiront quand un serveur SMTP répondra.", flush=True)
+        return
+    print(f"Serveur SMTP de développement sur 127.0.0.1:{port} : les e-mails s’affichent ici.",
+          flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cobudget.web.app import create_app
+
+    settings = _settings()
+    asyncio.run(_prepare(settings, demo=args.demo))
+    if args.mail_debug:
+        _start_mail_debug(settings.smtp_port)
+    print(f"Cobudget des communs : ouvrez http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
+                log_level="info")
+    return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    from cobudget.db.engine import bind_tables, make_engine
+    from cobudget.services.outbox import run_worker
+
+    settings = _settings()
+    bind_tables(make_engine(settings.database_url))
+    print("Envoi de la file des e-mails (Ctrl-C pour arrêter).", flush=True)
+    try:
+        asyncio.run(run_worker(settings, asyncio.Event()))
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,170 @@
+"""Piccolo tables: the only description of what is stored.
+
+Each table gets an integer `id` primary key from Piccolo. Times are UTC (`Timestamptz`).
+Nothing here holds a rule: the services decide, these tables keep.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+
+class User(Table, tablename="app_user"):
+    email = Varchar(length=254, unique=True, index=True)
+    name = Varchar(length=120)
+    password_hash = Varchar(length=255)
+    is_site_admin = Boolean(default=False)
+    created_at = Timestamptz()
+
+
+class Network(Table):
+    slug = Varchar(length=80, unique=True, index=True)
+    name = Varchar(length=120, unique=True)
+    region = Varchar(length=120, default="")
+    description = Text(default="")
+    is_public = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Coordinator(Table):
+    network = ForeignKey(references=Network, index=True)
+    user = ForeignKey(references=User, index=True)
+
+
+class Lieu(Table):
+    slug = Varchar(length=80, unique=True, index=True)
+    name = Varchar(length=120)
+    town = Varchar(length=120, default="")
+    legal_form = Varchar(length=20, default="association")
+    territory = Varchar(length=120, default="")
+    description = Text(default="")
+    website = Varchar(length=300, default="")
+    created_at = Timestamptz()
+
+
+class NetworkLieu(Table):
+    """A lieu's membership of a network, with its weight for drawing rights (SPEC §6)."""
+
+    network = ForeignKey(references=Network, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    weight = Integer(default=1)
+    joined_at = Timestamptz()
+
+
+class Membership(Table):
+    """A person belonging to a lieu; `is_admin` makes them a lieu admin (SPEC §2)."""
+
+    user = ForeignKey(references=User, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    is_admin = Boolean(default=False)
+
+
+class CofundingOrg(Table):
+    network = ForeignKey(references=Network, index=True)
+    name = Varchar(length=120)
+    kind = Varchar(length=20, default="collectivite")
+    description = Text(default="")
+    created_at = Timestamptz()
+
+
+class CofunderPerson(Table):
+    user = ForeignKey(references=User, index=True)
+    org = ForeignKey(references=CofundingOrg, index=True)
+
+
+class Invitation(Table):
+    """An email invitation; only the SHA-256 of its token is stored."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    kind = Varchar(length=20)  # lieu_admin | member | cofunder | coordinator
+    email = Varchar(length=254)
+    network = ForeignKey(references=Network, null=True)
+    lieu = ForeignKey(references=Lieu, null=True)
+    org = ForeignKey(references=CofundingOrg, null=True)
+    invited_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table):
+    token_hash = Varchar(length=64, unique=True, index=True)
+    user = ForeignKey(references=User, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class WebSession(Table, tablename="web_session"):
+    """A logged-in session, shared by every app process and kept across restarts.
+
+    Only the SHA-256 of the cookie's token is stored; a new token is made at each login.
+    """
+
+    key_hash = Varchar(length=64, unique=True, index=True)
+    user = ForeignKey(references=User, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+
+
+class LoginAttempt(Table):
+    """A failed login, counted per account and per client address by the rate limit."""
+
+    key = Varchar(length=300, index=True, index_method=IndexMethod.btree)
+    at = Timestamptz(index=True)
+
+
+class OutboxMessage(Table):
+    """An email written in the same transaction as the action that causes it (SPEC §8)."""
+
+    to_address = Varchar(length=254)
+    subject = Varchar(length=300)
+    body = Text()
+    created_at = Timestamptz()
+    status = Varchar(length=10, default="pending", index=True)  # pending | sent | failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class AuditEntry(Table):
+    """Append-only log of every change: who, what, when, before and after."""
+
+    at = Timestamptz(index=True)
+    actor = ForeignKey(references=User, null=True)
+    action = Varchar(length=80)
+    entity = Varchar(length=40)
+    entity_id = Integer(null=True, default=None)
+    network = ForeignKey(references=Network, null=True, index=True)
+    before = JSON(default="null")
+    after = JSON(default="null")
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    User,
+    Network,
+    Coordinator,
+    Lieu,
+    NetworkLieu,
+    Membership,
+    CofundingOrg,
+    CofunderPerson,
+    Invitation,
+    PasswordReset,
+    WebSession,
+    LoginAttempt,
+    OutboxMessage,
+    AuditEntry,
+)

@@ -1,0 +1,32 @@
+"""One way to open a write transaction, so that concurrent writers queue instead of failing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from cobudget.db.tables import User
+
+_sqlite_write_lock = asyncio.Lock()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for a use case that writes.
+
+    On SQLite: BEGIN IMMEDIATE takes the write lock at the start (a deferred transaction that
+    reads then writes fails under concurrency), and one asyncio lock per process keeps this
+    process's writers in line so that only other processes wait on the busy timeout.
+    On PostgreSQL: an ordinary transaction; row locks are taken where a use case needs them.
+    """
+    engine = User._meta.db
+    if isinstance(engine, SQLiteEngine):
+        async with _sqlite_write_lock:
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                yield
+    else:
+        async with engine.transaction():
+            yield

@@ -1,0 +1,50 @@
+"""What a use case can refuse, as data; the web layer maps each to HTTP once (`web/errors.py`).
+
+    DomainError
+    ├── NotAllowed(action, reason)        403: the role table (SPEC §2) says no
+    │   └── LoginRequired(action)         401: a visitor asked for a member's action
+    ├── NotFound(entity, key)             404
+    ├── InvalidInput(fields)              422: field → message code, shown next to the field
+    └── TooManyAttempts(retry_after_s)    429: login rate limit
+
+Message codes are stable strings; their French (and English) text lives in `web/messages.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """Base of every refusal a use case can give."""
+
+
+class NotAllowed(DomainError):
+    def __init__(self, action: str, reason: str) -> None:
+        super().__init__(f"{action}: {reason}")
+        self.action = action
+        self.reason = reason
+
+
+class LoginRequired(NotAllowed):
+    def __init__(self, action: str) -> None:
+        super().__init__(action, "login_required")
+
+
+class NotFound(DomainError):
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key!r} not found")
+        self.entity = entity
+        self.key = key
+
+
+class InvalidInput(DomainError):
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        super().__init__(", ".join(f"{name}: {code}" for name, code in fields.items()))
+        self.fields = dict(fields)
+
+
+class TooManyAttempts(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"too many attempts, retry in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds

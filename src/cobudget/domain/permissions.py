@@ -1,0 +1,107 @@
+"""The role table of SPEC §2 as one pure policy: (actor, action, target) → allowed or a reason.
+
+Every use case asks `require(...)` before it changes anything, so a refusal never writes.
+The actor's roles are facts loaded by the services (which lieux they belong to, which networks
+they coordinate...); this module only decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cobudget.domain.errors import LoginRequired, NotAllowed
+
+
+class Action(StrEnum):
+    NETWORK_READ = "network.read"
+    NETWORK_CREATE = "network.create"
+    COORDINATOR_APPOINT = "coordinator.appoint"
+    NETWORK_MANAGE = "network.manage"  # the coordinators' dashboard and audit log
+    LIEU_INVITE = "lieu.invite"
+    LIEU_SET_STATUS = "lieu.set_status"  # legal form, territory, weight in the network
+    LIEU_EDIT_PROFILE = "lieu.edit_profile"
+    PERSON_INVITE = "person.invite"
+    COFUNDER_INVITE = "cofunder.invite"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, with the roles that matter to the role table."""
+
+    user_id: int | None = None
+    is_site_admin: bool = False
+    coordinator_of: frozenset[int] = frozenset()  # network ids
+    member_of: frozenset[int] = frozenset()  # lieu ids
+    lieu_admin_of: frozenset[int] = frozenset()  # lieu ids
+    cofunder_of: frozenset[int] = frozenset()  # co-funding organisation ids
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+VISITOR = Actor()
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the action is about: a network, a lieu (and the networks it belongs to)."""
+
+    network_id: int | None = None
+    network_is_public: bool = True
+    lieu_id: int | None = None
+    lieu_network_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+ALLOWED = Decision(True)
+
+
+def _refuse(actor: Actor, reason: str) -> Decision:
+    return Decision(False, "login_required" if not actor.is_authenticated else reason)
+
+
+def _coordinates(actor: Actor, target: Target) -> bool:
+    return target.network_id is not None and target.network_id in actor.coordinator_of
+
+
+def _coordinates_lieu(actor: Actor, target: Target) -> bool:
+    return bool(actor.coordinator_of & target.lieu_network_ids)
+
+
+def decide(actor: Actor, action: Action, target: Target) -> Decision:
+    """SPEC §2: visitor < member < lieu admin; co-funder; coordinator; site admin."""
+    match action:
+        case Action.NETWORK_READ:
+            if target.network_is_public or actor.is_site_admin or _coordinates(actor, target):
+                return ALLOWED
+            return _refuse(actor, "network_private")
+        case Action.NETWORK_CREATE | Action.COORDINATOR_APPOINT:
+            return ALLOWED if actor.is_site_admin else _refuse(actor, "site_admin_only")
+        case Action.NETWORK_MANAGE | Action.LIEU_INVITE | Action.COFUNDER_INVITE:
+            return ALLOWED if _coordinates(actor, target) else _refuse(actor, "coordinator_only")
+        case Action.LIEU_SET_STATUS:
+            if _coordinates_lieu(actor, target):
+                return ALLOWED
+            return _refuse(actor, "coordinator_only")
+        case Action.LIEU_EDIT_PROFILE | Action.PERSON_INVITE:
+            if target.lieu_id is not None and target.lieu_id in actor.lieu_admin_of:
+                return ALLOWED
+            return _refuse(actor, "lieu_admin_only")
+    raise AssertionError(f"no rule for {action}")  # pragma: no cover
+
+
+def require(actor: Actor, action: Action, target: Target) -> None:
+    """Raise `LoginRequired` (visitor) or `NotAllowed` unless the role table allows it."""
+    decision = decide(actor, action, target)
+    if decision.allowed:
+        return
+    if decision.reason == "login_required":
+        raise LoginRequired(action.value)
+    raise NotAllowed(action.value, decision.reason)

@@ -1,0 +1,60 @@
+"""The one Jinja environment, shared by pages and emails, with translations and formatting.
+
+Money and dates are formatted by one filter each, on Babel, in the current locale
+(French: `1 234,56 €`, `23 novembre 2026`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+
+from cobudget import i18n
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+def money(cents: int) -> str:
+    return format_currency(cents / 100, "EUR", locale=i18n.current_locale())
+
+
+def date(value: dt.date | dt.datetime) -> str:
+    return format_date(value, format="long", locale=i18n.current_locale())
+
+
+def datetime_(value: dt.datetime) -> str:
+    return format_datetime(value, format="d MMMM y HH:mm", locale=i18n.current_locale(),
+                           tzinfo=dt.UTC if value.tzinfo is None else None)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.filters["money"] = money
+    env.filters["date"] = date
+    env.filters["datetime"] = datetime_
+    env.globals["current_locale"] = i18n.current_locale
+    return env
+
+
+def render_email(name: str, locale: str = i18n.DEFAULT_LOCALE, **context: object) -> tuple[str, str]:
+    """Render `templates/emails/<name>.txt`: its first line is the subject, the rest the body."""
+    with i18n.using_locale(locale):
+        text = environment().get_template(f"emails/{name}.txt").render(**context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"

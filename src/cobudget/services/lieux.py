@@ -1,0 +1,161 @@
+"""Coordinators invite lieux and set their status; lieu admins edit them and invite people."""
+
+from __future__ import annotations
+
+from cobudget.db.tables import Lieu, Membership, NetworkLieu, User
+from cobudget.db.transactions import write_transaction
+from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.domain.permissions import Action, Actor, require
+from cobudget.domain.validation import Checker, LegalForm, slugify
+from cobudget.services import audit, invitations
+from cobudget.services.clock import now
+from cobudget.services.invitations import InvitationKind
+from cobudget.services.targets import lieu_target, network_target
+from cobudget.settings import Settings
+
+MAX_WEIGHT = 100
+
+
+async def _unique_slug(name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while await Lieu.exists().where(Lieu.slug == slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+async def invite_lieu(
+    settings: Settings, actor: Actor, *, network_id: int, name: str, town: str,
+    legal_form: str, territory: str, description: str, email: str, weight: str | int = 1,
+) -> int:
+    """Add a lieu to the network and invite its first admin by email; return the lieu id."""
+    require(actor, Action.LIEU_INVITE, await network_target(network_id))
+    checker = Checker()
+    name = checker.text("name", name, max_length=120)
+    town = checker.text("town", town, max_length=120)
+    legal_form = checker.choice("legal_form", legal_form, LegalForm)
+    territory = checker.text("territory", territory, max_length=120, required=False)
+    description = checker.text("description", description, max_length=2000, required=False)
+    email = checker.email("email", email)
+    weight = checker.positive_int("weight", weight, maximum=MAX_WEIGHT)
+    checker.raise_if_any()
+    async with write_transaction():
+        same_name = (
+            NetworkLieu.select(NetworkLieu.id)
+            .where(NetworkLieu.network == network_id)
+            .where(NetworkLieu.lieu.name == name)
+        )
+        if await same_name.first():
+            raise InvalidInput({"name": "lieu_name_taken"})
+        after = {"name": name, "town": town, "legal_form": legal_form,
+                 "territory": territory, "weight": weight}
+        rows = await Lieu.insert(
+            Lieu(
+                slug=await _unique_slug(name), name=name, town=town, legal_form=legal_form,
+                territory=territory, description=description, created_at=now(),
+            )
+        ).returning(Lieu.id)
+        lieu_id = int(rows[0]["id"])
+        await NetworkLieu.insert(
+            NetworkLieu(network=network_id, lieu=lieu_id, weight=weight, joined_at=now())
+        )
+        await invitations.create(
+            settings, actor, kind=InvitationKind.LIEU_ADMIN, email=email,
+            network_id=network_id, lieu_id=lieu_id,
+        )
+        await audit.record(actor, "lieu.invite", entity="lieu", entity_id=lieu_id,
+                           network_id=network_id, after={**after, "email": email})
+    return lieu_id
+
+
+async def set_lieu_status(
+    actor: Actor, *, network_id: int, lieu_id: int, legal_form: str, territory: str,
+    weight: str | int,
+) -> None:
+    """A coordinator sets a lieu's legal form, territory and weight in the network."""
+    target = await lieu_target(lieu_id)
+    if network_id not in target.lieu_network_ids:
+        raise NotFound("lieu", lieu_id)
+    require(actor, Action.LIEU_SET_STATUS, target)
+    checker = Checker()
+    legal_form = checker.choice("legal_form", legal_form, LegalForm)
+    territory = checker.text("territory", territory, max_length=120, required=False)
+    weight = checker.positive_int("weight", weight, maximum=MAX_WEIGHT)
+    checker.raise_if_any()
+    async with write_transaction():
+        before = await Lieu.select(Lieu.legal_form, Lieu.territory).where(
+            Lieu.id == lieu_id
+        ).first()
+        link = await NetworkLieu.select(NetworkLieu.weight).where(
+            NetworkLieu.lieu == lieu_id
+        ).where(NetworkLieu.network == network_id).first()
+        await Lieu.update({Lieu.legal_form: legal_form, Lieu.territory: territory}).where(
+            Lieu.id == lieu_id
+        )
+        await NetworkLieu.update({NetworkLieu.weight: weight}).where(
+            NetworkLieu.lieu == lieu_id
+        ).where(NetworkLieu.network == network_id)
+        await audit.record(
+            actor, "lieu.set_status", entity="lieu", entity_id=lieu_id, network_id=network_id,
+            before={**(before or {}), "weight": link["weight"] if link else None},
+            after={"legal_form": legal_form, "territory": territory, "weight": weight},
+        )
+
+
+async def edit_profile(
+    actor: Actor, *, lieu_id: int, name: str, town: str, description: str, website: str
+) -> None:
+    require(actor, Action.LIEU_EDIT_PROFILE, await lieu_target(lieu_id))
+    checker = Checker()
+    name = checker.text("name", name, max_length=120)
+    town = checker.text("town", town, max_length=120)
+    description = checker.text("description", description, max_length=2000, required=False)
+    website = checker.text("website", website, max_length=300, required=False)
+    if website and not website.startswith(("https://", "http://")):
+        checker.fail("website", "invalid_url")
+    checker.raise_if_any()
+    fields = {"name": name, "town": town, "description": description, "website": website}
+    async with write_transaction():
+        before = await Lieu.select(Lieu.name, Lieu.town, Lieu.description, Lieu.website).where(
+            Lieu.id == lieu_id
+        ).first()
+        await Lieu.update({getattr(Lieu, key): value for key, value in fields.items()}).where(
+            Lieu.id == lieu_id
+        )
+        await audit.record(actor, "lieu.edit_profile", entity="lieu", entity_id=lieu_id,
+                           before=before, after=fields)
+
+
+async def invite_person(
+    settings: Settings, actor: Actor, *, lieu_id: int, email: str, as_admin: bool
+) -> None:
+    """A lieu admin invites a person to the lieu (as member, or as another admin)."""
+    target = await lieu_target(lieu_id)
+    require(actor, Action.PERSON_INVITE, target)
+    checker = Checker()
+    email = checker.email("email", email)
+    checker.raise_if_any()
+    async with write_transaction():
+        member = (
+            Membership.select(Membership.id)
+            .where(Membership.lieu == lieu_id)
+            .where(Membership.user.email == email)
+        )
+        if await member.first():
+            raise InvalidInput({"email": "already_member"})
+        network_id = min(target.lieu_network_ids) if target.lieu_network_ids else None
+        if network_id is None:
+            raise NotFound("network", None)
+        await invitations.create(
+            settings, actor,
+            kind=InvitationKind.LIEU_ADMIN if as_admin else InvitationKind.MEMBER,
+            email=email, network_id=network_id, lieu_id=lieu_id,
+        )
+        await audit.record(actor, "person.invite", entity="lieu", entity_id=lieu_id,
+                           network_id=network_id, after={"email": email, "as_admin": as_admin})
+
+
+async def user_name(user_id: int) -> str:
+    row = await User.select(User.name).where(User.id == user_id).first()
+    return str(row["name"]) if row else ""

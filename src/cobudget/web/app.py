@@ -1,0 +1,92 @@
+"""The Litestar application: routes, templates, security, and the lifespan of the database
+connection and the outbox worker. Built by `create_app(settings)`; nothing is global."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
+
+from cobudget.db.engine import bind_tables, make_engine
+from cobudget.domain.errors import DomainError
+from cobudget.rendering import environment
+from cobudget.services import outbox
+from cobudget.settings import Settings
+from cobudget.web.context import locale_middleware, provide_actor
+from cobudget.web.errors import domain_error_handler, http_error_handler
+from cobudget.web.pages import account, admin, auth, coordination, lieux, public
+
+STATIC_DIR = Path(__file__).parent / "static"
+VENDOR_FILES = {
+    "htmx": "htmx.org/dist",
+    "pico": "@picocss/pico/css",
+}
+
+
+def create_app(settings: Settings) -> Litestar:
+    engine = make_engine(settings.database_url)
+    bind_tables(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(outbox.run_worker(settings, stop))
+            if settings.outbox_in_app
+            else None
+        )
+        pooled = isinstance(engine, PostgresEngine)
+        if pooled:
+            await engine.start_connection_pool(max_size=10)
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if pooled:
+                await engine.close_connection_pool()
+
+    static_routers = [
+        create_static_files_router(path="/static/app", directories=[STATIC_DIR], name="static"),
+        *(
+            create_static_files_router(
+                path=f"/static/vendor/{name}", directories=[settings.static_dir / folder],
+                name=f"vendor_{name}", include_in_schema=False,
+            )
+            for name, folder in VENDOR_FILES.items()
+        ),
+    ]
+    return Litestar(
+        route_handlers=[
+            *public.ROUTES, *auth.ROUTES, *account.ROUTES, *admin.ROUTES,
+            *coordination.ROUTES, *lieux.ROUTES, *static_routers,
+        ],
+        dependencies={
+            "actor": Provide(provide_actor),
+            "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
+        },
+        template_config=TemplateConfig(engine=Jinja.from_environment(environment())),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+            cookie_httponly=True, cookie_samesite="lax",
+        ),
+        middleware=[DefineMiddleware(locale_middleware)],
+        exception_handlers={
+            DomainError: domain_error_handler,  # type: ignore[dict-item]
+            HTTPException: http_error_handler,  # type: ignore[dict-item]
+        },
+        lifespan=[lifespan],
+        debug=False,
+    )

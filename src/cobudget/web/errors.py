@@ -1,0 +1,82 @@
+"""Domain errors → HTTP, in one place: an HTML page in French (or English), or a JSON problem
+for the API. A refused request has changed nothing: services check before they write."""
+
+from __future__ import annotations
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.response import Template
+
+from cobudget.domain.errors import (
+    DomainError,
+    InvalidInput,
+    LoginRequired,
+    NotAllowed,
+    NotFound,
+    TooManyAttempts,
+)
+from cobudget.i18n import gettext as _
+from cobudget.web.messages import field_message, not_found_message, refusal_message
+
+
+def _problem_or_page(
+    request: Request, status: int, title: str, detail: str  # type: ignore[type-arg]
+) -> Response:  # type: ignore[type-arg]
+    if request.url.path.startswith("/api/"):
+        return Response(
+            {"type": "about:blank", "title": title, "status": status, "detail": detail},
+            status_code=status,
+            media_type="application/problem+json",
+        )
+    from cobudget.web.context import provide_actor  # noqa: F401  (actor may be unknown here)
+
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": title, "detail": detail, "path": request.url.path,
+                 "actor": request.state.get("actor")},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )  # type: ignore[return-value]
+
+
+def domain_error_handler(request: Request, error: DomainError) -> Response:  # type: ignore[type-arg]
+    if isinstance(error, LoginRequired):
+        return _problem_or_page(request, 401, _("Connexion requise"),
+                                refusal_message(error.reason))
+    if isinstance(error, NotAllowed):
+        return _problem_or_page(request, 403, _("Action refusée"), refusal_message(error.reason))
+    if isinstance(error, NotFound):
+        return _problem_or_page(request, 404, _("Introuvable"), not_found_message(error.entity))
+    if isinstance(error, TooManyAttempts):
+        minutes = max(1, error.retry_after_seconds // 60)
+        response = _problem_or_page(
+            request, 429, _("Trop de tentatives"),
+            _("Trop de tentatives de connexion. Réessayez dans {minutes} minutes.").format(
+                minutes=minutes
+            ),
+        )
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    if isinstance(error, InvalidInput):
+        detail = " ".join(f"{name} : {field_message(code)}" for name, code in error.fields.items())
+        return _problem_or_page(request, 422, _("Saisie invalide"), detail)
+    return _problem_or_page(request, 400, _("Requête invalide"), str(error))
+
+
+def http_error_handler(request: Request, error: HTTPException) -> Response:  # type: ignore[type-arg]
+    status = error.status_code
+    if isinstance(error, PermissionDeniedException) and "CSRF" in str(error.detail):
+        return _problem_or_page(request, 403, _("Formulaire refusé"), refusal_message("csrf"))
+    if isinstance(error, NotAuthorizedException):
+        return _problem_or_page(request, 401, _("Connexion requise"),
+                                refusal_message("login_required"))
+    if status == 404:
+        return _problem_or_page(request, 404, _("Introuvable"), not_found_message("page"))
+    if status == 405:
+        return _problem_or_page(request, 405, _("Méthode non permise"),
+                                _("Cette adresse ne s’utilise pas ainsi."))
+    if status >= 500:
+        return _problem_or_page(request, status, _("Erreur du serveur"),
+                                _("Une erreur est survenue de notre côté. Réessayez plus tard."))
+    return _problem_or_page(request, status, _("Requête invalide"),
+                            _("La requête n’a pas pu être comprise."))

@@ -1,0 +1,21 @@
+"""A person's own space: their lieux, the networks they coordinate, their organisations."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.response import Template
+
+from cobudget.domain.errors import LoginRequired
+from cobudget.domain.permissions import Actor
+from cobudget.services.queries import networks as queries
+from cobudget.web.render import page
+
+
+@get("/mon-espace", name="my_space")
+async def my_space(request: Request, actor: Actor) -> Template:  # type: ignore[type-arg]
+    if not actor.is_authenticated:
+        raise LoginRequired("my_space.read")
+    return await page(request, "account/my_space.html", space=await queries.my_space(actor))
+
+
+ROUTES = [my_space]

@@ -1,0 +1,53 @@
+"""Public pages: the list of networks, a network with its lieux, a lieu; the language switch."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.response import Redirect, Template
+
+from cobudget.domain.permissions import Actor
+from cobudget.i18n import LOCALES
+from cobudget.services.queries import networks as queries
+from cobudget.web.context import LOCALE_COOKIE
+from cobudget.web.render import page
+
+
+@get("/", name="home")
+async def home(request: Request, actor: Actor) -> Template:  # type: ignore[type-arg]
+    return await page(request, "public/home.html", networks=await queries.visible_networks(actor))
+
+
+@get("/reseaux/{slug:str}", name="network")
+async def network(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+    return await page(request, "public/network.html", view=await queries.network_page(actor, slug))
+
+
+@get("/lieux/{slug:str}", name="lieu")
+async def lieu(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+    return await page(request, "public/lieu.html", view=await queries.lieu_page(actor, slug))
+
+
+@get("/langue/{code:str}", name="language")
+async def language(code: str, next: str = "/") -> Redirect:  # noqa: A002
+    """Switch language with a plain link, so it works without JavaScript."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = Redirect(path=target, status_code=303)
+    if code in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    b'<circle cx="16" cy="16" r="14" fill="#1d6b4f"/>'
+    b'<text x="16" y="22" font-size="16" text-anchor="middle" fill="#fff">C</text></svg>'
+)
+
+
+@get("/favicon.ico", name="favicon", include_in_schema=False)
+async def favicon() -> Response[bytes]:
+    return Response(FAVICON, media_type="image/svg+xml",
+                    headers={"Cache-Control": "max-age=86400"})
+
+
+ROUTES = [home, network, lieu, language, favicon]

@@ -1,0 +1,62 @@
+"""The engine imports nothing of the web, the database or the templates (STYLE habit 1)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+FORBIDDEN = (
+    "litestar",
+    "piccolo",
+    "jinja2",
+    "uvicorn",
+    "asyncpg",
+    "aiosqlite",
+    "babel",
+    "argon2",
+    "httpx",
+    "sqlite3",
+    "socket",
+)
+
+PROBE = textwrap.dedent(
+    """
+    import sys
+
+    FORBIDDEN = {forbidden!r}
+
+    class Refuse:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in FORBIDDEN:
+                raise ImportError("the engine reached " + name)
+            return None
+
+    for name in list(sys.modules):
+        if name.split(".")[0] in FORBIDDEN:
+            del sys.modules[name]
+    sys.meta_path.insert(0, Refuse())
+    import cobudget.engine
+    from cobudget.engine.rules import cofunding, matching
+    from cobudget.engine.types import EnvelopeInput
+    cobudget.engine.settle(EnvelopeInput(amount_cents=0, rule="cofunding"))
+    cobudget.engine.settle(EnvelopeInput(amount_cents=0, rule="matching"))
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in FORBIDDEN)
+    assert not loaded, loaded
+    print("pure")
+    """
+)
+
+
+def test_importing_and_running_the_engine_reaches_no_web_database_or_io_module():
+    probe = PROBE.format(forbidden=FORBIDDEN)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "pure"
+
+
+def test_the_probe_does_catch_a_forbidden_import():
+    probe = PROBE.format(forbidden=(*FORBIDDEN, "msgspec"))
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "the engine reached msgspec" in done.stderr

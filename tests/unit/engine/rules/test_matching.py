@@ -142,3 +142,36 @@ def test_water_filling_pays_every_uncapped_challenge_the_same_share_of_its_ideal
         exact = level * e.ideal_match_cents
         assert exact - 1 < c.match_cents < exact + 1
     assert sum(c.match_cents for c in s.challenges) <= inputs.amount_cents
+
+
+def test_between_two_challenges_equally_far_from_their_minimum_the_higher_id_is_dropped():
+    # Ideals 1 200 each, 700 short of the minimum each; pool 1 000: 500 each, 200 short. Challenge
+    # 2 is dropped; challenge 1 alone takes the pool: 1 300 + 1 000 = 2 300 ≥ 2 000.
+    inputs = envelope(
+        "matching",
+        1_000,
+        challenges=[challenge(1, [1], 2_000, 9_000), challenge(2, [1], 2_000, 9_000)],
+        pledges=[_own(1, 1, 1, 400), _own(2, 1, 2, 900), _own(3, 2, 1, 400), _own(4, 2, 2, 900)],
+    )
+    one, two = settle(inputs).challenges
+    assert (one.funded, one.match_cents) == (True, 1_000)
+    assert (two.funded, two.explanation.dropped_order, two.explanation.shortfall_cents) == (
+        False,
+        1,
+        200,
+    )
+
+
+def test_a_challenge_not_consented_takes_no_match_and_releases_its_pledges():
+    inputs = envelope(
+        "matching",
+        5_000,
+        challenges=[challenge(1, [1], 0, 10_000, consented=False)],
+        pledges=[_own(1, 1, 1, 400), _own(2, 1, 2, 900)],
+    )
+    s = settle(inputs)
+    c = s.challenges[0]
+    assert (c.funded, c.total_cents, c.explanation.reasons) == (False, 0, ["not_consented"])
+    assert c.explanation.ideal_match_cents == 1_200
+    assert s.leftover_cents == 5_000
+    assert all(p.released_cents == p.pledged_cents for p in s.pledges)

@@ -25,13 +25,11 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import gcd
 from typing import Literal
 
 Phase = Literal["free", "mes", "greedy"]
 Reason = Literal["unsupported", "unaffordable"]
-
-_INF = None  # marker: no bound on how far the add-one scan may jump
-
 
 @dataclass(frozen=True, slots=True)
 class MesProblem:
@@ -165,126 +163,204 @@ class _Run:
     reach: Fraction | None
 
 
-def _shrink(reach: Fraction | None, d: Fraction, ds: Fraction, strict: bool) -> Fraction | None:
-    """Narrow `reach` so that the sign of d + ds·t stays the same for 0 < t < reach.
+class _Reach:
+    """How many more rounds a run's outcome is certainly unchanged for, as a fraction num/den
+    (den = 0 means without limit). Every comparison the run makes narrows it."""
 
-    `strict` constraints were d < 0 (or d > 0) at t = 0; the others were d >= 0, where d = 0 is
-    kept as long as the value does not go below zero.
-    """
-    if not ds:
-        return reach
-    if not d:
-        if strict or ds < 0:
-            return Fraction(0)
-        return reach
-    if (d > 0) == (ds > 0):
-        return reach
-    root = -d / ds
-    if reach is None or root < reach:
-        return root
-    return reach
+    __slots__ = ("den", "num")
+
+    def __init__(self) -> None:
+        self.num = 1
+        self.den = 0
+
+    def keep(self, d: int, ds: int, strict: bool) -> None:
+        """The sign of d + ds·t must stay as it is at t = 0 for 0 < t < reach.
+
+        `strict` constraints hold with d < 0 (d > 0); the others with d >= 0, where d = 0 may
+        stay as long as the value does not go below zero.
+        """
+        if not ds:
+            return
+        if not d:
+            if strict or ds < 0:
+                self.num, self.den = 0, 1
+            return
+        if (d > 0) == (ds > 0):
+            return
+        num, den = abs(d), abs(ds)
+        if not self.den or num * self.den < self.num * den:
+            self.num, self.den = num, den
+
+    def cut_by(self, d: int, ds: int) -> bool:
+        """Whether `keep(d, ds, False)` would narrow the reach."""
+        if not ds or (d > 0 and ds > 0):
+            return False
+        if not d:
+            return ds < 0 and (self.den == 0 or self.num > 0)
+        return not self.den or abs(d) * self.den < self.num * abs(ds)
+
+    def fraction(self) -> Fraction | None:
+        return Fraction(self.num, self.den) if self.den else None
 
 
 def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
-    """One MES run with every voter started at its round-k budget (SPEC §6.2)."""
-    value: list[Fraction] = []
-    slope: list[Fraction] = []
+    """One MES run with every voter started at its round-k budget (SPEC §6.2).
+
+    Budgets are integers over one common denominator `scale` (a voter in state s has
+    value[s] / scale, growing by slope[s] / scale per round): buying a project at price
+    rho = rest / (scale·denom) multiplies the scale by denom, so no fraction is reduced in the
+    hot loops. With `track`, every comparison narrows the run's reach (see `_Reach`).
+    """
+    unit = prep.unit or 0
+    scale = prep.total_weight
+    value: list[int] = []
+    slope: list[int] = []
     for w in prep.weight_state:
-        v, s = prep.start(w, k)
-        value.append(v)
-        slope.append(s)
+        value.append(w * (prep.budget + k * unit * prep.n))
+        slope.append(w * unit * prep.n)
     zero = -1
     state = [prep.weight_state[w] for w in prep.group_weight]
     hist = [h.copy() for h in prep.initial_hist]
     alive = bytearray(prep.m)
     lbv: list[Fraction] = [Fraction(0)] * prep.m
-    lbs: list[Fraction] = [Fraction(0)] * prep.m
+    # Each candidate's last price formula, value and growth per round: (num, slope num, den).
+    bound: list[tuple[int, int, int]] = [(0, 0, 1)] * prep.m
     heap: list[tuple[Fraction, int]] = []
     costs = prep.costs
     for p in prep.mes_projects:
         alive[p] = 1
         lbv[p] = Fraction(costs[p], prep.total_sat[p])
+        bound[p] = (costs[p], 0, prep.total_sat[p])
         heap.append((lbv[p], p))
     heapq.heapify(heap)
-    reach: Fraction | None = _INF
+    reach = _Reach()
     bought: list[tuple[int, Fraction]] = []
     payments: list[dict[int, Fraction]] = []
-    removed: dict[int, Fraction] = {}
+    removed: dict[int, tuple[int, int]] = {}
     items = prep.items
     mult = prep.mult
+    price: dict[int, tuple[int, int, int]] = {}
+
+    def price_of(p: int) -> bool:
+        """Compute p's price now (into lbv, lbs, price); False, and p dropped, if its
+        supporters cannot afford it."""
+        h = hist[p]
+        cost_scaled = costs[p] * scale
+        avail = 0
+        for key, cnt in h.items():
+            avail += cnt * value[key[0]]
+        if avail < cost_scaled:
+            alive[p] = 0
+            removed[p] = (avail, scale)
+            if track:
+                avail_s = 0
+                for key, cnt in h.items():
+                    avail_s += cnt * slope[key[0]]
+                reach.keep(avail - cost_scaled, avail_s, True)
+            return False
+        utilities = {u for _, u in h}
+        if len(utilities) == 1:
+            buckets = sorted(h.items(), key=lambda kv: value[kv[0][0]])
+        else:
+            common = 1
+            for u in utilities:
+                common = common * u // gcd(common, u)
+            buckets = sorted(h.items(), key=lambda kv: value[kv[0][0]] * (common // kv[0][1]))
+        rest = cost_scaled
+        rest_s = 0
+        denom = 0
+        for (_, u), cnt in buckets:
+            denom += cnt * u
+        for (sigma, u), cnt in buckets:
+            if rest * u <= value[sigma] * denom:
+                break
+            rest -= cnt * value[sigma]
+            rest_s -= cnt * slope[sigma]
+            denom -= cnt * u
+        price[p] = (rest, rest_s, denom)
+        bound[p] = (rest, rest_s, scale * denom)
+        lbv[p] = Fraction(rest, scale * denom)
+        return True
+
     while heap:
         best: Fraction | None = None
-        best_s = Fraction(0)
         chosen = -1
         evaluated: list[int] = []
         while heap and (best is None or heap[0][0] <= best):
             _, p = heapq.heappop(heap)
-            h = hist[p]
-            cost = costs[p]
-            avail = sum((cnt * value[key[0]] for key, cnt in h.items()), Fraction(0))
-            if avail < cost:
-                alive[p] = 0
-                removed[p] = avail
-                if track:
-                    avail_s = sum((cnt * slope[key[0]] for key, cnt in h.items()), Fraction(0))
-                    reach = _shrink(reach, avail - cost, avail_s, True)
+            if not price_of(p):
                 continue
-            buckets = sorted(h.items(), key=lambda kv: value[kv[0][0]] / kv[0][1])
-            rest = Fraction(cost)
-            rest_s = Fraction(0)
-            denom = sum(cnt * key[1] for key, cnt in buckets)
-            for (sigma, u), cnt in buckets:
-                if rest * u <= value[sigma] * denom:
-                    break
-                rest -= cnt * value[sigma]
-                rest_s -= cnt * slope[sigma]
-                denom -= cnt * u
-            rho = rest / denom
-            rho_s = rest_s / denom
-            if track:
-                for sigma, u in h:
-                    d = value[sigma] - rho * u
-                    reach = _shrink(reach, d, slope[sigma] - rho_s * u, d < 0)
-            lbv[p] = rho
-            lbs[p] = rho_s
             evaluated.append(p)
+            rho = lbv[p]
             if best is None or rho < best or (rho == best and p < chosen):
-                best, best_s, chosen = rho, rho_s, p
+                best, chosen = rho, p
         for p in evaluated:
             if p != chosen:
                 heapq.heappush(heap, (lbv[p], p))
         if best is None:
             break
         alive[chosen] = 0
+        rest, rest_s, denom = price[chosen]
         if track:
-            for lb, q in heap:
-                reach = _shrink(reach, lb - best, lbs[q] - best_s, False)
-        rho, rho_s = best, best_s
-        bought.append((chosen, rho))
+            # The chosen price must stay exact: every bucket of its supporters keeps its side
+            # (pays all it has, or pays rho per unit of utility) ...
+            for sigma, u in hist[chosen]:
+                d = value[sigma] * denom - rest * u
+                reach.keep(d, slope[sigma] * denom - rest_s * u, d < 0)
+            # ... and it must stay the cheapest: any price formula of a project is a lower
+            # bound of its price at every round (docs/equal-shares.md), so comparing bounds
+            # suffices, whether just computed or left from an earlier step.
+            # A bound left from an earlier step that would cut the reach is refreshed first.
+            stale = False
+            b, bs, bd = bound[chosen]
+            for _, q in heap:
+                a, as_, ad = bound[q]
+                d = a * bd - b * ad
+                ds = as_ * bd - bs * ad
+                if q not in evaluated and reach.cut_by(d, ds):
+                    stale = True
+                    if not price_of(q):
+                        continue
+                    a, as_, ad = bound[q]
+                    d = a * bd - b * ad
+                    ds = as_ * bd - bs * ad
+                reach.keep(d, ds, False)
+            if stale:
+                heap = [(lbv[q], q) for _, q in heap if alive[q]]
+                heapq.heapify(heap)
+        bought.append((chosen, best))
+        g = gcd(rest, rest_s, denom)
+        if g > 1:
+            rest, rest_s, denom = rest // g, rest_s // g, denom // g
+        if denom > 1:
+            value = [x * denom for x in value]
+            if track:
+                slope = [x * denom for x in slope]
+            scale *= denom
         paid: dict[int, Fraction] = {}
-        trans: dict[tuple[int, int], tuple[int, Fraction]] = {}
+        trans: dict[tuple[int, int], tuple[int, int]] = {}
         for g, u in prep.supporters[chosen]:
             sigma = state[g]
             key = (sigma, u)
             moved = trans.get(key)
             if moved is None:
                 v = value[sigma]
-                price = rho * u
-                if v < price:
+                cut = rest * u
+                if v < cut:
                     if zero < 0:
                         zero = len(value)
-                        value.append(Fraction(0))
-                        slope.append(Fraction(0))
+                        value.append(0)
+                        slope.append(0)
                     moved = (zero, v)
                 else:
-                    value.append(v - price)
-                    slope.append(slope[sigma] - rho_s * u)
-                    moved = (len(value) - 1, price)
+                    value.append(v - cut)
+                    slope.append(slope[sigma] - rest_s * u if track else 0)
+                    moved = (len(value) - 1, cut)
                 trans[key] = moved
             new, pay = moved
             state[g] = new
             if record:
-                paid[g] = pay
+                paid[g] = Fraction(pay, scale)
             cnt = mult[g]
             for q, uq in items[g]:
                 if alive[q]:
@@ -299,7 +375,13 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
                     hq[nk] = hq.get(nk, 0) + cnt
         hist[chosen] = {}
         payments.append(paid)
-    return _Run(bought, payments, removed, reach)
+        common_factor = gcd(scale, *value, *slope) if track else gcd(scale, *value)
+        if common_factor > 1:
+            scale //= common_factor
+            value = [x // common_factor for x in value]
+            slope = [x // common_factor for x in slope] if track else slope
+    short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
+    return _Run(bought, payments, short, reach.fraction())
 
 
 def _outcome_cost(prep: _Prepared, run: _Run) -> int:

@@ -28,8 +28,12 @@ def date(value: dt.date | dt.datetime) -> str:
 
 
 def datetime_(value: dt.datetime) -> str:
-    return format_datetime(value, format="d MMMM y HH:mm", locale=i18n.current_locale(),
-                           tzinfo=dt.UTC if value.tzinfo is None else None)
+    return format_datetime(
+        value,
+        format="d MMMM y HH:mm",
+        locale=i18n.current_locale(),
+        tzinfo=dt.UTC if value.tzinfo is None else None,
+    )
 
 
 @cache
@@ -52,9 +56,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_email(name: str, locale: str = i18n.DEFAULT_LOCALE, **context: object) -> tuple[str, str]:
+def render_email(
+    template_name: str, locale: str = i18n.DEFAULT_LOCALE, **context: object
+) -> tuple[str, str]:
     """Render `templates/emails/<name>.txt`: its first line is the subject, the rest the body."""
     with i18n.using_locale(locale):
-        text = environment().get_template(f"emails/{name}.txt").render(**context)
+        text = environment().get_template(f"emails/{template_name}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"

@@ -60,7 +60,9 @@ def _flag(value: str) -> bool:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     var_dir = Path(environ.get("COBUDGET_VAR_DIR", str(PROJECT_ROOT / "var")))
-    database_url = environ.get("COBUDGET_DATABASE_URL") or f"sqlite:///{var_dir / 'cobudget.sqlite3'}"
+    database_url = (
+        environ.get("COBUDGET_DATABASE_URL") or f"sqlite:///{var_dir / 'cobudget.sqlite3'}"
+    )
     return Settings(
         database_url=database_url,
         secret_key=environ.get("COBUDGET_SECRET_KEY") or _secret_key(var_dir),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from typing import Any
@@ -16,8 +17,11 @@ def register(subparsers: Any) -> None:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--demo", action="store_true", help="load demo data into an empty database")
-    run.add_argument("--mail-debug", action="store_true",
-                     help="start a local SMTP server that prints every email (development)")
+    run.add_argument(
+        "--mail-debug",
+        action="store_true",
+        help="start a local SMTP server that prints every email (development)",
+    )
     run.set_defaults(handler=_run)
     worker = subparsers.add_parser("worker", help="send the email outbox (production)")
     worker.set_defaults(handler=_worker)
@@ -62,11 +66,16 @@ def _start_mail_debug(port: int) -> None:
     try:
         controller.start()
     except (OSError, RuntimeError) as error:
-        print(f"Pas de serveur SMTP de développement ({error}) : les e-mails restent dans la "
-              "file d’envoi et partiront quand un serveur SMTP répondra.", flush=True)
+        print(
+            f"Pas de serveur SMTP de développement ({error}) : les e-mails restent dans la "
+            "file d’envoi et partiront quand un serveur SMTP répondra.",
+            flush=True,
+        )
         return
-    print(f"Serveur SMTP de développement sur 127.0.0.1:{port} : les e-mails s’affichent ici.",
-          flush=True)
+    print(
+        f"Serveur SMTP de développement sur 127.0.0.1:{port} : les e-mails s’affichent ici.",
+        flush=True,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -79,8 +88,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.mail_debug:
         _start_mail_debug(settings.smtp_port)
     print(f"Cobudget des communs : ouvrez http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
-                log_level="info")
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level="info"
+    )
     return 0
 
 
@@ -91,8 +101,6 @@ def _worker(_args: argparse.Namespace) -> int:
     settings = _settings()
     bind_tables(make_engine(settings.database_url))
     print("Envoi de la file des e-mails (Ctrl-C pour arrêter).", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings, asyncio.Event()))
-    except KeyboardInterrupt:
-        pass
     return 0

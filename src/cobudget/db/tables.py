@@ -148,8 +148,8 @@ class AuditEntry(Table):
     entity = Varchar(length=40)
     entity_id = Integer(null=True, default=None)
     network = ForeignKey(references=Network, null=True, index=True)
-    before = JSON(default="null")
-    after = JSON(default="null")
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
 
 
 ALL_TABLES: tuple[type[Table], ...] = (

@@ -24,9 +24,10 @@ async def write_transaction() -> AsyncIterator[None]:
     """
     engine = User._meta.db
     if isinstance(engine, SQLiteEngine):
-        async with _sqlite_write_lock:
-            async with engine.transaction(transaction_type=TransactionType.immediate):
-                yield
+        async with _sqlite_write_lock, engine.transaction(
+            transaction_type=TransactionType.immediate
+        ):
+            yield
     else:
         async with engine.transaction():
             yield

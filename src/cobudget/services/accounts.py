@@ -10,9 +10,9 @@ from cobudget.domain.errors import InvalidInput, TooManyAttempts
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import Checker
 from cobudget.services import audit, outbox
-from cobudget.services.sessions import close_all_sessions
 from cobudget.services.clock import now
 from cobudget.services.passwords import hash_password, verify_password
+from cobudget.services.sessions import close_all_sessions
 from cobudget.services.tokens import new_token, token_hash
 from cobudget.settings import Settings
 
@@ -25,8 +25,8 @@ async def _check_rate_limit(settings: Settings, email: str, address: str) -> Non
         (f"account:{email}", settings.login_max_per_account),
         (f"address:{address}", settings.login_max_per_address),
     ):
-        attempts = await LoginAttempt.count().where(LoginAttempt.key == key).where(
-            LoginAttempt.at > since
+        attempts = (
+            await LoginAttempt.count().where(LoginAttempt.key == key).where(LoginAttempt.at > since)
         )
         if attempts >= limit:
             raise TooManyAttempts(settings.login_window_seconds)
@@ -63,12 +63,16 @@ async def request_password_reset(settings: Settings, *, email: str) -> None:
         moment = now()
         await PasswordReset.insert(
             PasswordReset(
-                token_hash=hashed, user=user["id"], created_at=moment,
+                token_hash=hashed,
+                user=user["id"],
+                created_at=moment,
                 expires_at=moment + RESET_VALID_FOR,
             )
         )
         await outbox.enqueue(
-            email, "password_reset", name=user["name"],
+            email,
+            "password_reset",
+            name=user["name"],
             link=f"{settings.base_url}/mot-de-passe/{token}",
         )
 
@@ -80,9 +84,11 @@ async def reset_password(*, token: str, password: str, confirmation: str) -> int
     checker.raise_if_any()
     new_hash = await hash_password(password)
     async with write_transaction():
-        reset = await PasswordReset.select().where(
-            PasswordReset.token_hash == token_hash(token)
-        ).first()
+        reset = (
+            await PasswordReset.select()
+            .where(PasswordReset.token_hash == token_hash(token))
+            .first()
+        )
         if reset is None or reset["used_at"] is not None or reset["expires_at"] < now():
             raise InvalidInput({"token": "reset_link_invalid"})
         await PasswordReset.update({PasswordReset.used_at: now()}).where(
@@ -92,6 +98,8 @@ async def reset_password(*, token: str, password: str, confirmation: str) -> int
         await close_all_sessions(int(reset["user"]))
         await audit.record(
             Actor(user_id=int(reset["user"])),
-            "user.password_reset", entity="user", entity_id=reset["user"],
+            "user.password_reset",
+            entity="user",
+            entity_id=reset["user"],
         )
     return int(reset["user"])

@@ -15,8 +15,14 @@ from cobudget.settings import Settings
 
 
 async def invite_cofunder(
-    settings: Settings, actor: Actor, *, network_id: int, name: str, kind: str,
-    description: str, email: str,
+    settings: Settings,
+    actor: Actor,
+    *,
+    network_id: int,
+    name: str,
+    kind: str,
+    description: str,
+    email: str,
 ) -> int:
     """Add a co-funding organisation to the network and invite its contact; return its id."""
     require(actor, Action.COFUNDER_INVITE, await network_target(network_id))
@@ -27,20 +33,32 @@ async def invite_cofunder(
     email = checker.email("email", email)
     checker.raise_if_any()
     async with write_transaction():
-        if await CofundingOrg.exists().where(CofundingOrg.network == network_id).where(
-            CofundingOrg.name == name
+        if (
+            await CofundingOrg.exists()
+            .where(CofundingOrg.network == network_id)
+            .where(CofundingOrg.name == name)
         ):
             raise InvalidInput({"name": "cofunder_name_taken"})
         rows = await CofundingOrg.insert(
-            CofundingOrg(network=network_id, name=name, kind=kind, description=description,
-                         created_at=now())
+            CofundingOrg(
+                network=network_id, name=name, kind=kind, description=description, created_at=now()
+            )
         ).returning(CofundingOrg.id)
         org_id = int(rows[0]["id"])
         await invitations.create(
-            settings, actor, kind=InvitationKind.COFUNDER, email=email, network_id=network_id,
+            settings,
+            actor,
+            kind=InvitationKind.COFUNDER,
+            email=email,
+            network_id=network_id,
             org_id=org_id,
         )
-        await audit.record(actor, "cofunder.invite", entity="cofunding_org", entity_id=org_id,
-                           network_id=network_id,
-                           after={"name": name, "kind": kind, "email": email})
+        await audit.record(
+            actor,
+            "cofunder.invite",
+            entity="cofunding_org",
+            entity_id=org_id,
+            network_id=network_id,
+            after={"name": name, "kind": kind, "email": email},
+        )
     return org_id

@@ -63,15 +63,23 @@ async def create(
     moment = now()
     await Invitation.insert(
         Invitation(
-            token_hash=hashed, kind=kind.value, email=email, network=network_id, lieu=lieu_id,
-            org=org_id, invited_by=actor.user_id, created_at=moment,
+            token_hash=hashed,
+            kind=kind.value,
+            email=email,
+            network=network_id,
+            lieu=lieu_id,
+            org=org_id,
+            invited_by=actor.user_id,
+            created_at=moment,
             expires_at=moment + VALID_FOR,
         )
     )
     view = await _view_of(kind.value, email, network_id, lieu_id, org_id)
     inviter = await User.select(User.name).where(User.id == actor.user_id).first()
     await outbox.enqueue(
-        email, f"invitation_{kind.value}", invitation=view,
+        email,
+        f"invitation_{kind.value}",
+        invitation=view,
         inviter=inviter["name"] if inviter else "",
         link=f"{settings.base_url}/invitations/{token}",
     )
@@ -109,13 +117,20 @@ async def _pending(token: str) -> dict[str, object]:
 async def describe(token: str) -> InvitationView:
     invitation = await _pending(token)
     return await _view_of(
-        str(invitation["kind"]), str(invitation["email"]), int(str(invitation["network"])),
-        invitation["lieu"], invitation["org"],  # type: ignore[arg-type]
+        str(invitation["kind"]),
+        str(invitation["email"]),
+        int(str(invitation["network"])),
+        invitation["lieu"],
+        invitation["org"],  # type: ignore[arg-type]
     )
 
 
 async def accept(
-    actor: Actor, *, token: str, name: str | None = None, password: str | None = None,
+    actor: Actor,
+    *,
+    token: str,
+    name: str | None = None,
+    password: str | None = None,
     confirmation: str | None = None,
 ) -> int:
     """Accept an invitation and return the user id to log in.
@@ -152,8 +167,11 @@ async def accept(
             Invitation.id == invitation["id"]
         )
         await audit.record(
-            Actor(user_id=user_id), "invitation.accept", entity="invitation",
-            entity_id=int(str(invitation["id"])), network_id=invitation["network"],  # type: ignore[arg-type]
+            Actor(user_id=user_id),
+            "invitation.accept",
+            entity="invitation",
+            entity_id=int(str(invitation["id"])),
+            network_id=invitation["network"],  # type: ignore[arg-type]
             after={"kind": invitation["kind"], "user_id": user_id},
         )
     return user_id
@@ -163,9 +181,12 @@ async def _grant(invitation: dict[str, object], user_id: int) -> None:
     kind = InvitationKind(str(invitation["kind"]))
     if kind in (InvitationKind.LIEU_ADMIN, InvitationKind.MEMBER):
         is_admin = kind == InvitationKind.LIEU_ADMIN
-        current = await Membership.select().where(Membership.user == user_id).where(
-            Membership.lieu == invitation["lieu"]
-        ).first()
+        current = (
+            await Membership.select()
+            .where(Membership.user == user_id)
+            .where(Membership.lieu == invitation["lieu"])
+            .first()
+        )
         if current is None:
             await Membership.insert(
                 Membership(user=user_id, lieu=invitation["lieu"], is_admin=is_admin)
@@ -175,11 +196,15 @@ async def _grant(invitation: dict[str, object], user_id: int) -> None:
                 Membership.id == current["id"]
             )
     elif kind == InvitationKind.COFUNDER:
-        if not await CofunderPerson.exists().where(CofunderPerson.user == user_id).where(
-            CofunderPerson.org == invitation["org"]
+        if (
+            not await CofunderPerson.exists()
+            .where(CofunderPerson.user == user_id)
+            .where(CofunderPerson.org == invitation["org"])
         ):
             await CofunderPerson.insert(CofunderPerson(user=user_id, org=invitation["org"]))
-    elif not await Coordinator.exists().where(Coordinator.user == user_id).where(
-        Coordinator.network == invitation["network"]
+    elif (
+        not await Coordinator.exists()
+        .where(Coordinator.user == user_id)
+        .where(Coordinator.network == invitation["network"])
     ):
         await Coordinator.insert(Coordinator(user=user_id, network=invitation["network"]))

@@ -26,8 +26,17 @@ async def _unique_slug(name: str) -> str:
 
 
 async def invite_lieu(
-    settings: Settings, actor: Actor, *, network_id: int, name: str, town: str,
-    legal_form: str, territory: str, description: str, email: str, weight: str | int = 1,
+    settings: Settings,
+    actor: Actor,
+    *,
+    network_id: int,
+    name: str,
+    town: str,
+    legal_form: str,
+    territory: str,
+    description: str,
+    email: str,
+    weight: str | int = 1,
 ) -> int:
     """Add a lieu to the network and invite its first admin by email; return the lieu id."""
     require(actor, Action.LIEU_INVITE, await network_target(network_id))
@@ -48,12 +57,22 @@ async def invite_lieu(
         )
         if await same_name.first():
             raise InvalidInput({"name": "lieu_name_taken"})
-        after = {"name": name, "town": town, "legal_form": legal_form,
-                 "territory": territory, "weight": weight}
+        after = {
+            "name": name,
+            "town": town,
+            "legal_form": legal_form,
+            "territory": territory,
+            "weight": weight,
+        }
         rows = await Lieu.insert(
             Lieu(
-                slug=await _unique_slug(name), name=name, town=town, legal_form=legal_form,
-                territory=territory, description=description, created_at=now(),
+                slug=await _unique_slug(name),
+                name=name,
+                town=town,
+                legal_form=legal_form,
+                territory=territory,
+                description=description,
+                created_at=now(),
             )
         ).returning(Lieu.id)
         lieu_id = int(rows[0]["id"])
@@ -61,16 +80,31 @@ async def invite_lieu(
             NetworkLieu(network=network_id, lieu=lieu_id, weight=weight, joined_at=now())
         )
         await invitations.create(
-            settings, actor, kind=InvitationKind.LIEU_ADMIN, email=email,
-            network_id=network_id, lieu_id=lieu_id,
+            settings,
+            actor,
+            kind=InvitationKind.LIEU_ADMIN,
+            email=email,
+            network_id=network_id,
+            lieu_id=lieu_id,
         )
-        await audit.record(actor, "lieu.invite", entity="lieu", entity_id=lieu_id,
-                           network_id=network_id, after={**after, "email": email})
+        await audit.record(
+            actor,
+            "lieu.invite",
+            entity="lieu",
+            entity_id=lieu_id,
+            network_id=network_id,
+            after={**after, "email": email},
+        )
     return lieu_id
 
 
 async def set_lieu_status(
-    actor: Actor, *, network_id: int, lieu_id: int, legal_form: str, territory: str,
+    actor: Actor,
+    *,
+    network_id: int,
+    lieu_id: int,
+    legal_form: str,
+    territory: str,
     weight: str | int,
 ) -> None:
     """A coordinator sets a lieu's legal form, territory and weight in the network."""
@@ -84,20 +118,29 @@ async def set_lieu_status(
     weight = checker.positive_int("weight", weight, maximum=MAX_WEIGHT)
     checker.raise_if_any()
     async with write_transaction():
-        before = await Lieu.select(Lieu.legal_form, Lieu.territory).where(
-            Lieu.id == lieu_id
-        ).first()
-        link = await NetworkLieu.select(NetworkLieu.weight).where(
-            NetworkLieu.lieu == lieu_id
-        ).where(NetworkLieu.network == network_id).first()
+        before = (
+            await Lieu.select(Lieu.legal_form, Lieu.territory).where(Lieu.id == lieu_id).first()
+        )
+        link = (
+            await NetworkLieu.select(NetworkLieu.weight)
+            .where(NetworkLieu.lieu == lieu_id)
+            .where(NetworkLieu.network == network_id)
+            .first()
+        )
         await Lieu.update({Lieu.legal_form: legal_form, Lieu.territory: territory}).where(
             Lieu.id == lieu_id
         )
-        await NetworkLieu.update({NetworkLieu.weight: weight}).where(
-            NetworkLieu.lieu == lieu_id
-        ).where(NetworkLieu.network == network_id)
+        await (
+            NetworkLieu.update({NetworkLieu.weight: weight})
+            .where(NetworkLieu.lieu == lieu_id)
+            .where(NetworkLieu.network == network_id)
+        )
         await audit.record(
-            actor, "lieu.set_status", entity="lieu", entity_id=lieu_id, network_id=network_id,
+            actor,
+            "lieu.set_status",
+            entity="lieu",
+            entity_id=lieu_id,
+            network_id=network_id,
             before={**(before or {}), "weight": link["weight"] if link else None},
             after={"legal_form": legal_form, "territory": territory, "weight": weight},
         )
@@ -117,14 +160,22 @@ async def edit_profile(
     checker.raise_if_any()
     fields = {"name": name, "town": town, "description": description, "website": website}
     async with write_transaction():
-        before = await Lieu.select(Lieu.name, Lieu.town, Lieu.description, Lieu.website).where(
-            Lieu.id == lieu_id
-        ).first()
+        before = (
+            await Lieu.select(Lieu.name, Lieu.town, Lieu.description, Lieu.website)
+            .where(Lieu.id == lieu_id)
+            .first()
+        )
         await Lieu.update({getattr(Lieu, key): value for key, value in fields.items()}).where(
             Lieu.id == lieu_id
         )
-        await audit.record(actor, "lieu.edit_profile", entity="lieu", entity_id=lieu_id,
-                           before=before, after=fields)
+        await audit.record(
+            actor,
+            "lieu.edit_profile",
+            entity="lieu",
+            entity_id=lieu_id,
+            before=before,
+            after=fields,
+        )
 
 
 async def invite_person(
@@ -148,12 +199,21 @@ async def invite_person(
         if network_id is None:
             raise NotFound("network", None)
         await invitations.create(
-            settings, actor,
+            settings,
+            actor,
             kind=InvitationKind.LIEU_ADMIN if as_admin else InvitationKind.MEMBER,
-            email=email, network_id=network_id, lieu_id=lieu_id,
+            email=email,
+            network_id=network_id,
+            lieu_id=lieu_id,
         )
-        await audit.record(actor, "person.invite", entity="lieu", entity_id=lieu_id,
-                           network_id=network_id, after={"email": email, "as_admin": as_admin})
+        await audit.record(
+            actor,
+            "person.invite",
+            entity="lieu",
+            entity_id=lieu_id,
+            network_id=network_id,
+            after={"email": email, "as_admin": as_admin},
+        )
 
 
 async def user_name(user_id: int) -> str:

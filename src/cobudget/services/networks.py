@@ -31,14 +31,22 @@ async def create_network(
         after = {"name": name, "slug": slug, "region": region, "is_public": is_public}
         rows = await Network.insert(
             Network(
-                name=name, slug=slug, region=region, description=description,
-                is_public=is_public, created_at=now(),
+                name=name,
+                slug=slug,
+                region=region,
+                description=description,
+                is_public=is_public,
+                created_at=now(),
             )
         ).returning(Network.id)
         network_id = int(rows[0]["id"])
         await audit.record(
-            actor, "network.create", entity="network", entity_id=network_id,
-            network_id=network_id, after=after,
+            actor,
+            "network.create",
+            entity="network",
+            entity_id=network_id,
+            network_id=network_id,
+            after=after,
         )
     return slug
 
@@ -55,23 +63,37 @@ async def appoint_coordinator(
         user = await User.select(User.id, User.name).where(User.email == email).first()
         if user is None:
             await invitations.create(
-                settings, actor, kind=InvitationKind.COORDINATOR, email=email,
+                settings,
+                actor,
+                kind=InvitationKind.COORDINATOR,
+                email=email,
                 network_id=network_id,
             )
-        elif await Coordinator.exists().where(Coordinator.user == user["id"]).where(
-            Coordinator.network == network_id
+        elif (
+            await Coordinator.exists()
+            .where(Coordinator.user == user["id"])
+            .where(Coordinator.network == network_id)
         ):
             raise InvalidInput({"email": "already_coordinator"})
         else:
             await Coordinator.insert(Coordinator(user=user["id"], network=network_id))
-            network = await Network.select(Network.name, Network.slug).where(
-                Network.id == network_id
-            ).first()
+            network = (
+                await Network.select(Network.name, Network.slug)
+                .where(Network.id == network_id)
+                .first()
+            )
             await outbox.enqueue(
-                email, "coordinator_appointed", name=user["name"], network=network,
+                email,
+                "coordinator_appointed",
+                name=user["name"],
+                network=network,
                 link=f"{settings.base_url}/reseaux/{network['slug'] if network else ''}/gerer",
             )
         await audit.record(
-            actor, "coordinator.appoint", entity="network", entity_id=network_id,
-            network_id=network_id, after={"email": email, "invited": user is None},
+            actor,
+            "coordinator.appoint",
+            entity="network",
+            entity_id=network_id,
+            network_id=network_id,
+            after={"email": email, "invited": user is None},
         )

@@ -10,6 +10,7 @@ mid-send does not keep a message forever, and two workers never claim the same m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -27,9 +28,9 @@ CLAIM_SECONDS = 120
 BATCH = 20
 
 
-async def enqueue(to_address: str, template: str, **context: object) -> None:
+async def enqueue(to_address: str, template_name: str, **context: object) -> None:
     """Write one email to the outbox; call it inside the use case's transaction."""
-    subject, body = render_email(template, **context)
+    subject, body = render_email(template_name, **context)
     moment = now()
     await OutboxMessage.insert(
         OutboxMessage(
@@ -53,9 +54,7 @@ async def _claim(limit: int) -> list[dict[str, object]]:
             OutboxMessage.select(OutboxMessage.id)
             .where(OutboxMessage.status == "pending")
             .where(OutboxMessage.next_attempt_at <= moment)
-            .where(
-                (OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < moment)
-            )
+            .where((OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < moment))
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -67,8 +66,7 @@ async def _claim(limit: int) -> list[dict[str, object]]:
                 )
                 .where(OutboxMessage.id == row["id"])
                 .where(
-                    (OutboxMessage.claimed_until.is_null())
-                    | (OutboxMessage.claimed_until < moment)
+                    (OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < moment)
                 )
                 .returning(*OutboxMessage.all_columns())
             )
@@ -128,7 +126,5 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             await send_due(settings)
         except Exception:  # a broken database must not kill the loop; log and go on
             log.exception("outbox worker step failed")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.outbox_poll_seconds)
-        except TimeoutError:
-            pass

@@ -21,8 +21,12 @@ async def open_session(user_id: int, max_age_seconds: int) -> str:
     async with write_transaction():
         await WebSession.delete().where(WebSession.expires_at < moment)
         await WebSession.insert(
-            WebSession(key_hash=hashed, user=user_id, created_at=moment,
-                       expires_at=moment + dt.timedelta(seconds=max_age_seconds))
+            WebSession(
+                key_hash=hashed,
+                user=user_id,
+                created_at=moment,
+                expires_at=moment + dt.timedelta(seconds=max_age_seconds),
+            )
         )
     return token
 
@@ -30,9 +34,11 @@ async def open_session(user_id: int, max_age_seconds: int) -> str:
 async def session_user(token: str | None) -> int | None:
     if not token:
         return None
-    row = await WebSession.select(WebSession.user, WebSession.expires_at).where(
-        WebSession.key_hash == token_hash(token)
-    ).first()
+    row = (
+        await WebSession.select(WebSession.user, WebSession.expires_at)
+        .where(WebSession.key_hash == token_hash(token))
+        .first()
+    )
     if row is None or row["expires_at"] < now():
         return None
     return int(row["user"])

@@ -8,9 +8,9 @@ from cobudget.domain.permissions import Target
 
 
 async def network_target(network_id: int) -> Target:
-    network = await Network.select(Network.id, Network.is_public).where(
-        Network.id == network_id
-    ).first()
+    network = (
+        await Network.select(Network.id, Network.is_public).where(Network.id == network_id).first()
+    )
     if network is None:
         raise NotFound("network", network_id)
     return Target(network_id=network_id, network_is_public=bool(network["is_public"]))

@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
@@ -62,16 +63,23 @@ def create_app(settings: Settings) -> Litestar:
         create_static_files_router(path="/static/app", directories=[STATIC_DIR], name="static"),
         *(
             create_static_files_router(
-                path=f"/static/vendor/{name}", directories=[settings.static_dir / folder],
-                name=f"vendor_{name}", include_in_schema=False,
+                path=f"/static/vendor/{name}",
+                directories=[settings.static_dir / folder],
+                name=f"vendor_{name}",
+                include_in_schema=False,
             )
             for name, folder in VENDOR_FILES.items()
         ),
     ]
     return Litestar(
         route_handlers=[
-            *public.ROUTES, *auth.ROUTES, *account.ROUTES, *admin.ROUTES,
-            *coordination.ROUTES, *lieux.ROUTES, *static_routers,
+            *public.ROUTES,
+            *auth.ROUTES,
+            *account.ROUTES,
+            *admin.ROUTES,
+            *coordination.ROUTES,
+            *lieux.ROUTES,
+            *static_routers,
         ],
         dependencies={
             "actor": Provide(provide_actor),
@@ -79,8 +87,10 @@ def create_app(settings: Settings) -> Litestar:
         },
         template_config=TemplateConfig(engine=Jinja.from_environment(environment())),
         csrf_config=CSRFConfig(
-            secret=settings.secret_key, cookie_secure=settings.secure_cookies,
-            cookie_httponly=True, cookie_samesite="lax",
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
         ),
         middleware=[DefineMiddleware(locale_middleware)],
         exception_handlers={
@@ -88,5 +98,7 @@ def create_app(settings: Settings) -> Litestar:
             HTTPException: http_error_handler,  # type: ignore[dict-item]
         },
         lifespan=[lifespan],
+        openapi_config=None,  # the JSON API and its description come with issue 7
+        logging_config=LoggingConfig(log_exceptions="always"),
         debug=False,
     )

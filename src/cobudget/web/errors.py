@@ -20,7 +20,10 @@ from cobudget.web.messages import field_message, not_found_message, refusal_mess
 
 
 def _problem_or_page(
-    request: Request, status: int, title: str, detail: str  # type: ignore[type-arg]
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,  # type: ignore[type-arg]
 ) -> Response:  # type: ignore[type-arg]
     if request.url.path.startswith("/api/"):
         return Response(
@@ -32,8 +35,13 @@ def _problem_or_page(
 
     return Template(
         template_name="errors/error.html",
-        context={"status": status, "title": title, "detail": detail, "path": request.url.path,
-                 "actor": request.state.get("actor")},
+        context={
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "path": request.url.path,
+            "actor": request.state.get("actor"),
+        },
         status_code=status,
         media_type=MediaType.HTML,
     )  # type: ignore[return-value]
@@ -41,8 +49,7 @@ def _problem_or_page(
 
 def domain_error_handler(request: Request, error: DomainError) -> Response:  # type: ignore[type-arg]
     if isinstance(error, LoginRequired):
-        return _problem_or_page(request, 401, _("Connexion requise"),
-                                refusal_message(error.reason))
+        return _problem_or_page(request, 401, _("Connexion requise"), refusal_message(error.reason))
     if isinstance(error, NotAllowed):
         return _problem_or_page(request, 403, _("Action refusée"), refusal_message(error.reason))
     if isinstance(error, NotFound):
@@ -50,7 +57,9 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
     if isinstance(error, TooManyAttempts):
         minutes = max(1, error.retry_after_seconds // 60)
         response = _problem_or_page(
-            request, 429, _("Trop de tentatives"),
+            request,
+            429,
+            _("Trop de tentatives"),
             _("Trop de tentatives de connexion. Réessayez dans {minutes} minutes.").format(
                 minutes=minutes
             ),
@@ -68,15 +77,22 @@ def http_error_handler(request: Request, error: HTTPException) -> Response:  # t
     if isinstance(error, PermissionDeniedException) and "CSRF" in str(error.detail):
         return _problem_or_page(request, 403, _("Formulaire refusé"), refusal_message("csrf"))
     if isinstance(error, NotAuthorizedException):
-        return _problem_or_page(request, 401, _("Connexion requise"),
-                                refusal_message("login_required"))
+        return _problem_or_page(
+            request, 401, _("Connexion requise"), refusal_message("login_required")
+        )
     if status == 404:
         return _problem_or_page(request, 404, _("Introuvable"), not_found_message("page"))
     if status == 405:
-        return _problem_or_page(request, 405, _("Méthode non permise"),
-                                _("Cette adresse ne s’utilise pas ainsi."))
+        return _problem_or_page(
+            request, 405, _("Méthode non permise"), _("Cette adresse ne s’utilise pas ainsi.")
+        )
     if status >= 500:
-        return _problem_or_page(request, status, _("Erreur du serveur"),
-                                _("Une erreur est survenue de notre côté. Réessayez plus tard."))
-    return _problem_or_page(request, status, _("Requête invalide"),
-                            _("La requête n’a pas pu être comprise."))
+        return _problem_or_page(
+            request,
+            status,
+            _("Erreur du serveur"),
+            _("Une erreur est survenue de notre côté. Réessayez plus tard."),
+        )
+    return _problem_or_page(
+        request, status, _("Requête invalide"), _("La requête n’a pas pu être comprise.")
+    )

@@ -11,7 +11,11 @@ from cobudget.web.context import provide_actor
 
 
 async def page(
-    request: Request, template: str, *, status_code: int = 200, **context: Any  # type: ignore[type-arg]
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    **context: Any,  # type: ignore[type-arg]
 ) -> Template:
     """Render a page with what every layout needs (the actor, the current path)."""
     actor = await provide_actor(request)

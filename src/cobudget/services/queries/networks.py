@@ -19,7 +19,7 @@ from cobudget.db.tables import (
     User,
 )
 from cobudget.domain.errors import NotFound
-from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.domain.permissions import Action, Actor, Target, decide, require
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -84,9 +84,13 @@ class AuditLine(msgspec.Struct, frozen=True):
 
 def _network_summary(row: dict[str, object], lieu_count: int = 0) -> NetworkSummary:
     return NetworkSummary(
-        id=int(str(row["id"])), slug=str(row["slug"]), name=str(row["name"]),
-        region=str(row["region"]), description=str(row["description"]),
-        is_public=bool(row["is_public"]), lieu_count=lieu_count,
+        id=int(str(row["id"])),
+        slug=str(row["slug"]),
+        name=str(row["name"]),
+        region=str(row["region"]),
+        description=str(row["description"]),
+        is_public=bool(row["is_public"]),
+        lieu_count=lieu_count,
     )
 
 
@@ -106,37 +110,49 @@ async def network_by_slug(actor: Actor, slug: str) -> NetworkSummary:
     row = await Network.select().where(Network.slug == slug).first()
     if row is None:
         raise NotFound("network", slug)
-    require(actor, Action.NETWORK_READ,
-            Target(network_id=row["id"], network_is_public=row["is_public"]))
+    require(
+        actor, Action.NETWORK_READ, Target(network_id=row["id"], network_is_public=row["is_public"])
+    )
     return _network_summary(row)
 
 
 async def network_page(actor: Actor, slug: str) -> NetworkPage:
     network = await network_by_slug(actor, slug)
-    links = await NetworkLieu.select(
-        NetworkLieu.weight, *NetworkLieu.lieu.all_columns()
-    ).where(NetworkLieu.network == network.id).order_by(NetworkLieu.lieu.name)
+    links = (
+        await NetworkLieu.select(NetworkLieu.weight, *NetworkLieu.lieu.all_columns())
+        .where(NetworkLieu.network == network.id)
+        .order_by(NetworkLieu.lieu.name)
+    )
     lieux = [
         LieuSummary(
-            id=link["lieu.id"], slug=link["lieu.slug"], name=link["lieu.name"],
-            town=link["lieu.town"], legal_form=link["lieu.legal_form"],
-            territory=link["lieu.territory"], description=link["lieu.description"],
+            id=link["lieu.id"],
+            slug=link["lieu.slug"],
+            name=link["lieu.name"],
+            town=link["lieu.town"],
+            legal_form=link["lieu.legal_form"],
+            territory=link["lieu.territory"],
+            description=link["lieu.description"],
             weight=link["weight"],
         )
         for link in links
     ]
-    orgs = await CofundingOrg.select().where(CofundingOrg.network == network.id).order_by(
-        CofundingOrg.name
+    orgs = (
+        await CofundingOrg.select()
+        .where(CofundingOrg.network == network.id)
+        .order_by(CofundingOrg.name)
     )
-    coordinators = await Coordinator.select(Coordinator.user.name).where(
-        Coordinator.network == network.id
-    ).order_by(Coordinator.user.name)
+    coordinators = (
+        await Coordinator.select(Coordinator.user.name)
+        .where(Coordinator.network == network.id)
+        .order_by(Coordinator.user.name)
+    )
     return NetworkPage(
         network=network,
         lieux=lieux,
         cofunders=[
-            CofunderSummary(id=o["id"], name=o["name"], kind=o["kind"],
-                            description=o["description"])
+            CofunderSummary(
+                id=o["id"], name=o["name"], kind=o["kind"], description=o["description"]
+            )
             for o in orgs
         ],
         coordinators=[row["user.name"] for row in coordinators],
@@ -154,17 +170,27 @@ async def lieu_page(actor: Actor, slug: str) -> LieuPage:
         _network_summary({key.removeprefix("network."): value for key, value in link.items()})
         for link in links
     ]
-    readable = [n for n in networks if n.is_public or n.id in actor.coordinator_of
-                or actor.is_site_admin]
-    if not readable and not (row["id"] in actor.member_of):
-        if networks:
-            require(actor, Action.NETWORK_READ,
-                    Target(network_id=networks[0].id, network_is_public=False))
+    readable = [
+        n
+        for n in networks
+        if decide(
+            actor, Action.NETWORK_READ, Target(network_id=n.id, network_is_public=n.is_public)
+        ).allowed
+    ]
+    # A lieu is public through a public network; its own people can always read it.
+    if networks and not readable and row["id"] not in actor.member_of:
+        require(
+            actor, Action.NETWORK_READ, Target(network_id=networks[0].id, network_is_public=False)
+        )
     people = await Membership.count().where(Membership.lieu == row["id"])
     return LieuPage(
         lieu=LieuSummary(
-            id=row["id"], slug=row["slug"], name=row["name"], town=row["town"],
-            legal_form=row["legal_form"], territory=row["territory"],
+            id=row["id"],
+            slug=row["slug"],
+            name=row["name"],
+            town=row["town"],
+            legal_form=row["legal_form"],
+            territory=row["territory"],
             description=row["description"],
         ),
         website=row["website"],
@@ -175,31 +201,57 @@ async def lieu_page(actor: Actor, slug: str) -> LieuPage:
 
 async def pending_invitations(actor: Actor, network_id: int) -> list[PendingInvitation]:
     require(actor, Action.NETWORK_MANAGE, Target(network_id=network_id))
-    rows = await Invitation.select(
-        Invitation.kind, Invitation.email, Invitation.created_at, Invitation.lieu.name,
-        Invitation.org.name,
-    ).where(Invitation.network == network_id).where(Invitation.accepted_at.is_null()).order_by(
-        Invitation.created_at, ascending=False
+    rows = (
+        await Invitation.select(
+            Invitation.kind,
+            Invitation.email,
+            Invitation.created_at,
+            Invitation.lieu.name,
+            Invitation.org.name,
+        )
+        .where(Invitation.network == network_id)
+        .where(Invitation.accepted_at.is_null())
+        .order_by(Invitation.created_at, ascending=False)
     )
     return [
-        PendingInvitation(kind=r["kind"], email=r["email"], lieu_name=r["lieu.name"],
-                          org_name=r["org.name"], created_at=r["created_at"])
+        PendingInvitation(
+            kind=r["kind"],
+            email=r["email"],
+            lieu_name=r["lieu.name"],
+            org_name=r["org.name"],
+            created_at=r["created_at"],
+        )
         for r in rows
     ]
 
 
 async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[AuditLine]:
     require(actor, Action.NETWORK_MANAGE, Target(network_id=network_id))
-    rows = await AuditEntry.select(
-        AuditEntry.at, AuditEntry.actor.name, AuditEntry.action, AuditEntry.entity,
-        AuditEntry.entity_id, AuditEntry.before, AuditEntry.after,
-    ).where(AuditEntry.network == network_id).order_by(AuditEntry.id, ascending=False).limit(
-        limit
-    ).output(load_json=True)
+    rows = (
+        await AuditEntry.select(
+            AuditEntry.at,
+            AuditEntry.actor.name,
+            AuditEntry.action,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            AuditEntry.before,
+            AuditEntry.after,
+        )
+        .where(AuditEntry.network == network_id)
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
     return [
-        AuditLine(at=r["at"], actor_name=r["actor.name"], action=r["action"],
-                  entity=r["entity"], entity_id=r["entity_id"], before=r["before"],
-                  after=r["after"])
+        AuditLine(
+            at=r["at"],
+            actor_name=r["actor.name"],
+            action=r["action"],
+            entity=r["entity"],
+            entity_id=r["entity_id"],
+            before=r["before"],
+            after=r["after"],
+        )
         for r in rows
     ]
 
@@ -214,14 +266,18 @@ class MySpace(msgspec.Struct, frozen=True):
 
 
 async def my_space(actor: Actor) -> MySpace:
-    user = await User.select(User.name, User.email, User.is_site_admin).where(
-        User.id == actor.user_id
-    ).first()
+    user = (
+        await User.select(User.name, User.email, User.is_site_admin)
+        .where(User.id == actor.user_id)
+        .first()
+    )
     if user is None:
         raise NotFound("user", actor.user_id)
-    memberships = await Membership.select(
-        Membership.is_admin, *Membership.lieu.all_columns()
-    ).where(Membership.user == actor.user_id).order_by(Membership.lieu.name)
+    memberships = (
+        await Membership.select(Membership.is_admin, *Membership.lieu.all_columns())
+        .where(Membership.user == actor.user_id)
+        .order_by(Membership.lieu.name)
+    )
     coordinated = await Coordinator.select(*Coordinator.network.all_columns()).where(
         Coordinator.user == actor.user_id
     )
@@ -229,12 +285,20 @@ async def my_space(actor: Actor) -> MySpace:
         CofunderPerson.user == actor.user_id
     )
     return MySpace(
-        name=user["name"], email=user["email"], is_site_admin=user["is_site_admin"],
+        name=user["name"],
+        email=user["email"],
+        is_site_admin=user["is_site_admin"],
         lieux=[
             (
-                LieuSummary(id=m["lieu.id"], slug=m["lieu.slug"], name=m["lieu.name"],
-                            town=m["lieu.town"], legal_form=m["lieu.legal_form"],
-                            territory=m["lieu.territory"], description=m["lieu.description"]),
+                LieuSummary(
+                    id=m["lieu.id"],
+                    slug=m["lieu.slug"],
+                    name=m["lieu.name"],
+                    town=m["lieu.town"],
+                    legal_form=m["lieu.legal_form"],
+                    territory=m["lieu.territory"],
+                    description=m["lieu.description"],
+                ),
                 bool(m["is_admin"]),
             )
             for m in memberships

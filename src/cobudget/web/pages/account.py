@@ -6,13 +6,13 @@ from litestar import Request, get
 from litestar.response import Template
 
 from cobudget.domain.errors import LoginRequired
-from cobudget.domain.permissions import Actor
 from cobudget.services.queries import networks as queries
+from cobudget.web.forms import ActorDep
 from cobudget.web.render import page
 
 
 @get("/mon-espace", name="my_space")
-async def my_space(request: Request, actor: Actor) -> Template:  # type: ignore[type-arg]
+async def my_space(request: Request, actor: ActorDep) -> Template:  # type: ignore[type-arg]
     if not actor.is_authenticated:
         raise LoginRequired("my_space.read")
     return await page(request, "account/my_space.html", space=await queries.my_space(actor))

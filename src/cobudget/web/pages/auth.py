@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import InvalidInput
-from cobudget.domain.permissions import Actor
 from cobudget.services import accounts, invitations, sessions
 from cobudget.settings import Settings
 from cobudget.web.context import SESSION_COOKIE, client_address
-from cobudget.web.forms import Form
+from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
 
 def _logged_in(settings: Settings, token: str, target: str = "/mon-espace") -> Redirect:
     response = see_other(target)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.session_max_age_seconds, httponly=True,
-        samesite="lax", secure=settings.secure_cookies,
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
     )
     return response
 
@@ -29,16 +33,25 @@ async def login_form(request: Request) -> Template:  # type: ignore[type-arg]
 
 
 @post("/connexion")
-async def login(request: Request, data: Form, settings: Settings) -> Template | Redirect:  # type: ignore[type-arg]
+async def login(request: Request, data: Form, settings: SettingsDep) -> Template | Redirect:  # type: ignore[type-arg]
     try:
         user_id = await accounts.authenticate(
-            settings, email=data.get("email", ""), password=data.get("password", ""),
+            settings,
+            email=data.get("email", ""),
+            password=data.get("password", ""),
             address=client_address(request),
         )
     except InvalidInput as error:
-        return await page(request, "auth/login.html", status_code=422,
-                          errors=form_errors(error.fields), values={"email": data.get("email", "")})
-    return _logged_in(settings, await sessions.open_session(user_id, settings.session_max_age_seconds))
+        return await page(
+            request,
+            "auth/login.html",
+            status_code=422,
+            errors=form_errors(error.fields),
+            values={"email": data.get("email", "")},
+        )
+    return _logged_in(
+        settings, await sessions.open_session(user_id, settings.session_max_age_seconds)
+    )
 
 
 @post("/deconnexion", name="logout")
@@ -55,56 +68,97 @@ async def forgot_form(request: Request) -> Template:  # type: ignore[type-arg]
 
 
 @post("/mot-de-passe-oublie")
-async def forgot(request: Request, data: Form, settings: Settings) -> Template:  # type: ignore[type-arg]
+async def forgot(request: Request, data: Form, settings: SettingsDep) -> Template:  # type: ignore[type-arg]
     try:
         await accounts.request_password_reset(settings, email=data.get("email", ""))
     except InvalidInput as error:
-        return await page(request, "auth/forgot.html", status_code=422, sent=False,
-                          errors=form_errors(error.fields), values=data)
+        return await page(
+            request,
+            "auth/forgot.html",
+            status_code=422,
+            sent=False,
+            errors=form_errors(error.fields),
+            values=data,
+        )
     return await page(request, "auth/forgot.html", errors={}, values={}, sent=True)
 
 
 @get("/mot-de-passe/{token:str}", name="reset_password")
-async def reset_form(request: Request, token: str) -> Template:  # type: ignore[type-arg]
+async def reset_form(request: Request, token: FromPath[str]) -> Template:  # type: ignore[type-arg]
     return await page(request, "auth/reset.html", token=token, errors={})
 
 
 @post("/mot-de-passe/{token:str}")
-async def reset(request: Request, token: str, data: Form, settings: Settings) -> Template | Redirect:  # type: ignore[type-arg]
+async def reset(
+    request: Request, token: FromPath[str], data: Form, settings: SettingsDep
+) -> Template | Redirect:  # type: ignore[type-arg]
     try:
         user_id = await accounts.reset_password(
-            token=token, password=data.get("password", ""),
+            token=token,
+            password=data.get("password", ""),
             confirmation=data.get("password_confirmation", ""),
         )
     except InvalidInput as error:
-        return await page(request, "auth/reset.html", status_code=422, token=token,
-                          errors=form_errors(error.fields))
-    return _logged_in(settings, await sessions.open_session(user_id, settings.session_max_age_seconds))
+        return await page(
+            request,
+            "auth/reset.html",
+            status_code=422,
+            token=token,
+            errors=form_errors(error.fields),
+        )
+    return _logged_in(
+        settings, await sessions.open_session(user_id, settings.session_max_age_seconds)
+    )
 
 
 @get("/invitations/{token:str}", name="invitation")
-async def invitation_form(request: Request, token: str) -> Template:  # type: ignore[type-arg]
+async def invitation_form(request: Request, token: FromPath[str]) -> Template:  # type: ignore[type-arg]
     view = await invitations.describe(token)
-    return await page(request, "auth/invitation.html", token=token, invitation=view, errors={},
-                      values={})
+    return await page(
+        request, "auth/invitation.html", token=token, invitation=view, errors={}, values={}
+    )
 
 
 @post("/invitations/{token:str}")
 async def accept_invitation(
-    request: Request, token: str, data: Form, actor: Actor, settings: Settings  # type: ignore[type-arg]
+    request: Request,
+    token: FromPath[str],
+    data: Form,
+    actor: ActorDep,
+    settings: SettingsDep,  # type: ignore[type-arg]
 ) -> Template | Redirect:
     try:
         user_id = await invitations.accept(
-            actor, token=token, name=data.get("name"), password=data.get("password"),
+            actor,
+            token=token,
+            name=data.get("name"),
+            password=data.get("password"),
             confirmation=data.get("password_confirmation"),
         )
     except InvalidInput as error:
         view = await invitations.describe(token)
-        return await page(request, "auth/invitation.html", status_code=422, token=token,
-                          invitation=view, errors=form_errors(error.fields),
-                          values={"name": data.get("name", "")})
-    return _logged_in(settings, await sessions.open_session(user_id, settings.session_max_age_seconds))
+        return await page(
+            request,
+            "auth/invitation.html",
+            status_code=422,
+            token=token,
+            invitation=view,
+            errors=form_errors(error.fields),
+            values={"name": data.get("name", "")},
+        )
+    return _logged_in(
+        settings, await sessions.open_session(user_id, settings.session_max_age_seconds)
+    )
 
 
-ROUTES = [login_form, login, logout, forgot_form, forgot, reset_form, reset, invitation_form,
-          accept_invitation]
+ROUTES = [
+    login_form,
+    login,
+    logout,
+    forgot_form,
+    forgot,
+    reset_form,
+    reset,
+    invitation_form,
+    accept_invitation,
+]

@@ -6,20 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import InvalidInput
-from cobudget.domain.permissions import Action, Actor, Target, decide, require
+from cobudget.domain.permissions import Action, Target, decide, require
 from cobudget.domain.validation import CofunderKind, LegalForm
 from cobudget.services import cofunders, lieux
 from cobudget.services.queries import networks as queries
-from cobudget.settings import Settings
-from cobudget.web.forms import Form
+from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
 
 async def dashboard_page(
-    request: Request, actor: Actor, slug: str, *, status_code: int = 200, **extra: Any  # type: ignore[type-arg]
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    *,
+    status_code: int = 200,
+    **extra: Any,  # type: ignore[type-arg]
 ) -> Template:
     network = await queries.network_by_slug(actor, slug)
     target = Target(network_id=network.id, network_is_public=network.is_public)
@@ -42,94 +47,161 @@ async def dashboard_page(
 
 
 @get("/reseaux/{slug:str}/gerer", name="network_manage")
-async def dashboard(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def dashboard(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     return await dashboard_page(request, actor, slug)
 
 
-async def _invite_lieu_page(request: Request, actor: Actor, slug: str, *, status_code: int = 200,  # type: ignore[type-arg]
-                            errors: dict[str, str] | None = None,
-                            values: dict[str, str] | None = None) -> Template:
+async def _invite_lieu_page(
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    *,
+    status_code: int = 200,  # type: ignore[type-arg]
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
     network = await queries.network_by_slug(actor, slug)
     require(actor, Action.LIEU_INVITE, Target(network_id=network.id))
-    return await page(request, "coordination/invite_lieu.html", status_code=status_code,
-                      network=network, legal_forms=list(LegalForm), errors=errors or {},
-                      values=values or {"weight": "1", "legal_form": "association"})
+    return await page(
+        request,
+        "coordination/invite_lieu.html",
+        status_code=status_code,
+        network=network,
+        legal_forms=list(LegalForm),
+        errors=errors or {},
+        values=values or {"weight": "1", "legal_form": "association"},
+    )
 
 
 @get("/reseaux/{slug:str}/lieux/inviter", name="invite_lieu")
-async def invite_lieu_form(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def invite_lieu_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     return await _invite_lieu_page(request, actor, slug)
 
 
 @post("/reseaux/{slug:str}/lieux/inviter")
-async def invite_lieu(request: Request, actor: Actor, slug: str, data: Form,  # type: ignore[type-arg]
-                      settings: Settings) -> Template | Redirect:
+async def invite_lieu(
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    data: Form,  # type: ignore[type-arg]
+    settings: SettingsDep,
+) -> Template | Redirect:
     network = await queries.network_by_slug(actor, slug)
     try:
         await lieux.invite_lieu(
-            settings, actor, network_id=network.id, name=data.get("name", ""),
-            town=data.get("town", ""), legal_form=data.get("legal_form", ""),
-            territory=data.get("territory", ""), description=data.get("description", ""),
-            email=data.get("email", ""), weight=data.get("weight", "1"),
+            settings,
+            actor,
+            network_id=network.id,
+            name=data.get("name", ""),
+            town=data.get("town", ""),
+            legal_form=data.get("legal_form", ""),
+            territory=data.get("territory", ""),
+            description=data.get("description", ""),
+            email=data.get("email", ""),
+            weight=data.get("weight", "1"),
         )
     except InvalidInput as error:
-        return await _invite_lieu_page(request, actor, slug, status_code=422,
-                                       errors=form_errors(error.fields), values=data)
+        return await _invite_lieu_page(
+            request, actor, slug, status_code=422, errors=form_errors(error.fields), values=data
+        )
     return see_other(f"/reseaux/{slug}/gerer?ok=lieu")
 
 
 @post("/reseaux/{slug:str}/lieux/{lieu_id:int}/statut", name="lieu_status")
-async def lieu_status(request: Request, actor: Actor, slug: str, lieu_id: int, data: Form) -> Template | Redirect:  # type: ignore[type-arg]
+async def lieu_status(
+    request: Request, actor: ActorDep, slug: FromPath[str], lieu_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
     network = await queries.network_by_slug(actor, slug)
     try:
         await lieux.set_lieu_status(
-            actor, network_id=network.id, lieu_id=lieu_id,
-            legal_form=data.get("legal_form", ""), territory=data.get("territory", ""),
+            actor,
+            network_id=network.id,
+            lieu_id=lieu_id,
+            legal_form=data.get("legal_form", ""),
+            territory=data.get("territory", ""),
             weight=data.get("weight", ""),
         )
     except InvalidInput as error:
-        return await dashboard_page(request, actor, slug, status_code=422,
-                                    status_errors={lieu_id: form_errors(error.fields)})
+        return await dashboard_page(
+            request,
+            actor,
+            slug,
+            status_code=422,
+            status_errors={lieu_id: form_errors(error.fields)},
+        )
     return see_other(f"/reseaux/{slug}/gerer?ok=status#lieu-{lieu_id}")
 
 
-async def _invite_cofunder_page(request: Request, actor: Actor, slug: str, *,  # type: ignore[type-arg]
-                                status_code: int = 200, errors: dict[str, str] | None = None,
-                                values: dict[str, str] | None = None) -> Template:
+async def _invite_cofunder_page(
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    *,  # type: ignore[type-arg]
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
     network = await queries.network_by_slug(actor, slug)
     require(actor, Action.COFUNDER_INVITE, Target(network_id=network.id))
-    return await page(request, "coordination/invite_cofunder.html", status_code=status_code,
-                      network=network, kinds=list(CofunderKind), errors=errors or {},
-                      values=values or {"kind": "collectivite"})
+    return await page(
+        request,
+        "coordination/invite_cofunder.html",
+        status_code=status_code,
+        network=network,
+        kinds=list(CofunderKind),
+        errors=errors or {},
+        values=values or {"kind": "collectivite"},
+    )
 
 
 @get("/reseaux/{slug:str}/cofinanceurs/inviter", name="invite_cofunder")
-async def invite_cofunder_form(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def invite_cofunder_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     return await _invite_cofunder_page(request, actor, slug)
 
 
 @post("/reseaux/{slug:str}/cofinanceurs/inviter")
-async def invite_cofunder(request: Request, actor: Actor, slug: str, data: Form,  # type: ignore[type-arg]
-                          settings: Settings) -> Template | Redirect:
+async def invite_cofunder(
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    data: Form,  # type: ignore[type-arg]
+    settings: SettingsDep,
+) -> Template | Redirect:
     network = await queries.network_by_slug(actor, slug)
     try:
         await cofunders.invite_cofunder(
-            settings, actor, network_id=network.id, name=data.get("name", ""),
-            kind=data.get("kind", ""), description=data.get("description", ""),
+            settings,
+            actor,
+            network_id=network.id,
+            name=data.get("name", ""),
+            kind=data.get("kind", ""),
+            description=data.get("description", ""),
             email=data.get("email", ""),
         )
     except InvalidInput as error:
-        return await _invite_cofunder_page(request, actor, slug, status_code=422,
-                                           errors=form_errors(error.fields), values=data)
+        return await _invite_cofunder_page(
+            request, actor, slug, status_code=422, errors=form_errors(error.fields), values=data
+        )
     return see_other(f"/reseaux/{slug}/gerer?ok=cofunder")
 
 
 @get("/reseaux/{slug:str}/journal", name="audit_log")
-async def audit(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def audit(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     network = await queries.network_by_slug(actor, slug)
-    return await page(request, "coordination/audit.html", network=network,
-                      entries=await queries.audit_log(actor, network.id))
+    return await page(
+        request,
+        "coordination/audit.html",
+        network=network,
+        entries=await queries.audit_log(actor, network.id),
+    )
 
 
-ROUTES = [dashboard, invite_lieu_form, invite_lieu, lieu_status, invite_cofunder_form,
-          invite_cofunder, audit]
+ROUTES = [
+    dashboard,
+    invite_lieu_form,
+    invite_lieu,
+    lieu_status,
+    invite_cofunder_form,
+    invite_cofunder,
+    audit,
+]

@@ -3,65 +3,102 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import InvalidInput
-from cobudget.domain.permissions import Action, Actor, require
+from cobudget.domain.permissions import Action, require
 from cobudget.services import lieux
 from cobudget.services.queries import networks as queries
 from cobudget.services.targets import lieu_target
-from cobudget.settings import Settings
-from cobudget.web.forms import Form
+from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
 
-async def _lieu_or_refuse(actor: Actor, slug: str, action: Action) -> dict[str, object]:
+async def _lieu_or_refuse(
+    actor: ActorDep, slug: FromPath[str], action: Action
+) -> dict[str, object]:
     lieu = await queries.lieu_for_edit(actor, slug)
     require(actor, action, await lieu_target(int(str(lieu["id"]))))
     return lieu
 
 
 @get("/lieux/{slug:str}/modifier", name="lieu_edit")
-async def edit_form(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def edit_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     lieu = await _lieu_or_refuse(actor, slug, Action.LIEU_EDIT_PROFILE)
     return await page(request, "lieux/edit.html", lieu=lieu, errors={}, values=lieu)
 
 
 @post("/lieux/{slug:str}/modifier")
-async def edit(request: Request, actor: Actor, slug: str, data: Form) -> Template | Redirect:  # type: ignore[type-arg]
+async def edit(
+    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
     lieu = await queries.lieu_for_edit(actor, slug)
     try:
         await lieux.edit_profile(
-            actor, lieu_id=int(str(lieu["id"])), name=data.get("name", ""),
-            town=data.get("town", ""), description=data.get("description", ""),
+            actor,
+            lieu_id=int(str(lieu["id"])),
+            name=data.get("name", ""),
+            town=data.get("town", ""),
+            description=data.get("description", ""),
             website=data.get("website", ""),
         )
     except InvalidInput as error:
-        return await page(request, "lieux/edit.html", status_code=422, lieu=lieu,
-                          errors=form_errors(error.fields), values=data)
+        return await page(
+            request,
+            "lieux/edit.html",
+            status_code=422,
+            lieu=lieu,
+            errors=form_errors(error.fields),
+            values=data,
+        )
     return see_other(f"/lieux/{slug}")
 
 
 @get("/lieux/{slug:str}/personnes/inviter", name="invite_person")
-async def invite_form(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def invite_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     lieu = await _lieu_or_refuse(actor, slug, Action.PERSON_INVITE)
-    return await page(request, "lieux/invite_person.html", lieu=lieu, errors={}, values={},
-                      sent=False)
+    return await page(
+        request, "lieux/invite_person.html", lieu=lieu, errors={}, values={}, sent=False
+    )
 
 
 @post("/lieux/{slug:str}/personnes/inviter")
-async def invite(request: Request, actor: Actor, slug: str, data: Form,  # type: ignore[type-arg]
-                 settings: Settings) -> Template:
+async def invite(
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    data: Form,  # type: ignore[type-arg]
+    settings: SettingsDep,
+) -> Template:
     lieu = await queries.lieu_for_edit(actor, slug)
     try:
-        await lieux.invite_person(settings, actor, lieu_id=int(str(lieu["id"])),
-                                  email=data.get("email", ""),
-                                  as_admin=data.get("as_admin") == "on")
+        await lieux.invite_person(
+            settings,
+            actor,
+            lieu_id=int(str(lieu["id"])),
+            email=data.get("email", ""),
+            as_admin=data.get("as_admin") == "on",
+        )
     except InvalidInput as error:
-        return await page(request, "lieux/invite_person.html", status_code=422, lieu=lieu,
-                          errors=form_errors(error.fields), values=data, sent=False)
-    return await page(request, "lieux/invite_person.html", lieu=lieu, errors={}, values={},
-                      sent=True, sent_to=data.get("email", ""))
+        return await page(
+            request,
+            "lieux/invite_person.html",
+            status_code=422,
+            lieu=lieu,
+            errors=form_errors(error.fields),
+            values=data,
+            sent=False,
+        )
+    return await page(
+        request,
+        "lieux/invite_person.html",
+        lieu=lieu,
+        errors={},
+        values={},
+        sent=True,
+        sent_to=data.get("email", ""),
+    )
 
 
 ROUTES = [edit_form, edit, invite_form, invite]

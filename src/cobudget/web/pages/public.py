@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 from litestar import Request, Response, get
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from cobudget.domain.permissions import Actor
 from cobudget.i18n import LOCALES
 from cobudget.services.queries import networks as queries
 from cobudget.web.context import LOCALE_COOKIE
+from cobudget.web.forms import ActorDep
 from cobudget.web.render import page
 
 
 @get("/", name="home")
-async def home(request: Request, actor: Actor) -> Template:  # type: ignore[type-arg]
+async def home(request: Request, actor: ActorDep) -> Template:  # type: ignore[type-arg]
     return await page(request, "public/home.html", networks=await queries.visible_networks(actor))
 
 
 @get("/reseaux/{slug:str}", name="network")
-async def network(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     return await page(request, "public/network.html", view=await queries.network_page(actor, slug))
 
 
 @get("/lieux/{slug:str}", name="lieu")
-async def lieu(request: Request, actor: Actor, slug: str) -> Template:  # type: ignore[type-arg]
+async def lieu(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     return await page(request, "public/lieu.html", view=await queries.lieu_page(actor, slug))
 
 
 @get("/langue/{code:str}", name="language")
-async def language(code: str, next: str = "/") -> Redirect:  # noqa: A002
+async def language(code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
     """Switch language with a plain link, so it works without JavaScript."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = Redirect(path=target, status_code=303)
@@ -46,8 +47,7 @@ FAVICON = (
 
 @get("/favicon.ico", name="favicon", include_in_schema=False)
 async def favicon() -> Response[bytes]:
-    return Response(FAVICON, media_type="image/svg+xml",
-                    headers={"Cache-Control": "max-age=86400"})
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 ROUTES = [home, network, lieu, language, favicon]

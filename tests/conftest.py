@@ -1,0 +1,81 @@
+"""Fixtures for the tests that need the real app: a database made by our migrations, a real
+SMTP server, the app under Litestar's test client. Unit tests of the engine need none of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from cobudget.db.engine import bind_tables, make_engine
+from cobudget.settings import Settings
+from tests.support import database
+from tests.support.mail import Mailbox, start_smtp_server
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    controller, mailbox, port = start_smtp_server()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp: tuple[Mailbox, int]) -> Mailbox:
+    smtp[0].clear()
+    return smtp[0]
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    tmp = tmp_path_factory.mktemp("db")
+    url = await database.create_database(tmp)
+    database.migrate(url, tmp)
+    bind_tables(make_engine(url))
+    yield url
+    await database.drop_database(url)
+
+
+@pytest.fixture
+async def db(database_url: str) -> str:
+    """An empty, migrated database for this test."""
+    bind_tables(make_engine(database_url))
+    await database.empty_all_tables()
+    return database_url
+
+
+@pytest.fixture
+def settings(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=db,
+        secret_key="test-secret-key-not-for-production",
+        var_dir=tmp_path,
+        base_url="http://testserver.local",
+        smtp_port=smtp[1],
+        login_max_per_account=3,
+        login_max_per_address=6,
+        outbox_in_app=False,  # tests send the outbox themselves, to read what arrives
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    from cobudget.web.app import create_app
+
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as c:
+        yield c
+
+
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client: AsyncTestClient, path: str = "/connexion") -> str:  # type: ignore[type-arg]
+    """Get a page so the CSRF cookie is set, and return the token its forms carry."""
+    response = await client.get(path)
+    match = CSRF_INPUT.search(response.text)
+    if match:
+        return match.group(1)
+    return str(client.cookies.get("csrftoken", ""))

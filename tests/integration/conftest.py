@@ -1,0 +1,76 @@
+"""A small world with one person in each role of SPEC §2, and a way to log in as them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import csrf_token
+from tests.support import factories
+from tests.support.factories import PASSWORD
+
+ROLES = ("visitor", "member", "lieu_admin", "cofunder", "coordinator", "site_admin")
+
+
+@dataclass(frozen=True)
+class World:
+    network_id: int
+    network_slug: str
+    lieu_id: int
+    lieu_slug: str
+    other_lieu_id: int
+    emails: dict[str, str]
+
+
+@pytest.fixture
+async def world(db: str) -> World:
+    network_id = await factories.make_network("Réseau Test")
+    lieu_id = await factories.make_lieu(network_id, "La Fabrique")
+    other_lieu_id = await factories.make_lieu(network_id, "Le Comptoir", legal_form="scic")
+    emails = {role: f"{role.replace('_', '.')}@exemple.fr" for role in ROLES if role != "visitor"}
+    member = await factories.make_user(emails["member"], "Awa Membre")
+    await factories.add_member(member, lieu_id)
+    lieu_admin = await factories.make_user(emails["lieu_admin"], "Jules Admin")
+    await factories.add_member(lieu_admin, lieu_id, admin=True)
+    cofunder = await factories.make_user(emails["cofunder"], "Paul Cofinanceur")
+    await factories.make_cofunder(network_id, "Département Test", cofunder)
+    coordinator = await factories.make_user(emails["coordinator"], "Inès Coordination")
+    await factories.add_coordinator(coordinator, network_id)
+    await factories.make_user(emails["site_admin"], "Camille Site", site_admin=True)
+    return World(network_id, "reseau-test", lieu_id, "la-fabrique", other_lieu_id, emails)
+
+
+async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:  # type: ignore[type-arg]
+    token = await csrf_token(client)
+    response = await client.post(
+        "/connexion",
+        data={"email": email, "password": password, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+async def post_form(
+    client: AsyncTestClient,
+    path: str,
+    data: dict[str, str],  # type: ignore[type-arg]
+    form_page: str = "/connexion",
+):  # type: ignore[no-untyped-def]
+    """Post a form the way a browser does: with the CSRF token of a page just loaded."""
+    token = await csrf_token(client, form_page)
+    return await client.post(path, data={**data, "_csrf_token": token}, follow_redirects=False)
+
+
+@pytest.fixture
+async def as_role(client: AsyncTestClient, world: World):  # type: ignore[no-untyped-def,type-arg]
+    """`await as_role("coordinator")` logs the test client in as that role's person."""
+
+    async def switch(role: str) -> AsyncTestClient:  # type: ignore[type-arg]
+        client.cookies.clear()
+        if role != "visitor":
+            await log_in(client, world.emails[role])
+        return client
+
+    return switch

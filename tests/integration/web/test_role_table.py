@@ -1,0 +1,157 @@
+"""SPEC §2 through HTTP: every route × every role gets allowed, 401 or 403 — and a refusal
+writes nothing. A last test fails if a route is added without a row here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from cobudget.db.tables import ALL_TABLES
+from tests.integration.conftest import ROLES, World, post_form
+
+ALLOWED = "allowed"
+EVERYONE = frozenset(ROLES)
+LOGGED_IN = EVERYONE - {"visitor"}
+
+# method, path template, form data, roles allowed
+TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
+    ("GET", "/", {}, EVERYONE),
+    ("GET", "/reseaux/{network}", {}, EVERYONE),
+    ("GET", "/lieux/{lieu}", {}, EVERYONE),
+    ("GET", "/mon-espace", {}, LOGGED_IN),
+    ("GET", "/admin/reseaux/nouveau", {}, frozenset({"site_admin"})),
+    (
+        "POST",
+        "/admin/reseaux/nouveau",
+        {"name": "Réseau Nouveau", "is_public": "on"},
+        frozenset({"site_admin"}),
+    ),
+    (
+        "POST",
+        "/reseaux/{network}/coordinateurs",
+        {"email": "nouveau@exemple.fr"},
+        frozenset({"site_admin"}),
+    ),
+    ("GET", "/reseaux/{network}/gerer", {}, frozenset({"coordinator", "site_admin"})),
+    ("GET", "/reseaux/{network}/lieux/inviter", {}, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/reseaux/{network}/lieux/inviter",
+        {
+            "name": "Lieu Neuf",
+            "town": "Rodez",
+            "legal_form": "scop",
+            "weight": "1",
+            "email": "neuf@exemple.fr",
+        },
+        frozenset({"coordinator"}),
+    ),
+    (
+        "POST",
+        "/reseaux/{network}/lieux/{lieu_id}/statut",
+        {"legal_form": "scic", "territory": "Ségala", "weight": "2"},
+        frozenset({"coordinator"}),
+    ),
+    ("GET", "/reseaux/{network}/cofinanceurs/inviter", {}, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/reseaux/{network}/cofinanceurs/inviter",
+        {"name": "Région Test", "kind": "collectivite", "email": "region@exemple.fr"},
+        frozenset({"coordinator"}),
+    ),
+    ("GET", "/reseaux/{network}/journal", {}, frozenset({"coordinator"})),
+    ("GET", "/lieux/{lieu}/modifier", {}, frozenset({"lieu_admin"})),
+    (
+        "POST",
+        "/lieux/{lieu}/modifier",
+        {"name": "La Fabrique", "town": "Castres"},
+        frozenset({"lieu_admin"}),
+    ),
+    ("GET", "/lieux/{lieu}/personnes/inviter", {}, frozenset({"lieu_admin"})),
+    (
+        "POST",
+        "/lieux/{lieu}/personnes/inviter",
+        {"email": "nouvelle@exemple.fr"},
+        frozenset({"lieu_admin"}),
+    ),
+]
+
+# Routes open to everyone by nature, tested in test_auth / test_public_pages.
+OPEN_ROUTES = {
+    "/connexion",
+    "/deconnexion",
+    "/mot-de-passe-oublie",
+    "/mot-de-passe/{token:str}",
+    "/invitations/{token:str}",
+    "/langue/{code:str}",
+    "/favicon.ico",
+}
+
+
+async def _snapshot() -> dict[str, int]:
+    return {table._meta.tablename: await table.count() for table in ALL_TABLES}
+
+
+def _cases() -> list[tuple[str, str, dict[str, str], str, str]]:
+    return [
+        (method, path, data, role, ALLOWED if role in allowed else "refused")
+        for method, path, data, allowed in TABLE
+        for role in ROLES
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "role", "expected"),
+    _cases(),
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+async def test_role_table(
+    as_role: Callable,
+    world: World,
+    method: str,
+    path: str,  # type: ignore[type-arg]
+    data: dict[str, str],
+    role: str,
+    expected: str,
+) -> None:
+    client: AsyncTestClient = await as_role(role)  # type: ignore[type-arg]
+    url = path.format(network=world.network_slug, lieu=world.lieu_slug, lieu_id=world.lieu_id)
+    before = await _snapshot()
+    if method == "GET":
+        response = await client.get(url, follow_redirects=False)
+    else:
+        response = await post_form(client, url, data)
+    if expected == ALLOWED:
+        assert response.status_code in (200, 303), (role, url, response.status_code)
+        return
+    assert response.status_code == (401 if role == "visitor" else 403), (role, url)
+    assert "refusée" in response.text or "Connexion requise" in response.text
+    after = await _snapshot()
+    changed = {
+        name: (before[name], after[name])
+        for name in before
+        if before[name] != after[name] and name != "login_attempt"
+    }
+    assert not changed, f"a refused {method} {url} as {role} wrote {changed}"
+
+
+def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-untyped-def]
+    from cobudget.web.app import create_app
+
+    app = create_app(settings)
+    tabled = {path for _method, path, _data, _roles in TABLE}
+    normalise = {"{slug:str}": "{network}", "{lieu_id:int}": "{lieu_id}"}
+    missing = []
+    for route in app.routes:
+        if route.path.startswith("/static") or route.path in OPEN_ROUTES:
+            continue
+        path = route.path
+        for raw, name in normalise.items():
+            path = path.replace(raw, name)
+        if path.startswith("/lieux/"):
+            path = path.replace("{network}", "{lieu}")
+        if path not in tabled:
+            missing.append(route.path)
+    assert not missing, f"routes without a row in the role table: {missing}"

@@ -1,0 +1,66 @@
+"""A database for one test run: an SQLite file, or a fresh PostgreSQL database.
+
+The schema is made by our real migrations, run in a subprocess exactly as `cobudget migrate`
+runs them. Between tests every table is emptied, so tests stay independent.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import asyncpg
+
+from cobudget.db.tables import ALL_TABLES
+
+
+def backend() -> str:
+    return os.environ.get("COBUDGET_TEST_BACKEND", "sqlite")
+
+
+SHARED_MEMORY = Path("/dev/shm")
+
+
+async def create_database(tmp_dir: Path) -> str:
+    """SQLite goes to shared memory when there is some: the file is real, only fsync is free."""
+    if backend() == "sqlite":
+        folder = SHARED_MEMORY if SHARED_MEMORY.is_dir() else tmp_dir
+        return f"sqlite:///{folder / f'cobudget-test-{uuid.uuid4().hex[:12]}.sqlite3'}"
+    server_url = os.environ["COBUDGET_TEST_DATABASE_URL"]
+    name = f"cobudget_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
+
+
+async def drop_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    server_url = os.environ["COBUDGET_TEST_DATABASE_URL"]
+    name = urlparse(url).path.lstrip("/")
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def migrate(url: str, var_dir: Path) -> None:
+    env = {**os.environ, "COBUDGET_DATABASE_URL": url, "COBUDGET_VAR_DIR": str(var_dir)}
+    subprocess.run(
+        [sys.executable, "-m", "cobudget.cli", "migrate"], env=env, check=True, capture_output=True
+    )
+
+
+async def empty_all_tables() -> None:
+    for table in reversed(ALL_TABLES):
+        await table.delete(force=True)

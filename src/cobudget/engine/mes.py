@@ -31,6 +31,7 @@ from typing import Literal
 Phase = Literal["free", "mes", "greedy"]
 Reason = Literal["unsupported", "unaffordable"]
 
+
 @dataclass(frozen=True, slots=True)
 class MesProblem:
     """An election for the core: costs, total budget, ballots as {project: utility}.
@@ -107,7 +108,7 @@ class _Prepared:
         index: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
         self.members: list[list[int]] = []
         self.group_weight: list[int] = []
-        self.items: list[tuple[tuple[int, int], ...]] = []
+        self.items: list[tuple[tuple[int, int], ...]] = []  # (project, utility), then number
         self.total_utility = [0] * m
         for voter, ballot in enumerate(problem.ballots):
             for p, u in ballot.items():
@@ -130,6 +131,12 @@ class _Prepared:
         for g, items in enumerate(self.items):
             for p, u in items:
                 self.supporters[p].append((g, u))
+        # Utilities are numbered so that a bucket (budget state, utility) is one int key:
+        # state * nutil + utility number.
+        self.utils = sorted({u for items in self.items for _, u in items}) or [1]
+        self.nutil = len(self.utils)
+        number = {u: i for i, u in enumerate(self.utils)}
+        self.items = [tuple((p, number[u]) for p, u in items) for items in self.items]
         # What the reference feeds MES: supported projects of positive cost. Supported projects of
         # cost 0 are taken for free beforehand; the others are left to the greedy.
         self.mes_projects = [p for p in range(m) if self.supporters[p] and self.costs[p] > 0]
@@ -139,12 +146,14 @@ class _Prepared:
         self.weight_state: dict[int, int] = {}
         for w in self.group_weight:
             self.weight_state.setdefault(w, len(self.weight_state))
-        self.initial_hist: list[dict[tuple[int, int], int]] = [{} for _ in range(m)]
+        self.initial_hist: list[dict[int, int]] = [{} for _ in range(m)]
         for g, items in enumerate(self.items):
             sigma = self.weight_state[self.group_weight[g]]
-            for p, u in items:
+            for p, ui in items:
                 h = self.initial_hist[p]
-                h[(sigma, u)] = h.get((sigma, u), 0) + self.mult[g]
+                bucket = sigma * self.nutil + ui
+                h[bucket] = h.get(bucket, 0) + self.mult[g]
+        self.supporters = [[(g, number[u]) for g, u in sup] for sup in self.supporters]
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
         """A voter's starting budget at add-one round k, and its growth per round."""
@@ -156,11 +165,33 @@ class _Prepared:
 @dataclass(slots=True)
 class _Run:
     bought: list[tuple[int, Fraction]]
-    # (group, state before) of every group that paid, per bought project, for the payments.
+    # Exact payment of each paying group, per bought project (only when recorded).
     payments: list[dict[int, Fraction]]
     removed: dict[int, Fraction]
     # How many more rounds the run's outcome is certainly unchanged for: None = any number.
     reach: Fraction | None
+    # The state before each step, to resume a later round from the first step that may change.
+    snaps: list[_Snap]
+
+
+@dataclass(slots=True)
+class _Snap:
+    """A run's state before one of its steps, at round k, with the reach of the steps before."""
+
+    k: int
+    scale: int
+    value: list[int]
+    slope: list[int]
+    zero: int
+    state: list[int]
+    hist: list[dict[int, int]]
+    alive: bytearray
+    candidates: list[int]
+    bound: list[tuple[int, int, int]]
+    removed: dict[int, tuple[int, int]]
+    bought: list[tuple[int, Fraction]]
+    reach_num: int
+    reach_den: int
 
 
 class _Reach:
@@ -203,78 +234,109 @@ class _Reach:
         return Fraction(self.num, self.den) if self.den else None
 
 
-def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
+def _run(
+    prep: _Prepared, k: int, track: bool, record: bool, resume: list[_Snap] | None = None
+) -> _Run:
     """One MES run with every voter started at its round-k budget (SPEC §6.2).
 
     Budgets are integers over one common denominator `scale` (a voter in state s has
     value[s] / scale, growing by slope[s] / scale per round): buying a project at price
     rho = rest / (scale·denom) multiplies the scale by denom, so no fraction is reduced in the
-    hot loops. With `track`, every comparison narrows the run's reach (see `_Reach`).
+    hot loops. With `track`, every comparison narrows the run's reach (see `_Reach`), and the
+    state before each step is kept; `resume` (snapshots of an earlier run, the last of which
+    is still valid at round k) restarts from that step instead of from scratch.
     """
-    unit = prep.unit or 0
-    scale = prep.total_weight
-    value: list[int] = []
-    slope: list[int] = []
-    for w in prep.weight_state:
-        value.append(w * (prep.budget + k * unit * prep.n))
-        slope.append(w * unit * prep.n)
-    zero = -1
-    state = [prep.weight_state[w] for w in prep.group_weight]
-    hist = [h.copy() for h in prep.initial_hist]
-    alive = bytearray(prep.m)
-    lbv: list[Fraction] = [Fraction(0)] * prep.m
-    # Each candidate's last price formula, value and growth per round: (num, slope num, den).
-    bound: list[tuple[int, int, int]] = [(0, 0, 1)] * prep.m
-    heap: list[tuple[Fraction, int]] = []
     costs = prep.costs
-    for p in prep.mes_projects:
-        alive[p] = 1
-        lbv[p] = Fraction(costs[p], prep.total_sat[p])
-        bound[p] = (costs[p], 0, prep.total_sat[p])
-        heap.append((lbv[p], p))
-    heapq.heapify(heap)
+    nutil = prep.nutil
+    utils = prep.utils
     reach = _Reach()
-    bought: list[tuple[int, Fraction]] = []
+    snaps: list[_Snap] = []
+    lbv: list[Fraction] = [Fraction(0)] * prep.m
+    if resume:
+        snaps = resume[:-1]
+        snap = resume[-1]
+        delta = k - snap.k
+        scale = snap.scale
+        value = [v + s * delta for v, s in zip(snap.value, snap.slope, strict=True)]
+        slope = list(snap.slope)
+        zero = snap.zero
+        state = list(snap.state)
+        hist = [h.copy() for h in snap.hist]
+        alive = bytearray(snap.alive)
+        bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
+        removed = dict(snap.removed)
+        bought = list(snap.bought)
+        if snap.reach_den:
+            reach.num, reach.den = snap.reach_num - delta * snap.reach_den, snap.reach_den
+        heap = []
+        for p in snap.candidates:
+            a, _, d = bound[p]
+            lbv[p] = Fraction(a, d)
+            heap.append((lbv[p], p))
+    else:
+        unit = prep.unit or 0
+        scale = prep.total_weight
+        value = []
+        slope = []
+        for w in prep.weight_state:
+            value.append(w * (prep.budget + k * unit * prep.n))
+            slope.append(w * unit * prep.n)
+        zero = -1
+        state = [prep.weight_state[w] for w in prep.group_weight]
+        hist = [h.copy() for h in prep.initial_hist]
+        alive = bytearray(prep.m)
+        # Each candidate's last price formula, value and growth per round: (num, slope num, den).
+        bound = [(0, 0, 1)] * prep.m
+        heap = []
+        for p in prep.mes_projects:
+            alive[p] = 1
+            lbv[p] = Fraction(costs[p], prep.total_sat[p])
+            bound[p] = (costs[p], 0, prep.total_sat[p])
+            heap.append((lbv[p], p))
+        removed = {}
+        bought = []
+    heapq.heapify(heap)
     payments: list[dict[int, Fraction]] = []
-    removed: dict[int, tuple[int, int]] = {}
     items = prep.items
     mult = prep.mult
     price: dict[int, tuple[int, int, int]] = {}
 
     def price_of(p: int) -> bool:
-        """Compute p's price now (into lbv, lbs, price); False, and p dropped, if its
+        """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
         h = hist[p]
         cost_scaled = costs[p] * scale
         avail = 0
         for key, cnt in h.items():
-            avail += cnt * value[key[0]]
+            avail += cnt * value[key // nutil]
         if avail < cost_scaled:
             alive[p] = 0
             removed[p] = (avail, scale)
             if track:
                 avail_s = 0
                 for key, cnt in h.items():
-                    avail_s += cnt * slope[key[0]]
+                    avail_s += cnt * slope[key // nutil]
                 reach.keep(avail - cost_scaled, avail_s, True)
             return False
-        utilities = {u for _, u in h}
-        if len(utilities) == 1:
-            buckets = sorted(h.items(), key=lambda kv: value[kv[0][0]])
+        buckets = [
+            (value[key // nutil], utils[key % nutil], key // nutil, cnt) for key, cnt in h.items()
+        ]
+        if len({b[1] for b in buckets}) == 1:
+            buckets.sort()
         else:
             common = 1
-            for u in utilities:
-                common = common * u // gcd(common, u)
-            buckets = sorted(h.items(), key=lambda kv: value[kv[0][0]] * (common // kv[0][1]))
+            for b in buckets:
+                common = common * b[1] // gcd(common, b[1])
+            buckets.sort(key=lambda b: b[0] * (common // b[1]))
         rest = cost_scaled
         rest_s = 0
         denom = 0
-        for (_, u), cnt in buckets:
-            denom += cnt * u
-        for (sigma, u), cnt in buckets:
-            if rest * u <= value[sigma] * denom:
+        for b in buckets:
+            denom += b[3] * b[1]
+        for v, u, sigma, cnt in buckets:
+            if rest * u <= v * denom:
                 break
-            rest -= cnt * value[sigma]
+            rest -= cnt * v
             rest_s -= cnt * slope[sigma]
             denom -= cnt * u
         price[p] = (rest, rest_s, denom)
@@ -283,6 +345,25 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
         return True
 
     while heap:
+        if track:
+            snaps.append(
+                _Snap(
+                    k,
+                    scale,
+                    list(value),
+                    list(slope),
+                    zero,
+                    list(state),
+                    [h.copy() if alive[p] else {} for p, h in enumerate(hist)],
+                    bytearray(alive),
+                    [p for _, p in heap],
+                    list(bound),
+                    dict(removed),
+                    list(bought),
+                    reach.num,
+                    reach.den,
+                )
+            )
         best: Fraction | None = None
         chosen = -1
         evaluated: list[int] = []
@@ -304,13 +385,15 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
         if track:
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
-            for sigma, u in hist[chosen]:
+            for key in hist[chosen]:
+                sigma, u = divmod(key, nutil)
+                u = utils[u]
                 d = value[sigma] * denom - rest * u
                 reach.keep(d, slope[sigma] * denom - rest_s * u, d < 0)
             # ... and it must stay the cheapest: any price formula of a project is a lower
             # bound of its price at every round (docs/equal-shares.md), so comparing bounds
-            # suffices, whether just computed or left from an earlier step.
-            # A bound left from an earlier step that would cut the reach is refreshed first.
+            # suffices, whether just computed or left from an earlier step. A bound left from
+            # an earlier step that would cut the reach is refreshed first.
             stale = False
             b, bs, bd = bound[chosen]
             for _, q in heap:
@@ -338,14 +421,14 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
                 slope = [x * denom for x in slope]
             scale *= denom
         paid: dict[int, Fraction] = {}
-        trans: dict[tuple[int, int], tuple[int, int]] = {}
-        for g, u in prep.supporters[chosen]:
+        trans: dict[int, tuple[int, int]] = {}
+        for g, uid in prep.supporters[chosen]:
             sigma = state[g]
-            key = (sigma, u)
+            key = sigma * nutil + uid
             moved = trans.get(key)
             if moved is None:
                 v = value[sigma]
-                cut = rest * u
+                cut = rest * utils[uid]
                 if v < cut:
                     if zero < 0:
                         zero = len(value)
@@ -354,7 +437,7 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
                     moved = (zero, v)
                 else:
                     value.append(v - cut)
-                    slope.append(slope[sigma] - rest_s * u if track else 0)
+                    slope.append(slope[sigma] - rest_s * utils[uid] if track else 0)
                     moved = (len(value) - 1, cut)
                 trans[key] = moved
             new, pay = moved
@@ -362,16 +445,17 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
             if record:
                 paid[g] = Fraction(pay, scale)
             cnt = mult[g]
+            shift = (new - sigma) * nutil
             for q, uq in items[g]:
                 if alive[q]:
                     hq = hist[q]
-                    old = (sigma, uq)
+                    old = sigma * nutil + uq
                     left = hq[old] - cnt
                     if left:
                         hq[old] = left
                     else:
                         del hq[old]
-                    nk = (new, uq)
+                    nk = old + shift
                     hq[nk] = hq.get(nk, 0) + cnt
         hist[chosen] = {}
         payments.append(paid)
@@ -381,7 +465,7 @@ def _run(prep: _Prepared, k: int, track: bool, record: bool) -> _Run:
             value = [x // common_factor for x in value]
             slope = [x // common_factor for x in slope] if track else slope
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
-    return _Run(bought, payments, short, reach.fraction())
+    return _Run(bought, payments, short, reach.fraction(), snaps)
 
 
 def _outcome_cost(prep: _Prepared, run: _Run) -> int:
@@ -393,6 +477,15 @@ def _exhaustive(prep: _Prepared, run: _Run) -> bool:
     spent = _outcome_cost(prep, run)
     chosen = {p for p, _ in run.bought}
     return all(p in chosen or prep.costs[p] + spent > prep.budget for p in prep.mes_projects)
+
+
+def _still_valid(snaps: list[_Snap], k: int) -> list[_Snap] | None:
+    """The snapshots up to the last one whose steps before it keep their path at round k."""
+    for i in range(len(snaps) - 1, -1, -1):
+        snap = snaps[i]
+        if not snap.reach_den or snap.reach_num > (k - snap.k) * snap.reach_den:
+            return snaps[: i + 1]
+    return None
 
 
 def _next_round(k: int, reach: Fraction | None) -> int | None:
@@ -419,8 +512,9 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
     base: list[int] = []
     if prep.unit is not None:
         k = 0
+        resume: list[_Snap] | None = None
         while True:
-            run = _run(prep, k, jump, False)
+            run = _run(prep, k, jump, False, resume)
             runs += 1
             if k == 0:
                 base = [p for p, _ in run.bought]
@@ -438,6 +532,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
                 # outcome, so the reference's scan would never stop. Keep this one.
                 break
             k = nxt
+            resume = _still_valid(run.snaps, k) if jump else None
     final = _run(prep, kept, False, True)
     runs += 1
     if prep.unit is None:

@@ -1,0 +1,1 @@
+"""Parity of `equal_shares` with the reference implementation (pabutools) on pabulib data."""

@@ -182,9 +182,10 @@ class _Snap:
     scale: int
     value: list[int]
     slope: list[int]
+    epoch: list[int]
+    factor: list[int]
     zero: int
     state: list[int]
-    hist: list[dict[int, int]]
     alive: bytearray
     candidates: list[int]
     bound: list[tuple[int, int, int]]
@@ -239,19 +240,24 @@ def _run(
 ) -> _Run:
     """One MES run with every voter started at its round-k budget (SPEC §6.2).
 
-    Budgets are integers over one common denominator `scale` (a voter in state s has
-    value[s] / scale, growing by slope[s] / scale per round): buying a project at price
-    rho = rest / (scale·denom) multiplies the scale by denom, so no fraction is reduced in the
-    hot loops. With `track`, every comparison narrows the run's reach (see `_Reach`), and the
-    state before each step is kept; `resume` (snapshots of an earlier run, the last of which
-    is still valid at round k) restarts from that step instead of from scratch.
+    Voters with the same payment history share a budget *state*. Budgets are integers over one
+    common denominator `scale`, rescaled lazily: state s was created at epoch epoch[s], and its
+    budget now is value[s] * factor[epoch[s]] / scale (growing by slope[s] * factor[...] /
+    scale per round). Buying at price rho = rest / (scale·denom) multiplies the scale by denom
+    and every epoch's factor by denom, so no fraction is reduced in the hot loops. With
+    `track`, every comparison narrows the run's reach (see `_Reach`) and the state before each
+    step is kept; `resume` (snapshots of an earlier run whose last one is still valid at round
+    k) restarts from that step instead of from scratch.
     """
     costs = prep.costs
     nutil = prep.nutil
     utils = prep.utils
+    supporters = prep.supporters
+    mult = prep.mult
     reach = _Reach()
     snaps: list[_Snap] = []
     lbv: list[Fraction] = [Fraction(0)] * prep.m
+    heap: list[tuple[Fraction, int]] = []
     if resume:
         snaps = resume[:-1]
         snap = resume[-1]
@@ -259,16 +265,16 @@ def _run(
         scale = snap.scale
         value = [v + s * delta for v, s in zip(snap.value, snap.slope, strict=True)]
         slope = list(snap.slope)
+        epoch = list(snap.epoch)
+        factor = list(snap.factor)
         zero = snap.zero
         state = list(snap.state)
-        hist = [h.copy() for h in snap.hist]
         alive = bytearray(snap.alive)
         bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
         removed = dict(snap.removed)
         bought = list(snap.bought)
         if snap.reach_den:
             reach.num, reach.den = snap.reach_num - delta * snap.reach_den, snap.reach_den
-        heap = []
         for p in snap.candidates:
             a, _, d = bound[p]
             lbv[p] = Fraction(a, d)
@@ -281,13 +287,13 @@ def _run(
         for w in prep.weight_state:
             value.append(w * (prep.budget + k * unit * prep.n))
             slope.append(w * unit * prep.n)
+        epoch = [0] * len(value)
+        factor = [1]
         zero = -1
         state = [prep.weight_state[w] for w in prep.group_weight]
-        hist = [h.copy() for h in prep.initial_hist]
         alive = bytearray(prep.m)
         # Each candidate's last price formula, value and growth per round: (num, slope num, den).
         bound = [(0, 0, 1)] * prep.m
-        heap = []
         for p in prep.mes_projects:
             alive[p] = 1
             lbv[p] = Fraction(costs[p], prep.total_sat[p])
@@ -297,30 +303,32 @@ def _run(
         bought = []
     heapq.heapify(heap)
     payments: list[dict[int, Fraction]] = []
-    items = prep.items
-    mult = prep.mult
-    price: dict[int, tuple[int, int, int]] = {}
+    price: dict[int, tuple[int, int, int, dict[int, int]]] = {}
 
     def price_of(p: int) -> bool:
         """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
-        h = hist[p]
+        h: dict[int, int] = {}
+        for g, uid in supporters[p]:
+            key = state[g] * nutil + uid
+            h[key] = h.get(key, 0) + mult[g]
         cost_scaled = costs[p] * scale
+        buckets = []
         avail = 0
         for key, cnt in h.items():
-            avail += cnt * value[key // nutil]
+            sigma, uid = divmod(key, nutil)
+            v = value[sigma] * factor[epoch[sigma]]
+            avail += cnt * v
+            buckets.append((v, utils[uid], sigma, cnt))
         if avail < cost_scaled:
             alive[p] = 0
             removed[p] = (avail, scale)
             if track:
                 avail_s = 0
-                for key, cnt in h.items():
-                    avail_s += cnt * slope[key // nutil]
+                for _, _, sigma, cnt in buckets:
+                    avail_s += cnt * slope[sigma] * factor[epoch[sigma]]
                 reach.keep(avail - cost_scaled, avail_s, True)
             return False
-        buckets = [
-            (value[key // nutil], utils[key % nutil], key // nutil, cnt) for key, cnt in h.items()
-        ]
         if len({b[1] for b in buckets}) == 1:
             buckets.sort()
         else:
@@ -337,9 +345,9 @@ def _run(
             if rest * u <= v * denom:
                 break
             rest -= cnt * v
-            rest_s -= cnt * slope[sigma]
+            rest_s -= cnt * slope[sigma] * factor[epoch[sigma]]
             denom -= cnt * u
-        price[p] = (rest, rest_s, denom)
+        price[p] = (rest, rest_s, denom, h)
         bound[p] = (rest, rest_s, scale * denom)
         lbv[p] = Fraction(rest, scale * denom)
         return True
@@ -352,9 +360,10 @@ def _run(
                     scale,
                     list(value),
                     list(slope),
+                    list(epoch),
+                    list(factor),
                     zero,
                     list(state),
-                    [h.copy() if alive[p] else {} for p, h in enumerate(hist)],
                     bytearray(alive),
                     [p for _, p in heap],
                     list(bound),
@@ -381,15 +390,16 @@ def _run(
         if best is None:
             break
         alive[chosen] = 0
-        rest, rest_s, denom = price[chosen]
+        rest, rest_s, denom, chosen_hist = price[chosen]
         if track:
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
-            for key in hist[chosen]:
-                sigma, u = divmod(key, nutil)
-                u = utils[u]
-                d = value[sigma] * denom - rest * u
-                reach.keep(d, slope[sigma] * denom - rest_s * u, d < 0)
+            for key in chosen_hist:
+                sigma, uid = divmod(key, nutil)
+                u = utils[uid]
+                f = factor[epoch[sigma]]
+                d = value[sigma] * f * denom - rest * u
+                reach.keep(d, slope[sigma] * f * denom - rest_s * u, d < 0)
             # ... and it must stay the cheapest: any price formula of a project is a lower
             # bound of its price at every round (docs/equal-shares.md), so comparing bounds
             # suffices, whether just computed or left from an earlier step. A bound left from
@@ -416,54 +426,37 @@ def _run(
         if g > 1:
             rest, rest_s, denom = rest // g, rest_s // g, denom // g
         if denom > 1:
-            value = [x * denom for x in value]
-            if track:
-                slope = [x * denom for x in slope]
+            factor = [f * denom for f in factor]
             scale *= denom
+        now = len(factor)
+        factor.append(1)
         paid: dict[int, Fraction] = {}
         trans: dict[int, tuple[int, int]] = {}
-        for g, uid in prep.supporters[chosen]:
+        for g, uid in supporters[chosen]:
             sigma = state[g]
             key = sigma * nutil + uid
             moved = trans.get(key)
             if moved is None:
-                v = value[sigma]
+                f = factor[epoch[sigma]]
+                v = value[sigma] * f
                 cut = rest * utils[uid]
                 if v < cut:
                     if zero < 0:
                         zero = len(value)
                         value.append(0)
                         slope.append(0)
+                        epoch.append(0)
                     moved = (zero, v)
                 else:
                     value.append(v - cut)
-                    slope.append(slope[sigma] - rest_s * utils[uid] if track else 0)
+                    slope.append(slope[sigma] * f - rest_s * utils[uid] if track else 0)
+                    epoch.append(now)
                     moved = (len(value) - 1, cut)
                 trans[key] = moved
-            new, pay = moved
-            state[g] = new
+            state[g] = moved[0]
             if record:
-                paid[g] = Fraction(pay, scale)
-            cnt = mult[g]
-            shift = (new - sigma) * nutil
-            for q, uq in items[g]:
-                if alive[q]:
-                    hq = hist[q]
-                    old = sigma * nutil + uq
-                    left = hq[old] - cnt
-                    if left:
-                        hq[old] = left
-                    else:
-                        del hq[old]
-                    nk = old + shift
-                    hq[nk] = hq.get(nk, 0) + cnt
-        hist[chosen] = {}
+                paid[g] = Fraction(moved[1], scale)
         payments.append(paid)
-        common_factor = gcd(scale, *value, *slope) if track else gcd(scale, *value)
-        if common_factor > 1:
-            scale //= common_factor
-            value = [x // common_factor for x in value]
-            slope = [x // common_factor for x in slope] if track else slope
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
     return _Run(bought, payments, short, reach.fraction(), snaps)
 

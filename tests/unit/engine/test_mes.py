@@ -1,0 +1,114 @@
+"""The Method of Equal Shares core (`engine.mes`): worked example and properties."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cobudget.engine.mes import MesProblem, MesResult, equal_shares
+
+from .mes_strategies import problems
+
+
+def outcome(result: MesResult) -> list[tuple[int, str, Fraction | None, dict[int, Fraction]]]:
+    return [(p.project, p.phase, p.rho, p.payments) for p in result.purchases]
+
+
+def test_worked_example_buys_all_three_after_thirteen_add_one_rounds() -> None:
+    # docs/equal-shares.md: 3 voters, budget 300, costs 150 (voters 0, 1), 120 (1, 2), 30 (2).
+    problem = MesProblem(
+        costs=[150, 120, 30],
+        budget=300,
+        ballots=[{0: 150}, {0: 150, 1: 120}, {1: 120, 2: 30}],
+        unit=1,
+    )
+    result = equal_shares(problem)
+    assert result.rounds == 13
+    assert result.start_budgets == [113, 113, 113]
+    assert outcome(result) == [
+        (0, "mes", Fraction(1, 2), {0: 75, 1: 75}),
+        (1, "mes", Fraction(41, 60), {1: 38, 2: 82}),
+        (2, "mes", Fraction(1), {2: 30}),
+    ]
+    assert result.base_selected == [0, 1]
+
+
+def test_without_add_one_the_third_project_is_left_out() -> None:
+    problem = MesProblem(
+        costs=[150, 120, 30],
+        budget=300,
+        ballots=[{0: 150}, {0: 150, 1: 120}, {1: 120, 2: 30}],
+        unit=None,
+    )
+    result = equal_shares(problem)
+    assert [p.project for p in result.purchases if p.phase == "mes"] == [0, 1]
+    assert [(u.project, u.reason) for u in result.unbought] == []  # the greedy takes it
+    assert result.purchases[-1].phase == "greedy"
+
+
+def test_ties_go_to_the_lower_project_number() -> None:
+    problem = MesProblem(costs=[10, 10], budget=10, ballots=[{0: 10, 1: 10}] * 2, unit=None)
+    result = equal_shares(problem)
+    assert result.selected == [0]
+    assert result.unbought[0].project == 1
+
+
+def test_unsupported_and_zero_cost_projects_follow_the_reference() -> None:
+    # Project 1 costs nothing and has support only under points: it is taken for free; project
+    # 2 nobody supports, and the greedy adds it because it fits.
+    problem = MesProblem(costs=[6, 0, 4], budget=10, ballots=[{0: 1, 1: 1}, {0: 1}], unit=None)
+    result = equal_shares(problem)
+    assert [(p.project, p.phase) for p in result.purchases] == [
+        (1, "free"),
+        (0, "mes"),
+        (2, "greedy"),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems())
+def test_jumping_add_one_rounds_gives_the_linear_scans_outcome(problem: MesProblem) -> None:
+    fast = equal_shares(problem)
+    slow = equal_shares(problem, jump=False)
+    assert fast.rounds == slow.rounds
+    assert outcome(fast) == outcome(slow)
+    assert fast.unbought == slow.unbought
+
+
+@settings(max_examples=200, deadline=None)
+@given(problems())
+def test_payments_add_up_to_each_cost_and_within_each_budget(problem: MesProblem) -> None:
+    result = equal_shares(problem)
+    spent = [Fraction(0)] * len(problem.ballots)
+    for purchase in result.purchases:
+        if purchase.phase == "mes":
+            assert sum(purchase.payments.values()) == problem.costs[purchase.project]
+            for voter, pay in purchase.payments.items():
+                assert pay >= 0
+                spent[voter] += pay
+    assert all(s <= b for s, b in zip(spent, result.start_budgets, strict=True))
+    assert sum(problem.costs[p] for p in result.selected) <= problem.budget
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.randoms(use_true_random=False))
+def test_the_order_of_voters_does_not_matter(problem: MesProblem, rnd: object) -> None:
+    order = list(range(len(problem.ballots)))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    weights = problem.weights
+    shuffled = MesProblem(
+        costs=problem.costs,
+        budget=problem.budget,
+        ballots=[problem.ballots[i] for i in order],
+        weights=None if weights is None else [weights[i] for i in order],
+        unit=problem.unit,
+    )
+    a = equal_shares(problem)
+    b = equal_shares(shuffled)
+    assert a.selected == b.selected
+    assert a.rounds == b.rounds
+    for pa, pb in zip(a.purchases, b.purchases, strict=True):
+        assert pa.rho == pb.rho
+        assert {order[v]: pay for v, pay in pb.payments.items()} == pa.payments

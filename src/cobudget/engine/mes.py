@@ -22,6 +22,7 @@ the numbering that reproduces the reference's tie-breaking.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -154,6 +155,13 @@ class _Prepared:
                 bucket = sigma * self.nutil + ui
                 h[bucket] = h.get(bucket, 0) + self.mult[g]
         self.supporters = [[(g, number[u]) for g, u in sup] for sup in self.supporters]
+        # Per project and utility number, the supporting groups, each repeated by its size.
+        self.by_utility: list[list[tuple[int, list[int]]]] = []
+        for sup in self.supporters:
+            split: dict[int, list[int]] = {}
+            for g, uid in sup:
+                split.setdefault(uid, []).extend([g] * self.mult[g])
+            self.by_utility.append(sorted(split.items()))
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
         """A voter's starting budget at add-one round k, and its growth per round."""
@@ -253,7 +261,7 @@ def _run(
     nutil = prep.nutil
     utils = prep.utils
     supporters = prep.supporters
-    mult = prep.mult
+    by_utility = prep.by_utility
     reach = _Reach()
     snaps: list[_Snap] = []
     lbv: list[Fraction] = [Fraction(0)] * prep.m
@@ -309,9 +317,10 @@ def _run(
         """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
         h: dict[int, int] = {}
-        for g, uid in supporters[p]:
-            key = state[g] * nutil + uid
-            h[key] = h.get(key, 0) + mult[g]
+        for uid, members in by_utility[p]:
+            # Supporters repeated by multiplicity: Counter counts them at C speed.
+            for sigma, cnt in Counter(map(state.__getitem__, members)).items():
+                h[sigma * nutil + uid] = cnt
         cost_scaled = costs[p] * scale
         buckets = []
         avail = 0

@@ -57,7 +57,8 @@ def settings(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Settings:
         smtp_port=smtp[1],
         login_max_per_account=3,
         login_max_per_address=6,
-        outbox_in_app=False,  # tests send the outbox themselves, to read what arrives
+        outbox_in_app=False,
+        database_pool_size=0,  # the test client runs the app in a loop of its own  # tests send the outbox themselves, to read what arrives
     )
 
 

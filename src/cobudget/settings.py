@@ -30,6 +30,8 @@ class Settings:
     login_max_per_address: int = 20
     login_window_seconds: int = 900
     session_max_age_seconds: int = 14 * 24 * 3600
+    # PostgreSQL connection pool per app process (0: a connection per query, as tests use).
+    database_pool_size: int = 10
     # The outbox worker runs inside the app process unless a separate `cobudget worker` does.
     outbox_in_app: bool = True
     outbox_poll_seconds: float = 2.0
@@ -73,6 +75,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         mail_from=environ.get("COBUDGET_MAIL_FROM", Settings.mail_from),
         login_max_per_account=int(environ.get("COBUDGET_LOGIN_MAX_PER_ACCOUNT", "5")),
         login_max_per_address=int(environ.get("COBUDGET_LOGIN_MAX_PER_ADDRESS", "20")),
+        database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
         secure_cookies=_flag(environ.get("COBUDGET_SECURE_COOKIES", "")),
     )

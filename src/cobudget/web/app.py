@@ -47,9 +47,9 @@ def create_app(settings: Settings) -> Litestar:
             if settings.outbox_in_app
             else None
         )
-        pooled = isinstance(engine, PostgresEngine)
+        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
         if pooled:
-            await engine.start_connection_pool(max_size=10)
+            await engine.start_connection_pool(max_size=settings.database_pool_size)
         try:
             yield
         finally:

@@ -1,0 +1,100 @@
+"""Browser tests: the real app in its own process (as `cobudget run` starts it), driven by
+Playwright in Debian's Chromium, every page checked by axe-core and photographed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from cobudget.settings import PROJECT_ROOT
+from tests.support.mail import Mailbox, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def live_server(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Iterator[str]:
+    """Start the app as production does (uvicorn, outbox worker inside), on a free port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "COBUDGET_DATABASE_URL": db,
+        "COBUDGET_VAR_DIR": str(tmp_path),
+        "COBUDGET_SMTP_PORT": str(smtp[1]),
+        "COBUDGET_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cobudget.cli", "run", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/favicon.ico", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(process.stdout.read().decode() if process.stdout else "no output")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's Chromium is missing: `make test` installs it (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    errors: list[str] = []
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        # A refused form answers 4xx on purpose; Chromium logs that as a failed resource.
+        expected = message.text.startswith("Failed to load resource") and "status of 4" in message.text
+        if message.type == "error" and not expected:
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    yield page
+    await context.close()
+    assert not errors, f"the browser console showed errors: {errors}"
+
+
+async def check_page(page: Page, name: str) -> None:
+    """Photograph the page and fail on any serious or critical axe-core violation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    await page.add_script_tag(content=AXE.read_text())
+    result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"axe-core on {name}: {serious}"

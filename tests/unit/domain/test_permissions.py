@@ -1,0 +1,123 @@
+"""The role table of SPEC §2 as a pure policy: table cases and properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cobudget.domain.errors import LoginRequired, NotAllowed
+from cobudget.domain.permissions import VISITOR, Action, Actor, Target, decide, require
+
+NETWORK, OTHER_NETWORK, LIEU, OTHER_LIEU, ORG = 1, 2, 10, 11, 20
+NETWORK_TARGET = Target(network_id=NETWORK)
+LIEU_TARGET = Target(lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}))
+
+ROLES = {
+    "visitor": VISITOR,
+    "member": Actor(user_id=1, member_of=frozenset({LIEU})),
+    "lieu_admin": Actor(user_id=2, member_of=frozenset({LIEU}), lieu_admin_of=frozenset({LIEU})),
+    "cofunder": Actor(user_id=3, cofunder_of=frozenset({ORG})),
+    "coordinator": Actor(user_id=4, coordinator_of=frozenset({NETWORK})),
+    "site_admin": Actor(user_id=5, is_site_admin=True),
+}
+
+# action, target, roles allowed (SPEC §2)
+TABLE = [
+    (Action.NETWORK_READ, NETWORK_TARGET, set(ROLES)),
+    (Action.NETWORK_CREATE, Target(), {"site_admin"}),
+    (Action.COORDINATOR_APPOINT, NETWORK_TARGET, {"site_admin"}),
+    (Action.NETWORK_MANAGE, NETWORK_TARGET, {"coordinator"}),
+    (Action.LIEU_INVITE, NETWORK_TARGET, {"coordinator"}),
+    (Action.COFUNDER_INVITE, NETWORK_TARGET, {"coordinator"}),
+    (Action.LIEU_SET_STATUS, LIEU_TARGET, {"coordinator"}),
+    (Action.LIEU_EDIT_PROFILE, LIEU_TARGET, {"lieu_admin"}),
+    (Action.PERSON_INVITE, LIEU_TARGET, {"lieu_admin"}),
+]
+
+
+@pytest.mark.parametrize(("action", "target", "allowed"), TABLE, ids=[a.value for a, _, _ in TABLE])
+def test_role_table_of_spec_section_2(action: Action, target: Target, allowed: set[str]) -> None:
+    for role, actor in ROLES.items():
+        decision = decide(actor, action, target)
+        assert decision.allowed == (role in allowed), (role, action)
+        if not decision.allowed and role == "visitor":
+            assert decision.reason == "login_required"
+
+
+def test_every_action_has_a_row_in_the_table() -> None:
+    assert {action for action, _, _ in TABLE} == set(Action)
+
+
+def test_a_coordinator_of_another_network_is_refused() -> None:
+    elsewhere = Actor(user_id=9, coordinator_of=frozenset({OTHER_NETWORK}))
+    assert not decide(elsewhere, Action.LIEU_INVITE, NETWORK_TARGET).allowed
+    assert not decide(elsewhere, Action.LIEU_SET_STATUS, LIEU_TARGET).allowed
+
+
+def test_the_admin_of_another_lieu_is_refused() -> None:
+    other = Actor(user_id=9, member_of=frozenset({OTHER_LIEU}), lieu_admin_of=frozenset({OTHER_LIEU}))
+    assert decide(other, Action.PERSON_INVITE, LIEU_TARGET).reason == "lieu_admin_only"
+
+
+def test_a_private_network_is_read_only_by_its_coordinators_and_site_admins() -> None:
+    private = Target(network_id=NETWORK, network_is_public=False)
+    readers = {role for role, actor in ROLES.items() if decide(actor, Action.NETWORK_READ, private).allowed}
+    assert readers == {"coordinator", "site_admin"}
+
+
+def test_require_raises_login_required_for_visitors_and_not_allowed_for_others() -> None:
+    with pytest.raises(LoginRequired):
+        require(VISITOR, Action.LIEU_INVITE, NETWORK_TARGET)
+    with pytest.raises(NotAllowed) as refused:
+        require(ROLES["member"], Action.LIEU_INVITE, NETWORK_TARGET)
+    assert refused.value.reason == "coordinator_only"
+    assert not isinstance(refused.value, LoginRequired)
+
+
+ids = st.frozensets(st.integers(min_value=1, max_value=4), max_size=3)
+actors = st.builds(
+    Actor,
+    user_id=st.one_of(st.none(), st.integers(min_value=1, max_value=50)),
+    is_site_admin=st.booleans(),
+    coordinator_of=ids,
+    member_of=ids,
+    lieu_admin_of=ids,
+    cofunder_of=ids,
+)
+targets = st.builds(
+    Target,
+    network_id=st.one_of(st.none(), st.integers(min_value=1, max_value=4)),
+    network_is_public=st.booleans(),
+    lieu_id=st.one_of(st.none(), st.integers(min_value=1, max_value=4)),
+    lieu_network_ids=ids,
+)
+
+
+@given(actors, st.sampled_from(list(Action)), targets)
+def test_a_visitor_may_do_nothing_but_read_public_networks(actor: Actor, action: Action, target: Target) -> None:
+    decision = decide(VISITOR, action, target)
+    assert decision.allowed == (action == Action.NETWORK_READ and target.network_is_public)
+
+
+@given(actors, actors, st.sampled_from(list(Action)), targets)
+def test_more_roles_never_remove_a_permission(first: Actor, second: Actor, action: Action, target: Target) -> None:
+    """Roles add up: an actor with the roles of two actors may do what either may do."""
+    if first.user_id is None:
+        return
+    union = Actor(
+        user_id=first.user_id,
+        is_site_admin=first.is_site_admin or second.is_site_admin,
+        coordinator_of=first.coordinator_of | second.coordinator_of,
+        member_of=first.member_of | second.member_of,
+        lieu_admin_of=first.lieu_admin_of | second.lieu_admin_of,
+        cofunder_of=first.cofunder_of | second.cofunder_of,
+    )
+    if decide(first, action, target).allowed:
+        assert decide(union, action, target).allowed
+
+
+@given(actors, st.sampled_from(list(Action)), targets)
+def test_the_policy_is_a_function_of_its_inputs(actor: Actor, action: Action, target: Target) -> None:
+    assert decide(actor, action, target) == decide(actor, action, target)
+    assert decide(actor, action, target).allowed or decide(actor, action, target).reason

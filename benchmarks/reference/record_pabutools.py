@@ -88,14 +88,20 @@ def at_round(text: str, k: int, utility: str) -> tuple[Outcome, dict[str, bool]]
 
     kept = run(k)
     after = run(k + 1)
-    supported = {p for p in instance if p.cost > 0 and sat_profile.total_satisfaction_project(p) > 0}
+    supported = {
+        p for p in instance if p.cost > 0 and sat_profile.total_satisfaction_project(p) > 0
+    }
     verdict = {
         "feasible_at_k": bool(instance.is_feasible(kept)),
         "exhaustive_at_k": bool(instance.is_exhaustive(kept, available_projects=supported)),
         "over_budget_at_k_plus_1": not instance.is_feasible(after),
     }
-    full = greedy_utilitarian_welfare(instance, profile, sat_class=sat, initial_budget_allocation=kept)
-    outcome = Outcome([p.name for p in kept], [p.name for p in full], _payments(kept.details.iterations))
+    full = greedy_utilitarian_welfare(
+        instance, profile, sat_class=sat, initial_budget_allocation=kept
+    )
+    outcome = Outcome(
+        [p.name for p in kept], [p.name for p in full], _payments(kept.details.iterations)
+    )
     return outcome, verdict
 
 
@@ -113,7 +119,12 @@ def record(name: str, utility: str) -> None:
         outcome = reference(text, utility)  # type: ignore[arg-type]
         extra = {"method": "full"}
     seconds = time.perf_counter() - start
-    data = {"instance": name, "utility": utility, "pabutools": "1.2.3", "seconds": round(seconds, 1)}
+    data = {
+        "instance": name,
+        "utility": utility,
+        "pabutools": "1.2.3",
+        "seconds": round(seconds, 1),
+    }
     data.update(extra)
     data.update(outcome.to_json())
     path = save_recorded(name, utility, data)  # type: ignore[arg-type]

@@ -22,7 +22,9 @@ def _fraction(x: Any) -> Fraction:
     return Fraction(int(x.numerator), int(x.denominator))
 
 
-def reference(problem: MesProblem, cardinal: bool) -> tuple[list[int], list[int], list[dict[int, Fraction]]]:
+def reference(
+    problem: MesProblem, cardinal: bool
+) -> tuple[list[int], list[int], list[dict[int, Fraction]]]:
     from pabutools.election import (
         Additive_Cardinal_Sat,
         ApprovalBallot,
@@ -44,12 +46,16 @@ def reference(problem: MesProblem, cardinal: bool) -> tuple[list[int], list[int]
         )
         sat: Any = Additive_Cardinal_Sat
     else:
-        profile = ApprovalProfile([ApprovalBallot({projects[p] for p in b}) for b in problem.ballots])
+        profile = ApprovalProfile(
+            [ApprovalBallot({projects[p] for p in b}) for b in problem.ballots]
+        )
         sat = Cost_Sat
     mes = method_of_equal_shares(
         instance, profile, sat_class=sat, voter_budget_increment=problem.unit, analytics=True
     )
-    full = greedy_utilitarian_welfare(instance, profile, sat_class=sat, initial_budget_allocation=mes)
+    full = greedy_utilitarian_welfare(
+        instance, profile, sat_class=sat, initial_budget_allocation=mes
+    )
     payments = []
     if problem.ballots:
         for it in mes.details.iterations:

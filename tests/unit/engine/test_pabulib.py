@@ -17,8 +17,12 @@ from cobudget.engine.pabulib import (
 HEAD = "META\nkey;value\ndescription;test\nnum_projects;3\nnum_votes;3\nbudget;{budget}\n"
 
 
-def pb(vote_type: str, votes: str, budget: str = "100", costs: tuple[str, ...] = ("10", "20", "30")) -> str:
-    projects = "".join(f"{name};{cost}\n" for name, cost in zip(("9", "10", "P1"), costs, strict=True))
+def pb(
+    vote_type: str, votes: str, budget: str = "100", costs: tuple[str, ...] = ("10", "20", "30")
+) -> str:
+    projects = "".join(
+        f"{name};{cost}\n" for name, cost in zip(("9", "10", "P1"), costs, strict=True)
+    )
     header = "voter_id;vote;points" if vote_type == "cumulative" else "voter_id;vote"
     return (
         HEAD.format(budget=budget)
@@ -72,8 +76,14 @@ def test_ordinal_ballots_are_read_as_approvals_of_the_ranked_projects() -> None:
 
 @pytest.mark.parametrize(
     ("text", "cents"),
-    [("40000", 4000000), ("40000.0", 4000000), ("2532645.83", 253264583), ("12,5", 1250),
-     ("35119392/25", 140477568), ("0", 0)],
+    [
+        ("40000", 4000000),
+        ("40000.0", 4000000),
+        ("2532645.83", 253264583),
+        ("12,5", 1250),
+        ("35119392/25", 140477568),
+        ("0", 0),
+    ],
 )
 def test_amounts_are_read_exactly_in_cents(text: str, cents: int) -> None:
     assert parse_cents(text) == cents
@@ -92,7 +102,11 @@ def test_a_cost_not_in_whole_cents_is_refused_with_its_line() -> None:
 
 @pytest.mark.parametrize(
     ("votes", "message"),
-    [("a;42\n", "unknown project"), ("a;9,9\n", "twice"), ("a;9\na;10\n", "voter 'a' appears twice")],
+    [
+        ("a;42\n", "unknown project"),
+        ("a;9,9\n", "twice"),
+        ("a;9\na;10\n", "voter 'a' appears twice"),
+    ],
 )
 def test_bad_ballots_are_refused(votes: str, message: str) -> None:
     with pytest.raises(PabulibError, match=message):
@@ -119,7 +133,12 @@ def test_export_then_import_gives_the_same_inputs(vote_type: str) -> None:
 
 
 def test_cents_are_written_in_the_shortest_exact_form() -> None:
-    assert [format_cents(c) for c in (4000000, 253264583, 1250, 5)] == ["40000", "2532645.83", "12.5", "0.05"]
+    assert [format_cents(c) for c in (4000000, 253264583, 1250, 5)] == [
+        "40000",
+        "2532645.83",
+        "12.5",
+        "0.05",
+    ]
 
 
 def test_export_refuses_unequal_weights() -> None:

@@ -102,7 +102,9 @@ def reference(text: str, utility: UtilityKind = "cost") -> Outcome:
     mes = method_of_equal_shares(
         instance, profile, sat_class=sat, voter_budget_increment=1, analytics=True
     )
-    full = greedy_utilitarian_welfare(instance, profile, sat_class=sat, initial_budget_allocation=mes)
+    full = greedy_utilitarian_welfare(
+        instance, profile, sat_class=sat, initial_budget_allocation=mes
+    )
     return Outcome(
         [p.name for p in mes],
         [p.name for p in full],

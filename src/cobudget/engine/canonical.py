@@ -36,9 +36,7 @@ def canonical(inputs: EnvelopeInput) -> EnvelopeInput:
         inputs,
         lieux=sorted(inputs.lieux, key=lambda x: x.id),
         cofunders=sorted(inputs.cofunders, key=lambda x: x.id),
-        challenges=sorted(
-            (_canonical_challenge(c) for c in inputs.challenges), key=lambda x: x.id
-        ),
+        challenges=sorted((_canonical_challenge(c) for c in inputs.challenges), key=lambda x: x.id),
         pledges=sorted(inputs.pledges, key=lambda x: x.id),
         supports=sorted(inputs.supports, key=lambda s: (s.lieu_id, s.challenge_id)),
     )

@@ -38,9 +38,7 @@ def _settle_challenge(
     maximum = sum(line.max_cents for line in challenge.budget_lines)
     pledged = sum(p.amount_cents for p in pledges)
     proposers = set(challenge.proposers)
-    cofunders = len(
-        {p.contributor_id for p in pledges if p.contributor_kind == "lieu"} - proposers
-    )
+    cofunders = len({p.contributor_id for p in pledges if p.contributor_kind == "lieu"} - proposers)
     reasons = eligibility_reasons(challenge, eligible)
     if pledged < threshold:
         reasons.append("below_threshold")

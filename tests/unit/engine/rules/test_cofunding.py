@@ -120,7 +120,7 @@ def _add_pledge(inputs: EnvelopeInput, challenge_id: int, cents: int, seed: int)
     return msgspec.structs.replace(inputs, pledges=[*inputs.pledges, extra])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(envelopes("cofunding"), st.integers(1, 50_000), st.integers(0, 100))
 def test_adding_a_pledge_to_a_funded_challenge_keeps_it_funded(inputs, cents, seed):
     funded = [c.challenge_id for c in settle(inputs).challenges if c.funded]

@@ -362,6 +362,10 @@ def _run(
         return True
 
     while heap:
+        if track and reach.den and reach.num <= reach.den:
+            # The next round to run is k + 1 whatever the later steps find, and it resumes at
+            # this step at the latest: the rest of the run needs no tracking.
+            track = False
         if track:
             snaps.append(
                 _Snap(
@@ -431,12 +435,16 @@ def _run(
                 heap = [(lbv[q], q) for _, q in heap if alive[q]]
                 heapq.heapify(heap)
         bought.append((chosen, best))
-        g = gcd(rest, rest_s, denom)
-        if g > 1:
-            rest, rest_s, denom = rest // g, rest_s // g, denom // g
-        if denom > 1:
-            factor = [f * denom for f in factor]
-            scale *= denom
+        # New budgets are (v·denom - rest·u) / (scale·denom): divide out what denom shares with
+        # rest and every u, so that the common denominator grows as little as possible.
+        common = gcd(rest, rest_s, denom)
+        if common > 1:
+            rest, rest_s, denom = rest // common, rest_s // common, denom // common
+        shared = gcd(denom, *(utils[key % nutil] for key in chosen_hist))
+        grow = denom // shared
+        if grow > 1:
+            factor = [f * grow for f in factor]
+            scale *= grow
         now = len(factor)
         factor.append(1)
         paid: dict[int, Fraction] = {}
@@ -448,7 +456,7 @@ def _run(
             if moved is None:
                 f = factor[epoch[sigma]]
                 v = value[sigma] * f
-                cut = rest * utils[uid]
+                cut = rest * (utils[uid] // shared)
                 if v < cut:
                     if zero < 0:
                         zero = len(value)
@@ -458,7 +466,7 @@ def _run(
                     moved = (zero, v)
                 else:
                     value.append(v - cut)
-                    slope.append(slope[sigma] * f - rest_s * utils[uid] if track else 0)
+                    slope.append(slope[sigma] * f - rest_s * (utils[uid] // shared) if track else 0)
                     epoch.append(now)
                     moved = (len(value) - 1, cut)
                 trans[key] = moved

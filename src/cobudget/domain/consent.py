@@ -1,0 +1,384 @@
+"""Consent rounds of SPEC §5 as pure rules: who may speak in a round, and what the round decided.
+
+A round runs on one version of a challenge. It is open on the half-open interval
+`[opened_at, closes_at)`, where `closes_at` is the deadline or the earlier moment a coordinator
+closed it. Its outcome is *read* from those dates and from the history of positions whenever a
+page asks: no background job ever has to close anything, and reading twice gives the same answer.
+
+A position counts only if it was taken while the round was open, which is exactly when
+`may_take_position` accepts one; so nothing said after the close can change the outcome. Of
+each lieu's history only the latest entry stands (SPEC §2: one lieu, one position), and a
+withdrawal removes it. Proposer lieux and lieux outside the network never count.
+
+Every decision is a `permissions.Decision` (allowed, or a stable reason code) so services turn a
+refusal into `NotAllowed` the same way as for the role table. Times are aware datetimes passed in
+by the caller; this module never reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from cobudget.domain.errors import NotAllowed
+from cobudget.domain.permissions import ALLOWED, Decision
+
+POSITION_TEXT_MAX_LENGTH = 5000
+QUESTION_MAX_LENGTH = 2000
+ANSWER_MAX_LENGTH = 5000
+
+
+class PositionKind(StrEnum):
+    CONSENT = "consent"
+    CONCERN = "concern"  # consent with a reservation, which must be written
+    OBJECTION = "objection"  # must give a reason, optionally tied to a network criterion
+
+
+class Outcome(StrEnum):
+    OPEN = "open"  # not decided yet: the round has not opened or not closed
+    CONSENTED = "consented"
+    TO_AMEND = "to_amend"
+    NO_QUORUM = "no_quorum"
+
+
+# How close each decided outcome leaves the challenge to envelope money, best last: consented
+# is eligible now; no quorum needs only more lieux to speak (extend or reopen, same version);
+# to amend needs a new version, an answer to every objection and a whole new round.
+_RANK = {Outcome.TO_AMEND: 0, Outcome.NO_QUORUM: 1, Outcome.CONSENTED: 2}
+
+
+def outcome_rank(outcome: Outcome) -> int:
+    """Order of decided outcomes: to_amend (0) < no_quorum (1) < consented (2).
+
+    Raises ValueError for `Outcome.OPEN`, which is not a decision and has no rank.
+    """
+    if outcome is Outcome.OPEN:
+        raise ValueError("an open round has no outcome to rank")
+    return _RANK[outcome]
+
+
+def _require_aware(name: str, moment: datetime | None) -> None:
+    if moment is not None and moment.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime")
+
+
+@dataclass(frozen=True)
+class Position:
+    """One entry of a lieu's history in a round: a position taken, changed, or withdrawn.
+
+    `seq` is the entry's storage sequence number (increasing as entries are written); it breaks
+    ties between entries taken at the same instant, the later `seq` being the later entry.
+    """
+
+    seq: int
+    lieu_id: int
+    kind: PositionKind
+    taken_at: datetime
+    text: str = ""
+    criterion_id: int | None = None
+    withdrawn: bool = False
+
+    def __post_init__(self) -> None:
+        _require_aware("taken_at", self.taken_at)
+
+
+@dataclass(frozen=True)
+class Round:
+    """A consent round on version `version` of one challenge.
+
+    `closed_at` is set when a coordinator closed the round before its deadline. The network's
+    member lieux and the challenge's proposer lieux are copied in when the round opens, so the
+    round is judged by the lieux it was opened for.
+    """
+
+    id: int
+    version: int
+    opened_at: datetime
+    deadline: datetime
+    quorum: int
+    proposer_lieu_ids: frozenset[int]
+    member_lieu_ids: frozenset[int]
+    closed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("opened_at", "deadline", "closed_at"):
+            _require_aware(name, getattr(self, name))
+
+    @property
+    def closes_at(self) -> datetime:
+        """The deadline, or the earlier moment a coordinator closed the round."""
+        if self.closed_at is not None and self.closed_at < self.deadline:
+            return self.closed_at
+        return self.deadline
+
+    @property
+    def eligible_lieu_ids(self) -> frozenset[int]:
+        """Lieux whose position may count: members of the network that do not propose."""
+        return self.member_lieu_ids - self.proposer_lieu_ids
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opened_at <= now < self.closes_at
+
+    def has_closed(self, now: datetime) -> bool:
+        return now >= self.closes_at
+
+
+def standing_positions(round: Round, positions: Iterable[Position]) -> dict[int, Position]:
+    """Lieu id → the position that stands for it: its latest entry taken while the round was
+    open, unless that entry is a withdrawal. Entries are accepted in any order (SPEC §5)."""
+    latest: dict[int, Position] = {}
+    eligible = round.eligible_lieu_ids
+    for position in sorted(positions, key=lambda p: (p.taken_at, p.seq)):
+        if position.lieu_id in eligible and round.is_open(position.taken_at):
+            latest[position.lieu_id] = position
+    return {lieu_id: p for lieu_id, p in latest.items() if not p.withdrawn}
+
+
+def round_outcome(round: Round, positions: Iterable[Position], now: datetime) -> Outcome:
+    """SPEC §5: open until closed; then to amend if an objection stands, consented if at least
+    `quorum` distinct lieux hold a position, no quorum otherwise."""
+    if not round.has_closed(now):
+        return Outcome.OPEN
+    standing = standing_positions(round, positions).values()
+    if any(p.kind is PositionKind.OBJECTION for p in standing):
+        return Outcome.TO_AMEND
+    return Outcome.CONSENTED if len(standing) >= round.quorum else Outcome.NO_QUORUM
+
+
+def standing_objections(
+    round: Round, positions: Iterable[Position], now: datetime
+) -> tuple[Position, ...]:
+    """The objections that stood when the round closed (their lieux are told of the new
+    version); empty while the round is open. Sorted by lieu id."""
+    if not round.has_closed(now):
+        return ()
+    standing = standing_positions(round, positions)
+    return tuple(
+        standing[lieu_id]
+        for lieu_id in sorted(standing)
+        if standing[lieu_id].kind is PositionKind.OBJECTION
+    )
+
+
+# --- who may speak in a round -----------------------------------------------------------------
+
+
+def _while_open(round: Round, now: datetime) -> Decision:
+    if now < round.opened_at:
+        return Decision(False, "round_not_open")
+    if round.has_closed(now):
+        return Decision(False, "round_closed")
+    return ALLOWED
+
+
+def may_take_position(round: Round, lieu_id: int, now: datetime) -> Decision:
+    """A member lieu other than the proposers, while the round is open (also to change one)."""
+    if lieu_id in round.proposer_lieu_ids:
+        return Decision(False, "proposer_cannot_position")
+    if lieu_id not in round.member_lieu_ids:
+        return Decision(False, "not_a_member_lieu")
+    return _while_open(round, now)
+
+
+def may_withdraw_position(
+    round: Round, positions: Iterable[Position], lieu_id: int, now: datetime
+) -> Decision:
+    """As `may_take_position`, and the lieu must hold a position to withdraw."""
+    decision = may_take_position(round, lieu_id, now)
+    if decision.allowed and lieu_id not in standing_positions(round, positions):
+        return Decision(False, "no_position")
+    return decision
+
+
+def may_ask_question(round: Round, lieu_id: int, now: datetime) -> Decision:
+    """Clarifying questions come from member lieux other than the proposers, while open."""
+    if lieu_id in round.proposer_lieu_ids:
+        return Decision(False, "proposer_cannot_ask")
+    if lieu_id not in round.member_lieu_ids:
+        return Decision(False, "not_a_member_lieu")
+    return _while_open(round, now)
+
+
+def may_answer_question(round: Round, lieu_id: int) -> Decision:
+    """Only the proposers answer. An answer is accepted after the close too: a question asked
+    just before the deadline deserves one, and once closed it can no longer sway a position."""
+    if lieu_id not in round.proposer_lieu_ids:
+        return Decision(False, "proposers_only")
+    return ALLOWED
+
+
+def validate_position(
+    kind: str, text: str | None, criterion_id: int | None, criteria_ids: Collection[int]
+) -> dict[str, str]:
+    """Field → message code for a position form; empty when it is acceptable.
+
+    A concern needs its text and an objection its reason (SPEC §5: an objection is argued, not
+    a preference); a criterion, for a concern or an objection only, must be one of the network's.
+    """
+    errors: dict[str, str] = {}
+    valid_kinds = {k.value: k for k in PositionKind}
+    chosen = valid_kinds.get(kind)
+    if chosen is None:
+        errors["kind"] = "invalid_choice"
+    cleaned = (text or "").strip()
+    if not cleaned and chosen is PositionKind.CONCERN:
+        errors["text"] = "concern_needs_text"
+    elif not cleaned and chosen is PositionKind.OBJECTION:
+        errors["text"] = "objection_needs_reason"
+    elif len(cleaned) > POSITION_TEXT_MAX_LENGTH:
+        errors["text"] = f"too_long:{POSITION_TEXT_MAX_LENGTH}"
+    if criterion_id is not None:
+        if chosen is PositionKind.CONSENT:
+            errors["criterion_id"] = "criterion_not_for_consent"
+        elif criterion_id not in criteria_ids:
+            errors["criterion_id"] = "unknown_criterion"
+    return errors
+
+
+def _required_text(text: str | None, max_length: int) -> dict[str, str]:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        return {"text": "required"}
+    if len(cleaned) > max_length:
+        return {"text": f"too_long:{max_length}"}
+    return {}
+
+
+def validate_question(text: str | None) -> dict[str, str]:
+    return _required_text(text, QUESTION_MAX_LENGTH)
+
+
+def validate_answer(text: str | None) -> dict[str, str]:
+    """For answers to questions and the proposers' answers to objections alike."""
+    return _required_text(text, ANSWER_MAX_LENGTH)
+
+
+# --- what may change when ---------------------------------------------------------------------
+# A challenge has at most one round undecided at a time (`can_open_round` sees to it), so its
+# latest round, with that round's positions, is all these rules need to know of its past.
+
+
+def can_open_round(
+    new: Round,
+    *,
+    current_version: int,
+    latest: Round | None,
+    latest_positions: Iterable[Position],
+    now: datetime,
+) -> Decision:
+    """A coordinator (or the network's calendar) opens `new` on the challenge's current version.
+
+    Refused while another round is undecided, once the current version was consented (nothing
+    left to diagnose), and after "to amend" until the proposers publish a new version; allowed
+    after "no quorum" (SPEC §5: the round can be reopened). The quorum must be reachable by the
+    lieux allowed to take a position.
+    """
+    if new.version != current_version:
+        return Decision(False, "not_current_version")
+    if new.opened_at < now:
+        return Decision(False, "opening_in_past")
+    if new.deadline <= new.opened_at:
+        return Decision(False, "deadline_before_opening")
+    if new.quorum < 1:
+        return Decision(False, "quorum_too_small")
+    if new.quorum > len(new.eligible_lieu_ids):
+        return Decision(False, "quorum_unreachable")
+    if latest is not None:
+        outcome = round_outcome(latest, latest_positions, now)
+        if outcome is Outcome.OPEN:
+            return Decision(False, "round_already_open")
+        if latest.version == new.version and outcome is Outcome.CONSENTED:
+            return Decision(False, "already_consented")
+        if latest.version == new.version and outcome is Outcome.TO_AMEND:
+            return Decision(False, "version_needs_amendment")
+    return ALLOWED
+
+
+def can_close_round(round: Round, now: datetime) -> Decision:
+    """A coordinator closes a round early; only an open round can be closed."""
+    return _while_open(round, now)
+
+
+def close_round(round: Round, now: datetime) -> Round:
+    """The round closed by a coordinator at `now`. Raises NotAllowed unless it is open."""
+    decision = can_close_round(round, now)
+    if not decision.allowed:
+        raise NotAllowed("round.close", decision.reason)
+    return replace(round, closed_at=now)
+
+
+def can_extend_round(
+    latest: Round,
+    latest_positions: Iterable[Position],
+    *,
+    new_deadline: datetime,
+    current_version: int,
+    now: datetime,
+) -> Decision:
+    """Push back the deadline of the challenge's latest round (SPEC §5: "no quorum: the round
+    can be extended"). Allowed while it is undecided or after no quorum, on the current
+    version, to a deadline later than both now and the round's current close; positions
+    already taken keep counting. A decided round (consented, to amend) stays decided."""
+    if latest.version != current_version:
+        return Decision(False, "not_current_version")
+    if round_outcome(latest, latest_positions, now) in (Outcome.CONSENTED, Outcome.TO_AMEND):
+        return Decision(False, "round_decided")
+    if new_deadline <= now:
+        return Decision(False, "deadline_passed")
+    if new_deadline <= latest.closes_at:
+        return Decision(False, "deadline_not_later")
+    return ALLOWED
+
+
+def extend_round(round: Round, new_deadline: datetime) -> Round:
+    """The round reopened (if a coordinator had closed it) until `new_deadline`."""
+    return replace(round, deadline=new_deadline, closed_at=None)
+
+
+def objections_needing_answer(
+    round: Round, positions: Iterable[Position], answered_lieu_ids: Collection[int], now: datetime
+) -> tuple[Position, ...]:
+    """Standing objections of a round closed as "to amend" that the proposers have not yet
+    answered (issue 5: for each objection, write how the new version answers it)."""
+    return tuple(
+        p for p in standing_objections(round, positions, now) if p.lieu_id not in answered_lieu_ids
+    )
+
+
+def can_publish_new_version(
+    *,
+    actor_lieu_ids: Collection[int],
+    proposer_lieu_ids: Collection[int],
+    current_version: int,
+    latest: Round | None,
+    latest_positions: Iterable[Position],
+    answered_lieu_ids: Collection[int],
+    now: datetime,
+) -> Decision:
+    """Only the proposers amend, never while a round on the current version is undecided (peers
+    would judge a moving text), and after "to amend" only once every standing objection has
+    its answer. Before any round, after no quorum or after consent, they may amend freely;
+    consent belongs to a version, so an amended challenge needs a new round to be consented."""
+    if not set(actor_lieu_ids) & set(proposer_lieu_ids):
+        return Decision(False, "proposers_only")
+    if latest is None or latest.version != current_version:
+        return ALLOWED
+    positions = tuple(latest_positions)
+    if round_outcome(latest, positions, now) is Outcome.OPEN:
+        return Decision(False, "round_open")
+    if objections_needing_answer(latest, positions, answered_lieu_ids, now):
+        return Decision(False, "objections_unanswered")
+    return ALLOWED
+
+
+def is_consented(
+    current_version: int, latest: Round | None, latest_positions: Iterable[Position], now: datetime
+) -> bool:
+    """SPEC §5: only a challenge whose current version was consented may receive envelope money."""
+    return (
+        latest is not None
+        and latest.version == current_version
+        and round_outcome(latest, latest_positions, now) is Outcome.CONSENTED
+    )

@@ -449,6 +449,7 @@ def _run(
         factor.append(1)
         paid: dict[int, Fraction] = {}
         trans: dict[int, tuple[int, int]] = {}
+        fractions: dict[int, Fraction] = {}
         for g, uid in supporters[chosen]:
             sigma = state[g]
             key = sigma * nutil + uid
@@ -472,7 +473,10 @@ def _run(
                 trans[key] = moved
             state[g] = moved[0]
             if record:
-                paid[g] = Fraction(moved[1], scale)
+                exact = fractions.get(key)
+                if exact is None:
+                    exact = fractions[key] = Fraction(moved[1], scale)
+                paid[g] = exact
         payments.append(paid)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
     return _Run(bought, payments, short, reach.fraction(), snaps)
@@ -591,5 +595,6 @@ def _complete(prep: _Prepared, run: _Run | None, k: int, runs: int, base: list[i
             unbought.append(Unbought(p, "unsupported", Fraction(0)))
         else:
             unbought.append(Unbought(p, "unaffordable", removed.get(p, Fraction(0))))
-    starts = [prep.start(w, k)[0] for w in prep.weights]
+    share = {w: prep.start(w, k)[0] for w in prep.weight_state}
+    starts = [share[w] for w in prep.weights]
     return MesResult(purchases, unbought, k, starts, runs, prep.budget - left, base + prep.free)

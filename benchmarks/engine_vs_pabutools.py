@@ -1,0 +1,97 @@
+"""Time pabutools and our `equal_shares` on the pabulib instances, in the same run.
+
+    .venv/bin/python benchmarks/engine_vs_pabutools.py [--limit SECONDS] [--skip-pabutools]
+        [--cardinal] [INSTANCE ...]
+
+Each instance is read once; pabutools (MES with cost satisfaction, add-one with
+`voter_budget_increment=1`, then greedy) runs in a subprocess with a time limit per instance,
+so an instance it cannot finish prints "did not finish (> N s)"; our engine runs in this
+process on the same text. Both times include reading the text (pabutools' parser, our
+`parse_pb`). Both outcomes are compared: selected projects in order and every voter's payment.
+Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from tests.unit.engine.parity.reference import PABULIB, Outcome, ours, reference  # noqa: E402
+
+
+def _reference_worker(text: str, utility: str, queue: Any) -> None:
+    start = time.perf_counter()
+    outcome = reference(text, utility)  # type: ignore[arg-type]
+    queue.put((time.perf_counter() - start, outcome.to_json()))
+
+
+def time_pabutools(text: str, utility: str, limit: float) -> tuple[float, Outcome] | None:
+    """pabutools' seconds and outcome, or None if it did not finish within `limit`."""
+    queue: Any = mp.get_context("fork").Queue()
+    process = mp.get_context("fork").Process(target=_reference_worker, args=(text, utility, queue))
+    process.start()
+    deadline = time.monotonic() + limit
+    result = None
+    while time.monotonic() < deadline:
+        try:
+            seconds, data = queue.get(timeout=0.5)
+            result = (seconds, Outcome.from_json(data))
+            break
+        except Exception:  # queue.Empty while it runs
+            if not process.is_alive():
+                break
+    process.terminate()
+    process.join()
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("instances", nargs="*", help="instance names (default: all)")
+    parser.add_argument("--limit", type=float, default=600.0, help="seconds per pabutools run")
+    parser.add_argument("--skip-pabutools", action="store_true")
+    parser.add_argument("--cardinal", action="store_true", help="cardinal utilities (cumulative)")
+    args = parser.parse_args(argv)
+    from cobudget.engine.pabulib import parse_pb
+
+    names = args.instances or [
+        p.stem for p in sorted(PABULIB.glob("*.pb"), key=lambda p: p.stat().st_size)
+    ]
+    utility = "cardinal" if args.cardinal else "cost"
+    print("| instance | projects | voters | pabutools (s) | ours (s) | ratio | identical |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for name in names:
+        text = (PABULIB / f"{name}.pb").read_text(encoding="utf-8")
+        if args.cardinal and "vote_type;cumulative" not in text:
+            continue
+        inputs = parse_pb(text)
+        start = time.perf_counter()
+        mine = ours(text, utility)  # type: ignore[arg-type]
+        our_seconds = time.perf_counter() - start
+        if args.skip_pabutools:
+            theirs, shown, ratio, same = None, "skipped", "", ""
+        else:
+            theirs = time_pabutools(text, utility, args.limit)
+            if theirs is None:
+                shown, ratio, same = f"did not finish (> {args.limit:.0f} s)", "", "n/a"
+            else:
+                shown = f"{theirs[0]:.2f}"
+                ratio = f"{theirs[0] / our_seconds:.0f}×"
+                same = "yes" if theirs[1] == mine else "NO"
+        print(
+            f"| {name} | {len(inputs.challenges)} | {len(inputs.lieux)} | {shown} | "
+            f"{our_seconds:.2f} | {ratio} | {same} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -16,6 +16,7 @@ from cobudget.domain.errors import (
     TooManyAttempts,
 )
 from cobudget.i18n import gettext as _
+from cobudget.i18n import ngettext
 from cobudget.web.messages import field_message, not_found_message, refusal_message
 
 
@@ -56,18 +57,16 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
         return _problem_or_page(request, 404, _("Introuvable"), not_found_message(error.entity))
     if isinstance(error, TooManyAttempts):
         minutes = max(1, error.retry_after_seconds // 60)
-        response = _problem_or_page(
-            request,
-            429,
-            _("Trop de tentatives"),
-            _("Trop de tentatives de connexion. Réessayez dans {minutes} minutes.").format(
-                minutes=minutes
-            ),
-        )
+        detail = ngettext(
+            "Trop de tentatives de connexion. Réessayez dans %(num)d minute.",
+            "Trop de tentatives de connexion. Réessayez dans %(num)d minutes.",
+            minutes,
+        ) % {"num": minutes}
+        response = _problem_or_page(request, 429, _("Trop de tentatives"), detail)
         response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response
     if isinstance(error, InvalidInput):
-        detail = " ".join(f"{name} : {field_message(code)}" for name, code in error.fields.items())
+        detail = " ".join(field_message(code) for code in error.fields.values())
         return _problem_or_page(request, 422, _("Saisie invalide"), detail)
     return _problem_or_page(request, 400, _("Requête invalide"), str(error))
 

@@ -231,36 +231,42 @@ class VersionDiff:
         return not (self.fields or self.added or self.removed or self.changed)
 
 
+def _same_id(old: BudgetLine, new: BudgetLine) -> bool:
+    return old.id is not None and old.id == new.id
+
+
+def _same_label(old: BudgetLine, new: BudgetLine) -> bool:
+    return (old.id is None or new.id is None) and old.label == new.label
+
+
+def _similar_label(old: BudgetLine, new: BudgetLine) -> bool:
+    return (old.id is None or new.id is None) and _label_key(old.label) == _label_key(new.label)
+
+
 def diff_versions(old: ChallengeVersion, new: ChallengeVersion) -> VersionDiff:
-    """What changed from `old` to `new`. Lines are paired by id where both have one, then by
-    label (ignoring case and spacing); an unpaired old line was removed, an unpaired new one
-    added."""
+    """What changed from `old` to `new`. Lines are paired by id where both have one; a line
+    without id is then paired by its label, the exact one first, then ignoring case and
+    spacing. An unpaired old line was removed, an unpaired new one added."""
     fields = tuple(n for n in VERSIONED_FIELDS if getattr(old, n) != getattr(new, n))
     unpaired_old = list(old.budget_lines)
     pairs: list[tuple[BudgetLine, BudgetLine]] = []
-    added: list[BudgetLine] = []
-    waiting: list[BudgetLine] = []
-    for line in new.budget_lines:
-        match = next((o for o in unpaired_old if o.id is not None and o.id == line.id), None)
-        if match is None:
-            waiting.append(line)
-        else:
-            unpaired_old.remove(match)
-            pairs.append((match, line))
-    for line in waiting:
-        key = _label_key(line.label)
-        match = next((o for o in unpaired_old if _label_key(o.label) == key), None)
-        if match is None:
-            added.append(line)
-        else:
-            unpaired_old.remove(match)
-            pairs.append((match, line))
+    waiting = list(new.budget_lines)
+    for matches in (_same_id, _same_label, _similar_label):
+        still_waiting = []
+        for line in waiting:
+            match = next((o for o in unpaired_old if matches(o, line)), None)
+            if match is None:
+                still_waiting.append(line)
+            else:
+                unpaired_old.remove(match)
+                pairs.append((match, line))
+        waiting = still_waiting
     changed = tuple(
         LineChange(o, n)
         for o, n in pairs
         if (o.label, o.min_cents, o.max_cents) != (n.label, n.min_cents, n.max_cents)
     )
-    return VersionDiff(fields, tuple(added), tuple(unpaired_old), changed)
+    return VersionDiff(fields, tuple(waiting), tuple(unpaired_old), changed)
 
 
 # --- when a challenge may change ---------------------------------------------------------------

@@ -244,7 +244,12 @@ class _Reach:
 
 
 def _run(
-    prep: _Prepared, k: int, track: bool, record: bool, resume: list[_Snap] | None = None
+    prep: _Prepared,
+    k: int,
+    track: bool,
+    record: bool,
+    resume: list[_Snap] | None = None,
+    hints: Sequence[int] = (),
 ) -> _Run:
     """One MES run with every voter started at its round-k budget (SPEC §6.2).
 
@@ -311,52 +316,44 @@ def _run(
         bought = []
     heapq.heapify(heap)
     payments: list[dict[int, Fraction]] = []
-    price: dict[int, tuple[int, int, int, dict[int, int]]] = {}
+    price: dict[int, tuple[int, int, int, list[tuple[int, int, int, int]]]] = {}
+    total_sat = prep.total_sat
 
     def price_of(p: int) -> bool:
         """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
-        h: dict[int, int] = {}
+        buckets: list[tuple[int, int, int, int]] = []
         for uid, members in by_utility[p]:
             # Supporters repeated by multiplicity: Counter counts them at C speed.
-            for sigma, cnt in Counter(map(state.__getitem__, members)).items():
-                h[sigma * nutil + uid] = cnt
+            u = utils[uid]
+            counts = Counter(map(state.__getitem__, members))
+            buckets += [(value[s] * factor[epoch[s]], u, s, c) for s, c in counts.items()]
         cost_scaled = costs[p] * scale
-        buckets = []
-        avail = 0
-        for key, cnt in h.items():
-            sigma, uid = divmod(key, nutil)
-            v = value[sigma] * factor[epoch[sigma]]
-            avail += cnt * v
-            buckets.append((v, utils[uid], sigma, cnt))
+        avail = sum([b[0] * b[3] for b in buckets])
         if avail < cost_scaled:
             alive[p] = 0
             removed[p] = (avail, scale)
             if track:
-                avail_s = 0
-                for _, _, sigma, cnt in buckets:
-                    avail_s += cnt * slope[sigma] * factor[epoch[sigma]]
+                avail_s = sum([slope[b[2]] * factor[epoch[b[2]]] * b[3] for b in buckets])
                 reach.keep(avail - cost_scaled, avail_s, True)
             return False
-        if len({b[1] for b in buckets}) == 1:
+        if len(by_utility[p]) == 1:
             buckets.sort()
         else:
             common = 1
-            for b in buckets:
-                common = common * b[1] // gcd(common, b[1])
+            for uid, _ in by_utility[p]:
+                common = common * utils[uid] // gcd(common, utils[uid])
             buckets.sort(key=lambda b: b[0] * (common // b[1]))
         rest = cost_scaled
         rest_s = 0
-        denom = 0
-        for b in buckets:
-            denom += b[3] * b[1]
+        denom = total_sat[p]
         for v, u, sigma, cnt in buckets:
             if rest * u <= v * denom:
                 break
             rest -= cnt * v
             rest_s -= cnt * slope[sigma] * factor[epoch[sigma]]
             denom -= cnt * u
-        price[p] = (rest, rest_s, denom, h)
+        price[p] = (rest, rest_s, denom, buckets)
         bound[p] = (rest, rest_s, scale * denom)
         lbv[p] = Fraction(rest, scale * denom)
         return True
@@ -389,27 +386,37 @@ def _run(
         best: Fraction | None = None
         chosen = -1
         evaluated: list[int] = []
+        step = len(bought)
+        hinted = -1
+        if step < len(hints) and alive[hints[step]]:
+            # The project an earlier round bought at this step is likely the cheapest again:
+            # pricing it first sets a tight best price, so fewer others need pricing.
+            hinted = hints[step]
+            if price_of(hinted):
+                chosen, best = hinted, lbv[hinted]
+                evaluated.append(hinted)
         while heap and (best is None or heap[0][0] <= best):
             _, p = heapq.heappop(heap)
-            if not price_of(p):
+            if p == hinted or not price_of(p):
                 continue
             evaluated.append(p)
             rho = lbv[p]
             if best is None or rho < best or (rho == best and p < chosen):
                 best, chosen = rho, p
+        if hinted >= 0:
+            heap = [entry for entry in heap if entry[1] != hinted]
+            heapq.heapify(heap)
         for p in evaluated:
             if p != chosen:
                 heapq.heappush(heap, (lbv[p], p))
         if best is None:
             break
         alive[chosen] = 0
-        rest, rest_s, denom, chosen_hist = price[chosen]
+        rest, rest_s, denom, chosen_buckets = price[chosen]
         if track:
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
-            for key in chosen_hist:
-                sigma, uid = divmod(key, nutil)
-                u = utils[uid]
+            for _, u, sigma, _ in chosen_buckets:
                 f = factor[epoch[sigma]]
                 d = value[sigma] * f * denom - rest * u
                 reach.keep(d, slope[sigma] * f * denom - rest_s * u, d < 0)
@@ -440,7 +447,7 @@ def _run(
         common = gcd(rest, rest_s, denom)
         if common > 1:
             rest, rest_s, denom = rest // common, rest_s // common, denom // common
-        shared = gcd(denom, *(utils[key % nutil] for key in chosen_hist))
+        shared = gcd(denom, *(utils[uid] for uid, _ in by_utility[chosen]))
         grow = denom // shared
         if grow > 1:
             factor = [f * grow for f in factor]
@@ -527,8 +534,9 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
     if prep.unit is not None:
         k = 0
         resume: list[_Snap] | None = None
+        hints: list[int] = []
         while True:
-            run = _run(prep, k, jump, False, resume)
+            run = _run(prep, k, jump, False, resume, hints)
             runs += 1
             if k == 0:
                 base = [p for p, _ in run.bought]
@@ -547,7 +555,8 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
                 break
             k = nxt
             resume = _still_valid(run.snaps, k) if jump else None
-    final = _run(prep, kept, False, True)
+            hints = [p for p, _ in run.bought]
+    final = _run(prep, kept, False, True, None, hints if prep.unit is not None else [])
     runs += 1
     if prep.unit is None:
         base = [p for p, _ in final.bought]

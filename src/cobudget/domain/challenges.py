@@ -19,7 +19,7 @@ from cobudget.domain.consent import Outcome, Position, Round, round_outcome, sta
 from cobudget.domain.permissions import ALLOWED, Decision
 from cobudget.domain.validation import Checker
 
-MAX_AMOUNT_CENTS = 100_000_000_00  # 100 M€: well above any envelope, well below float trouble
+MAX_AMOUNT_CENTS = 100_000_000_00  # 100 M€: above any envelope; bounds what a typo can store
 MAX_BUDGET_LINES = 50
 LABEL_MAX_LENGTH = 200
 
@@ -297,7 +297,11 @@ def can_publish_new_version(
     """Only the proposers amend, never while a round on the current version is undecided (peers
     would judge a moving text), and after "to amend" only once every standing objection has
     its answer. Before any round, after no quorum or after consent they may amend freely:
-    consent belongs to a version, so an amended challenge needs a new round to be consented."""
+    consent belongs to a version, so an amended challenge needs a new round to be consented.
+
+    `answered_lieu_ids` are the objecting lieux already answered, including by the form that
+    publishes the version (answers and version are written in one transaction).
+    """
     if not set(actor_lieu_ids) & set(proposer_lieu_ids):
         return Decision(False, "proposers_only")
     if latest is None or latest.version != current_version:

@@ -162,6 +162,14 @@ class _Prepared:
             for g, uid in sup:
                 split.setdefault(uid, []).extend([g] * self.mult[g])
             self.by_utility.append(sorted(split.items()))
+        # Per project and utility number, the supporting groups once each (they move together).
+        self.movers: list[list[tuple[int, list[int]]]] = []
+        for sup in self.supporters:
+            once: dict[int, list[int]] = {}
+            for g, uid in sup:
+                once.setdefault(uid, []).append(g)
+            self.movers.append(sorted(once.items()))
+        self.initial_state = {g: self.weight_state[w] for g, w in enumerate(self.group_weight)}
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
         """A voter's starting budget at add-one round k, and its growth per round."""
@@ -193,7 +201,7 @@ class _Snap:
     epoch: list[int]
     factor: list[int]
     zero: int
-    state: list[int]
+    state: dict[int, int]
     alive: bytearray
     candidates: list[int]
     bound: list[tuple[int, int, int]]
@@ -263,10 +271,9 @@ def _run(
     k) restarts from that step instead of from scratch.
     """
     costs = prep.costs
-    nutil = prep.nutil
     utils = prep.utils
-    supporters = prep.supporters
     by_utility = prep.by_utility
+    movers = prep.movers
     reach = _Reach()
     snaps: list[_Snap] = []
     lbv: list[Fraction] = [Fraction(0)] * prep.m
@@ -281,7 +288,7 @@ def _run(
         epoch = list(snap.epoch)
         factor = list(snap.factor)
         zero = snap.zero
-        state = list(snap.state)
+        state = dict(snap.state)
         alive = bytearray(snap.alive)
         bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
         removed = dict(snap.removed)
@@ -303,7 +310,7 @@ def _run(
         epoch = [0] * len(value)
         factor = [1]
         zero = -1
-        state = [prep.weight_state[w] for w in prep.group_weight]
+        state = dict(prep.initial_state)
         alive = bytearray(prep.m)
         # Each candidate's last price formula, value and growth per round: (num, slope num, den).
         bound = [(0, 0, 1)] * prep.m
@@ -373,7 +380,7 @@ def _run(
                     list(epoch),
                     list(factor),
                     zero,
-                    list(state),
+                    dict(state),
                     bytearray(alive),
                     [p for _, p in heap],
                     list(bound),
@@ -455,35 +462,34 @@ def _run(
         now = len(factor)
         factor.append(1)
         paid: dict[int, Fraction] = {}
-        trans: dict[int, tuple[int, int]] = {}
-        fractions: dict[int, Fraction] = {}
-        for g, uid in supporters[chosen]:
-            sigma = state[g]
-            key = sigma * nutil + uid
-            moved = trans.get(key)
-            if moved is None:
+        for uid, groups in movers[chosen]:
+            u = utils[uid] // shared
+            olds = list(map(state.__getitem__, groups))
+            new_state: dict[int, int] = {}
+            pay: dict[int, int] = {}
+            for sigma in set(olds):
                 f = factor[epoch[sigma]]
                 v = value[sigma] * f
-                cut = rest * (utils[uid] // shared)
+                cut = rest * u
                 if v < cut:
                     if zero < 0:
                         zero = len(value)
                         value.append(0)
                         slope.append(0)
                         epoch.append(0)
-                    moved = (zero, v)
+                    new_state[sigma] = zero
+                    pay[sigma] = v
                 else:
                     value.append(v - cut)
-                    slope.append(slope[sigma] * f - rest_s * (utils[uid] // shared) if track else 0)
+                    slope.append(slope[sigma] * f - rest_s * u if track else 0)
                     epoch.append(now)
-                    moved = (len(value) - 1, cut)
-                trans[key] = moved
-            state[g] = moved[0]
+                    new_state[sigma] = len(value) - 1
+                    pay[sigma] = cut
+            # Dict updates from zipped maps: the groups move at C speed.
+            state.update(zip(groups, map(new_state.__getitem__, olds), strict=True))
             if record:
-                exact = fractions.get(key)
-                if exact is None:
-                    exact = fractions[key] = Fraction(moved[1], scale)
-                paid[g] = exact
+                exact = {sigma: Fraction(amount, scale) for sigma, amount in pay.items()}
+                paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))
         payments.append(paid)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
     return _Run(bought, payments, short, reach.fraction(), snaps)

@@ -169,7 +169,7 @@ class _Prepared:
             for g, uid in sup:
                 once.setdefault(uid, []).append(g)
             self.movers.append(sorted(once.items()))
-        self.initial_state = {g: self.weight_state[w] for g, w in enumerate(self.group_weight)}
+        self.initial_state = [self.weight_state[w] for w in self.group_weight]
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
         """A voter's starting budget at add-one round k, and its growth per round."""
@@ -201,7 +201,7 @@ class _Snap:
     epoch: list[int]
     factor: list[int]
     zero: int
-    state: dict[int, int]
+    state: list[int]
     alive: bytearray
     candidates: list[int]
     bound: list[tuple[int, int, int]]
@@ -288,7 +288,7 @@ def _run(
         epoch = list(snap.epoch)
         factor = list(snap.factor)
         zero = snap.zero
-        state = dict(snap.state)
+        state = list(snap.state)
         alive = bytearray(snap.alive)
         bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
         removed = dict(snap.removed)
@@ -310,7 +310,7 @@ def _run(
         epoch = [0] * len(value)
         factor = [1]
         zero = -1
-        state = dict(prep.initial_state)
+        state = list(prep.initial_state)
         alive = bytearray(prep.m)
         # Each candidate's last price formula, value and growth per round: (num, slope num, den).
         bound = [(0, 0, 1)] * prep.m
@@ -380,7 +380,7 @@ def _run(
                     list(epoch),
                     list(factor),
                     zero,
-                    dict(state),
+                    list(state),
                     bytearray(alive),
                     [p for _, p in heap],
                     list(bound),
@@ -485,8 +485,8 @@ def _run(
                     epoch.append(now)
                     new_state[sigma] = len(value) - 1
                     pay[sigma] = cut
-            # Dict updates from zipped maps: the groups move at C speed.
-            state.update(zip(groups, map(new_state.__getitem__, olds), strict=True))
+            for g, sigma in zip(groups, map(new_state.__getitem__, olds), strict=True):
+                state[g] = sigma
             if record:
                 exact = {sigma: Fraction(amount, scale) for sigma, amount in pay.items()}
                 paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))

@@ -200,6 +200,8 @@ class _Snap:
     slope: list[int]
     epoch: list[int]
     factor: list[int]
+    states: int
+    epochs: int
     zero: int
     state: list[int]
     alive: bytearray
@@ -283,10 +285,11 @@ def _run(
         snap = resume[-1]
         delta = k - snap.k
         scale = snap.scale
-        value = [v + s * delta for v, s in zip(snap.value, snap.slope, strict=True)]
-        slope = list(snap.slope)
-        epoch = list(snap.epoch)
-        factor = list(snap.factor)
+        states = snap.states
+        value = [v + s * delta for v, s in zip(snap.value[:states], snap.slope, strict=False)]
+        slope = snap.slope[:states]
+        epoch = snap.epoch[:states]
+        factor = snap.factor[: snap.epochs]
         zero = snap.zero
         state = list(snap.state)
         alive = bytearray(snap.alive)
@@ -375,10 +378,13 @@ def _run(
                 _Snap(
                     k,
                     scale,
-                    list(value),
-                    list(slope),
-                    list(epoch),
-                    list(factor),
+                    # States are only ever appended: a snapshot keeps the lists and lengths.
+                    value,
+                    slope,
+                    epoch,
+                    factor,
+                    len(value),
+                    len(factor),
                     zero,
                     list(state),
                     bytearray(alive),

@@ -22,6 +22,8 @@ class World:
     lieu_slug: str
     other_lieu_id: int
     emails: dict[str, str]
+    # Proposed by the other lieu, in two versions; the test lieu is invited to co-propose it.
+    challenge_id: int = 0
 
 
 @pytest.fixture
@@ -39,7 +41,12 @@ async def world(db: str) -> World:
     coordinator = await factories.make_user(emails["coordinator"], "Inès Coordination")
     await factories.add_coordinator(coordinator, network_id)
     await factories.make_user(emails["site_admin"], "Camille Site", site_admin=True)
-    return World(network_id, "reseau-test", lieu_id, "la-fabrique", other_lieu_id, emails)
+    challenge_id = await factories.make_challenge(
+        network_id, other_lieu_id, versions=2, co_proposer=lieu_id
+    )
+    return World(
+        network_id, "reseau-test", lieu_id, "la-fabrique", other_lieu_id, emails, challenge_id
+    )
 
 
 async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:  # type: ignore[type-arg]

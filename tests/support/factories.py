@@ -7,9 +7,13 @@ from functools import cache
 from argon2 import PasswordHasher
 
 from cobudget.db.tables import (
+    BudgetLine,
+    Challenge,
+    ChallengeVersion,
     CofunderPerson,
     CofundingOrg,
     Coordinator,
+    CoProposer,
     Lieu,
     Membership,
     Network,
@@ -96,3 +100,44 @@ async def make_cofunder(network_id: int, name: str, user_id: int) -> int:
     org_id = int(rows[0]["id"])
     await CofunderPerson.insert(CofunderPerson(user=user_id, org=org_id))
     return org_id
+
+
+async def make_challenge(
+    network_id: int,
+    lieu_id: int,
+    title: str = "Un outil de réservation partagé",
+    *,
+    versions: int = 1,
+    co_proposer: int | None = None,
+) -> int:
+    """A published challenge with `versions` versions; version n has a budget line of n × 1 000 €."""
+    rows = await Challenge.insert(
+        Challenge(network=network_id, lieu=lieu_id, created_at=now(), current_version=versions)
+    ).returning(Challenge.id)
+    challenge_id = int(rows[0]["id"])
+    for number in range(1, versions + 1):
+        version = await ChallengeVersion.insert(
+            ChallengeVersion(
+                challenge=challenge_id,
+                number=number,
+                title=title,
+                problem="Chaque lieu réserve ses salles à sa façon.",
+                commons="Un logiciel libre de réservation.",
+                users="Les lieux",
+                created_at=now(),
+                published_at=now(),
+            )
+        ).returning(ChallengeVersion.id)
+        await BudgetLine.insert(
+            BudgetLine(
+                version=version[0]["id"],
+                label="Développement",
+                min_cents=number * 100_000,
+                max_cents=number * 200_000,
+            )
+        )
+    if co_proposer is not None:
+        await CoProposer.insert(
+            CoProposer(challenge=challenge_id, lieu=co_proposer, invited_at=now())
+        )
+    return challenge_id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -152,6 +153,72 @@ class AuditEntry(Table):
     after = JSON(null=True, default=None)
 
 
+class Criterion(Table):
+    """A diagnosis criterion of a network (SPEC §5), e.g. « ancrage territorial »."""
+
+    network = ForeignKey(references=Network, index=True)
+    name = Varchar(length=120)
+    description = Text(default="")
+    position = Integer(default=0)
+
+
+class Challenge(Table):
+    """A commons challenge raised by a lieu in a network; what it says lives in its versions.
+
+    `current_version` is the number of the latest published version (0 while only a draft).
+    """
+
+    network = ForeignKey(references=Network, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    created_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+    current_version = Integer(default=0)
+
+
+class ChallengeVersion(Table):
+    """One version of a challenge; a draft (published_at null) is edited in place, a published
+    version never changes."""
+
+    challenge = ForeignKey(references=Challenge, index=True)
+    number = Integer()
+    title = Varchar(length=200)
+    problem = Text()
+    commons = Text()
+    users = Text(default="")
+    licence = Varchar(length=40, default="etalab-2.0")
+    requested_cents = BigInt(null=True, default=None)
+    created_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+    published_at = Timestamptz(null=True, default=None)
+
+
+class BudgetLine(Table):
+    version = ForeignKey(references=ChallengeVersion, index=True)
+    label = Varchar(length=200)
+    min_cents = BigInt()
+    max_cents = BigInt()
+    position = Integer(default=0)
+
+
+class CoProposer(Table):
+    """A lieu asked to co-propose a challenge; it counts as a proposer once it accepted."""
+
+    challenge = ForeignKey(references=Challenge, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    invited_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+
+
+class ConcernedLieu(Table):
+    """A lieu that says « nous aussi »: the challenge's problem is its problem too."""
+
+    challenge = ForeignKey(references=Challenge, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    note = Text(default="")
+    declared_by = ForeignKey(references=User, null=True)
+    declared_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -167,4 +234,10 @@ ALL_TABLES: tuple[type[Table], ...] = (
     LoginAttempt,
     OutboxMessage,
     AuditEntry,
+    Criterion,
+    Challenge,
+    ChallengeVersion,
+    BudgetLine,
+    CoProposer,
+    ConcernedLieu,
 )

@@ -323,3 +323,8 @@ def is_consented(
         and latest.version == current_version
         and round_outcome(latest, latest_positions, now) is Outcome.CONSENTED
     )
+
+
+def format_euros(cents: int) -> str:
+    """Cents as euros typed back into a form ("1234,56"); `parse_euros` reads it back exactly."""
+    return f"{cents // 100},{cents % 100:02d}"

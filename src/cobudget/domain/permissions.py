@@ -23,6 +23,10 @@ class Action(StrEnum):
     LIEU_EDIT_PROFILE = "lieu.edit_profile"
     PERSON_INVITE = "person.invite"
     COFUNDER_INVITE = "cofunder.invite"
+    CHALLENGE_PROPOSE = "challenge.propose"  # for the acting lieu, in the target network
+    CHALLENGE_EDIT = "challenge.edit"  # drafts and new versions: the proposing lieux
+    CHALLENGE_CONCERN = "challenge.concern"  # « nous aussi », for the acting lieu
+    CO_PROPOSAL_ANSWER = "co_proposal.answer"  # accept or decline, for the invited lieu
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Target:
     network_is_public: bool = True
     lieu_id: int | None = None
     lieu_network_ids: frozenset[int] = field(default_factory=frozenset)
+    # For a challenge: the lieux that propose it (the proposing lieu and accepted co-proposers).
+    proposer_lieu_ids: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,16 @@ def _coordinates_lieu(actor: Actor, target: Target) -> bool:
     return bool(actor.coordinator_of & target.lieu_network_ids)
 
 
+def _acts_for_member_lieu(actor: Actor, target: Target) -> bool:
+    """The actor belongs to the acting lieu, and that lieu belongs to the target network."""
+    return (
+        target.lieu_id is not None
+        and target.lieu_id in actor.member_of
+        and target.network_id is not None
+        and target.network_id in target.lieu_network_ids
+    )
+
+
 def decide(actor: Actor, action: Action, target: Target) -> Decision:
     """SPEC §2: visitor < member < lieu admin; co-funder; coordinator; site admin."""
     match action:
@@ -94,6 +110,20 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if target.lieu_id is not None and target.lieu_id in actor.lieu_admin_of:
                 return ALLOWED
             return _refuse(actor, "lieu_admin_only")
+        case Action.CHALLENGE_PROPOSE | Action.CO_PROPOSAL_ANSWER:
+            if _acts_for_member_lieu(actor, target):
+                return ALLOWED
+            return _refuse(actor, "member_only")
+        case Action.CHALLENGE_EDIT:
+            if actor.member_of & target.proposer_lieu_ids:
+                return ALLOWED
+            return _refuse(actor, "proposer_only")
+        case Action.CHALLENGE_CONCERN:
+            if not _acts_for_member_lieu(actor, target):
+                return _refuse(actor, "member_only")
+            if target.lieu_id in target.proposer_lieu_ids:
+                return _refuse(actor, "proposer_cannot_concern")
+            return ALLOWED
     raise AssertionError(f"no rule for {action}")  # pragma: no cover
 
 

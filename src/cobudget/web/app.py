@@ -26,7 +26,7 @@ from cobudget.services import outbox
 from cobudget.settings import Settings
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.errors import domain_error_handler, http_error_handler
-from cobudget.web.pages import account, admin, auth, coordination, lieux, public
+from cobudget.web.pages import account, admin, auth, challenges, coordination, lieux, public
 
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_FILES = {
@@ -78,6 +78,7 @@ def create_app(settings: Settings) -> Litestar:
             *account.ROUTES,
             *admin.ROUTES,
             *coordination.ROUTES,
+            *challenges.ROUTES,
             *lieux.ROUTES,
             *static_routers,
         ],

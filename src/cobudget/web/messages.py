@@ -47,6 +47,40 @@ def field_message(code: str) -> str:
             return _("Cette personne fait déjà partie du lieu.")
         case "email_taken":
             return _("Un compte existe déjà avec cette adresse e-mail.")
+        case "negative":
+            return _("Un montant ne peut pas être négatif.")
+        case "too_many_decimals":
+            return _(
+                "Deux chiffres après la virgule au plus : les montants sont en euros et centimes."
+            )
+        case "too_large":
+            return _("Ce montant est trop élevé.")
+        case "not_an_amount":
+            return _("Indiquez un montant en euros, par exemple 1 250,50.")
+        case "zero_amount":
+            return _("Le montant doit être supérieur à zéro.")
+        case "min_above_max":
+            return _("Le minimum ne peut pas dépasser le maximum.")
+        case "at_least_one_line":
+            return _("Indiquez au moins un poste de dépense.")
+        case "too_many_lines":
+            return _("{max} postes de dépense au plus.").format(max=params[0])
+        case "duplicate_label":
+            return _("Deux postes portent le même nom.")
+        case "above_total_max":
+            return _("Le montant demandé dépasse la somme des maximums des postes.")
+        case "co_proposer_not_member":
+            return _("Un lieu co-porteur doit être membre du réseau.")
+        case "already_published":
+            return _("Ce défi est déjà publié : publiez plutôt une nouvelle version.")
+        case "not_published_yet":
+            return _("Ce défi n’est pas encore publié.")
+        case "no_change":
+            return _("Cette version ne change rien à la précédente.")
+        case "version_changed_meanwhile":
+            return _(
+                "Une autre version vient d’être publiée : rechargez la page avant de recommencer."
+            )
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -62,6 +96,16 @@ def refusal_message(reason: str) -> str:
             return _("Seule la coordination du réseau peut faire cela.")
         case "lieu_admin_only":
             return _("Seules les personnes qui administrent ce lieu peuvent faire cela.")
+        case "member_only":
+            return _("Seules les personnes membres de ce lieu du réseau peuvent faire cela.")
+        case "proposer_only" | "proposers_only":
+            return _("Seuls les lieux qui portent ce défi peuvent le modifier.")
+        case "proposer_cannot_concern":
+            return _("Votre lieu porte déjà ce défi.")
+        case "round_open":
+            return _("Un tour de consentement est en cours sur cette version : attendez sa fin.")
+        case "objections_unanswered":
+            return _("Répondez d’abord à chaque objection du dernier tour.")
         case "network_private":
             return _("Ce réseau n’est pas public.")
         case "log_in_as_invited_account":
@@ -83,6 +127,12 @@ def not_found_message(entity: str) -> str:
             return _("Ce réseau n’existe pas.")
         case "lieu":
             return _("Ce lieu n’existe pas.")
+        case "challenge":
+            return _("Ce défi n’existe pas.")
+        case "challenge_version":
+            return _("Cette version du défi n’existe pas.")
+        case "co_proposal":
+            return _("Cette invitation à co-porter le défi n’existe plus.")
         case "invitation":
             return _("Cette invitation n’existe pas, a déjà été acceptée ou a expiré.")
     return _("Cette page n’existe pas.")

@@ -11,7 +11,9 @@ from cobudget.settings import Settings
 from tests.support import factories
 
 
-async def test_fifty_concurrent_use_cases_all_succeed_and_each_writes_once(settings: Settings) -> None:
+async def test_fifty_concurrent_use_cases_all_succeed_and_each_writes_once(
+    settings: Settings,
+) -> None:
     network_id = await factories.make_network()
     coordinator = await factories.make_user("coordo@exemple.fr")
     await factories.add_coordinator(coordinator, network_id)
@@ -19,8 +21,15 @@ async def test_fifty_concurrent_use_cases_all_succeed_and_each_writes_once(setti
 
     async def invite(index: int) -> int:
         return await lieux.invite_lieu(
-            settings, actor, network_id=network_id, name=f"Lieu {index}", town="Rodez",
-            legal_form="association", territory="", description="", email=f"l{index}@exemple.fr",
+            settings,
+            actor,
+            network_id=network_id,
+            name=f"Lieu {index}",
+            town="Rodez",
+            legal_form="association",
+            territory="",
+            description="",
+            email=f"l{index}@exemple.fr",
         )
 
     results = await asyncio.gather(*(invite(index) for index in range(50)))

@@ -52,7 +52,9 @@ async def test_a_failed_action_leaves_no_email_behind(settings: Settings) -> Non
     assert await OutboxMessage.count() == 0
 
 
-async def test_two_workers_never_send_the_same_message_twice(settings: Settings, mailbox: Mailbox) -> None:
+async def test_two_workers_never_send_the_same_message_twice(
+    settings: Settings, mailbox: Mailbox
+) -> None:
     async with write_transaction():
         for index in range(10):
             await outbox.enqueue(f"personne{index}@exemple.fr", "welcome", name="Quelqu’un")

@@ -14,6 +14,7 @@ from tests.integration.conftest import ROLES, World, post_form
 ALLOWED = "allowed"
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {"visitor"}
+MEMBERS = frozenset({"member", "lieu_admin"})
 
 # method, path template, form data, roles allowed
 TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
@@ -76,6 +77,36 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"email": "nouvelle@exemple.fr"},
         frozenset({"lieu_admin"}),
     ),
+    ("GET", "/reseaux/{network}/defis/nouveau", {}, MEMBERS),
+    (
+        "POST",
+        "/reseaux/{network}/defis/nouveau",
+        {
+            "lieu": "{lieu_id}",
+            "title": "Un pass inter-lieux",
+            "problem": "Chacun son adhésion.",
+            "commons": "Un pass commun.",
+            "licence": "etalab-2.0",
+            "lines.0.label": "Étude",
+            "lines.0.min": "1 000",
+            "lines.0.max": "2 000,50",
+            "action": "publish",
+        },
+        MEMBERS,
+    ),
+    ("GET", "/defis/{challenge}", {}, EVERYONE),
+    ("GET", "/defis/{challenge}/versions/{number}", {}, EVERYONE),
+    ("GET", "/defis/{challenge}/comparer", {}, EVERYONE),
+    # Only the proposing lieu (the other lieu, where no role of the table belongs) may edit.
+    ("GET", "/defis/{challenge}/modifier", {}, frozenset()),
+    ("POST", "/defis/{challenge}/modifier", {"title": "Autre titre"}, frozenset()),
+    (
+        "POST",
+        "/defis/{challenge}/nous-aussi",
+        {"lieu": "{lieu_id}", "note": "Chez nous aussi"},
+        MEMBERS,
+    ),
+    ("POST", "/defis/{challenge}/co-porteurs/{lieu_id}", {"answer": "accept"}, MEMBERS),
 ]
 
 # Routes open to everyone by nature, tested in test_auth / test_public_pages.
@@ -117,7 +148,15 @@ async def test_role_table(
     expected: str,
 ) -> None:
     client: AsyncTestClient = await as_role(role)  # type: ignore[type-arg]
-    url = path.format(network=world.network_slug, lieu=world.lieu_slug, lieu_id=world.lieu_id)
+    names = {
+        "network": world.network_slug,
+        "lieu": world.lieu_slug,
+        "lieu_id": world.lieu_id,
+        "challenge": world.challenge_id,
+        "number": 1,
+    }
+    url = path.format(**names)
+    data = {key: value.format(**names) for key, value in data.items()}
     before = await _snapshot()
     if method == "GET":
         response = await client.get(url, follow_redirects=False)
@@ -142,7 +181,12 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
 
     app = create_app(settings)
     tabled = {path for _method, path, _data, _roles in TABLE}
-    normalise = {"{slug:str}": "{network}", "{lieu_id:int}": "{lieu_id}"}
+    normalise = {
+        "{slug:str}": "{network}",
+        "{lieu_id:int}": "{lieu_id}",
+        "{challenge_id:int}": "{challenge}",
+        "{number:int}": "{number}",
+    }
     missing = []
     for route in app.routes:
         if route.path.startswith("/static") or route.path in OPEN_ROUTES:

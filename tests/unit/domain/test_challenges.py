@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cobudget.domain import challenges as rules_module
 from cobudget.domain.challenges import (
     MAX_AMOUNT_CENTS,
     BudgetLine,
@@ -442,3 +443,8 @@ def test_consent_belongs_to_the_version_it_was_given_to() -> None:
     assert not is_consented(2, ROUND, CONSENTED, at(60))
     assert not is_consented(1, ROUND, OBJECTED, at(60))
     assert not is_consented(1, None, [], at(60))
+
+
+@given(st.integers(min_value=0, max_value=rules_module.MAX_AMOUNT_CENTS))
+def test_formatted_euros_read_back_to_the_same_cents(cents: int) -> None:
+    assert rules_module.parse_euros(rules_module.format_euros(cents)) == cents

@@ -12,6 +12,7 @@ from cobudget.domain.permissions import VISITOR, Action, Actor, Target, decide, 
 NETWORK, OTHER_NETWORK, LIEU, OTHER_LIEU, ORG = 1, 2, 10, 11, 20
 NETWORK_TARGET = Target(network_id=NETWORK)
 LIEU_TARGET = Target(lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}))
+ACTING_LIEU = Target(network_id=NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}))
 
 ROLES = {
     "visitor": VISITOR,
@@ -33,6 +34,11 @@ TABLE = [
     (Action.LIEU_SET_STATUS, LIEU_TARGET, {"coordinator"}),
     (Action.LIEU_EDIT_PROFILE, LIEU_TARGET, {"lieu_admin"}),
     (Action.PERSON_INVITE, LIEU_TARGET, {"lieu_admin"}),
+    (Action.CHALLENGE_PROPOSE, ACTING_LIEU, {"member", "lieu_admin"}),
+    (Action.CO_PROPOSAL_ANSWER, ACTING_LIEU, {"member", "lieu_admin"}),
+    (Action.CHALLENGE_EDIT, Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
+     {"member", "lieu_admin"}),
+    (Action.CHALLENGE_CONCERN, ACTING_LIEU, {"member", "lieu_admin"}),
 ]
 
 
@@ -121,3 +127,14 @@ def test_more_roles_never_remove_a_permission(first: Actor, second: Actor, actio
 def test_the_policy_is_a_function_of_its_inputs(actor: Actor, action: Action, target: Target) -> None:
     assert decide(actor, action, target) == decide(actor, action, target)
     assert decide(actor, action, target).allowed or decide(actor, action, target).reason
+
+
+def test_a_proposing_lieu_cannot_say_us_too_on_its_own_challenge() -> None:
+    target = Target(network_id=NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}),
+                    proposer_lieu_ids=frozenset({LIEU}))
+    assert decide(ROLES["member"], Action.CHALLENGE_CONCERN, target).reason == "proposer_cannot_concern"
+
+
+def test_a_lieu_outside_the_network_cannot_propose_there() -> None:
+    target = Target(network_id=OTHER_NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}))
+    assert decide(ROLES["member"], Action.CHALLENGE_PROPOSE, target).reason == "member_only"

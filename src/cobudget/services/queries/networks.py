@@ -116,6 +116,16 @@ async def network_by_slug(actor: Actor, slug: str) -> NetworkSummary:
     return _network_summary(row)
 
 
+async def network_by_id(actor: Actor, network_id: int) -> NetworkSummary:
+    row = await Network.select().where(Network.id == network_id).first()
+    if row is None:
+        raise NotFound("network", network_id)
+    require(
+        actor, Action.NETWORK_READ, Target(network_id=row["id"], network_is_public=row["is_public"])
+    )
+    return _network_summary(row)
+
+
 async def network_page(actor: Actor, slug: str) -> NetworkPage:
     network = await network_by_slug(actor, slug)
     links = (

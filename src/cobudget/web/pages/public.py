@@ -6,7 +6,9 @@ from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from cobudget.domain.permissions import Action, Target, decide
 from cobudget.i18n import LOCALES
+from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import networks as queries
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep
@@ -20,7 +22,25 @@ async def home(request: Request, actor: ActorDep) -> Template:  # type: ignore[t
 
 @get("/reseaux/{slug:str}", name="network")
 async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
-    return await page(request, "public/network.html", view=await queries.network_page(actor, slug))
+    view = await queries.network_page(actor, slug)
+    return await page(
+        request,
+        "public/network.html",
+        view=view,
+        challenges=await challenge_queries.network_challenges(actor, view.network.id),
+        can_propose=any(
+            decide(
+                actor,
+                Action.CHALLENGE_PROPOSE,
+                Target(
+                    network_id=view.network.id,
+                    lieu_id=lieu.id,
+                    lieu_network_ids=frozenset({view.network.id}),
+                ),
+            ).allowed
+            for lieu in view.lieux
+        ),
+    )
 
 
 @get("/lieux/{slug:str}", name="lieu")

@@ -1,0 +1,443 @@
+"""Raising a commons challenge (SPEC §5): drafts, publication, amendments as new versions,
+co-proposing lieux who accept, and lieux that say « nous aussi »."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cobudget.db.tables import (
+    BudgetLine,
+    Challenge,
+    ChallengeVersion,
+    ConcernedLieu,
+    CoProposer,
+    Lieu,
+    Membership,
+    NetworkLieu,
+)
+from cobudget.db.transactions import write_transaction
+from cobudget.domain import challenges as rules
+from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.domain.validation import Checker
+from cobudget.services import audit, outbox
+from cobudget.services.clock import now
+from cobudget.settings import Settings
+
+
+@dataclass(frozen=True)
+class ChallengeForm:
+    """What the proposers type; amounts are euros as text, read by the pure rules."""
+
+    title: str = ""
+    problem: str = ""
+    commons: str = ""
+    users: str = ""
+    licence: str = rules.Licence.ETALAB_2_0.value
+    lines: Sequence[rules.BudgetLineRow] = ()
+    requested: str = ""
+    co_proposer_ids: Sequence[int] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    version: rules.ChallengeVersion
+    co_proposer_ids: frozenset[int]
+
+
+def _check(form: ChallengeForm, *, member_lieu_ids: frozenset[int], lieu_id: int) -> _Checked:
+    checker = Checker()
+    title = checker.text("title", form.title, max_length=200)
+    problem = checker.text("problem", form.problem, max_length=10_000)
+    commons = checker.text("commons", form.commons, max_length=10_000)
+    users = checker.text("users", form.users, max_length=5_000, required=False)
+    licence = checker.choice("licence", form.licence, rules.Licence)
+    lines = rules.check_budget_lines(checker, form.lines)
+    requested = rules.check_requested_cents(checker, "requested", form.requested, lines)
+    co_proposers = frozenset(form.co_proposer_ids) - {lieu_id}
+    if not co_proposers <= member_lieu_ids:
+        checker.fail("co_proposers", "co_proposer_not_member")
+    checker.raise_if_any()
+    version = rules.ChallengeVersion(
+        number=0,
+        title=title,
+        problem=problem,
+        commons=commons,
+        users=users,
+        licence=licence,
+        budget_lines=lines,
+        requested_cents=requested,
+    )
+    return _Checked(version, co_proposers)
+
+
+async def _network_lieu_ids(network_id: int) -> frozenset[int]:
+    rows = await NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id)
+    return frozenset(row["lieu"] for row in rows)
+
+
+async def _lieu_network_ids(lieu_id: int) -> frozenset[int]:
+    rows = await NetworkLieu.select(NetworkLieu.network).where(NetworkLieu.lieu == lieu_id)
+    return frozenset(row["network"] for row in rows)
+
+
+async def proposer_lieu_ids(challenge_id: int) -> frozenset[int]:
+    """The proposing lieu and the co-proposers that accepted."""
+    challenge = await Challenge.select(Challenge.lieu).where(Challenge.id == challenge_id).first()
+    if challenge is None:
+        raise NotFound("challenge", challenge_id)
+    accepted = (
+        await CoProposer.select(CoProposer.lieu)
+        .where(CoProposer.challenge == challenge_id)
+        .where(CoProposer.accepted_at.is_not_null())
+    )
+    return frozenset({challenge["lieu"], *(row["lieu"] for row in accepted)})
+
+
+async def _insert_version(
+    challenge_id: int,
+    number: int,
+    version: rules.ChallengeVersion,
+    actor: Actor,
+    *,
+    published: bool,
+) -> int:
+    moment = now()
+    rows = await ChallengeVersion.insert(
+        ChallengeVersion(
+            challenge=challenge_id,
+            number=number,
+            title=version.title,
+            problem=version.problem,
+            commons=version.commons,
+            users=version.users,
+            licence=version.licence,
+            requested_cents=version.requested_cents,
+            created_by=actor.user_id,
+            created_at=moment,
+            published_at=moment if published else None,
+        )
+    ).returning(ChallengeVersion.id)
+    version_id = int(rows[0]["id"])
+    if version.budget_lines:
+        await BudgetLine.insert(
+            *(
+                BudgetLine(
+                    version=version_id,
+                    label=line.label,
+                    min_cents=line.min_cents,
+                    max_cents=line.max_cents,
+                    position=index,
+                )
+                for index, line in enumerate(version.budget_lines)
+            )
+        )
+    return version_id
+
+
+def _snapshot(version: rules.ChallengeVersion) -> dict[str, object]:
+    return {
+        "title": version.title,
+        "licence": version.licence,
+        "requested_cents": version.requested_cents,
+        "budget_lines": [
+            [line.label, line.min_cents, line.max_cents] for line in version.budget_lines
+        ],
+    }
+
+
+async def _invite_co_proposers(
+    settings: Settings, challenge_id: int, title: str, lieu_ids: frozenset[int], proposer_name: str
+) -> None:
+    moment = now()
+    for lieu_id in sorted(lieu_ids):
+        await CoProposer.insert(CoProposer(challenge=challenge_id, lieu=lieu_id, invited_at=moment))
+        admins = (
+            await Membership.select(Membership.user.email, Membership.lieu.name)
+            .where(Membership.lieu == lieu_id)
+            .where(Membership.is_admin.eq(True))
+        )
+        for admin in admins:
+            await outbox.enqueue(
+                admin["user.email"],
+                "co_proposal",
+                title=title,
+                lieu=admin["lieu.name"],
+                proposer=proposer_name,
+                link=f"{settings.base_url}/defis/{challenge_id}",
+            )
+
+
+async def propose(
+    settings: Settings,
+    actor: Actor,
+    *,
+    network_id: int,
+    lieu_id: int,
+    form: ChallengeForm,
+    publish: bool,
+) -> int:
+    """A member raises a challenge for their lieu: saved as a draft, or published as version 1."""
+    require(
+        actor,
+        Action.CHALLENGE_PROPOSE,
+        Target(
+            network_id=network_id,
+            lieu_id=lieu_id,
+            lieu_network_ids=await _lieu_network_ids(lieu_id),
+        ),
+    )
+    checked = _check(form, member_lieu_ids=await _network_lieu_ids(network_id), lieu_id=lieu_id)
+    async with write_transaction():
+        rows = await Challenge.insert(
+            Challenge(
+                network=network_id,
+                lieu=lieu_id,
+                created_by=actor.user_id,
+                created_at=now(),
+                current_version=1 if publish else 0,
+            )
+        ).returning(Challenge.id)
+        challenge_id = int(rows[0]["id"])
+        await _insert_version(challenge_id, 1, checked.version, actor, published=publish)
+        lieu = await Lieu.select(Lieu.name).where(Lieu.id == lieu_id).first()
+        await _invite_co_proposers(
+            settings,
+            challenge_id,
+            checked.version.title,
+            checked.co_proposer_ids,
+            lieu["name"] if lieu else "",
+        )
+        await audit.record(
+            actor,
+            "challenge.publish" if publish else "challenge.draft",
+            entity="challenge",
+            entity_id=challenge_id,
+            network_id=network_id,
+            after=_snapshot(checked.version),
+        )
+    return challenge_id
+
+
+async def _editable(actor: Actor, challenge_id: int) -> dict[str, object]:
+    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
+    if challenge is None:
+        raise NotFound("challenge", challenge_id)
+    require(
+        actor,
+        Action.CHALLENGE_EDIT,
+        Target(
+            network_id=challenge["network"], proposer_lieu_ids=await proposer_lieu_ids(challenge_id)
+        ),
+    )
+    return challenge
+
+
+async def save_draft(
+    actor: Actor, *, challenge_id: int, form: ChallengeForm, publish: bool
+) -> None:
+    """Edit a challenge that was never published (its draft is not a version yet)."""
+    challenge = await _editable(actor, challenge_id)
+    if challenge["current_version"]:
+        raise InvalidInput({"title": "already_published"})
+    checked = _check(
+        form,
+        member_lieu_ids=await _network_lieu_ids(int(str(challenge["network"]))),
+        lieu_id=int(str(challenge["lieu"])),
+    )
+    async with write_transaction():
+        await ChallengeVersion.delete().where(ChallengeVersion.challenge == challenge_id)
+        await _insert_version(challenge_id, 1, checked.version, actor, published=publish)
+        if publish:
+            await Challenge.update({Challenge.current_version: 1}).where(
+                Challenge.id == challenge_id
+            )
+        await audit.record(
+            actor,
+            "challenge.publish" if publish else "challenge.draft",
+            entity="challenge",
+            entity_id=challenge_id,
+            network_id=int(str(challenge["network"])),
+            after=_snapshot(checked.version),
+        )
+
+
+async def load_version(challenge_id: int, number: int) -> rules.ChallengeVersion:
+    row = (
+        await ChallengeVersion.select()
+        .where(ChallengeVersion.challenge == challenge_id)
+        .where(ChallengeVersion.number == number)
+        .first()
+    )
+    if row is None:
+        raise NotFound("challenge_version", number)
+    lines = (
+        await BudgetLine.select()
+        .where(BudgetLine.version == row["id"])
+        .order_by(BudgetLine.position)
+    )
+    return rules.ChallengeVersion(
+        number=number,
+        title=row["title"],
+        problem=row["problem"],
+        commons=row["commons"],
+        users=row["users"],
+        licence=row["licence"],
+        requested_cents=row["requested_cents"],
+        # Each version stores its own rows, so a row id is no identity across versions: lines
+        # are compared by their label (`diff_versions` pairs lines without ids that way).
+        budget_lines=tuple(
+            rules.BudgetLine(
+                label=line["label"],
+                min_cents=line["min_cents"],
+                max_cents=line["max_cents"],
+            )
+            for line in lines
+        ),
+    )
+
+
+async def amend(actor: Actor, *, challenge_id: int, form: ChallengeForm) -> int:
+    """Publish a new version; older versions stay as they were. Returns its number."""
+    challenge = await _editable(actor, challenge_id)
+    current = int(str(challenge["current_version"]))
+    if not current:
+        raise InvalidInput({"title": "not_published_yet"})
+    decision = rules.can_publish_new_version(
+        actor_lieu_ids=actor.member_of,
+        proposer_lieu_ids=await proposer_lieu_ids(challenge_id),
+        current_version=current,
+        latest=None,
+        latest_positions=(),
+        answered_lieu_ids=(),
+        now=now(),
+    )
+    if not decision.allowed:
+        raise NotAllowed(Action.CHALLENGE_EDIT.value, decision.reason)
+    checked = _check(
+        form,
+        member_lieu_ids=await _network_lieu_ids(int(str(challenge["network"]))),
+        lieu_id=int(str(challenge["lieu"])),
+    )
+    previous = await load_version(challenge_id, current)
+    if rules.diff_versions(previous, checked.version).is_empty:
+        raise InvalidInput({"title": "no_change"})
+    async with write_transaction():
+        fresh = (
+            await Challenge.select(Challenge.current_version)
+            .where(Challenge.id == challenge_id)
+            .first()
+        )
+        if fresh is None or fresh["current_version"] != current:
+            raise InvalidInput({"title": "version_changed_meanwhile"})
+        await _insert_version(challenge_id, current + 1, checked.version, actor, published=True)
+        await Challenge.update({Challenge.current_version: current + 1}).where(
+            Challenge.id == challenge_id
+        )
+        await audit.record(
+            actor,
+            "challenge.amend",
+            entity="challenge",
+            entity_id=challenge_id,
+            network_id=int(str(challenge["network"])),
+            before=_snapshot(previous),
+            after=_snapshot(checked.version),
+        )
+    return current + 1
+
+
+async def answer_co_proposal(
+    actor: Actor, *, challenge_id: int, lieu_id: int, accept: bool
+) -> None:
+    """The invited lieu accepts (it becomes a proposer) or declines (the invitation is gone)."""
+    invitation = (
+        await CoProposer.select()
+        .where(CoProposer.challenge == challenge_id)
+        .where(CoProposer.lieu == lieu_id)
+        .first()
+    )
+    if invitation is None or invitation["accepted_at"] is not None:
+        raise NotFound("co_proposal", challenge_id)
+    challenge = (
+        await Challenge.select(Challenge.network).where(Challenge.id == challenge_id).first()
+    )
+    assert challenge is not None
+    require(
+        actor,
+        Action.CO_PROPOSAL_ANSWER,
+        Target(
+            network_id=challenge["network"],
+            lieu_id=lieu_id,
+            lieu_network_ids=await _lieu_network_ids(lieu_id),
+        ),
+    )
+    async with write_transaction():
+        if accept:
+            await CoProposer.update({CoProposer.accepted_at: now()}).where(
+                CoProposer.id == invitation["id"]
+            )
+        else:
+            await CoProposer.delete().where(CoProposer.id == invitation["id"])
+        await audit.record(
+            actor,
+            "co_proposal.accept" if accept else "co_proposal.decline",
+            entity="challenge",
+            entity_id=challenge_id,
+            network_id=challenge["network"],
+            after={"lieu_id": lieu_id},
+        )
+
+
+async def declare_concerned(actor: Actor, *, challenge_id: int, lieu_id: int, note: str) -> None:
+    """« Nous aussi » for the acting lieu; saying it again updates the note."""
+    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
+    if challenge is None or not challenge["current_version"]:
+        raise NotFound("challenge", challenge_id)
+    require(
+        actor,
+        Action.CHALLENGE_CONCERN,
+        Target(
+            network_id=challenge["network"],
+            lieu_id=lieu_id,
+            lieu_network_ids=await _lieu_network_ids(lieu_id),
+            proposer_lieu_ids=await proposer_lieu_ids(challenge_id),
+        ),
+    )
+    checker = Checker()
+    note = checker.text("note", note, max_length=2000, required=False)
+    checker.raise_if_any()
+    async with write_transaction():
+        existing = (
+            await ConcernedLieu.select(ConcernedLieu.id)
+            .where(ConcernedLieu.challenge == challenge_id)
+            .where(ConcernedLieu.lieu == lieu_id)
+            .first()
+        )
+        if existing:
+            await ConcernedLieu.update({ConcernedLieu.note: note}).where(
+                ConcernedLieu.id == existing["id"]
+            )
+        else:
+            await ConcernedLieu.insert(
+                ConcernedLieu(
+                    challenge=challenge_id,
+                    lieu=lieu_id,
+                    note=note,
+                    declared_by=actor.user_id,
+                    declared_at=now(),
+                )
+            )
+        await audit.record(
+            actor,
+            "challenge.concern",
+            entity="challenge",
+            entity_id=challenge_id,
+            network_id=challenge["network"],
+            after={"lieu_id": lieu_id, "note": note},
+        )
+
+
+async def require_proposer(actor: Actor, challenge_id: int) -> None:
+    """Raise unless the actor belongs to a lieu that proposes the challenge."""
+    await _editable(actor, challenge_id)

@@ -1,0 +1,292 @@
+"""Challenge pages: propose (draft or publish), edit a draft, amend, read a version, compare two,
+say « nous aussi », answer a co-proposal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from cobudget.domain import challenges as rules
+from cobudget.domain.errors import InvalidInput, LoginRequired, NotAllowed
+from cobudget.domain.permissions import Actor
+from cobudget.services import challenges
+from cobudget.services.queries import challenges as queries
+from cobudget.services.queries import networks as network_queries
+from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.render import form_errors, page, see_other
+
+SPARE_LINES = 3
+MIN_LINES = 5
+
+
+def _form(data: dict[str, str]) -> challenges.ChallengeForm:
+    indexes = sorted(
+        {
+            int(key.split(".")[1])
+            for key in data
+            if key.startswith("lines.") and key.split(".")[1].isdigit()
+        }
+    )
+    return challenges.ChallengeForm(
+        title=data.get("title", ""),
+        problem=data.get("problem", ""),
+        commons=data.get("commons", ""),
+        users=data.get("users", ""),
+        licence=data.get("licence", ""),
+        requested=data.get("requested", ""),
+        lines=[
+            rules.BudgetLineRow(
+                label=data.get(f"lines.{i}.label"),
+                min_euros=data.get(f"lines.{i}.min"),
+                max_euros=data.get(f"lines.{i}.max"),
+            )
+            for i in indexes
+        ],
+        co_proposer_ids=[
+            int(key.split(".")[1])
+            for key, value in data.items()
+            if key.startswith("co_proposer.") and key.split(".")[1].isdigit() and value == "on"
+        ],
+    )
+
+
+def _values_of(version: rules.ChallengeVersion) -> dict[str, str]:
+    values = {
+        "title": version.title,
+        "problem": version.problem,
+        "commons": version.commons,
+        "users": version.users,
+        "licence": version.licence,
+        "requested": rules.format_euros(version.requested_cents)
+        if version.requested_cents is not None
+        else "",
+    }
+    for i, line in enumerate(version.budget_lines):
+        values |= {
+            f"lines.{i}.label": line.label,
+            f"lines.{i}.min": rules.format_euros(line.min_cents),
+            f"lines.{i}.max": rules.format_euros(line.max_cents),
+        }
+    return values
+
+
+def _line_count(values: dict[str, str]) -> int:
+    used = [
+        int(k.split(".")[1]) for k in values if k.startswith("lines.") and k.split(".")[1].isdigit()
+    ]
+    return max(MIN_LINES, (max(used) + 1 if used else 0) + SPARE_LINES)
+
+
+async def _form_page(
+    request: Request,
+    actor: Actor,
+    *,
+    mode: str,
+    action: str,  # type: ignore[type-arg]
+    network: Any,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    lieux: list[Any] | None = None,
+    challenge_id: int | None = None,
+) -> Template:
+    view = await network_queries.network_page(actor, network.slug)
+    return await page(
+        request,
+        "challenges/form.html",
+        status_code=status_code,
+        mode=mode,
+        action=action,
+        network=network,
+        values=values,
+        errors=errors or {},
+        licences=list(rules.Licence),
+        line_count=_line_count(values),
+        my_lieux=lieux or [],
+        network_lieux=view.lieux,
+        challenge_id=challenge_id,
+    )
+
+
+async def _my_lieux(actor: Actor, slug: str) -> list[Any]:
+    if not actor.is_authenticated:
+        raise LoginRequired("challenge.propose")
+    view = await network_queries.network_page(actor, slug)
+    lieux = [lieu for lieu in view.lieux if lieu.id in actor.member_of]
+    if not lieux:
+        raise NotAllowed("challenge.propose", "member_only")
+    return lieux
+
+
+@get("/reseaux/{slug:str}/defis/nouveau", name="challenge_new")
+async def new_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+    network = await network_queries.network_by_slug(actor, slug)
+    lieux = await _my_lieux(actor, slug)
+    values = {"licence": rules.Licence.ETALAB_2_0.value, "lieu": str(lieux[0].id) if lieux else ""}
+    return await _form_page(
+        request,
+        actor,
+        mode="new",
+        action=f"/reseaux/{slug}/defis/nouveau",
+        network=network,
+        values=values,
+        lieux=lieux,
+    )
+
+
+@post("/reseaux/{slug:str}/defis/nouveau")
+async def new(
+    request: Request,
+    actor: ActorDep,
+    slug: FromPath[str],
+    data: Form,  # type: ignore[type-arg]
+    settings: SettingsDep,
+) -> Template | Redirect:
+    network = await network_queries.network_by_slug(actor, slug)
+    lieux = await _my_lieux(actor, slug)
+    lieu_id = int(data.get("lieu", "0")) if data.get("lieu", "").isdigit() else 0
+    try:
+        challenge_id = await challenges.propose(
+            settings,
+            actor,
+            network_id=network.id,
+            lieu_id=lieu_id,
+            form=_form(data),
+            publish=data.get("action") == "publish",
+        )
+    except InvalidInput as error:
+        return await _form_page(
+            request,
+            actor,
+            mode="new",
+            action=f"/reseaux/{slug}/defis/nouveau",
+            network=network,
+            values=data,
+            errors=form_errors(error.fields),
+            status_code=422,
+            lieux=lieux,
+        )
+    return see_other(f"/defis/{challenge_id}")
+
+
+@get("/defis/{challenge_id:int}", name="challenge")
+async def show(request: Request, actor: ActorDep, challenge_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    view = await queries.challenge_page(actor, challenge_id)
+    return await page(
+        request,
+        "challenges/page.html",
+        view=view,
+        version=view.version,
+        ok=request.query_params.get("ok", ""),
+        errors={},
+    )
+
+
+@get("/defis/{challenge_id:int}/modifier", name="challenge_edit")
+async def edit_form(request: Request, actor: ActorDep, challenge_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    view = await queries.challenge_page(actor, challenge_id)
+    if not view.can_edit:
+        await challenges.require_proposer(actor, challenge_id)
+    return await _form_page(
+        request,
+        actor,
+        mode="draft" if view.is_draft else "amend",
+        action=f"/defis/{challenge_id}/modifier",
+        network=view.network,
+        values=_values_of(view.version),
+        challenge_id=challenge_id,
+    )
+
+
+@post("/defis/{challenge_id:int}/modifier")
+async def edit(
+    request: Request, actor: ActorDep, challenge_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    view = await queries.challenge_page(actor, challenge_id)
+    try:
+        if view.is_draft:
+            await challenges.save_draft(
+                actor,
+                challenge_id=challenge_id,
+                form=_form(data),
+                publish=data.get("action") == "publish",
+            )
+        else:
+            await challenges.amend(actor, challenge_id=challenge_id, form=_form(data))
+    except InvalidInput as error:
+        return await _form_page(
+            request,
+            actor,
+            mode="draft" if view.is_draft else "amend",
+            action=f"/defis/{challenge_id}/modifier",
+            network=view.network,
+            values=data,
+            errors=form_errors(error.fields),
+            status_code=422,
+            challenge_id=challenge_id,
+        )
+    return see_other(f"/defis/{challenge_id}?ok=saved")
+
+
+@get("/defis/{challenge_id:int}/versions/{number:int}", name="challenge_version")
+async def version(
+    request: Request,
+    actor: ActorDep,
+    challenge_id: FromPath[int],  # type: ignore[type-arg]
+    number: FromPath[int],
+) -> Template:
+    view, shown = await queries.version_page(actor, challenge_id, number)
+    return await page(request, "challenges/version.html", view=view, version=shown)
+
+
+@get("/defis/{challenge_id:int}/comparer", name="challenge_diff")
+async def compare(
+    request: Request,
+    actor: ActorDep,
+    challenge_id: FromPath[int],  # type: ignore[type-arg]
+    de: FromQuery[int] = 1,
+    a: FromQuery[int] = 2,
+) -> Template:
+    view, before, after, diff = await queries.version_diff(actor, challenge_id, de, a)
+    return await page(
+        request, "challenges/diff.html", view=view, before=before, after=after, diff=diff
+    )
+
+
+@post("/defis/{challenge_id:int}/nous-aussi", name="challenge_concern")
+async def concern(
+    request: Request, actor: ActorDep, challenge_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    lieu_id = int(data.get("lieu", "0")) if data.get("lieu", "").isdigit() else 0
+    try:
+        await challenges.declare_concerned(
+            actor, challenge_id=challenge_id, lieu_id=lieu_id, note=data.get("note", "")
+        )
+    except InvalidInput as error:
+        view = await queries.challenge_page(actor, challenge_id)
+        return await page(
+            request,
+            "challenges/page.html",
+            status_code=422,
+            view=view,
+            version=view.version,
+            ok="",
+            errors=form_errors(error.fields),
+        )
+    return see_other(f"/defis/{challenge_id}?ok=concern#concernes")
+
+
+@post("/defis/{challenge_id:int}/co-porteurs/{lieu_id:int}", name="co_proposal_answer")
+async def co_proposal(
+    actor: ActorDep, challenge_id: FromPath[int], lieu_id: FromPath[int], data: Form
+) -> Redirect:
+    await challenges.answer_co_proposal(
+        actor, challenge_id=challenge_id, lieu_id=lieu_id, accept=data.get("answer") == "accept"
+    )
+    return see_other(f"/defis/{challenge_id}?ok=co_proposal")
+
+
+ROUTES = [new_form, new, show, edit_form, edit, version, compare, concern, co_proposal]

@@ -99,6 +99,8 @@ class _Prepared:
         weights = list(problem.weights) if problem.weights is not None else [1] * n
         if len(weights) != n:
             raise ValueError("one weight per ballot is needed")
+        if n and not sum(weights):
+            raise ValueError("the weights must not all be zero")
         self.n = n
         self.m = m
         self.costs = [int(c) for c in problem.costs]

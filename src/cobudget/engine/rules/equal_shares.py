@@ -101,7 +101,8 @@ def solve(inputs: EnvelopeInput) -> tuple[list[int], list[int], MesResult]:
         costs=[costs[cid] for cid in ids],
         budget=inputs.amount_cents,
         ballots=ballots,
-        weights=[lieu.weight for lieu in lieux],
+        # All weights zero (an empty envelope, see validate): no one is favoured, shares equal.
+        weights=[lieu.weight for lieu in lieux] if any(x.weight for x in lieux) else None,
         unit=inputs.params.unit_cents,
     )
     return ids, [lieu.id for lieu in lieux], equal_shares(problem)

@@ -169,7 +169,7 @@ async def new(
             status_code=422,
             lieux=lieux,
         )
-    return see_other(f"/defis/{challenge_id}")
+    return see_other(f"/defis/{challenge_id}?ok=saved")
 
 
 @get("/defis/{challenge_id:int}", name="challenge")

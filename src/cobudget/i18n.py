@@ -62,7 +62,11 @@ def gettext(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return translations(current_locale()).ngettext(singular, plural, count)
+    locale = current_locale()
+    if locale == DEFAULT_LOCALE:
+        # French (the source language, so no catalogue) says "0 lieu": singular for 0 and 1.
+        return singular if count <= 1 else plural
+    return translations(locale).ngettext(singular, plural, count)
 
 
 _ = gettext

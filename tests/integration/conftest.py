@@ -24,6 +24,12 @@ class World:
     emails: dict[str, str]
     # Proposed by the other lieu, in two versions; the test lieu is invited to co-propose it.
     challenge_id: int = 0
+    # Another challenge of the other lieu, with no round yet; the first has an open round with
+    # a question from the test lieu and a comment.
+    fresh_challenge_id: int = 0
+    round_id: int = 0
+    question_id: int = 0
+    comment_id: int = 0
 
 
 @pytest.fixture
@@ -44,8 +50,22 @@ async def world(db: str) -> World:
     challenge_id = await factories.make_challenge(
         network_id, other_lieu_id, versions=2, co_proposer=lieu_id
     )
+    fresh_challenge_id = await factories.make_challenge(network_id, other_lieu_id, "Un pass")
+    round_id = await factories.make_round(challenge_id, 2)
+    question_id = await factories.make_question(round_id, lieu_id)
+    comment_id = await factories.make_comment(round_id, lieu_id)
     return World(
-        network_id, "reseau-test", lieu_id, "la-fabrique", other_lieu_id, emails, challenge_id
+        network_id,
+        "reseau-test",
+        lieu_id,
+        "la-fabrique",
+        other_lieu_id,
+        emails,
+        challenge_id,
+        fresh_challenge_id,
+        round_id,
+        question_id,
+        comment_id,
     )
 
 

@@ -12,12 +12,15 @@ from cobudget.db.tables import (
     ChallengeVersion,
     CofunderPerson,
     CofundingOrg,
+    ConsentRound,
     Coordinator,
     CoProposer,
     Lieu,
     Membership,
     Network,
     NetworkLieu,
+    RoundComment,
+    RoundQuestion,
     User,
 )
 from cobudget.services.clock import now
@@ -46,7 +49,7 @@ async def make_user(email: str, name: str = "", *, site_admin: bool = False) -> 
     return int(rows[0]["id"])
 
 
-async def make_network(name: str = "Réseau Test", *, public: bool = True) -> int:
+async def make_network(name: str = "Réseau Test", *, public: bool = True, quorum: int = 1) -> int:
     from cobudget.domain.validation import slugify
 
     rows = await Network.insert(
@@ -57,6 +60,7 @@ async def make_network(name: str = "Réseau Test", *, public: bool = True) -> in
             description="Un réseau.",
             is_public=public,
             created_at=now(),
+            quorum=quorum,
         )
     ).returning(Network.id)
     return int(rows[0]["id"])
@@ -141,3 +145,35 @@ async def make_challenge(
             CoProposer(challenge=challenge_id, lieu=co_proposer, invited_at=now())
         )
     return challenge_id
+
+
+async def make_round(
+    challenge_id: int, version: int, *, days: float = 7, quorum: int = 1, opened_days_ago: float = 0
+) -> int:
+    import datetime as dt
+
+    opened = now() - dt.timedelta(days=opened_days_ago)
+    rows = await ConsentRound.insert(
+        ConsentRound(
+            challenge=challenge_id,
+            version=version,
+            opened_at=opened,
+            deadline=opened + dt.timedelta(days=days),
+            quorum=quorum,
+        )
+    ).returning(ConsentRound.id)
+    return int(rows[0]["id"])
+
+
+async def make_question(round_id: int, lieu_id: int, text: str = "Qui hébergera l’outil ?") -> int:
+    rows = await RoundQuestion.insert(
+        RoundQuestion(round=round_id, lieu=lieu_id, text=text, asked_at=now())
+    ).returning(RoundQuestion.id)
+    return int(rows[0]["id"])
+
+
+async def make_comment(round_id: int, lieu_id: int | None, text: str = "Belle idée.") -> int:
+    rows = await RoundComment.insert(
+        RoundComment(round=round_id, lieu=lieu_id, text=text, created_at=now())
+    ).returning(RoundComment.id)
+    return int(rows[0]["id"])

@@ -16,6 +16,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
@@ -35,6 +36,8 @@ class Network(Table):
     description = Text(default="")
     is_public = Boolean(default=True)
     created_at = Timestamptz()
+    # How many distinct lieux must take a position for a consent round to count (SPEC §5).
+    quorum = Integer(default=3)
 
 
 class Coordinator(Table):
@@ -219,6 +222,70 @@ class ConcernedLieu(Table):
     declared_at = Timestamptz()
 
 
+class ConsentRound(Table):
+    """A round of peer diagnosis on one version of a challenge (SPEC §5). Its outcome is not
+    stored: it follows from the dates and the positions whenever it is read."""
+
+    challenge = ForeignKey(references=Challenge, index=True)
+    version = Integer()
+    opened_at = Timestamptz()
+    deadline = Timestamptz()
+    quorum = Integer()
+    closed_at = Timestamptz(null=True, default=None)
+    opened_by = ForeignKey(references=User, null=True)
+    closed_by = ForeignKey(references=User, null=True)
+
+
+class RoundPosition(Table):
+    """One entry of a lieu's position history in a round: the latest entry stands (a withdrawal
+    is an entry too), so changes are never lost."""
+
+    round = ForeignKey(references=ConsentRound, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    kind = Varchar(length=20)
+    text = Text(default="")
+    criterion = ForeignKey(references=Criterion, null=True, on_delete=OnDelete.set_null)
+    withdrawn = Boolean(default=False)
+    taken_by = ForeignKey(references=User, null=True)
+    taken_at = Timestamptz()
+
+
+class RoundQuestion(Table):
+    round = ForeignKey(references=ConsentRound, index=True)
+    lieu = ForeignKey(references=Lieu)
+    asked_by = ForeignKey(references=User, null=True)
+    text = Text()
+    asked_at = Timestamptz()
+    answer = Text(default="")
+    answered_by = ForeignKey(references=User, null=True)
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class RoundComment(Table):
+    """A reaction during a round, per criterion where the network has criteria; a coordinator
+    can hide an abusive one (the text stays, with the reason, in the audit log)."""
+
+    round = ForeignKey(references=ConsentRound, index=True)
+    author = ForeignKey(references=User, null=True)
+    lieu = ForeignKey(references=Lieu, null=True)
+    criterion = ForeignKey(references=Criterion, null=True, on_delete=OnDelete.set_null)
+    text = Text()
+    created_at = Timestamptz()
+    hidden_at = Timestamptz(null=True, default=None)
+    hidden_reason = Text(default="")
+
+
+class ObjectionAnswer(Table):
+    """How a new version answers an objection of the previous round."""
+
+    round = ForeignKey(references=ConsentRound, index=True)
+    lieu = ForeignKey(references=Lieu)
+    version = Integer()
+    text = Text()
+    answered_by = ForeignKey(references=User, null=True)
+    answered_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -240,4 +307,9 @@ ALL_TABLES: tuple[type[Table], ...] = (
     BudgetLine,
     CoProposer,
     ConcernedLieu,
+    ConsentRound,
+    RoundPosition,
+    RoundQuestion,
+    RoundComment,
+    ObjectionAnswer,
 )

@@ -27,6 +27,12 @@ class Action(StrEnum):
     CHALLENGE_EDIT = "challenge.edit"  # drafts and new versions: the proposing lieux
     CHALLENGE_CONCERN = "challenge.concern"  # « nous aussi », for the acting lieu
     CO_PROPOSAL_ANSWER = "co_proposal.answer"  # accept or decline, for the invited lieu
+    NETWORK_CONFIGURE = "network.configure"  # diagnosis criteria, quorum
+    ROUND_MANAGE = "round.manage"  # open, close, extend consent rounds
+    COMMENT_HIDE = "comment.hide"
+    ROUND_SPEAK = "round.speak"  # take a position, ask a question, for the acting lieu
+    QUESTION_ANSWER = "question.answer"  # the proposing lieux
+    COMMENT = "comment"  # for the acting lieu, or for a co-funding organisation
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Target:
     lieu_network_ids: frozenset[int] = field(default_factory=frozenset)
     # For a challenge: the lieux that propose it (the proposing lieu and accepted co-proposers).
     proposer_lieu_ids: frozenset[int] = field(default_factory=frozenset)
+    # The co-funding organisations of the target network.
+    network_org_ids: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,14 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             return _refuse(actor, "network_private")
         case Action.NETWORK_CREATE | Action.COORDINATOR_APPOINT:
             return ALLOWED if actor.is_site_admin else _refuse(actor, "site_admin_only")
-        case Action.NETWORK_MANAGE | Action.LIEU_INVITE | Action.COFUNDER_INVITE:
+        case (
+            Action.NETWORK_MANAGE
+            | Action.LIEU_INVITE
+            | Action.COFUNDER_INVITE
+            | Action.NETWORK_CONFIGURE
+            | Action.ROUND_MANAGE
+            | Action.COMMENT_HIDE
+        ):
             return ALLOWED if _coordinates(actor, target) else _refuse(actor, "coordinator_only")
         case Action.LIEU_SET_STATUS:
             if _coordinates_lieu(actor, target):
@@ -110,11 +125,15 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if target.lieu_id is not None and target.lieu_id in actor.lieu_admin_of:
                 return ALLOWED
             return _refuse(actor, "lieu_admin_only")
-        case Action.CHALLENGE_PROPOSE | Action.CO_PROPOSAL_ANSWER:
+        case Action.CHALLENGE_PROPOSE | Action.CO_PROPOSAL_ANSWER | Action.ROUND_SPEAK:
             if _acts_for_member_lieu(actor, target):
                 return ALLOWED
             return _refuse(actor, "member_only")
-        case Action.CHALLENGE_EDIT:
+        case Action.COMMENT:
+            if _acts_for_member_lieu(actor, target) or actor.cofunder_of & target.network_org_ids:
+                return ALLOWED
+            return _refuse(actor, "member_or_cofunder_only")
+        case Action.CHALLENGE_EDIT | Action.QUESTION_ANSWER:
             if actor.member_of & target.proposer_lieu_ids:
                 return ALLOWED
             return _refuse(actor, "proposer_only")

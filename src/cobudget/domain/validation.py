@@ -6,8 +6,10 @@ turns the collected codes into one `InvalidInput`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from cobudget.domain.errors import InvalidInput
 
@@ -83,6 +85,19 @@ class Checker:
         if not 1 <= number <= maximum:
             self.fail(field, f"out_of_range:1:{maximum}")
         return number
+
+    def local_datetime(self, field: str, value: str | None, zone: str) -> dt.datetime | None:
+        """A date and time as a browser's datetime-local field sends it ("2026-12-01T18:00"),
+        read in the network's time zone and returned in UTC."""
+        try:
+            naive = dt.datetime.fromisoformat((value or "").strip())
+        except ValueError:
+            self.fail(field, "invalid_datetime")
+            return None
+        if naive.tzinfo is not None:
+            self.fail(field, "invalid_datetime")
+            return None
+        return naive.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
     def raise_if_any(self) -> None:
         if self.errors:

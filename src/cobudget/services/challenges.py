@@ -298,21 +298,39 @@ async def load_version(challenge_id: int, number: int) -> rules.ChallengeVersion
     )
 
 
-async def amend(actor: Actor, *, challenge_id: int, form: ChallengeForm) -> int:
-    """Publish a new version; older versions stay as they were. Returns its number."""
+async def amend(
+    settings: Settings,
+    actor: Actor,
+    *,
+    challenge_id: int,
+    form: ChallengeForm,
+    answers: dict[int, str] | None = None,
+) -> int:
+    """Publish a new version; older versions stay as they were. After a round that ended "to
+    amend", every standing objection needs its answer (`answers`, by objecting lieu), and the
+    new version opens a new round. Returns the new version's number."""
+    from cobudget.services import rounds  # rounds builds on this module
+
     challenge = await _editable(actor, challenge_id)
     current = int(str(challenge["current_version"]))
     if not current:
         raise InvalidInput({"title": "not_published_yet"})
+    answers = {lieu: text for lieu, text in (answers or {}).items() if text.strip()}
+    latest = await rounds.latest_round(challenge_id)
     decision = rules.can_publish_new_version(
         actor_lieu_ids=actor.member_of,
         proposer_lieu_ids=await proposer_lieu_ids(challenge_id),
         current_version=current,
-        latest=None,
-        latest_positions=(),
-        answered_lieu_ids=(),
+        latest=latest.round if latest else None,
+        latest_positions=latest.positions if latest else (),
+        answered_lieu_ids=set(answers),
         now=now(),
     )
+    if decision.reason == "objections_unanswered" and latest is not None:
+        missing = rules.objections_needing_answer(
+            latest.round, latest.positions, set(answers), now()
+        )
+        raise InvalidInput({f"objection.{p.lieu_id}": "objection_needs_answer" for p in missing})
     if not decision.allowed:
         raise NotAllowed(Action.CHALLENGE_EDIT.value, decision.reason)
     checked = _check(
@@ -334,6 +352,14 @@ async def amend(actor: Actor, *, challenge_id: int, form: ChallengeForm) -> int:
         await _insert_version(challenge_id, current + 1, checked.version, actor, published=True)
         await Challenge.update({Challenge.current_version: current + 1}).where(
             Challenge.id == challenge_id
+        )
+        await rounds.record_amendment(
+            settings,
+            actor,
+            challenge_id=challenge_id,
+            new_version=current + 1,
+            latest=latest,
+            answers=answers,
         )
         await audit.record(
             actor,

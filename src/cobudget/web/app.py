@@ -26,7 +26,16 @@ from cobudget.services import outbox
 from cobudget.settings import Settings
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.errors import domain_error_handler, http_error_handler
-from cobudget.web.pages import account, admin, auth, challenges, coordination, lieux, public
+from cobudget.web.pages import (
+    account,
+    admin,
+    auth,
+    challenges,
+    coordination,
+    lieux,
+    public,
+    rounds,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_FILES = {
@@ -79,6 +88,7 @@ def create_app(settings: Settings) -> Litestar:
             *admin.ROUTES,
             *coordination.ROUTES,
             *challenges.ROUTES,
+            *rounds.ROUTES,
             *lieux.ROUTES,
             *static_routers,
         ],

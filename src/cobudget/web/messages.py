@@ -81,6 +81,28 @@ def field_message(code: str) -> str:
             return _(
                 "Une autre version vient d’être publiée : rechargez la page avant de recommencer."
             )
+        case "concern_needs_text":
+            return _("Une réserve s’explique : écrivez-la.")
+        case "objection_needs_reason":
+            return _(
+                "Une objection donne sa raison : en quoi le défi nuirait au réseau ou manquerait son but ?"
+            )
+        case "unknown_criterion":
+            return _("Ce critère n’est pas un critère du réseau.")
+        case "criterion_not_for_consent":
+            return _(
+                "Un critère se rattache à une réserve ou à une objection, pas à un consentement."
+            )
+        case "invalid_datetime":
+            return _("Indiquez une date et une heure.")
+        case "deadline_in_past":
+            return _("L’échéance doit être dans le futur.")
+        case "objection_needs_answer":
+            return _("Écrivez comment cette version répond à l’objection.")
+        case "too_many_criteria":
+            return _("20 critères au plus.")
+        case "invalid_criteria":
+            return _("Chaque critère tient en 120 caractères et n’apparaît qu’une fois.")
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -106,6 +128,32 @@ def refusal_message(reason: str) -> str:
             return _("Un tour de consentement est en cours sur cette version : attendez sa fin.")
         case "objections_unanswered":
             return _("Répondez d’abord à chaque objection du dernier tour.")
+        case "member_or_cofunder_only":
+            return _("Seuls les lieux et les cofinanceurs du réseau peuvent réagir.")
+        case "proposer_cannot_position" | "proposer_cannot_ask":
+            return _("Les lieux qui portent le défi ne prennent pas position : ils répondent.")
+        case "not_a_member_lieu":
+            return _("Seuls les lieux membres du réseau prennent part au diagnostic.")
+        case "round_not_open" | "round_closed" | "round_decided":
+            return _("Ce tour de consentement n’est pas ouvert.")
+        case "no_position":
+            return _("Votre lieu n’a pas de position à retirer.")
+        case "not_current_version":
+            return _("Ce tour porte sur une version qui n’est plus la dernière.")
+        case "round_already_open":
+            return _("Un tour de consentement est déjà ouvert sur ce défi.")
+        case "already_consented":
+            return _("Cette version a déjà reçu le consentement du réseau.")
+        case "version_needs_amendment":
+            return _(
+                "Une objection tient : les porteurs doivent d’abord publier une nouvelle version."
+            )
+        case "quorum_unreachable" | "quorum_too_small":
+            return _(
+                "Le quorum du réseau ne peut pas être atteint : trop peu de lieux peuvent prendre position."
+            )
+        case "deadline_passed" | "deadline_not_later":
+            return _("La nouvelle échéance doit être plus tardive et dans le futur.")
         case "network_private":
             return _("Ce réseau n’est pas public.")
         case "log_in_as_invited_account":
@@ -127,6 +175,12 @@ def not_found_message(entity: str) -> str:
             return _("Ce réseau n’existe pas.")
         case "lieu":
             return _("Ce lieu n’existe pas.")
+        case "round":
+            return _("Ce tour de consentement n’existe pas.")
+        case "question":
+            return _("Cette question n’existe pas.")
+        case "comment":
+            return _("Cette réaction n’existe pas.")
         case "challenge":
             return _("Ce défi n’existe pas.")
         case "challenge_version":

@@ -107,6 +107,42 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         MEMBERS,
     ),
     ("POST", "/defis/{challenge}/co-porteurs/{lieu_id}", {"answer": "accept"}, MEMBERS),
+    (
+        "POST",
+        "/defis/{fresh_challenge}/tours",
+        {"deadline": "2099-01-31T18:00"},
+        frozenset({"coordinator"}),
+    ),
+    ("POST", "/tours/{round}/cloture", {}, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/tours/{round}/prolongation",
+        {"deadline": "2099-02-28T18:00"},
+        frozenset({"coordinator"}),
+    ),
+    ("POST", "/tours/{round}/position", {"lieu": "{lieu_id}", "kind": "consent"}, MEMBERS),
+    (
+        "POST",
+        "/tours/{round}/questions",
+        {"lieu": "{lieu_id}", "text": "Quel hébergement ?"},
+        MEMBERS,
+    ),
+    # Only the proposing lieu answers, and no role of the table belongs to it.
+    ("POST", "/questions/{question}/reponse", {"text": "Chez nous."}, frozenset()),
+    ("POST", "/tours/{round}/commentaires", {"as": "lieu:{lieu_id}", "text": "Oui !"}, MEMBERS),
+    (
+        "POST",
+        "/commentaires/{comment}/masquer",
+        {"reason": "Hors sujet"},
+        frozenset({"coordinator"}),
+    ),
+    ("GET", "/reseaux/{network}/diagnostic", {}, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/reseaux/{network}/diagnostic",
+        {"criteria": "Gouvernance", "quorum": "2"},
+        frozenset({"coordinator"}),
+    ),
 ]
 
 # Routes open to everyone by nature, tested in test_auth / test_public_pages.
@@ -153,6 +189,10 @@ async def test_role_table(
         "lieu": world.lieu_slug,
         "lieu_id": world.lieu_id,
         "challenge": world.challenge_id,
+        "fresh_challenge": world.fresh_challenge_id,
+        "round": world.round_id,
+        "question": world.question_id,
+        "comment": world.comment_id,
         "number": 1,
     }
     url = path.format(**names)
@@ -180,11 +220,14 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
     from cobudget.web.app import create_app
 
     app = create_app(settings)
-    tabled = {path for _method, path, _data, _roles in TABLE}
+    tabled = {path.replace("{fresh_challenge}", "{challenge}") for _m, path, _d, _r in TABLE}
     normalise = {
         "{slug:str}": "{network}",
         "{lieu_id:int}": "{lieu_id}",
         "{challenge_id:int}": "{challenge}",
+        "{round_id:int}": "{round}",
+        "{question_id:int}": "{question}",
+        "{comment_id:int}": "{comment}",
         "{number:int}": "{number}",
     }
     missing = []

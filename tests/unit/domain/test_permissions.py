@@ -39,6 +39,14 @@ TABLE = [
     (Action.CHALLENGE_EDIT, Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
      {"member", "lieu_admin"}),
     (Action.CHALLENGE_CONCERN, ACTING_LIEU, {"member", "lieu_admin"}),
+    (Action.NETWORK_CONFIGURE, NETWORK_TARGET, {"coordinator"}),
+    (Action.ROUND_MANAGE, NETWORK_TARGET, {"coordinator"}),
+    (Action.COMMENT_HIDE, NETWORK_TARGET, {"coordinator"}),
+    (Action.ROUND_SPEAK, ACTING_LIEU, {"member", "lieu_admin"}),
+    (Action.QUESTION_ANSWER, Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
+     {"member", "lieu_admin"}),
+    (Action.COMMENT, Target(network_id=NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}),
+                            network_org_ids=frozenset({ORG})), {"member", "lieu_admin", "cofunder"}),
 ]
 
 

@@ -54,6 +54,7 @@ class ChallengePage(msgspec.Struct, frozen=True):
     # The actor's lieux that may say « nous aussi » / answer a co-proposal.
     lieux_may_concern: list[LieuRef]
     lieux_invited: list[LieuRef]
+    network_lieu_ids: frozenset[int]
 
 
 class ChallengeSummary(msgspec.Struct, frozen=True):
@@ -150,6 +151,7 @@ async def challenge_page(actor: Actor, challenge_id: int) -> ChallengePage:
         if current
         else [],
         lieux_invited=await _lieux(actor.member_of & pending_ids),
+        network_lieu_ids=frozenset(network_lieux),
     )
 
 

@@ -326,3 +326,23 @@ async def lieu_for_edit(actor: Actor, slug: str) -> dict[str, object]:
     if row is None:
         raise NotFound("lieu", slug)
     return row
+
+
+class DiagnosisSettings(msgspec.Struct, frozen=True):
+    criteria: list[str]
+    quorum: int
+
+
+async def diagnosis_settings(actor: Actor, network_id: int) -> DiagnosisSettings:
+    from cobudget.db.tables import Criterion
+
+    require(actor, Action.NETWORK_CONFIGURE, Target(network_id=network_id))
+    network = await Network.select(Network.quorum).where(Network.id == network_id).first()
+    rows = (
+        await Criterion.select(Criterion.name)
+        .where(Criterion.network == network_id)
+        .order_by(Criterion.position)
+    )
+    return DiagnosisSettings(
+        criteria=[row["name"] for row in rows], quorum=int(network["quorum"]) if network else 3
+    )

@@ -15,6 +15,7 @@ from cobudget.domain.permissions import Actor
 from cobudget.services import challenges
 from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import networks as network_queries
+from cobudget.services.queries import rounds as round_queries
 from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
@@ -94,6 +95,17 @@ async def _form_page(
     challenge_id: int | None = None,
 ) -> Template:
     view = await network_queries.network_page(actor, network.slug)
+    objections: list[Any] = []
+    if mode == "amend" and challenge_id is not None:
+        challenge = await queries.challenge_page(actor, challenge_id)
+        panel = await round_queries.diagnosis_panel(
+            actor,
+            challenge_id=challenge_id,
+            network_id=network.id,
+            proposer_ids=frozenset(lieu.id for lieu in challenge.proposers),
+            network_lieu_ids=challenge.network_lieu_ids,
+        )
+        objections = panel.objections_to_answer
     return await page(
         request,
         "challenges/form.html",
@@ -108,6 +120,7 @@ async def _form_page(
         my_lieux=lieux or [],
         network_lieux=view.lieux,
         challenge_id=challenge_id,
+        objections=objections,
     )
 
 
@@ -172,17 +185,38 @@ async def new(
     return see_other(f"/defis/{challenge_id}?ok=saved")
 
 
-@get("/defis/{challenge_id:int}", name="challenge")
-async def show(request: Request, actor: ActorDep, challenge_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def challenge_page(
+    request: Request,  # type: ignore[type-arg]
+    actor: Actor,
+    challenge_id: int,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Template:
+    """The challenge with its diagnosis; also re-rendered with the messages of a refused form."""
     view = await queries.challenge_page(actor, challenge_id)
+    diagnosis = await round_queries.diagnosis_panel(
+        actor,
+        challenge_id=challenge_id,
+        network_id=view.network.id,
+        proposer_ids=frozenset(lieu.id for lieu in view.proposers),
+        network_lieu_ids=view.network_lieu_ids,
+    )
     return await page(
         request,
         "challenges/page.html",
+        status_code=status_code,
         view=view,
         version=view.version,
+        diagnosis=diagnosis,
         ok=request.query_params.get("ok", ""),
-        errors={},
+        errors=errors or {},
     )
+
+
+@get("/defis/{challenge_id:int}", name="challenge")
+async def show(request: Request, actor: ActorDep, challenge_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    return await challenge_page(request, actor, challenge_id)
 
 
 @get("/defis/{challenge_id:int}/modifier", name="challenge_edit")
@@ -201,10 +235,22 @@ async def edit_form(request: Request, actor: ActorDep, challenge_id: FromPath[in
     )
 
 
+def _objection_answers(data: dict[str, str]) -> dict[int, str]:
+    return {
+        int(key.split(".")[1]): value
+        for key, value in data.items()
+        if key.startswith("objection.") and key.split(".")[1].isdigit()
+    }
+
+
 @post("/defis/{challenge_id:int}/modifier")
 async def edit(
-    request: Request, actor: ActorDep, challenge_id: FromPath[int], data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    challenge_id: FromPath[int],
+    data: Form,
+    settings: SettingsDep,
+) -> Template | Redirect:
     view = await queries.challenge_page(actor, challenge_id)
     try:
         if view.is_draft:
@@ -215,7 +261,13 @@ async def edit(
                 publish=data.get("action") == "publish",
             )
         else:
-            await challenges.amend(actor, challenge_id=challenge_id, form=_form(data))
+            await challenges.amend(
+                settings,
+                actor,
+                challenge_id=challenge_id,
+                form=_form(data),
+                answers=_objection_answers(data),
+            )
     except InvalidInput as error:
         return await _form_page(
             request,
@@ -266,15 +318,8 @@ async def concern(
             actor, challenge_id=challenge_id, lieu_id=lieu_id, note=data.get("note", "")
         )
     except InvalidInput as error:
-        view = await queries.challenge_page(actor, challenge_id)
-        return await page(
-            request,
-            "challenges/page.html",
-            status_code=422,
-            view=view,
-            version=view.version,
-            ok="",
-            errors=form_errors(error.fields),
+        return await challenge_page(
+            request, actor, challenge_id, status_code=422, errors=form_errors(error.fields)
         )
     return see_other(f"/defis/{challenge_id}?ok=concern#concernes")
 

@@ -1,0 +1,614 @@
+"""Consent rounds (SPEC §5): coordinators open, close and extend them; lieux other than the
+proposers take a position, ask questions and comment; the proposers answer. Every decision is
+the pure rules' (`domain.consent`); this module loads the facts, asks, and writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cobudget.db.tables import (
+    Challenge,
+    CofundingOrg,
+    ConsentRound,
+    Criterion,
+    Membership,
+    Network,
+    NetworkLieu,
+    ObjectionAnswer,
+    RoundComment,
+    RoundPosition,
+    RoundQuestion,
+)
+from cobudget.db.transactions import write_transaction
+from cobudget.domain import consent
+from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.permissions import Action, Actor, Decision, Target, require
+from cobudget.domain.validation import Checker
+from cobudget.services import audit, outbox
+from cobudget.services.challenges import load_version, proposer_lieu_ids
+from cobudget.services.clock import now
+from cobudget.settings import Settings
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    """A stored round as the pure rules see it, with its position history."""
+
+    round: consent.Round
+    positions: tuple[consent.Position, ...]
+    challenge_id: int
+    network_id: int
+
+
+def _require(decision: Decision, action: str) -> None:
+    if not decision.allowed:
+        raise NotAllowed(action, decision.reason)
+
+
+async def _member_lieu_ids(network_id: int) -> frozenset[int]:
+    rows = await NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id)
+    return frozenset(row["lieu"] for row in rows)
+
+
+def _pure_round(
+    row: dict[str, object], proposers: frozenset[int], members: frozenset[int]
+) -> consent.Round:
+    return consent.Round(
+        id=int(str(row["id"])),
+        version=int(str(row["version"])),
+        opened_at=row["opened_at"],
+        deadline=row["deadline"],  # type: ignore[arg-type]
+        quorum=int(str(row["quorum"])),
+        proposer_lieu_ids=proposers,
+        member_lieu_ids=members,
+        closed_at=row["closed_at"],  # type: ignore[arg-type]
+    )
+
+
+async def positions_of(round_id: int) -> tuple[consent.Position, ...]:
+    rows = await RoundPosition.select().where(RoundPosition.round == round_id)
+    return tuple(
+        consent.Position(
+            seq=row["id"],
+            lieu_id=row["lieu"],
+            kind=consent.PositionKind(row["kind"]),
+            taken_at=row["taken_at"],
+            text=row["text"],
+            criterion_id=row["criterion"],
+            withdrawn=row["withdrawn"],
+        )
+        for row in rows
+    )
+
+
+async def facts(round_id: int) -> RoundFacts:
+    row = (
+        await ConsentRound.select(*ConsentRound.all_columns(), ConsentRound.challenge.network)
+        .where(ConsentRound.id == round_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("round", round_id)
+    network_id = int(row["challenge.network"])
+    return RoundFacts(
+        round=_pure_round(
+            row, await proposer_lieu_ids(row["challenge"]), await _member_lieu_ids(network_id)
+        ),
+        positions=await positions_of(round_id),
+        challenge_id=row["challenge"],
+        network_id=network_id,
+    )
+
+
+async def latest_round(challenge_id: int) -> RoundFacts | None:
+    row = (
+        await ConsentRound.select(ConsentRound.id)
+        .where(ConsentRound.challenge == challenge_id)
+        .order_by(ConsentRound.id, ascending=False)
+        .first()
+    )
+    return await facts(row["id"]) if row else None
+
+
+async def _challenge(challenge_id: int) -> dict[str, object]:
+    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
+    if challenge is None or not challenge["current_version"]:
+        raise NotFound("challenge", challenge_id)
+    return challenge
+
+
+async def _emails_of_lieux(lieu_ids: frozenset[int]) -> list[str]:
+    if not lieu_ids:
+        return []
+    rows = await Membership.select(Membership.user.email).where(
+        Membership.lieu.is_in(list(lieu_ids))
+    )
+    return sorted({row["user.email"] for row in rows})
+
+
+async def open_round(
+    settings: Settings, actor: Actor, *, challenge_id: int, deadline: dt.datetime
+) -> int:
+    """A coordinator opens a round on the current version, with the network's quorum; the
+    people of the network's lieux are told by email."""
+    challenge = await _challenge(challenge_id)
+    network_id = int(str(challenge["network"]))
+    require(actor, Action.ROUND_MANAGE, Target(network_id=network_id))
+    network = (
+        await Network.select(Network.quorum, Network.name).where(Network.id == network_id).first()
+    )
+    assert network is not None
+    moment = now()
+    members = await _member_lieu_ids(network_id)
+    proposers = await proposer_lieu_ids(challenge_id)
+    current = int(str(challenge["current_version"]))
+    new = consent.Round(
+        id=0,
+        version=current,
+        opened_at=moment,
+        deadline=deadline,
+        quorum=int(network["quorum"]),
+        proposer_lieu_ids=proposers,
+        member_lieu_ids=members,
+    )
+    async with write_transaction():
+        latest = await latest_round(challenge_id)
+        decision = consent.can_open_round(
+            new,
+            current_version=current,
+            latest=latest.round if latest else None,
+            latest_positions=latest.positions if latest else (),
+            now=moment,
+        )
+        if decision.reason in ("opening_in_past", "deadline_before_opening"):
+            raise InvalidInput({"deadline": "deadline_in_past"})
+        _require(decision, Action.ROUND_MANAGE.value)
+        rows = await ConsentRound.insert(
+            ConsentRound(
+                challenge=challenge_id,
+                version=current,
+                opened_at=moment,
+                deadline=deadline,
+                quorum=new.quorum,
+                opened_by=actor.user_id,
+            )
+        ).returning(ConsentRound.id)
+        round_id = int(rows[0]["id"])
+        version = await load_version(challenge_id, current)
+        for email in await _emails_of_lieux(members):
+            await outbox.enqueue(
+                email,
+                "round_opened",
+                title=version.title,
+                network=network["name"],
+                deadline=deadline,
+                link=f"{settings.base_url}/defis/{challenge_id}#tour",
+            )
+        await audit.record(
+            actor,
+            "round.open",
+            entity="round",
+            entity_id=round_id,
+            network_id=network_id,
+            after={
+                "challenge_id": challenge_id,
+                "version": current,
+                "deadline": deadline.isoformat(),
+                "quorum": new.quorum,
+            },
+        )
+    return round_id
+
+
+async def close_round(actor: Actor, *, round_id: int) -> None:
+    known = await facts(round_id)
+    require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
+    moment = now()
+    closed = consent.close_round(known.round, moment)
+    async with write_transaction():
+        await (
+            ConsentRound.update(
+                {ConsentRound.closed_at: closed.closed_at, ConsentRound.closed_by: actor.user_id}
+            )
+            .where(ConsentRound.id == round_id)
+            .where(ConsentRound.closed_at.is_null())
+        )
+        await audit.record(
+            actor,
+            "round.close",
+            entity="round",
+            entity_id=round_id,
+            network_id=known.network_id,
+            after={"outcome": consent.round_outcome(closed, known.positions, moment)},
+        )
+
+
+async def extend_round(actor: Actor, *, round_id: int, deadline: dt.datetime) -> None:
+    known = await facts(round_id)
+    require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
+    challenge = await _challenge(known.challenge_id)
+    _require(
+        consent.can_extend_round(
+            known.round,
+            known.positions,
+            new_deadline=deadline,
+            current_version=int(str(challenge["current_version"])),
+            now=now(),
+        ),
+        Action.ROUND_MANAGE.value,
+    )
+    async with write_transaction():
+        await ConsentRound.update(
+            {ConsentRound.deadline: deadline, ConsentRound.closed_at: None}
+        ).where(ConsentRound.id == round_id)
+        await audit.record(
+            actor,
+            "round.extend",
+            entity="round",
+            entity_id=round_id,
+            network_id=known.network_id,
+            before={"deadline": known.round.deadline.isoformat()},
+            after={"deadline": deadline.isoformat()},
+        )
+
+
+async def _speaking_lieu(actor: Actor, known: RoundFacts, lieu_id: int) -> None:
+    require(
+        actor,
+        Action.ROUND_SPEAK,
+        Target(
+            network_id=known.network_id,
+            lieu_id=lieu_id,
+            lieu_network_ids=frozenset({known.network_id})
+            if lieu_id in known.round.member_lieu_ids
+            else frozenset(),
+        ),
+    )
+
+
+async def _criteria_ids(network_id: int) -> frozenset[int]:
+    rows = await Criterion.select(Criterion.id).where(Criterion.network == network_id)
+    return frozenset(row["id"] for row in rows)
+
+
+async def take_position(
+    actor: Actor, *, round_id: int, lieu_id: int, kind: str, text: str, criterion_id: int | None
+) -> None:
+    """The lieu's position: consent, concern (with a text) or objection (with a reason)."""
+    known = await facts(round_id)
+    await _speaking_lieu(actor, known, lieu_id)
+    errors = consent.validate_position(
+        kind, text, criterion_id, await _criteria_ids(known.network_id)
+    )
+    if errors:
+        raise InvalidInput({f"position.{name}": code for name, code in errors.items()})
+    async with write_transaction():
+        current = await facts(round_id)  # again inside the transaction: the round may close
+        moment = now()
+        _require(
+            consent.may_take_position(current.round, lieu_id, moment), Action.ROUND_SPEAK.value
+        )
+        await RoundPosition.insert(
+            RoundPosition(
+                round=round_id,
+                lieu=lieu_id,
+                kind=kind,
+                text=(text or "").strip(),
+                criterion=criterion_id,
+                taken_by=actor.user_id,
+                taken_at=moment,
+            )
+        )
+        await audit.record(
+            actor,
+            "position.take",
+            entity="round",
+            entity_id=round_id,
+            network_id=known.network_id,
+            after={"lieu_id": lieu_id, "kind": kind, "criterion_id": criterion_id},
+        )
+
+
+async def withdraw_position(actor: Actor, *, round_id: int, lieu_id: int) -> None:
+    known = await facts(round_id)
+    await _speaking_lieu(actor, known, lieu_id)
+    async with write_transaction():
+        current = await facts(round_id)
+        moment = now()
+        _require(
+            consent.may_withdraw_position(current.round, current.positions, lieu_id, moment),
+            Action.ROUND_SPEAK.value,
+        )
+        standing = consent.standing_positions(current.round, current.positions)[lieu_id]
+        await RoundPosition.insert(
+            RoundPosition(
+                round=round_id,
+                lieu=lieu_id,
+                kind=standing.kind.value,
+                withdrawn=True,
+                taken_by=actor.user_id,
+                taken_at=moment,
+            )
+        )
+        await audit.record(
+            actor,
+            "position.withdraw",
+            entity="round",
+            entity_id=round_id,
+            network_id=known.network_id,
+            before={"kind": standing.kind.value},
+            after={"lieu_id": lieu_id},
+        )
+
+
+async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) -> None:
+    known = await facts(round_id)
+    await _speaking_lieu(actor, known, lieu_id)
+    errors = consent.validate_question(text)
+    if errors:
+        raise InvalidInput({"question.text": errors["text"]})
+    async with write_transaction():
+        current = await facts(round_id)
+        moment = now()
+        _require(consent.may_ask_question(current.round, lieu_id, moment), Action.ROUND_SPEAK.value)
+        await RoundQuestion.insert(
+            RoundQuestion(
+                round=round_id,
+                lieu=lieu_id,
+                asked_by=actor.user_id,
+                text=text.strip(),
+                asked_at=moment,
+            )
+        )
+        await audit.record(
+            actor,
+            "question.ask",
+            entity="round",
+            entity_id=round_id,
+            network_id=known.network_id,
+            after={"lieu_id": lieu_id},
+        )
+
+
+async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
+    question = await RoundQuestion.select().where(RoundQuestion.id == question_id).first()
+    if question is None:
+        raise NotFound("question", question_id)
+    known = await facts(question["round"])
+    require(
+        actor,
+        Action.QUESTION_ANSWER,
+        Target(network_id=known.network_id, proposer_lieu_ids=known.round.proposer_lieu_ids),
+    )
+    errors = consent.validate_answer(text)
+    if errors:
+        raise InvalidInput({f"answer.{question_id}": errors["text"]})
+    lieu_id = min(actor.member_of & known.round.proposer_lieu_ids)
+    _require(consent.may_answer_question(known.round, lieu_id), Action.QUESTION_ANSWER.value)
+    async with write_transaction():
+        await RoundQuestion.update(
+            {
+                RoundQuestion.answer: text.strip(),
+                RoundQuestion.answered_by: actor.user_id,
+                RoundQuestion.answered_at: now(),
+            }
+        ).where(RoundQuestion.id == question_id)
+        await audit.record(
+            actor,
+            "question.answer",
+            entity="round",
+            entity_id=known.round.id,
+            network_id=known.network_id,
+            before={"answer": question["answer"]},
+            after={"answer": text.strip()},
+        )
+
+
+async def comment(
+    actor: Actor, *, round_id: int, lieu_id: int | None, criterion_id: int | None, text: str
+) -> None:
+    """A member reacts for their lieu (`lieu_id`), or a co-funder for its organisation
+    (`lieu_id` None); nobody speaks in the name of a lieu they do not belong to."""
+    known = await facts(round_id)
+    if lieu_id is not None:
+        await _speaking_lieu(actor, known, lieu_id)
+    else:
+        orgs = await CofundingOrg.select(CofundingOrg.id).where(
+            CofundingOrg.network == known.network_id
+        )
+        require(
+            actor,
+            Action.COMMENT,
+            Target(
+                network_id=known.network_id, network_org_ids=frozenset(row["id"] for row in orgs)
+            ),
+        )
+    checker = Checker()
+    text = checker.text("comment.text", text, max_length=5000)
+    if criterion_id is not None and criterion_id not in await _criteria_ids(known.network_id):
+        checker.fail("comment.criterion_id", "unknown_criterion")
+    checker.raise_if_any()
+    if not known.round.is_open(now()):
+        raise NotAllowed(Action.COMMENT.value, "round_closed")
+    async with write_transaction():
+        rows = await RoundComment.insert(
+            RoundComment(
+                round=round_id,
+                author=actor.user_id,
+                lieu=lieu_id,
+                criterion=criterion_id,
+                text=text,
+                created_at=now(),
+            )
+        ).returning(RoundComment.id)
+        await audit.record(
+            actor,
+            "comment.add",
+            entity="comment",
+            entity_id=rows[0]["id"],
+            network_id=known.network_id,
+            after={"text": text},
+        )
+
+
+async def hide_comment(actor: Actor, *, comment_id: int, reason: str) -> None:
+    """A coordinator hides an abusive comment; its text and the reason stay in the audit log."""
+    row = await RoundComment.select().where(RoundComment.id == comment_id).first()
+    if row is None:
+        raise NotFound("comment", comment_id)
+    known = await facts(row["round"])
+    require(actor, Action.COMMENT_HIDE, Target(network_id=known.network_id))
+    checker = Checker()
+    reason = checker.text("reason", reason, max_length=1000)
+    checker.raise_if_any()
+    async with write_transaction():
+        await RoundComment.update(
+            {RoundComment.hidden_at: now(), RoundComment.hidden_reason: reason}
+        ).where(RoundComment.id == comment_id)
+        await audit.record(
+            actor,
+            "comment.hide",
+            entity="comment",
+            entity_id=comment_id,
+            network_id=known.network_id,
+            before={"text": row["text"]},
+            after={"reason": reason},
+        )
+
+
+async def configure_diagnosis(actor: Actor, *, network_id: int, criteria: str, quorum: str) -> None:
+    """A coordinator sets the network's criteria (one per line) and its quorum."""
+    require(actor, Action.NETWORK_CONFIGURE, Target(network_id=network_id))
+    checker = Checker()
+    names = [" ".join(line.split()) for line in (criteria or "").splitlines() if line.strip()]
+    if len(names) > 20:
+        checker.fail("criteria", "too_many_criteria")
+    if any(len(name) > 120 for name in names) or len(set(names)) != len(names):
+        checker.fail("criteria", "invalid_criteria")
+    quorum_value = checker.positive_int("quorum", quorum, maximum=100)
+    checker.raise_if_any()
+    async with write_transaction():
+        before = [
+            row["name"]
+            for row in await Criterion.select(Criterion.name)
+            .where(Criterion.network == network_id)
+            .order_by(Criterion.position)
+        ]
+        kept = set(names)
+        await (
+            Criterion.delete()
+            .where(Criterion.network == network_id)
+            .where(Criterion.name.not_in(list(kept) or [""]))
+        )
+        for position, name in enumerate(names):
+            updated = (
+                await Criterion.update({Criterion.position: position})
+                .where(Criterion.network == network_id)
+                .where(Criterion.name == name)
+                .returning(Criterion.id)
+            )
+            if not updated:
+                await Criterion.insert(Criterion(network=network_id, name=name, position=position))
+        await Network.update({Network.quorum: quorum_value}).where(Network.id == network_id)
+        await audit.record(
+            actor,
+            "network.configure",
+            entity="network",
+            entity_id=network_id,
+            network_id=network_id,
+            before={"criteria": before},
+            after={"criteria": names, "quorum": quorum_value},
+        )
+
+
+async def record_amendment(
+    settings: Settings,
+    actor: Actor,
+    *,
+    challenge_id: int,
+    new_version: int,
+    latest: RoundFacts | None,
+    answers: dict[int, str],
+) -> None:
+    """After a new version is published (inside its transaction): store how it answers each
+    standing objection, tell the objectors, and, after "to amend", open the new round with the
+    same length as the last one (issue 5: the new version opens a new round)."""
+    if latest is None:
+        return
+    moment = now()
+    outcome = consent.round_outcome(latest.round, latest.positions, moment)
+    if outcome is not consent.Outcome.TO_AMEND:
+        return
+    version = await load_version(challenge_id, new_version)
+    for objection in consent.standing_objections(latest.round, latest.positions, moment):
+        text = answers[objection.lieu_id].strip()
+        await ObjectionAnswer.insert(
+            ObjectionAnswer(
+                round=latest.round.id,
+                lieu=objection.lieu_id,
+                version=new_version,
+                text=text,
+                answered_by=actor.user_id,
+                answered_at=moment,
+            )
+        )
+        objectors = await RoundPosition.select(RoundPosition.taken_by.email).where(
+            RoundPosition.id == objection.seq
+        )
+        for row in objectors:
+            if row["taken_by.email"]:
+                await outbox.enqueue(
+                    row["taken_by.email"],
+                    "objection_answered",
+                    title=version.title,
+                    version=new_version,
+                    answer=text,
+                    link=f"{settings.base_url}/defis/{challenge_id}#tour",
+                )
+    network = await Network.select(Network.quorum).where(Network.id == latest.network_id).first()
+    new = consent.Round(
+        id=0,
+        version=new_version,
+        opened_at=moment,
+        deadline=moment + (latest.round.deadline - latest.round.opened_at),
+        quorum=int(network["quorum"]) if network else latest.round.quorum,
+        proposer_lieu_ids=latest.round.proposer_lieu_ids,
+        member_lieu_ids=latest.round.member_lieu_ids,
+    )
+    decision = consent.can_open_round(
+        new,
+        current_version=new_version,
+        latest=latest.round,
+        latest_positions=latest.positions,
+        now=moment,
+    )
+    if decision.allowed:
+        await ConsentRound.insert(
+            ConsentRound(
+                challenge=challenge_id,
+                version=new_version,
+                opened_at=moment,
+                deadline=new.deadline,
+                quorum=new.quorum,
+                opened_by=actor.user_id,
+            )
+        )
+
+
+async def round_of_question(question_id: int) -> int:
+    row = (
+        await RoundQuestion.select(RoundQuestion.round)
+        .where(RoundQuestion.id == question_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("question", question_id)
+    return int(row["round"])
+
+
+async def round_of_comment(comment_id: int) -> int:
+    row = await RoundComment.select(RoundComment.round).where(RoundComment.id == comment_id).first()
+    if row is None:
+        raise NotFound("comment", comment_id)
+    return int(row["round"])

@@ -1,0 +1,226 @@
+"""Consent rounds on a challenge page: open, close, extend (coordinators); take or withdraw a
+position, ask a question, comment (lieux); answer (proposers); hide a comment (coordinators);
+the network's criteria and quorum. Every form works without JavaScript (303 back to the
+challenge); with htmx the diagnosis section is swapped in place (hx-select)."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from cobudget.domain.errors import InvalidInput
+from cobudget.domain.validation import Checker
+from cobudget.services import rounds
+from cobudget.services.queries import networks as network_queries
+from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.pages.challenges import challenge_page
+from cobudget.web.render import form_errors, page, see_other
+
+TIME_ZONE = "Europe/Paris"
+
+
+def _deadline(data: dict[str, str]):  # type: ignore[no-untyped-def]
+    checker = Checker()
+    deadline = checker.local_datetime("deadline", data.get("deadline"), TIME_ZONE)
+    checker.raise_if_any()
+    return deadline
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+async def _back(request: Request, actor, challenge_id: int, call) -> Template | Redirect:  # type: ignore[no-untyped-def,type-arg]
+    """Run the use case; on bad input show the challenge page again with the messages."""
+    try:
+        await call()
+    except InvalidInput as error:
+        return await challenge_page(
+            request, actor, challenge_id, status_code=422, errors=form_errors(error.fields)
+        )
+    return see_other(f"/defis/{challenge_id}#tour")
+
+
+@post("/defis/{challenge_id:int}/tours", name="round_open")
+async def open_round(
+    request: Request,
+    actor: ActorDep,
+    settings: SettingsDep,  # type: ignore[type-arg]
+    challenge_id: FromPath[int],
+    data: Form,
+) -> Template | Redirect:
+    async def call() -> None:
+        await rounds.open_round(
+            settings, actor, challenge_id=challenge_id, deadline=_deadline(data)
+        )
+
+    return await _back(request, actor, challenge_id, call)
+
+
+async def _challenge_of(round_id: int) -> int:
+    return (await rounds.facts(round_id)).challenge_id
+
+
+@post("/tours/{round_id:int}/cloture", name="round_close")
+async def close_round(
+    request: Request, actor: ActorDep, round_id: FromPath[int]
+) -> Template | Redirect:  # type: ignore[type-arg]
+    return await _back(
+        request,
+        actor,
+        await _challenge_of(round_id),
+        lambda: rounds.close_round(actor, round_id=round_id),
+    )
+
+
+@post("/tours/{round_id:int}/prolongation", name="round_extend")
+async def extend_round(
+    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    async def call() -> None:
+        await rounds.extend_round(actor, round_id=round_id, deadline=_deadline(data))
+
+    return await _back(request, actor, await _challenge_of(round_id), call)
+
+
+@post("/tours/{round_id:int}/position", name="position_take")
+async def take_position(
+    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    lieu_id = _int_or_none(data.get("lieu")) or 0
+    if data.get("action") == "withdraw":
+        call = lambda: rounds.withdraw_position(actor, round_id=round_id, lieu_id=lieu_id)  # noqa: E731
+    else:
+        call = lambda: rounds.take_position(  # noqa: E731
+            actor,
+            round_id=round_id,
+            lieu_id=lieu_id,
+            kind=data.get("kind", ""),
+            text=data.get("text", ""),
+            criterion_id=_int_or_none(data.get("criterion_id")),
+        )
+    return await _back(request, actor, await _challenge_of(round_id), call)
+
+
+@post("/tours/{round_id:int}/questions", name="question_ask")
+async def ask(
+    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    return await _back(
+        request,
+        actor,
+        await _challenge_of(round_id),
+        lambda: rounds.ask_question(
+            actor,
+            round_id=round_id,
+            lieu_id=_int_or_none(data.get("lieu")) or 0,
+            text=data.get("text", ""),
+        ),
+    )
+
+
+@post("/questions/{question_id:int}/reponse", name="question_answer")
+async def answer(
+    request: Request, actor: ActorDep, question_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    round_id = await rounds.round_of_question(question_id)
+    return await _back(
+        request,
+        actor,
+        await _challenge_of(round_id),
+        lambda: rounds.answer_question(actor, question_id=question_id, text=data.get("text", "")),
+    )
+
+
+@post("/tours/{round_id:int}/commentaires", name="comment_add")
+async def add_comment(
+    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    kind, _sep, raw_id = data.get("as", "").partition(":")
+    lieu_id = _int_or_none(raw_id) if kind == "lieu" else None
+    return await _back(
+        request,
+        actor,
+        await _challenge_of(round_id),
+        lambda: rounds.comment(
+            actor,
+            round_id=round_id,
+            lieu_id=lieu_id,
+            criterion_id=_int_or_none(data.get("criterion_id")),
+            text=data.get("text", ""),
+        ),
+    )
+
+
+@post("/commentaires/{comment_id:int}/masquer", name="comment_hide")
+async def hide_comment(
+    request: Request, actor: ActorDep, comment_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    round_id = await rounds.round_of_comment(comment_id)
+    return await _back(
+        request,
+        actor,
+        await _challenge_of(round_id),
+        lambda: rounds.hide_comment(actor, comment_id=comment_id, reason=data.get("reason", "")),
+    )
+
+
+async def _diagnosis_page(
+    request: Request,
+    actor,
+    slug: str,
+    *,
+    status_code: int = 200,  # type: ignore[no-untyped-def,type-arg]
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    network = await network_queries.network_by_slug(actor, slug)
+    settings_view = await network_queries.diagnosis_settings(actor, network.id)
+    return await page(
+        request,
+        "coordination/diagnosis.html",
+        status_code=status_code,
+        network=network,
+        errors=errors or {},
+        values=values
+        or {"criteria": "\n".join(settings_view.criteria), "quorum": str(settings_view.quorum)},
+    )
+
+
+@get("/reseaux/{slug:str}/diagnostic", name="diagnosis_settings")
+async def diagnosis_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+    return await _diagnosis_page(request, actor, slug)
+
+
+@post("/reseaux/{slug:str}/diagnostic")
+async def diagnosis(
+    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    network = await network_queries.network_by_slug(actor, slug)
+    try:
+        await rounds.configure_diagnosis(
+            actor,
+            network_id=network.id,
+            criteria=data.get("criteria", ""),
+            quorum=data.get("quorum", ""),
+        )
+    except InvalidInput as error:
+        return await _diagnosis_page(
+            request, actor, slug, status_code=422, errors=form_errors(error.fields), values=data
+        )
+    return see_other(f"/reseaux/{slug}/gerer?ok=diagnosis")
+
+
+ROUTES = [
+    open_round,
+    close_round,
+    extend_round,
+    take_position,
+    ask,
+    answer,
+    add_comment,
+    hide_comment,
+    diagnosis_form,
+    diagnosis,
+]

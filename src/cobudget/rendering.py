@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date, format_datetime
@@ -16,6 +17,7 @@ from babel.numbers import format_currency
 
 from cobudget import i18n
 
+PARIS = ZoneInfo("Europe/Paris")
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -28,11 +30,12 @@ def date(value: dt.date | dt.datetime) -> str:
 
 
 def datetime_(value: dt.datetime) -> str:
+    """A moment shown in Paris time, where the networks are (stored in UTC)."""
     return format_datetime(
-        value,
+        value if value.tzinfo else value.replace(tzinfo=dt.UTC),
         format="d MMMM y HH:mm",
+        tzinfo=PARIS,
         locale=i18n.current_locale(),
-        tzinfo=dt.UTC if value.tzinfo is None else None,
     )
 
 

@@ -19,8 +19,14 @@ from tests.support.mail import Mailbox, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
@@ -39,7 +45,9 @@ def live_server(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Iterator[
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "cobudget.cli", "run", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -60,7 +68,9 @@ def live_server(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Iterator[
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian's Chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -75,7 +85,9 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
     def on_console(message) -> None:  # type: ignore[no-untyped-def]
         # A refused form answers 4xx on purpose; Chromium logs that as a failed resource.
-        expected = message.text.startswith("Failed to load resource") and "status of 4" in message.text
+        expected = (
+            message.text.startswith("Failed to load resource") and "status of 4" in message.text
+        )
         if message.type == "error" and not expected:
             errors.append(message.text)
 
@@ -90,7 +102,9 @@ async def check_page(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     await page.add_script_tag(content=AXE.read_text())
-    result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
     serious = [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
         + "; ".join(node["target"][0] for node in violation["nodes"][:3])

@@ -18,7 +18,9 @@ async def _log_in(page: Page, url: str, email: str) -> None:
     await expect(page.get_by_role("heading", name="Mes lieux")).to_be_visible()
 
 
-async def test_a_challenge_is_proposed_shared_amended_and_compared(page: Page, live_server: str) -> None:
+async def test_a_challenge_is_proposed_shared_amended_and_compared(
+    page: Page, live_server: str
+) -> None:
     network_id = await factories.make_network("Réseau des Causses")
     fabrique = await factories.make_lieu(network_id, "La Fabrique")
     comptoir = await factories.make_lieu(network_id, "Le Comptoir", legal_form="scic")
@@ -31,8 +33,12 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(page: Page, l
     await page.goto(live_server + "/reseaux/reseau-des-causses")
     await page.get_by_role("link", name="Proposer un défi").click()
     await page.get_by_label("Titre du défi").fill("Un outil de réservation partagé")
-    await page.get_by_label("Le problème partagé").fill("Chaque lieu réserve ses salles dans un tableur.")
-    await page.get_by_label("Le commun proposé").fill("Un logiciel libre de réservation, hébergé en commun.")
+    await page.get_by_label("Le problème partagé").fill(
+        "Chaque lieu réserve ses salles dans un tableur."
+    )
+    await page.get_by_label("Le commun proposé").fill(
+        "Un logiciel libre de réservation, hébergé en commun."
+    )
     await page.get_by_label("Poste 1", exact=True).fill("Développement")
     await page.get_by_label("Minimum du poste 1, en euros").fill("8 000")
     await page.get_by_label("Maximum du poste 1, en euros").fill("6 000")
@@ -44,7 +50,9 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(page: Page, l
     await page.get_by_label("Minimum du poste 2, en euros").fill("500")
     await page.get_by_label("Maximum du poste 2, en euros").fill("900")
     await page.get_by_role("button", name="Publier le défi").click()
-    await expect(page.get_by_role("heading", name="Un outil de réservation partagé")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Un outil de réservation partagé")
+    ).to_be_visible()
     await expect(page.get_by_text("Le défi est enregistré.")).to_be_visible()
     await check_page(page, "21-defi-publie")
     challenge_url = page.url.split("?")[0]
@@ -72,6 +80,8 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(page: Page, l
     await page.get_by_role("button", name="Se déconnecter").click()
     await page.goto(challenge_url)
     await page.get_by_role("link", name="ce qui a changé depuis la version 1").click()
-    await expect(page.get_by_role("heading", name="Ce qui a changé entre la version 1 et la version 2")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Ce qui a changé entre la version 1 et la version 2")
+    ).to_be_visible()
     await expect(page.get_by_role("rowheader", name="Formation des lieux")).to_be_visible()
     await check_page(page, "24-defi-comparaison")

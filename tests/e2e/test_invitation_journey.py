@@ -63,7 +63,9 @@ async def test_coordinator_invites_a_lieu_and_its_admin_signs_up(
     await page.goto(link_in(message))
     await expect(page.get_by_role("heading", name="Vous êtes invité·e")).to_be_visible()
     await check_page(page, "09-invitation")
-    await page.get_by_label("Votre nom (prénom et nom, ou comme on vous appelle)").fill("Sophie Vidal")
+    await page.get_by_label("Votre nom (prénom et nom, ou comme on vous appelle)").fill(
+        "Sophie Vidal"
+    )
     await page.get_by_label("Mot de passe").fill("grange-et-communs")
     await page.get_by_label("Le même, une seconde fois").fill("grange-et-communs")
     await page.get_by_role("button", name="Créer mon compte et accepter").click()

@@ -1,19 +1,31 @@
 """Demo data: one realistic regional network, so a new user has something to look at.
 
-Loaded by `make run` into an empty database. Every demo account has the password
+Loaded by `make run` into an empty database: a dozen lieux, two co-funders, people in every
+role, diagnosis criteria and commons challenges in every state (draft, published, under
+diagnosis, to amend, consented). Every demo account has the password
 `DEMO_PASSWORD`; the logins are listed in the README.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cobudget.db.tables import (
+    BudgetLine,
+    Challenge,
+    ChallengeVersion,
     CofunderPerson,
     CofundingOrg,
+    ConcernedLieu,
+    ConsentRound,
     Coordinator,
+    Criterion,
     Lieu,
     Membership,
     Network,
     NetworkLieu,
+    RoundPosition,
+    RoundQuestion,
     User,
 )
 from cobudget.db.transactions import write_transaction
@@ -160,6 +172,188 @@ PEOPLE = [
 ]
 
 
+CRITERIA = [
+    "Communauté d’utilisateurs",
+    "Ancrage territorial",
+    "Partage des ressources",
+    "Gouvernance",
+    "Perspective économique",
+]
+
+# title, proposing lieu, problem, commons, budget lines (label, min €, max €), state, concerned
+CHALLENGES = [
+    (
+        "Un outil de réservation partagé",
+        0,
+        "Chaque lieu gère ses salles et ses machines dans un tableur ou un agenda : les doubles "
+        "réservations sont fréquentes et les habitants ne savent pas ce qui est libre ailleurs.",
+        "Un logiciel libre de réservation, hébergé en commun, que chaque lieu peut installer.",
+        [
+            ("Développement", 8000, 12000),
+            ("Hébergement mutualisé (2 ans)", 1200, 1800),
+            ("Formation des lieux", 1500, 2500),
+        ],
+        "consented",
+        [1, 2, 4, 8],
+    ),
+    (
+        "Une documentation partagée des services",
+        1,
+        "Chaque lieu réécrit seul la présentation de ses services, ses tarifs et ses règles.",
+        "Un modèle de documentation sous licence ouverte, tenu à jour ensemble.",
+        [("Rédaction et ateliers d’écriture", 3000, 5000), ("Mise en page accessible", 800, 1500)],
+        "open",
+        [0, 5],
+    ),
+    (
+        "Un pass inter-lieux",
+        2,
+        "Une personne adhérente d’un lieu paie de nouveau pour utiliser l’atelier d’à côté.",
+        "Un pass commun, ses règles de réciprocité et l’outil pour le vérifier.",
+        [("Étude juridique", 2000, 3000), ("Outil de vérification", 4000, 7000)],
+        "to_amend",
+        [0, 9],
+    ),
+    (
+        "Un inventaire partagé du matériel",
+        4,
+        "Les lieux achètent chacun des machines qu’ils utilisent peu.",
+        "Un inventaire ouvert du matériel prêtable entre lieux, avec une charte de prêt.",
+        [("Recensement", 1500, 2500), ("Charte de prêt", 500, 900)],
+        "published",
+        [0, 1, 5, 9],
+    ),
+    (
+        "Une méthode pour accueillir les nouveaux venus",
+        0,
+        "Les nouveaux bénévoles repartent faute d’accueil.",
+        "Un guide d’accueil libre.",
+        [("Rédaction", 1000, 2000)],
+        "draft",
+        [],
+    ),
+]
+
+
+async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.datetime) -> None:
+    criteria = []
+    for position, name in enumerate(CRITERIA):
+        rows = await Criterion.insert(
+            Criterion(network=network_id, name=name, position=position)
+        ).returning(Criterion.id)
+        criteria.append(rows[0]["id"])
+    for title, proposer, problem, commons, lines, state, concerned in CHALLENGES:
+        published = state != "draft"
+        rows = await Challenge.insert(
+            Challenge(
+                network=network_id,
+                lieu=lieu_ids[proposer],
+                created_at=moment - dt.timedelta(days=30),
+                current_version=1 if published else 0,
+            )
+        ).returning(Challenge.id)
+        challenge_id = rows[0]["id"]
+        version = await ChallengeVersion.insert(
+            ChallengeVersion(
+                challenge=challenge_id,
+                number=1,
+                title=title,
+                problem=problem,
+                commons=commons,
+                users="Les lieux du réseau et leurs publics",
+                created_at=moment - dt.timedelta(days=30),
+                published_at=moment - dt.timedelta(days=30) if published else None,
+            )
+        ).returning(ChallengeVersion.id)
+        await BudgetLine.insert(
+            *(
+                BudgetLine(
+                    version=version[0]["id"],
+                    label=label,
+                    min_cents=low * 100,
+                    max_cents=high * 100,
+                    position=index,
+                )
+                for index, (label, low, high) in enumerate(lines)
+            )
+        )
+        for index in concerned:
+            await ConcernedLieu.insert(
+                ConcernedLieu(
+                    challenge=challenge_id,
+                    lieu=lieu_ids[index],
+                    declared_at=moment,
+                    note="Nous vivons le même problème.",
+                )
+            )
+        if state in ("consented", "to_amend"):
+            opened = moment - dt.timedelta(days=20)
+            round_rows = await ConsentRound.insert(
+                ConsentRound(
+                    challenge=challenge_id,
+                    version=1,
+                    opened_at=opened,
+                    deadline=opened + dt.timedelta(days=14),
+                    quorum=3,
+                )
+            ).returning(ConsentRound.id)
+            round_id = round_rows[0]["id"]
+            voters = [index for index in (1, 3, 4, 5, 9) if index != proposer][:4]
+            for index in voters:
+                objection = state == "to_amend" and index == voters[0]
+                await RoundPosition.insert(
+                    RoundPosition(
+                        round=round_id,
+                        lieu=lieu_ids[index],
+                        kind="objection" if objection else "consent",
+                        text="Rien ne dit comment un lieu quitte le pass sans pénaliser les autres."
+                        if objection
+                        else "",
+                        criterion=criteria[3] if objection else None,
+                        taken_at=opened + dt.timedelta(days=index + 1),
+                    )
+                )
+            await RoundQuestion.insert(
+                RoundQuestion(
+                    round=round_id,
+                    lieu=lieu_ids[voters[-1]],
+                    text="Qui assurera la maintenance ?",
+                    asked_at=opened + dt.timedelta(days=2),
+                    answer="Les lieux porteurs, à tour de rôle, avec un budget annuel.",
+                    answered_at=opened + dt.timedelta(days=3),
+                )
+            )
+        elif state == "open":
+            opened = moment - dt.timedelta(days=3)
+            round_rows = await ConsentRound.insert(
+                ConsentRound(
+                    challenge=challenge_id,
+                    version=1,
+                    opened_at=opened,
+                    deadline=moment + dt.timedelta(days=11),
+                    quorum=3,
+                )
+            ).returning(ConsentRound.id)
+            await RoundPosition.insert(
+                RoundPosition(
+                    round=round_rows[0]["id"],
+                    lieu=lieu_ids[4],
+                    kind="concern",
+                    text="Attention au temps de relecture demandé aux petits lieux.",
+                    criterion=criteria[2],
+                    taken_at=moment - dt.timedelta(days=1),
+                )
+            )
+            await RoundQuestion.insert(
+                RoundQuestion(
+                    round=round_rows[0]["id"],
+                    lieu=lieu_ids[0],
+                    text="La documentation sera-t-elle traduite en FALC ?",
+                    asked_at=moment - dt.timedelta(days=2),
+                )
+            )
+
+
 async def load_demo() -> bool:
     """Load the demo network into an empty database; return False if there is data already."""
     if await User.count() > 0:
@@ -219,4 +413,5 @@ async def load_demo() -> bool:
                 )
             elif role == "cofunder" and index is not None:
                 await CofunderPerson.insert(CofunderPerson(user=user_id, org=org_ids[index]))
+        await _load_challenges(network_id, lieu_ids, moment)
     return True

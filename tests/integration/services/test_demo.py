@@ -1,0 +1,32 @@
+"""The demo data loads into an empty database, once, and every page it leads to renders."""
+
+from __future__ import annotations
+
+from litestar.testing import AsyncTestClient
+
+from cobudget.db.tables import Challenge, Lieu, User
+from cobudget.services.demo import DEMO_PASSWORD, load_demo
+from tests.integration.conftest import log_in
+
+
+async def test_demo_network_has_every_role_and_challenges_in_every_state(
+    client: AsyncTestClient,
+) -> None:  # type: ignore[type-arg]
+    assert await load_demo() is True
+    assert await load_demo() is False  # never over existing data
+    assert await Lieu.count() == 12 and await User.count() == 9
+    network = await client.get("/reseaux/reseau-des-tiers-lieux-du-massif-demo")
+    assert network.status_code == 200 and "Un outil de réservation partagé" in network.text
+    outcomes = []
+    for row in await Challenge.select(Challenge.id, Challenge.current_version):
+        page = await client.get(f"/defis/{row['id']}")
+        if not row["current_version"]:
+            assert page.status_code == 404  # the draft is its proposers' only
+            continue
+        assert page.status_code == 200
+        outcomes += [label for label in ("Consenti", "À amender", "En cours") if label in page.text]
+    assert sorted(set(outcomes)) == ["Consenti", "En cours", "À amender"]
+    await log_in(client, "coordination@demo.cobudget.fr", DEMO_PASSWORD)
+    assert (
+        await client.get("/reseaux/reseau-des-tiers-lieux-du-massif-demo/gerer")
+    ).status_code == 200

@@ -26,7 +26,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
 from math import gcd
+from operator import mul
 from typing import Literal
 
 Phase = Literal["free", "mes", "greedy"]
@@ -335,13 +337,18 @@ def _run(
         """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
         buckets: list[tuple[int, int, int, int]] = []
+        avail = 0
         for uid, members in by_utility[p]:
-            # Supporters repeated by multiplicity: Counter counts them at C speed.
-            u = utils[uid]
+            # Everything below runs in C (Counter, map, zip, sum): supporters are repeated by
+            # multiplicity, counted by budget state, and the states' budgets read at the
+            # current scale.
             counts = Counter(map(state.__getitem__, members))
-            buckets += [(value[s] * factor[epoch[s]], u, s, c) for s, c in counts.items()]
+            states = list(counts)
+            factors = map(factor.__getitem__, map(epoch.__getitem__, states))
+            values = list(map(mul, map(value.__getitem__, states), factors))
+            avail += sum(map(mul, values, counts.values()))
+            buckets += zip(values, repeat(utils[uid]), states, counts.values())
         cost_scaled = costs[p] * scale
-        avail = sum([b[0] * b[3] for b in buckets])
         if avail < cost_scaled:
             alive[p] = 0
             removed[p] = (avail, scale)

@@ -30,6 +30,9 @@ class World:
     round_id: int = 0
     question_id: int = 0
     comment_id: int = 0
+    # An envelope in funding, and a draft one.
+    envelope_id: int = 0
+    draft_envelope_id: int = 0
 
 
 @pytest.fixture
@@ -66,6 +69,8 @@ async def world(db: str) -> World:
         round_id,
         question_id,
         comment_id,
+        await factories.make_envelope(network_id, [lieu_id, other_lieu_id]),
+        await factories.make_envelope(network_id, [lieu_id, other_lieu_id], phase="draft"),
     )
 
 

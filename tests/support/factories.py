@@ -15,6 +15,8 @@ from cobudget.db.tables import (
     ConsentRound,
     Coordinator,
     CoProposer,
+    Envelope,
+    EnvelopeLieu,
     Lieu,
     Membership,
     Network,
@@ -177,3 +179,37 @@ async def make_comment(round_id: int, lieu_id: int | None, text: str = "Belle id
         RoundComment(round=round_id, lieu=lieu_id, text=text, created_at=now())
     ).returning(RoundComment.id)
     return int(rows[0]["id"])
+
+
+async def make_envelope(
+    network_id: int,
+    lieu_ids: list[int],
+    *,
+    amount_cents: int = 6_000_000,
+    phase: str = "funding",
+    rule: str = "cofunding",
+) -> int:
+    """An envelope whose calendar puts it in `phase` now (or a draft)."""
+    import datetime as dt
+
+    day = dt.timedelta(days=1)
+    t = now()
+    offsets = {"draft": 1, "proposals": 1, "diagnosis": 10, "funding": 20, "closed": 40}[phase]
+    start = t - offsets * day + day
+    rows = await Envelope.insert(
+        Envelope(
+            network=network_id,
+            title="Enveloppe 2027",
+            amount_cents=amount_cents,
+            rule=rule,
+            proposals_from=start - day,
+            diagnosis_from=start + 9 * day,
+            funding_from=start + 19 * day,
+            funding_until=start + 29 * day,
+            opened_at=None if phase == "draft" else start - day,
+            created_at=t,
+        )
+    ).returning(Envelope.id)
+    envelope_id = int(rows[0]["id"])
+    await EnvelopeLieu.insert(*(EnvelopeLieu(envelope=envelope_id, lieu=lieu) for lieu in lieu_ids))
+    return envelope_id

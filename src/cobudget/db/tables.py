@@ -286,6 +286,43 @@ class ObjectionAnswer(Table):
     answered_at = Timestamptz()
 
 
+class Envelope(Table):
+    """An amount a network puts up for one budget round (SPEC §4), with its calendar and rule.
+
+    The phase is not stored: it follows from the calendar (`domain.lifecycle`). Everything but
+    the calendar is frozen once the envelope is open.
+    """
+
+    network = ForeignKey(references=Network, index=True)
+    title = Varchar(length=200)
+    amount_cents = BigInt()
+    rule = Varchar(length=20, default="cofunding")
+    min_cofunders = Integer(default=2)
+    own_challenge_cap_pct = Integer(default=50)
+    support = Varchar(length=20, default="approval")
+    utility = Varchar(length=20, default="cost")
+    eligible_forms = JSON(default=["association", "scic", "scop", "public", "other"])
+    quorum = Integer(default=3)
+    hide_pledges = Boolean(default=False)
+    proposals_from = Timestamptz()
+    diagnosis_from = Timestamptz()
+    funding_from = Timestamptz()
+    funding_until = Timestamptz()
+    diagnosis_during_funding = Boolean(default=True)
+    opened_at = Timestamptz(null=True, default=None)
+    settled_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+
+
+class EnvelopeLieu(Table):
+    """A lieu taking part in an envelope, with its weight for drawing rights (default 1)."""
+
+    envelope = ForeignKey(references=Envelope, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    weight = Integer(default=1)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -312,4 +349,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     RoundQuestion,
     RoundComment,
     ObjectionAnswer,
+    Envelope,
+    EnvelopeLieu,
 )

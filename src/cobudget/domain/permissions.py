@@ -28,6 +28,7 @@ class Action(StrEnum):
     CHALLENGE_CONCERN = "challenge.concern"  # « nous aussi », for the acting lieu
     CO_PROPOSAL_ANSWER = "co_proposal.answer"  # accept or decline, for the invited lieu
     NETWORK_CONFIGURE = "network.configure"  # diagnosis criteria, quorum
+    ENVELOPE_MANAGE = "envelope.manage"  # configure, open, move the calendar, close, settle
     ROUND_MANAGE = "round.manage"  # open, close, extend consent rounds
     COMMENT_HIDE = "comment.hide"
     ROUND_SPEAK = "round.speak"  # take a position, ask a question, for the acting lieu
@@ -113,6 +114,7 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             | Action.LIEU_INVITE
             | Action.COFUNDER_INVITE
             | Action.NETWORK_CONFIGURE
+            | Action.ENVELOPE_MANAGE
             | Action.ROUND_MANAGE
             | Action.COMMENT_HIDE
         ):

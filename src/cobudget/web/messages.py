@@ -103,6 +103,12 @@ def field_message(code: str) -> str:
             return _("20 critères au plus.")
         case "invalid_criteria":
             return _("Chaque critère tient en 120 caractères et n’apparaît qu’une fois.")
+        case "date_before_previous":
+            return _("Cette date vient avant celle de la phase précédente.")
+        case "unknown_lieu":
+            return _("Ce lieu ne fait pas partie de l’enveloppe.")
+        case "no_weight":
+            return _("Au moins un lieu doit avoir un poids.")
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -154,6 +160,28 @@ def refusal_message(reason: str) -> str:
             )
         case "deadline_passed" | "deadline_not_later":
             return _("La nouvelle échéance doit être plus tardive et dans le futur.")
+        case "config_frozen":
+            return _(
+                "L’enveloppe est ouverte : sa configuration ne change plus, seul son calendrier peut bouger."
+            )
+        case "already_open":
+            return _("L’enveloppe est déjà ouverte.")
+        case "calendar_out_of_order":
+            return _("Les dates du calendrier ne se suivent pas : corrigez-les avant d’ouvrir.")
+        case "funding_already_over":
+            return _(
+                "La clôture des contributions est déjà passée : changez le calendrier avant d’ouvrir."
+            )
+        case "nothing_to_advance" | "nothing_to_extend":
+            return _("Cette phase ne se prolonge ni ne s’avance.")
+        case "date_not_later":
+            return _("La nouvelle date doit être plus tardive et dans le futur.")
+        case "not_closed":
+            return _("Les contributions ne sont pas closes.")
+        case "not_in_funding":
+            return _("Les contributions ne sont pas ouvertes.")
+        case "already_settled":
+            return _("Cette enveloppe est déjà réglée.")
         case "network_private":
             return _("Ce réseau n’est pas public.")
         case "log_in_as_invited_account":
@@ -175,6 +203,8 @@ def not_found_message(entity: str) -> str:
             return _("Ce réseau n’existe pas.")
         case "lieu":
             return _("Ce lieu n’existe pas.")
+        case "envelope":
+            return _("Cette enveloppe n’existe pas.")
         case "round":
             return _("Ce tour de consentement n’existe pas.")
         case "question":

@@ -15,6 +15,19 @@ ALLOWED = "allowed"
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {"visitor"}
 MEMBERS = frozenset({"member", "lieu_admin"})
+ENVELOPE_FORM = {
+    "title": "Enveloppe 2028",
+    "amount": "40 000",
+    "rule": "cofunding",
+    "min_cofunders": "2",
+    "own_challenge_cap_pct": "50",
+    "quorum": "3",
+    "eligible.association": "on",
+    "proposals_from": "2099-01-01T10:00",
+    "diagnosis_from": "2099-02-01T10:00",
+    "funding_from": "2099-03-01T10:00",
+    "funding_until": "2099-04-01T10:00",
+}
 
 # method, path template, form data, roles allowed
 TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
@@ -143,6 +156,17 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"criteria": "Gouvernance", "quorum": "2"},
         frozenset({"coordinator"}),
     ),
+    ("GET", "/reseaux/{network}/enveloppes/nouvelle", {}, frozenset({"coordinator"})),
+    ("POST", "/reseaux/{network}/enveloppes/nouvelle", ENVELOPE_FORM, frozenset({"coordinator"})),
+    ("GET", "/enveloppes/{envelope}", {}, EVERYONE),
+    ("GET", "/enveloppes/{draft_envelope}/modifier", {}, frozenset({"coordinator"})),
+    ("POST", "/enveloppes/{draft_envelope}/modifier", ENVELOPE_FORM, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/enveloppes/{envelope}/calendrier",
+        {"move": "extend", "until": "2099-01-01T12:00"},
+        frozenset({"coordinator"}),
+    ),
 ]
 
 # Routes open to everyone by nature, tested in test_auth / test_public_pages.
@@ -193,6 +217,8 @@ async def test_role_table(
         "round": world.round_id,
         "question": world.question_id,
         "comment": world.comment_id,
+        "envelope": world.envelope_id,
+        "draft_envelope": world.draft_envelope_id,
         "number": 1,
     }
     url = path.format(**names)
@@ -220,7 +246,10 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
     from cobudget.web.app import create_app
 
     app = create_app(settings)
-    tabled = {path.replace("{fresh_challenge}", "{challenge}") for _m, path, _d, _r in TABLE}
+    tabled = {
+        path.replace("{fresh_challenge}", "{challenge}").replace("{draft_envelope}", "{envelope}")
+        for _m, path, _d, _r in TABLE
+    }
     normalise = {
         "{slug:str}": "{network}",
         "{lieu_id:int}": "{lieu_id}",
@@ -228,6 +257,7 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         "{round_id:int}": "{round}",
         "{question_id:int}": "{question}",
         "{comment_id:int}": "{comment}",
+        "{envelope_id:int}": "{envelope}",
         "{number:int}": "{number}",
     }
     missing = []

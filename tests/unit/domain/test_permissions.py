@@ -40,6 +40,7 @@ TABLE = [
      {"member", "lieu_admin"}),
     (Action.CHALLENGE_CONCERN, ACTING_LIEU, {"member", "lieu_admin"}),
     (Action.NETWORK_CONFIGURE, NETWORK_TARGET, {"coordinator"}),
+    (Action.ENVELOPE_MANAGE, NETWORK_TARGET, {"coordinator"}),
     (Action.ROUND_MANAGE, NETWORK_TARGET, {"coordinator"}),
     (Action.COMMENT_HIDE, NETWORK_TARGET, {"coordinator"}),
     (Action.ROUND_SPEAK, ACTING_LIEU, {"member", "lieu_admin"}),

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from cobudget.domain.permissions import Action, Target, decide
 from cobudget.i18n import LOCALES
 from cobudget.services.queries import challenges as challenge_queries
+from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import networks as queries
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep
@@ -28,6 +29,10 @@ async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Tem
         "public/network.html",
         view=view,
         challenges=await challenge_queries.network_challenges(actor, view.network.id),
+        envelopes=await envelope_queries.network_envelopes(actor, view.network.id),
+        can_manage_envelopes=decide(
+            actor, Action.ENVELOPE_MANAGE, Target(network_id=view.network.id)
+        ).allowed,
         can_propose=any(
             decide(
                 actor,

@@ -1,0 +1,257 @@
+"""Envelopes (SPEC §4): a coordinator configures a draft, opens it, and moves its calendar.
+The phase follows from the calendar (`domain.lifecycle`); every move is in the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from cobudget.db.tables import Envelope, EnvelopeLieu, NetworkLieu
+from cobudget.db.transactions import write_transaction
+from cobudget.domain import lifecycle
+from cobudget.domain.challenges import check_euros
+from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.domain.validation import Checker, LegalForm
+from cobudget.services import audit
+from cobudget.services.clock import now
+
+TIME_ZONE = "Europe/Paris"
+RULES = ("cofunding", "equal_shares", "matching")
+SUPPORTS = ("approval", "points", "pledges")
+DEFAULT_ELIGIBLE = tuple(form.value for form in LegalForm if form is not LegalForm.SAS)
+
+
+@dataclass(frozen=True)
+class EnvelopeForm:
+    """What the coordinator types; amounts in euros, dates as datetime-local (Paris time)."""
+
+    title: str = ""
+    amount: str = ""
+    rule: str = "cofunding"
+    min_cofunders: str = "2"
+    own_challenge_cap_pct: str = "50"
+    support: str = "approval"
+    eligible_forms: tuple[str, ...] = DEFAULT_ELIGIBLE
+    quorum: str = "3"
+    hide_pledges: bool = False
+    proposals_from: str = ""
+    diagnosis_from: str = ""
+    funding_from: str = ""
+    funding_until: str = ""
+    diagnosis_during_funding: bool = True
+    weights: dict[int, str] = field(default_factory=dict)
+
+
+def _bounded_int(checker: Checker, name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        checker.fail(name, "not_a_whole_number")
+        return low
+    if not low <= number <= high:
+        checker.fail(name, f"out_of_range:{low}:{high}")
+    return number
+
+
+def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
+    checker = Checker()
+    values: dict[str, object] = {
+        "title": checker.text("title", form.title, max_length=200),
+        "amount_cents": check_euros(checker, "amount", form.amount),
+        "min_cofunders": _bounded_int(checker, "min_cofunders", form.min_cofunders, 0, 100),
+        "own_challenge_cap_pct": _bounded_int(
+            checker, "own_challenge_cap_pct", form.own_challenge_cap_pct, 0, 100
+        ),
+        "quorum": _bounded_int(checker, "quorum", form.quorum, 1, 100),
+        "hide_pledges": form.hide_pledges,
+        "diagnosis_during_funding": form.diagnosis_during_funding,
+    }
+    if form.rule not in RULES:
+        checker.fail("rule", "invalid_choice")
+    if form.support not in SUPPORTS:
+        checker.fail("support", "invalid_choice")
+    values["rule"], values["support"] = form.rule, form.support
+    allowed_forms = {legal_form.value for legal_form in LegalForm}
+    if not set(form.eligible_forms) <= allowed_forms:
+        checker.fail("eligible_forms", "invalid_choice")
+    values["eligible_forms"] = sorted(set(form.eligible_forms) & allowed_forms)
+    dates = {
+        name: checker.local_datetime(name, getattr(form, name), TIME_ZONE)
+        for name in ("proposals_from", "diagnosis_from", "funding_from", "funding_until")
+    }
+    if all(dates.values()):
+        calendar = lifecycle.Calendar(**dates)  # type: ignore[arg-type]
+        for name, code in calendar.check().items():
+            checker.fail(name, code)
+    values.update(dates)
+    weights = {}
+    for lieu_id, raw in form.weights.items():
+        if lieu_id not in lieu_ids:
+            checker.fail("weights", "unknown_lieu")
+            continue
+        weights[lieu_id] = _bounded_int(checker, f"weight.{lieu_id}", raw, 0, 100)
+    if weights and not any(weights.values()):
+        checker.fail("weights", "no_weight")
+    checker.raise_if_any()
+    values["weights"] = weights
+    return values
+
+
+def calendar_of(row: dict[str, object]) -> lifecycle.Calendar:
+    return lifecycle.Calendar(
+        proposals_from=row["proposals_from"],  # type: ignore[arg-type]
+        diagnosis_from=row["diagnosis_from"],  # type: ignore[arg-type]
+        funding_from=row["funding_from"],  # type: ignore[arg-type]
+        funding_until=row["funding_until"],  # type: ignore[arg-type]
+        diagnosis_during_funding=bool(row["diagnosis_during_funding"]),
+        opened_at=row["opened_at"],  # type: ignore[arg-type]
+        settled_at=row["settled_at"],  # type: ignore[arg-type]
+    )
+
+
+async def _network_lieu_weights(network_id: int) -> dict[int, int]:
+    rows = await NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
+        NetworkLieu.network == network_id
+    )
+    return {row["lieu"]: row["weight"] for row in rows}
+
+
+async def create_envelope(actor: Actor, *, network_id: int, form: EnvelopeForm) -> int:
+    """A draft with every lieu of the network, at the weight it has in the network."""
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
+    network_weights = await _network_lieu_weights(network_id)
+    values = _check(form, frozenset(network_weights))
+    weights = {**network_weights, **values.pop("weights")}  # type: ignore[dict-item]
+    async with write_transaction():
+        rows = await Envelope.insert(
+            Envelope(network=network_id, created_by=actor.user_id, created_at=now(), **values)
+        ).returning(Envelope.id)
+        envelope_id = int(rows[0]["id"])
+        await EnvelopeLieu.insert(
+            *(
+                EnvelopeLieu(envelope=envelope_id, lieu=lieu, weight=weight)
+                for lieu, weight in sorted(weights.items())
+            )
+        )
+        await audit.record(
+            actor,
+            "envelope.create",
+            entity="envelope",
+            entity_id=envelope_id,
+            network_id=network_id,
+            after=_snapshot(values, weights),
+        )
+    return envelope_id
+
+
+def _snapshot(values: dict[str, object], weights: dict[int, int]) -> dict[str, object]:
+    return {
+        **{
+            key: value.isoformat() if isinstance(value, dt.datetime) else value
+            for key, value in values.items()
+        },
+        "weights": {str(lieu): weight for lieu, weight in sorted(weights.items())},
+    }
+
+
+async def _envelope(envelope_id: int) -> dict[str, object]:
+    row = await Envelope.select().where(Envelope.id == envelope_id).first()
+    if row is None:
+        raise NotFound("envelope", envelope_id)
+    return row
+
+
+async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) -> None:
+    """Change a draft's configuration; refused once the envelope is open (SPEC §4)."""
+    row = await _envelope(envelope_id)
+    network_id = int(str(row["network"]))
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
+    if lifecycle.config_is_frozen(calendar_of(row), now()):
+        raise NotAllowed(Action.ENVELOPE_MANAGE.value, "config_frozen")
+    current = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+        EnvelopeLieu.envelope == envelope_id
+    )
+    values = _check(form, frozenset(r["lieu"] for r in current))
+    weights = {**{r["lieu"]: r["weight"] for r in current}, **values.pop("weights")}  # type: ignore[dict-item]
+    async with write_transaction():
+        fresh = await _envelope(envelope_id)
+        if lifecycle.config_is_frozen(calendar_of(fresh), now()):
+            raise NotAllowed(Action.ENVELOPE_MANAGE.value, "config_frozen")
+        await Envelope.update(
+            {getattr(Envelope, key): value for key, value in values.items()}
+        ).where(Envelope.id == envelope_id)
+        for lieu, weight in weights.items():
+            await (
+                EnvelopeLieu.update({EnvelopeLieu.weight: weight})
+                .where(EnvelopeLieu.envelope == envelope_id)
+                .where(EnvelopeLieu.lieu == lieu)
+            )
+        await audit.record(
+            actor,
+            "envelope.configure",
+            entity="envelope",
+            entity_id=envelope_id,
+            network_id=network_id,
+            after=_snapshot(values, weights),
+        )
+
+
+MOVES = ("open", "advance", "extend", "reopen", "close")
+
+
+async def move(actor: Actor, *, envelope_id: int, kind: str, until: str = "") -> None:
+    """A coordinator's explicit move on the calendar: open the draft, advance to the next phase,
+    extend the current one, close funding now, or reopen it until a later date."""
+    row = await _envelope(envelope_id)
+    network_id = int(str(row["network"]))
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
+    if kind not in MOVES:
+        raise InvalidInput({"move": "invalid_choice"})
+    until_at = None
+    if kind in ("extend", "reopen"):
+        checker = Checker()
+        until_at = checker.local_datetime("until", until, TIME_ZONE)
+        checker.raise_if_any()
+    async with write_transaction():
+        fresh = await _envelope(envelope_id)
+        before = calendar_of(fresh)
+        moment = now()
+        if kind == "open":
+            decision = lifecycle.can_open(before, moment)
+            if not decision.allowed:
+                raise NotAllowed("envelope.move", decision.reason)
+            after = lifecycle.open_envelope(before, moment)
+        elif kind == "advance":
+            after = lifecycle.advance(before, moment)
+        elif kind == "close":
+            after = lifecycle.close(before, moment)
+        elif kind == "extend":
+            assert until_at is not None
+            after = lifecycle.extend(before, until_at, moment)
+        else:
+            assert until_at is not None
+            after = lifecycle.reopen(before, until_at, moment)
+        fields = ("proposals_from", "diagnosis_from", "funding_from", "funding_until", "opened_at")
+        await Envelope.update(
+            {getattr(Envelope, name): getattr(after, name) for name in fields}
+        ).where(Envelope.id == envelope_id)
+        await audit.record(
+            actor,
+            f"envelope.{kind}",
+            entity="envelope",
+            entity_id=envelope_id,
+            network_id=network_id,
+            before={
+                "phase": lifecycle.current_phase(before, moment).value,
+                **{name: _iso(getattr(before, name)) for name in fields},
+            },
+            after={
+                "phase": lifecycle.current_phase(after, moment).value,
+                **{name: _iso(getattr(after, name)) for name in fields},
+            },
+        )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,156 @@
+"""Reads behind the envelope pages: configuration, phase, and each lieu's drawing rights as the
+engine computes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from cobudget.db.tables import Envelope, EnvelopeLieu
+from cobudget.domain import lifecycle
+from cobudget.domain.errors import NotFound
+from cobudget.domain.permissions import Action, Actor, Target, decide
+from cobudget.engine.drawing_rights import drawing_rights
+from cobudget.engine.types import Lieu as EngineLieu
+from cobudget.services.clock import now
+from cobudget.services.envelopes import calendar_of
+from cobudget.services.queries.networks import NetworkSummary, network_by_id
+
+
+class EnvelopeLieuView(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+    legal_form: str
+    weight: int
+    eligible: bool
+    drawing_rights_cents: int
+
+
+class EnvelopeView(msgspec.Struct, frozen=True):
+    id: int
+    network: NetworkSummary
+    title: str
+    amount_cents: int
+    rule: str
+    min_cofunders: int
+    own_challenge_cap_pct: int
+    support: str
+    eligible_forms: list[str]
+    quorum: int
+    hide_pledges: bool
+    phase: str
+    proposals_from: dt.datetime
+    diagnosis_from: dt.datetime
+    funding_from: dt.datetime
+    funding_until: dt.datetime
+    diagnosis_during_funding: bool
+    lieux: list[EnvelopeLieuView]
+    can_manage: bool
+    config_frozen: bool
+
+
+class EnvelopeSummary(msgspec.Struct, frozen=True):
+    id: int
+    title: str
+    amount_cents: int
+    rule: str
+    phase: str
+
+
+async def envelope_page(actor: Actor, envelope_id: int) -> EnvelopeView:
+    row = await Envelope.select().where(Envelope.id == envelope_id).output(load_json=True).first()
+    if row is None:
+        raise NotFound("envelope", envelope_id)
+    network = await network_by_id(actor, row["network"])
+    can_manage = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id)).allowed
+    calendar = calendar_of(row)
+    moment = now()
+    phase = lifecycle.current_phase(calendar, moment)
+    if phase is lifecycle.Phase.DRAFT and not can_manage:
+        raise NotFound("envelope", envelope_id)  # a draft is its coordinators' only
+    links = await EnvelopeLieu.select(
+        EnvelopeLieu.weight,
+        EnvelopeLieu.lieu.id,
+        EnvelopeLieu.lieu.slug,
+        EnvelopeLieu.lieu.name,
+        EnvelopeLieu.lieu.legal_form,
+    ).where(EnvelopeLieu.envelope == envelope_id)
+    rights = (
+        drawing_rights(
+            row["amount_cents"],
+            [EngineLieu(id=link["lieu.id"], weight=link["weight"]) for link in links],
+        )
+        if any(link["weight"] for link in links)
+        else {}
+    )
+    eligible_forms = list(row["eligible_forms"])
+    return EnvelopeView(
+        id=envelope_id,
+        network=network,
+        title=row["title"],
+        amount_cents=row["amount_cents"],
+        rule=row["rule"],
+        min_cofunders=row["min_cofunders"],
+        own_challenge_cap_pct=row["own_challenge_cap_pct"],
+        support=row["support"],
+        eligible_forms=eligible_forms,
+        quorum=row["quorum"],
+        hide_pledges=row["hide_pledges"],
+        phase=phase.value,
+        proposals_from=calendar.proposals_from,
+        diagnosis_from=calendar.diagnosis_from,
+        funding_from=calendar.funding_from,
+        funding_until=calendar.funding_until,
+        diagnosis_during_funding=calendar.diagnosis_during_funding,
+        lieux=sorted(
+            (
+                EnvelopeLieuView(
+                    id=link["lieu.id"],
+                    slug=link["lieu.slug"],
+                    name=link["lieu.name"],
+                    legal_form=link["lieu.legal_form"],
+                    weight=link["weight"],
+                    eligible=link["lieu.legal_form"] in eligible_forms,
+                    drawing_rights_cents=rights.get(link["lieu.id"], 0),
+                )
+                for link in links
+            ),
+            key=lambda lieu: lieu.name,
+        ),
+        can_manage=can_manage,
+        config_frozen=lifecycle.config_is_frozen(calendar, moment),
+    )
+
+
+async def network_envelopes(actor: Actor, network_id: int) -> list[EnvelopeSummary]:
+    can_manage = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id)).allowed
+    rows = (
+        await Envelope.select()
+        .where(Envelope.network == network_id)
+        .order_by(Envelope.id, ascending=False)
+    )
+    moment = now()
+    summaries = []
+    for row in rows:
+        phase = lifecycle.current_phase(calendar_of(row), moment)
+        if phase is lifecycle.Phase.DRAFT and not can_manage:
+            continue
+        summaries.append(
+            EnvelopeSummary(
+                id=row["id"],
+                title=row["title"],
+                amount_cents=row["amount_cents"],
+                rule=row["rule"],
+                phase=phase.value,
+            )
+        )
+    return summaries
+
+
+async def envelope_network_id(envelope_id: int) -> int:
+    row = await Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first()
+    if row is None:
+        raise NotFound("envelope", envelope_id)
+    return int(row["network"])

@@ -1,0 +1,225 @@
+"""Envelope pages: a coordinator configures a draft and moves its calendar; everyone reads an
+open envelope with each lieu's drawing rights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from cobudget.domain.errors import InvalidInput
+from cobudget.domain.permissions import Action, Target, require
+from cobudget.domain.validation import LegalForm
+from cobudget.services import envelopes
+from cobudget.services.queries import envelopes as queries
+from cobudget.services.queries import networks as network_queries
+from cobudget.web.forms import ActorDep, Form
+from cobudget.web.render import form_errors, page, see_other
+
+PARIS = ZoneInfo(envelopes.TIME_ZONE)
+
+
+def _form(data: dict[str, str]) -> envelopes.EnvelopeForm:
+    return envelopes.EnvelopeForm(
+        title=data.get("title", ""),
+        amount=data.get("amount", ""),
+        rule=data.get("rule", ""),
+        min_cofunders=data.get("min_cofunders", ""),
+        own_challenge_cap_pct=data.get("own_challenge_cap_pct", ""),
+        support=data.get("support", "approval"),
+        eligible_forms=tuple(
+            key.split(".", 1)[1]
+            for key, value in data.items()
+            if key.startswith("eligible.") and value == "on"
+        ),
+        quorum=data.get("quorum", ""),
+        hide_pledges=data.get("hide_pledges") == "on",
+        proposals_from=data.get("proposals_from", ""),
+        diagnosis_from=data.get("diagnosis_from", ""),
+        funding_from=data.get("funding_from", ""),
+        funding_until=data.get("funding_until", ""),
+        diagnosis_during_funding=data.get("diagnosis_during_funding") == "on",
+        weights={
+            int(key.split(".")[1]): value
+            for key, value in data.items()
+            if key.startswith("weight.") and key.split(".")[1].isdigit()
+        },
+    )
+
+
+def _local(value: dt.datetime) -> str:
+    return value.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+
+
+def _default_values() -> dict[str, str]:
+    today = dt.datetime.now(PARIS).replace(hour=18, minute=0, second=0, microsecond=0)
+    values = {
+        "rule": "cofunding",
+        "min_cofunders": "2",
+        "own_challenge_cap_pct": "50",
+        "support": "approval",
+        "quorum": "3",
+        "diagnosis_during_funding": "on",
+        "proposals_from": _local(today + dt.timedelta(days=1)),
+        "diagnosis_from": _local(today + dt.timedelta(days=22)),
+        "funding_from": _local(today + dt.timedelta(days=43)),
+        "funding_until": _local(today + dt.timedelta(days=64)),
+    }
+    values |= {f"eligible.{code}": "on" for code in envelopes.DEFAULT_ELIGIBLE}
+    return values
+
+
+def _values_of(view: queries.EnvelopeView) -> dict[str, str]:
+    values = {
+        "title": view.title,
+        "amount": f"{view.amount_cents // 100},{view.amount_cents % 100:02d}",
+        "rule": view.rule,
+        "min_cofunders": str(view.min_cofunders),
+        "own_challenge_cap_pct": str(view.own_challenge_cap_pct),
+        "support": view.support,
+        "quorum": str(view.quorum),
+        "hide_pledges": "on" if view.hide_pledges else "",
+        "diagnosis_during_funding": "on" if view.diagnosis_during_funding else "",
+        "proposals_from": _local(view.proposals_from),
+        "diagnosis_from": _local(view.diagnosis_from),
+        "funding_from": _local(view.funding_from),
+        "funding_until": _local(view.funding_until),
+    }
+    values |= {f"eligible.{code}": "on" for code in view.eligible_forms}
+    values |= {f"weight.{lieu.id}": str(lieu.weight) for lieu in view.lieux}
+    return values
+
+
+async def _form_page(
+    request: Request,
+    actor: Any,
+    *,
+    network: Any,
+    action: str,  # type: ignore[type-arg]
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    lieux: list[Any] | None = None,
+) -> Template:
+    return await page(
+        request,
+        "envelopes/form.html",
+        status_code=status_code,
+        network=network,
+        action=action,
+        values=values,
+        errors=errors or {},
+        lieux=lieux or [],
+        legal_forms=list(LegalForm),
+        rules=envelopes.RULES,
+    )
+
+
+@get("/reseaux/{slug:str}/enveloppes/nouvelle", name="envelope_new")
+async def new_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+    network = await network_queries.network_by_slug(actor, slug)
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id))
+    return await _form_page(
+        request,
+        actor,
+        network=network,
+        action=f"/reseaux/{slug}/enveloppes/nouvelle",
+        values=_default_values(),
+    )
+
+
+@post("/reseaux/{slug:str}/enveloppes/nouvelle")
+async def new(
+    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    network = await network_queries.network_by_slug(actor, slug)
+    try:
+        envelope_id = await envelopes.create_envelope(
+            actor, network_id=network.id, form=_form(data)
+        )
+    except InvalidInput as error:
+        return await _form_page(
+            request,
+            actor,
+            network=network,
+            status_code=422,
+            action=f"/reseaux/{slug}/enveloppes/nouvelle",
+            values=data,
+            errors=form_errors(error.fields),
+        )
+    return see_other(f"/enveloppes/{envelope_id}?ok=saved")
+
+
+@get("/enveloppes/{envelope_id:int}", name="envelope")
+async def show(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    view = await queries.envelope_page(actor, envelope_id)
+    return await page(
+        request, "envelopes/page.html", view=view, ok=request.query_params.get("ok", ""), errors={}
+    )
+
+
+@get("/enveloppes/{envelope_id:int}/modifier", name="envelope_edit")
+async def edit_form(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    require(
+        actor,
+        Action.ENVELOPE_MANAGE,
+        Target(network_id=await queries.envelope_network_id(envelope_id)),
+    )
+    view = await queries.envelope_page(actor, envelope_id)
+    return await _form_page(
+        request,
+        actor,
+        network=view.network,
+        lieux=view.lieux,
+        action=f"/enveloppes/{envelope_id}/modifier",
+        values=_values_of(view),
+    )
+
+
+@post("/enveloppes/{envelope_id:int}/modifier")
+async def edit(
+    request: Request, actor: ActorDep, envelope_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    try:
+        await envelopes.update_draft(actor, envelope_id=envelope_id, form=_form(data))
+    except InvalidInput as error:
+        view = await queries.envelope_page(actor, envelope_id)
+        return await _form_page(
+            request,
+            actor,
+            network=view.network,
+            lieux=view.lieux,
+            status_code=422,
+            action=f"/enveloppes/{envelope_id}/modifier",
+            values=data,
+            errors=form_errors(error.fields),
+        )
+    return see_other(f"/enveloppes/{envelope_id}?ok=saved")
+
+
+@post("/enveloppes/{envelope_id:int}/calendrier", name="envelope_move")
+async def move(
+    request: Request, actor: ActorDep, envelope_id: FromPath[int], data: Form
+) -> Template | Redirect:  # type: ignore[type-arg]
+    try:
+        await envelopes.move(
+            actor, envelope_id=envelope_id, kind=data.get("move", ""), until=data.get("until", "")
+        )
+    except InvalidInput as error:
+        view = await queries.envelope_page(actor, envelope_id)
+        return await page(
+            request,
+            "envelopes/page.html",
+            status_code=422,
+            view=view,
+            ok="",
+            errors=form_errors(error.fields),
+        )
+    return see_other(f"/enveloppes/{envelope_id}?ok=moved")
+
+
+ROUTES = [new_form, new, show, edit_form, edit, move]

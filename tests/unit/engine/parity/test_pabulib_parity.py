@@ -12,6 +12,8 @@ compared with its outcome recorded once by `benchmarks/reference/record_pabutool
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cobudget.engine.types import UtilityKind
@@ -34,7 +36,7 @@ LIVE = {
 SLOW = {"Poland_Warszawa_2020_Praga-Poludnie", "Poland_Warszawa_2026", "Hungary_Budapest_2024"}
 
 
-def cases() -> list[object]:
+def cases() -> list[Any]:
     found = []
     for path in sorted(PABULIB.glob("*.pb")):
         name = path.stem

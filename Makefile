@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-sqlite test-postgresql lint bench chromium clean
+.PHONY: setup run test test-sqlite test-postgresql test-slow lint bench chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,8 +31,13 @@ run: setup
 # COBUDGET_TEST_DATABASE_URL is set (e.g. postgresql://postgres@127.0.0.1:5432/test).
 test: setup chromium lint test-sqlite test-postgresql
 
+# Tests marked slow (equal-shares parity on the largest pabulib instances, minutes each) run
+# with `make test-slow`; `make bench` compares every instance with pabutools as well.
 test-sqlite:
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+test-slow: setup
+	$(BIN)/pytest -m slow
 
 test-postgresql:
 	@if [ -n "$$COBUDGET_TEST_DATABASE_URL" ]; then \

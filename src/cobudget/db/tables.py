@@ -323,6 +323,30 @@ class EnvelopeLieu(Table):
     weight = Integer(default=1)
 
 
+class Pledge(Table):
+    """Money promised to a challenge of an envelope by a lieu (from its drawing rights or own
+    funds) or by a co-funding organisation (own funds). One row per contributor, challenge and
+    source: changing a pledge updates it, withdrawing sets it to 0 (SPEC §4)."""
+
+    envelope = ForeignKey(references=Envelope, index=True)
+    challenge = ForeignKey(references=Challenge, index=True)
+    lieu = ForeignKey(references=Lieu, null=True, index=True)
+    org = ForeignKey(references=CofundingOrg, null=True)
+    source = Varchar(length=20)
+    amount_cents = BigInt(default=0)
+    pledged_by = ForeignKey(references=User, null=True)
+    updated_at = Timestamptz()
+
+
+class PledgeRequest(Table):
+    """An idempotency key already honoured: a pledge request retried after a timeout, with the
+    same key, is counted once."""
+
+    key = Varchar(length=100, unique=True, index=True)
+    pledge = ForeignKey(references=Pledge, null=True)
+    at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -351,4 +375,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ObjectionAnswer,
     Envelope,
     EnvelopeLieu,
+    Pledge,
+    PledgeRequest,
 )

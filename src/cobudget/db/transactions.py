@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.select import Select
 
 from cobudget.db.tables import User
 
@@ -31,3 +32,11 @@ async def write_transaction() -> AsyncIterator[None]:
     else:
         async with engine.transaction():
             yield
+
+
+def for_update(query: Select) -> Select:
+    """Lock the selected rows until the transaction ends, on PostgreSQL. SQLite has no row
+    locks and needs none: its write transactions run one at a time (BEGIN IMMEDIATE)."""
+    if isinstance(User._meta.db, SQLiteEngine):
+        return query
+    return query.lock_rows()

@@ -34,6 +34,7 @@ class Action(StrEnum):
     ROUND_SPEAK = "round.speak"  # take a position, ask a question, for the acting lieu
     QUESTION_ANSWER = "question.answer"  # the proposing lieux
     COMMENT = "comment"  # for the acting lieu, or for a co-funding organisation
+    PLEDGE = "pledge"  # for the acting lieu, or for the actor's co-funding organisation
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class Target:
     proposer_lieu_ids: frozenset[int] = field(default_factory=frozenset)
     # The co-funding organisations of the target network.
     network_org_ids: frozenset[int] = field(default_factory=frozenset)
+    # The co-funding organisation acting (a co-funder pledges for it).
+    org_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,14 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if _acts_for_member_lieu(actor, target) or actor.cofunder_of & target.network_org_ids:
                 return ALLOWED
             return _refuse(actor, "member_or_cofunder_only")
+        case Action.PLEDGE:
+            if target.org_id is not None:
+                if target.org_id in actor.cofunder_of & target.network_org_ids:
+                    return ALLOWED
+                return _refuse(actor, "cofunder_only")
+            if _acts_for_member_lieu(actor, target):
+                return ALLOWED
+            return _refuse(actor, "member_only")
         case Action.CHALLENGE_EDIT | Action.QUESTION_ANSWER:
             if actor.member_of & target.proposer_lieu_ids:
                 return ALLOWED

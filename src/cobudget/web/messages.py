@@ -109,6 +109,16 @@ def field_message(code: str) -> str:
             return _("Ce lieu ne fait pas partie de l’enveloppe.")
         case "no_weight":
             return _("Au moins un lieu doit avoir un poids.")
+        case "pledges_closed":
+            return _("Les contributions ne sont pas ouvertes sur cette enveloppe.")
+        case "challenge_not_consented":
+            return _("Seul un défi qui a reçu le consentement du réseau peut recevoir des contributions.")
+        case "cofunder_has_no_drawing_rights":
+            return _("Un cofinanceur contribue sur ses fonds propres : il n’a pas de droits de tirage.")
+        case "drawing_rights_exceeded":
+            return _("Cette contribution dépasse les droits de tirage qui restent à votre lieu.")
+        case "own_challenge_cap_exceeded":
+            return _("Votre lieu dépasserait la part de ses droits de tirage qu’il peut mettre dans ses propres défis.")
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -182,6 +192,8 @@ def refusal_message(reason: str) -> str:
             return _("Les contributions ne sont pas ouvertes.")
         case "already_settled":
             return _("Cette enveloppe est déjà réglée.")
+        case "cofunder_only":
+            return _("Seules les personnes de cette organisation peuvent contribuer en son nom.")
         case "network_private":
             return _("Ce réseau n’est pas public.")
         case "log_in_as_invited_account":

@@ -41,6 +41,7 @@ TABLE = [
     (Action.CHALLENGE_CONCERN, ACTING_LIEU, {"member", "lieu_admin"}),
     (Action.NETWORK_CONFIGURE, NETWORK_TARGET, {"coordinator"}),
     (Action.ENVELOPE_MANAGE, NETWORK_TARGET, {"coordinator"}),
+    (Action.PLEDGE, ACTING_LIEU, {"member", "lieu_admin"}),
     (Action.ROUND_MANAGE, NETWORK_TARGET, {"coordinator"}),
     (Action.COMMENT_HIDE, NETWORK_TARGET, {"coordinator"}),
     (Action.ROUND_SPEAK, ACTING_LIEU, {"member", "lieu_admin"}),
@@ -147,3 +148,10 @@ def test_a_proposing_lieu_cannot_say_us_too_on_its_own_challenge() -> None:
 def test_a_lieu_outside_the_network_cannot_propose_there() -> None:
     target = Target(network_id=OTHER_NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}))
     assert decide(ROLES["member"], Action.CHALLENGE_PROPOSE, target).reason == "member_only"
+
+
+def test_a_cofunder_pledges_only_for_its_own_organisation() -> None:
+    mine = Target(network_id=NETWORK, org_id=ORG, network_org_ids=frozenset({ORG, 21}))
+    assert decide(ROLES["cofunder"], Action.PLEDGE, mine).allowed
+    other = Target(network_id=NETWORK, org_id=21, network_org_ids=frozenset({ORG, 21}))
+    assert decide(ROLES["cofunder"], Action.PLEDGE, other).reason == "cofunder_only"

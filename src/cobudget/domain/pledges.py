@@ -1,0 +1,44 @@
+"""What a pledge may be (SPEC §4, §6.1), decided from the facts a service loads: a lieu spends
+no more than its drawing rights, no more than its cap on the challenges it proposes, and only
+during funding, to a consented challenge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PledgeFacts:
+    source: str  # drawing_rights | own_funds
+    amount_cents: int
+    contributor_is_lieu: bool
+    funding_open: bool
+    challenge_consented: bool
+    rights_cents: int  # the lieu's drawing rights in this envelope (0 for a co-funder)
+    other_rights_pledged_cents: int  # the lieu's other drawing-right pledges in this envelope
+    proposes_challenge: bool
+    own_challenges_other_cents: int  # its other drawing-right pledges to challenges it proposes
+    own_challenge_cap_pct: int | None  # None when the rule has no cap
+
+
+def refusal(facts: PledgeFacts) -> tuple[str, str] | None:
+    """None when the pledge is acceptable, else (field, message code)."""
+    if not facts.funding_open:
+        return "amount", "pledges_closed"
+    if not facts.challenge_consented:
+        return "challenge", "challenge_not_consented"
+    if facts.amount_cents < 0:
+        return "amount", "negative"
+    if facts.source not in ("drawing_rights", "own_funds"):
+        return "source", "invalid_choice"
+    if facts.source == "own_funds" or facts.amount_cents == 0:
+        return None
+    if not facts.contributor_is_lieu:
+        return "source", "cofunder_has_no_drawing_rights"
+    if facts.other_rights_pledged_cents + facts.amount_cents > facts.rights_cents:
+        return "amount", "drawing_rights_exceeded"
+    if facts.proposes_challenge and facts.own_challenge_cap_pct is not None:
+        cap = facts.rights_cents * facts.own_challenge_cap_pct // 100
+        if facts.own_challenges_other_cents + facts.amount_cents > cap:
+            return "amount", "own_challenge_cap_exceeded"
+    return None

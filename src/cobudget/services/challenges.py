@@ -95,6 +95,17 @@ async def proposer_lieu_ids(challenge_id: int) -> frozenset[int]:
     return frozenset({challenge["lieu"], *(row["lieu"] for row in accepted)})
 
 
+async def challenges_proposed_by(lieu_id: int) -> frozenset[int]:
+    """The challenges a lieu proposes, as proposing lieu or accepted co-proposer."""
+    own = await Challenge.select(Challenge.id).where(Challenge.lieu == lieu_id)
+    joined = (
+        await CoProposer.select(CoProposer.challenge)
+        .where(CoProposer.lieu == lieu_id)
+        .where(CoProposer.accepted_at.is_not_null())
+    )
+    return frozenset({*(row["id"] for row in own), *(row["challenge"] for row in joined)})
+
+
 async def _insert_version(
     challenge_id: int,
     number: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cobudget.db.tables import Lieu, Membership, NetworkLieu, User
+from cobudget.db.tables import Lieu, Membership, NetworkLieu
 from cobudget.db.transactions import write_transaction
 from cobudget.domain.errors import InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, require
@@ -214,8 +214,3 @@ async def invite_person(
             network_id=network_id,
             after={"email": email, "as_admin": as_admin},
         )
-
-
-async def user_name(user_id: int) -> str:
-    row = await User.select(User.name).where(User.id == user_id).first()
-    return str(row["name"]) if row else ""

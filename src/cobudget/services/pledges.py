@@ -24,7 +24,7 @@ from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services import audit
-from cobudget.services.challenges import proposer_lieu_ids
+from cobudget.services.challenges import challenges_proposed_by
 from cobudget.services.clock import now
 from cobudget.services.envelopes import calendar_of
 from cobudget.services.rounds import latest_round
@@ -77,7 +77,7 @@ async def set_pledge(
         ),
     )
     consented = await _consented(challenge)
-    proposers = await proposer_lieu_ids(challenge_id)
+    proposed = await challenges_proposed_by(lieu_id) if lieu_id is not None else frozenset()
     rights = (
         drawing_rights(
             int(envelope["amount_cents"]),
@@ -111,9 +111,6 @@ async def set_pledge(
             (p for p in mine if p["challenge"] == challenge_id and p["source"] == source), None
         )
         others = [p for p in mine if p is not current and p["source"] == "drawing_rights"]
-        own_ids = {
-            p["challenge"] for p in others if lieu_id in await proposer_lieu_ids(p["challenge"])
-        }
         refusal = rules.refusal(
             rules.PledgeFacts(
                 source=source,
@@ -123,9 +120,9 @@ async def set_pledge(
                 challenge_consented=consented,
                 rights_cents=rights.get(lieu_id or 0, 0),
                 other_rights_pledged_cents=sum(p["amount_cents"] for p in others),
-                proposes_challenge=lieu_id in proposers,
+                proposes_challenge=challenge_id in proposed,
                 own_challenges_other_cents=sum(
-                    p["amount_cents"] for p in others if p["challenge"] in own_ids
+                    p["amount_cents"] for p in others if p["challenge"] in proposed
                 ),
                 own_challenge_cap_pct=int(envelope["own_challenge_cap_pct"])
                 if envelope["rule"] == "cofunding"

@@ -32,7 +32,6 @@ def _problem_or_page(
             status_code=status,
             media_type="application/problem+json",
         )
-    from cobudget.web.context import provide_actor  # noqa: F401  (actor may be unknown here)
 
     return Template(
         template_name="errors/error.html",

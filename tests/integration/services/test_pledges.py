@@ -145,3 +145,34 @@ async def _network_of(funding) -> int:  # type: ignore[no-untyped-def]
 
     row = await Envelope.select(Envelope.network).where(Envelope.id == funding["envelope"]).first()
     return int(row["network"])  # type: ignore[index]
+
+
+async def test_a_lieu_puts_at_most_its_cap_into_the_challenges_it_proposes(funding) -> None:  # type: ignore[no-untyped-def]
+    actor, lieu = funding["actors"][0], funding["lieux"][0]  # lieu 0 proposes challenge A
+    with pytest.raises(InvalidInput) as capped:
+        await pledges.set_pledge(
+            actor,
+            envelope_id=funding["envelope"],
+            challenge_id=funding["challenges"][0],
+            lieu_id=lieu,
+            source="drawing_rights",
+            amount_cents=RIGHTS // 2 + 1,
+        )
+    assert capped.value.fields == {"amount": "own_challenge_cap_exceeded"}
+    await pledges.set_pledge(
+        actor,
+        envelope_id=funding["envelope"],
+        challenge_id=funding["challenges"][0],
+        lieu_id=lieu,
+        source="drawing_rights",
+        amount_cents=RIGHTS // 2,
+    )
+    await pledges.set_pledge(
+        actor,
+        envelope_id=funding["envelope"],  # not its own: no cap
+        challenge_id=funding["challenges"][1],
+        lieu_id=lieu,
+        source="drawing_rights",
+        amount_cents=RIGHTS // 2,
+    )
+    assert sum(r["amount_cents"] for r in await Pledge.select()) == RIGHTS

@@ -8,6 +8,7 @@ import datetime as dt
 import msgspec
 
 from cobudget.db.tables import (
+    BudgetLine,
     Challenge,
     ChallengeVersion,
     ConcernedLieu,
@@ -17,7 +18,7 @@ from cobudget.db.tables import (
 )
 from cobudget.domain import challenges as rules
 from cobudget.domain.errors import NotFound
-from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.domain.permissions import Actor
 from cobudget.services.challenges import load_version, proposer_lieu_ids
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 
@@ -173,12 +174,9 @@ async def version_diff(
 
 
 async def network_challenges(actor: Actor, network_id: int) -> list[ChallengeSummary]:
-    network = await network_by_id(actor, network_id)
-    require(
-        actor,
-        Action.NETWORK_READ,
-        Target(network_id=network.id, network_is_public=network.is_public),
-    )
+    """The network's published challenges with their current title and totals, in a fixed
+    number of queries whatever their count (this list is on every network page)."""
+    await network_by_id(actor, network_id)  # refuses a network the actor may not read
     rows = (
         await Challenge.select(
             Challenge.id,
@@ -191,22 +189,42 @@ async def network_challenges(actor: Actor, network_id: int) -> list[ChallengeSum
         .where(Challenge.current_version > 0)
         .order_by(Challenge.id, ascending=False)
     )
+    ids = [row["id"] for row in rows] or [0]
+    current = {row["id"]: row["current_version"] for row in rows}
+    versions = {
+        row["challenge"]: row
+        for row in await ChallengeVersion.select(
+            ChallengeVersion.id,
+            ChallengeVersion.challenge,
+            ChallengeVersion.number,
+            ChallengeVersion.title,
+        ).where(ChallengeVersion.challenge.is_in(ids))
+        if current.get(row["challenge"]) == row["number"]
+    }
+    totals: dict[int, list[int]] = {}
+    for line in await BudgetLine.select(
+        BudgetLine.version, BudgetLine.min_cents, BudgetLine.max_cents
+    ).where(BudgetLine.version.is_in([v["id"] for v in versions.values()] or [0])):
+        total = totals.setdefault(line["version"], [0, 0])
+        total[0] += line["min_cents"]
+        total[1] += line["max_cents"]
     counts: dict[int, int] = {}
     for row in await ConcernedLieu.select(ConcernedLieu.challenge).where(
-        ConcernedLieu.challenge.is_in([r["id"] for r in rows] or [0])
+        ConcernedLieu.challenge.is_in(ids)
     ):
         counts[row["challenge"]] = counts.get(row["challenge"], 0) + 1
     summaries = []
     for row in rows:
-        version = await load_version(row["id"], row["current_version"])
+        version = versions[row["id"]]
+        minimum, maximum = totals.get(version["id"], [0, 0])
         summaries.append(
             ChallengeSummary(
                 id=row["id"],
-                title=version.title,
+                title=version["title"],
                 lieu=_ref(row, "lieu."),
                 version=row["current_version"],
-                total_min_cents=rules.total_min_cents(version.budget_lines),
-                total_max_cents=rules.total_max_cents(version.budget_lines),
+                total_min_cents=minimum,
+                total_max_cents=maximum,
                 concerned_count=counts.get(row["id"], 0),
             )
         )

@@ -25,6 +25,11 @@ def money(cents: int) -> str:
     return format_currency(cents / 100, "EUR", locale=i18n.current_locale())
 
 
+def euros(cents: int) -> str:
+    """Cents as typed back into an amount field ("1234,56"); empty for nothing."""
+    return f"{cents // 100},{cents % 100:02d}" if cents else ""
+
+
 def date(value: dt.date | dt.datetime) -> str:
     return format_date(value, format="long", locale=i18n.current_locale())
 
@@ -55,6 +60,7 @@ def environment() -> jinja2.Environment:
     env.filters["money"] = money
     env.filters["date"] = date
     env.filters["datetime"] = datetime_
+    env.filters["euros"] = euros
     env.globals["current_locale"] = i18n.current_locale
     return env
 

@@ -33,6 +33,12 @@ class World:
     # An envelope in funding, and a draft one.
     envelope_id: int = 0
     draft_envelope_id: int = 0
+    # A challenge of the other lieu consented by the test lieu; an equal-shares envelope in
+    # funding (support by approval); a closed envelope; a settled one.
+    consented_challenge_id: int = 0
+    es_envelope_id: int = 0
+    closed_envelope_id: int = 0
+    settled_envelope_id: int = 0
 
 
 @pytest.fixture
@@ -71,6 +77,10 @@ async def world(db: str) -> World:
         comment_id,
         await factories.make_envelope(network_id, [lieu_id, other_lieu_id]),
         await factories.make_envelope(network_id, [lieu_id, other_lieu_id], phase="draft"),
+        await factories.make_consented_challenge(network_id, other_lieu_id, lieu_id),
+        await factories.make_envelope(network_id, [lieu_id, other_lieu_id], rule="equal_shares"),
+        await factories.make_envelope(network_id, [lieu_id, other_lieu_id], phase="closed"),
+        await factories.make_settled_envelope(network_id, [lieu_id, other_lieu_id]),
     )
 
 

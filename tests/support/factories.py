@@ -149,6 +149,24 @@ async def make_challenge(
     return challenge_id
 
 
+async def make_consented_challenge(
+    network_id: int, proposer: int, voter: int, title: str = "Un commun consenti"
+) -> int:
+    """A published challenge whose round closed with `voter`'s consent (quorum 1)."""
+    import datetime as dt
+
+    from cobudget.db.tables import RoundPosition
+
+    challenge_id = await make_challenge(network_id, proposer, title)
+    round_id = await make_round(challenge_id, 1, days=5, opened_days_ago=10)
+    await RoundPosition.insert(
+        RoundPosition(
+            round=round_id, lieu=voter, kind="consent", taken_at=now() - dt.timedelta(days=9)
+        )
+    )
+    return challenge_id
+
+
 async def make_round(
     challenge_id: int, version: int, *, days: float = 7, quorum: int = 1, opened_days_ago: float = 0
 ) -> int:
@@ -188,6 +206,8 @@ async def make_envelope(
     amount_cents: int = 6_000_000,
     phase: str = "funding",
     rule: str = "cofunding",
+    support: str = "approval",
+    hide_pledges: bool = False,
 ) -> int:
     """An envelope whose calendar puts it in `phase` now (or a draft)."""
     import datetime as dt
@@ -202,6 +222,8 @@ async def make_envelope(
             title="Enveloppe 2027",
             amount_cents=amount_cents,
             rule=rule,
+            support=support,
+            hide_pledges=hide_pledges,
             proposals_from=start - day,
             diagnosis_from=start + 9 * day,
             funding_from=start + 19 * day,
@@ -212,4 +234,21 @@ async def make_envelope(
     ).returning(Envelope.id)
     envelope_id = int(rows[0]["id"])
     await EnvelopeLieu.insert(*(EnvelopeLieu(envelope=envelope_id, lieu=lieu) for lieu in lieu_ids))
+    return envelope_id
+
+
+async def make_settled_envelope(
+    network_id: int, lieu_ids: list[int], *, rule: str = "cofunding"
+) -> int:
+    """A closed envelope settled through the settlement service by a site admin."""
+    from cobudget.domain.permissions import Actor
+    from cobudget.services import settlements
+    from cobudget.settings import Settings
+
+    envelope_id = await make_envelope(network_id, lieu_ids, phase="closed", rule=rule)
+    await settlements.settle(
+        Settings(database_url="", secret_key="factory"),
+        Actor(user_id=None, coordinator_of=frozenset({network_id})),
+        envelope_id=envelope_id,
+    )
     return envelope_id

@@ -141,6 +141,9 @@ class OutboxMessage(Table):
     claimed_until = Timestamptz(null=True, default=None)
     last_error = Text(default="")
     sent_at = Timestamptz(null=True, default=None)
+    # What the message is about (e.g. "envelope:12:funding"), so a later move of the calendar
+    # can reschedule a message that waits for a date.
+    topic = Varchar(length=100, null=True, default=None, index=True)
 
 
 class AuditEntry(Table):
@@ -313,6 +316,10 @@ class Envelope(Table):
     settled_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(references=User, null=True)
     created_at = Timestamptz()
+    # A next round (SPEC §4): the settled envelope it follows, and which of that envelope's
+    # unfunded challenges the coordinator carried into it (the others stay out).
+    previous_envelope = Integer(null=True, default=None)
+    carried_challenges = JSON(default=[])
 
 
 class EnvelopeLieu(Table):
@@ -347,6 +354,31 @@ class PledgeRequest(Table):
     at = Timestamptz()
 
 
+class Support(Table):
+    """A lieu's approval of (points 1) or points given to a challenge of an `equal_shares`
+    envelope; withdrawing deletes the row (SPEC §6.2)."""
+
+    envelope = ForeignKey(references=Envelope, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    challenge = ForeignKey(references=Challenge, index=True)
+    points = Integer(default=1)
+    given_by = ForeignKey(references=User, null=True)
+    updated_at = Timestamptz()
+
+
+class SettlementRecord(Table):
+    """The published settlement of an envelope: the canonical inputs, the settlement bytes and
+    their digest, written once and never updated (SPEC §4). The unique envelope makes settling
+    twice impossible, even for two coordinators clicking at the same moment."""
+
+    envelope = ForeignKey(references=Envelope, unique=True, index=True)
+    inputs = Text()
+    settlement = Text()
+    digest = Varchar(length=64)
+    settled_by = ForeignKey(references=User, null=True)
+    settled_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -377,4 +409,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     EnvelopeLieu,
     Pledge,
     PledgeRequest,
+    Support,
+    SettlementRecord,
 )

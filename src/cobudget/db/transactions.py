@@ -25,8 +25,9 @@ async def write_transaction() -> AsyncIterator[None]:
     """
     engine = User._meta.db
     if isinstance(engine, SQLiteEngine):
-        async with _sqlite_write_lock, engine.transaction(
-            transaction_type=TransactionType.immediate
+        async with (
+            _sqlite_write_lock,
+            engine.transaction(transaction_type=TransactionType.immediate),
         ):
             yield
     else:

@@ -19,12 +19,43 @@ class PledgeFacts:
     proposes_challenge: bool
     own_challenges_other_cents: int  # its other drawing-right pledges to challenges it proposes
     own_challenge_cap_pct: int | None  # None when the rule has no cap
+    # False under `matching` (the envelope is a pool) and under `equal_shares` when support is
+    # given by approvals or points (the method itself decides what each lieu pays).
+    drawing_rights_allowed: bool = True
+    challenge_in_envelope: bool = True
+
+
+def drawing_rights_allowed(rule: str, support: str) -> bool:
+    """Whether lieux pledge from their drawing rights under this rule (SPEC §6.1–6.3)."""
+    return rule == "cofunding" or (rule == "equal_shares" and support == "pledges")
+
+
+def support_refusal(
+    *, funding_open: bool, in_envelope: bool, consented: bool, by_support: bool, points: int
+) -> tuple[str, str] | None:
+    """None when a lieu may give these points (0 withdraws) to the challenge (SPEC §6.2)."""
+    if not by_support:
+        return "points", "support_not_used_by_rule"
+    if not funding_open:
+        return "points", "pledges_closed"
+    if not in_envelope:
+        return "challenge", "challenge_not_in_envelope"
+    if not consented:
+        return "challenge", "challenge_not_consented"
+    if not 0 <= points <= MAX_POINTS:
+        return "points", f"out_of_range:0:{MAX_POINTS}"
+    return None
+
+
+MAX_POINTS = 100
 
 
 def refusal(facts: PledgeFacts) -> tuple[str, str] | None:
     """None when the pledge is acceptable, else (field, message code)."""
     if not facts.funding_open:
         return "amount", "pledges_closed"
+    if not facts.challenge_in_envelope:
+        return "challenge", "challenge_not_in_envelope"
     if not facts.challenge_consented:
         return "challenge", "challenge_not_consented"
     if facts.amount_cents < 0:
@@ -35,6 +66,8 @@ def refusal(facts: PledgeFacts) -> tuple[str, str] | None:
         return None
     if not facts.contributor_is_lieu:
         return "source", "cofunder_has_no_drawing_rights"
+    if not facts.drawing_rights_allowed:
+        return "source", "drawing_rights_not_used_by_rule"
     if facts.other_rights_pledged_cents + facts.amount_cents > facts.rights_cents:
         return "amount", "drawing_rights_exceeded"
     if facts.proposes_challenge and facts.own_challenge_cap_pct is not None:

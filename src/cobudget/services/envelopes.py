@@ -6,15 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from cobudget.db.tables import Envelope, EnvelopeLieu, NetworkLieu
+from cobudget.db.tables import (
+    CofunderPerson,
+    CofundingOrg,
+    Coordinator,
+    Envelope,
+    EnvelopeLieu,
+    Membership,
+    NetworkLieu,
+)
 from cobudget.db.transactions import write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain.challenges import check_euros
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker, LegalForm
-from cobudget.services import audit
+from cobudget.services import audit, outbox
 from cobudget.services.clock import now
+from cobudget.settings import Settings
 
 TIME_ZONE = "Europe/Paris"
 RULES = ("cofunding", "equal_shares", "matching")
@@ -90,7 +99,7 @@ def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
         if lieu_id not in lieu_ids:
             checker.fail("weights", "unknown_lieu")
             continue
-        weights[lieu_id] = _bounded_int(checker, f"weight.{lieu_id}", raw, 0, 100)
+        weights[lieu_id] = _bounded_int(checker, f"weight.{lieu_id}", raw, 0, 10**9)
     if weights and not any(weights.values()):
         checker.fail("weights", "no_weight")
     checker.raise_if_any()
@@ -197,10 +206,43 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
         )
 
 
+async def audience(envelope_id: int, network_id: int) -> list[str]:
+    """Everyone concerned by an envelope: its coordinators, the members of its lieux and the
+    people of the network's co-funding organisations."""
+    lieux = [
+        r["lieu"]
+        for r in await EnvelopeLieu.select(EnvelopeLieu.lieu).where(
+            EnvelopeLieu.envelope == envelope_id
+        )
+    ]
+    members = await Membership.select(Membership.user.email).where(
+        Membership.lieu.is_in(lieux or [0])
+    )
+    coordinators = await Coordinator.select(Coordinator.user.email).where(
+        Coordinator.network == network_id
+    )
+    orgs = [
+        r["id"]
+        for r in await CofundingOrg.select(CofundingOrg.id).where(
+            CofundingOrg.network == network_id
+        )
+    ]
+    people = await CofunderPerson.select(CofunderPerson.user.email).where(
+        CofunderPerson.org.is_in(orgs or [0])
+    )
+    return sorted({r["user.email"] for r in (*members, *coordinators, *people)})
+
+
+def funding_topic(envelope_id: int) -> str:
+    return f"envelope:{envelope_id}:funding"
+
+
 MOVES = ("open", "advance", "extend", "reopen", "close")
 
 
-async def move(actor: Actor, *, envelope_id: int, kind: str, until: str = "") -> None:
+async def move(
+    settings: Settings, actor: Actor, *, envelope_id: int, kind: str, until: str = ""
+) -> None:
     """A coordinator's explicit move on the calendar: open the draft, advance to the next phase,
     extend the current one, close funding now, or reopen it until a later date."""
     row = await _envelope(envelope_id)
@@ -251,6 +293,22 @@ async def move(actor: Actor, *, envelope_id: int, kind: str, until: str = "") ->
                 **{name: _iso(getattr(after, name)) for name in fields},
             },
         )
+        # Everyone concerned hears when funding opens: the message waits for that date in the
+        # outbox, and follows it when a later move changes it.
+        if kind == "open":
+            for address in await audience(envelope_id, network_id):
+                await outbox.enqueue(
+                    address,
+                    "funding_opens",
+                    send_at=after.funding_from,
+                    topic=funding_topic(envelope_id),
+                    title=str(fresh["title"]),
+                    amount_cents=int(str(fresh["amount_cents"])),
+                    until=after.funding_until,
+                    link=f"{settings.base_url}/enveloppes/{envelope_id}",
+                )
+        elif after.funding_from != before.funding_from:
+            await outbox.reschedule(funding_topic(envelope_id), after.funding_from)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

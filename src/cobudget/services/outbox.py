@@ -28,8 +28,17 @@ CLAIM_SECONDS = 120
 BATCH = 20
 
 
-async def enqueue(to_address: str, template_name: str, **context: object) -> None:
-    """Write one email to the outbox; call it inside the use case's transaction."""
+async def enqueue(
+    to_address: str,
+    template_name: str,
+    *,
+    send_at: dt.datetime | None = None,
+    topic: str | None = None,
+    **context: object,
+) -> None:
+    """Write one email to the outbox; call it inside the use case's transaction. A message with
+    `send_at` waits for that date (an envelope's funding opens at a date, with no job to watch
+    the calendar); `topic` lets a later calendar move find it and reschedule it."""
     subject, body = render_email(template_name, **context)
     moment = now()
     await OutboxMessage.insert(
@@ -38,8 +47,19 @@ async def enqueue(to_address: str, template_name: str, **context: object) -> Non
             subject=subject,
             body=body,
             created_at=moment,
-            next_attempt_at=moment,
+            next_attempt_at=max(moment, send_at) if send_at else moment,
+            topic=topic,
         )
+    )
+
+
+async def reschedule(topic: str, send_at: dt.datetime) -> None:
+    """Move the messages of `topic` that were not sent yet to `send_at`."""
+    await (
+        OutboxMessage.update({OutboxMessage.next_attempt_at: max(now(), send_at)})
+        .where(OutboxMessage.topic == topic)
+        .where(OutboxMessage.status == "pending")
+        .where(OutboxMessage.attempts == 0)
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import jinja2
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -26,6 +27,7 @@ from cobudget.services import outbox
 from cobudget.settings import Settings
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.errors import domain_error_handler, http_error_handler
+from cobudget.web.explanations import explain
 from cobudget.web.pages import (
     account,
     admin,
@@ -33,6 +35,7 @@ from cobudget.web.pages import (
     challenges,
     coordination,
     envelopes,
+    funding,
     lieux,
     public,
     rounds,
@@ -43,6 +46,13 @@ VENDOR_FILES = {
     "htmx": "htmx.org/dist",
     "pico": "@picocss/pico/css",
 }
+
+
+def _web_environment() -> jinja2.Environment:
+    """The shared Jinja environment, with the filters only pages need."""
+    env = environment()
+    env.filters["explain"] = explain
+    return env
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -91,6 +101,7 @@ def create_app(settings: Settings) -> Litestar:
             *challenges.ROUTES,
             *rounds.ROUTES,
             *envelopes.ROUTES,
+            *funding.ROUTES,
             *lieux.ROUTES,
             *static_routers,
         ],
@@ -98,7 +109,7 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(provide_actor),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
-        template_config=TemplateConfig(engine=Jinja.from_environment(environment())),
+        template_config=TemplateConfig(engine=Jinja.from_environment(_web_environment())),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

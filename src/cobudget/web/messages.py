@@ -107,18 +107,46 @@ def field_message(code: str) -> str:
             return _("Cette date vient avant celle de la phase précédente.")
         case "unknown_lieu":
             return _("Ce lieu ne fait pas partie de l’enveloppe.")
+        case "no_unspent_rights":
+            return _("Aucun lieu n’a de droits de tirage non dépensés : partagez selon les poids.")
         case "no_weight":
             return _("Au moins un lieu doit avoir un poids.")
         case "pledges_closed":
             return _("Les contributions ne sont pas ouvertes sur cette enveloppe.")
         case "challenge_not_consented":
-            return _("Seul un défi qui a reçu le consentement du réseau peut recevoir des contributions.")
+            return _(
+                "Seul un défi qui a reçu le consentement du réseau peut recevoir des contributions."
+            )
         case "cofunder_has_no_drawing_rights":
-            return _("Un cofinanceur contribue sur ses fonds propres : il n’a pas de droits de tirage.")
+            return _(
+                "Un cofinanceur contribue sur ses fonds propres : il n’a pas de droits de tirage."
+            )
         case "drawing_rights_exceeded":
             return _("Cette contribution dépasse les droits de tirage qui restent à votre lieu.")
         case "own_challenge_cap_exceeded":
-            return _("Votre lieu dépasserait la part de ses droits de tirage qu’il peut mettre dans ses propres défis.")
+            return _(
+                "Votre lieu dépasserait la part de ses droits de tirage qu’il peut mettre dans ses propres défis."
+            )
+        case "challenge_not_in_envelope":
+            return _(
+                "Ce défi ne fait pas partie de cette enveloppe (il a peut-être déjà été financé)."
+            )
+        case "drawing_rights_not_used_by_rule":
+            return _(
+                "Avec la règle de cette enveloppe, les lieux ne contribuent pas sur leurs droits de tirage : "
+                "donnez votre soutien, ou contribuez sur vos fonds propres."
+            )
+        case "support_not_used_by_rule":
+            return _("Cette enveloppe ne se répartit pas par soutiens (approbations ou points).")
+        case "engine_refused":
+            return _(
+                "Le moteur de répartition refuse les données de l’enveloppe ({item} : {reason}). "
+                "Rien n’a été enregistré."
+            ).format(item=params[0] if params else "", reason=params[1] if len(params) > 1 else "")
+        case "invalid_unit":
+            return _("Choisissez le lieu ou l’organisation au nom de qui vous contribuez.")
+        case "not_settled":
+            return _("Cette enveloppe n’est pas encore réglée.")
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -191,7 +219,9 @@ def refusal_message(reason: str) -> str:
         case "not_in_funding":
             return _("Les contributions ne sont pas ouvertes.")
         case "already_settled":
-            return _("Cette enveloppe est déjà réglée.")
+            return _("Cette enveloppe est déjà réglée : une répartition publiée ne se refait pas.")
+        case "not_settled":
+            return _("Cette enveloppe n’est pas encore réglée.")
         case "cofunder_only":
             return _("Seules les personnes de cette organisation peuvent contribuer en son nom.")
         case "network_private":
@@ -217,6 +247,8 @@ def not_found_message(entity: str) -> str:
             return _("Ce lieu n’existe pas.")
         case "envelope":
             return _("Cette enveloppe n’existe pas.")
+        case "settlement":
+            return _("Cette enveloppe n’a pas encore de répartition publiée.")
         case "round":
             return _("Ce tour de consentement n’existe pas.")
         case "question":

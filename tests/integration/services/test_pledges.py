@@ -4,16 +4,14 @@ pledges, changes and withdrawals from several lieux, then every total checked to
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import random
 
 import pytest
 
-from cobudget.db.tables import AuditEntry, Pledge, RoundPosition
+from cobudget.db.tables import AuditEntry, Pledge
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Actor
 from cobudget.services import pledges
-from cobudget.services.clock import now
 from cobudget.settings import Settings
 from tests.support import factories
 
@@ -21,14 +19,7 @@ RIGHTS = 100_000  # 4 000 € among four lieux of weight 1
 
 
 async def _consented_challenge(network_id: int, proposer: int, voter: int, title: str) -> int:
-    challenge_id = await factories.make_challenge(network_id, proposer, title)
-    round_id = await factories.make_round(challenge_id, 1, days=5, opened_days_ago=10)
-    await RoundPosition.insert(
-        RoundPosition(
-            round=round_id, lieu=voter, kind="consent", taken_at=now() - dt.timedelta(days=9)
-        )
-    )
-    return challenge_id
+    return await factories.make_consented_challenge(network_id, proposer, voter, title)
 
 
 @pytest.fixture

@@ -167,6 +167,35 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"move": "extend", "until": "2099-01-01T12:00"},
         frozenset({"coordinator"}),
     ),
+    (
+        "POST",
+        "/enveloppes/{envelope}/contributions",
+        {
+            "challenge": "{consented_challenge}",
+            "unit": "lieu:{lieu_id}",
+            "source": "drawing_rights",
+            "amount": "150",
+        },
+        MEMBERS,
+    ),
+    (
+        "POST",
+        "/enveloppes/{es_envelope}/soutiens",
+        {"challenge": "{consented_challenge}", "unit": "lieu:{lieu_id}", "points": "1"},
+        MEMBERS,
+    ),
+    ("POST", "/enveloppes/{closed_envelope}/repartition", {}, frozenset({"coordinator"})),
+    ("GET", "/enveloppes/{settled_envelope}/verification", {}, EVERYONE),
+    ("GET", "/enveloppes/{settled_envelope}/donnees-reglement.json", {}, EVERYONE),
+    ("GET", "/enveloppes/{settled_envelope}/reglement.json", {}, EVERYONE),
+    ("GET", "/enveloppes/{envelope}/comparaison", {}, frozenset({"coordinator"})),
+    ("GET", "/enveloppes/{settled_envelope}/tour-suivant", {}, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/enveloppes/{settled_envelope}/tour-suivant",
+        {"title": "Tour suivant", "extra_amount": "0", "split": "weights"},
+        frozenset({"coordinator"}),
+    ),
 ]
 
 # Routes open to everyone by nature, tested in test_auth / test_public_pages.
@@ -219,6 +248,10 @@ async def test_role_table(
         "comment": world.comment_id,
         "envelope": world.envelope_id,
         "draft_envelope": world.draft_envelope_id,
+        "consented_challenge": world.consented_challenge_id,
+        "es_envelope": world.es_envelope_id,
+        "closed_envelope": world.closed_envelope_id,
+        "settled_envelope": world.settled_envelope_id,
         "number": 1,
     }
     url = path.format(**names)
@@ -247,7 +280,11 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
 
     app = create_app(settings)
     tabled = {
-        path.replace("{fresh_challenge}", "{challenge}").replace("{draft_envelope}", "{envelope}")
+        path.replace("{fresh_challenge}", "{challenge}")
+        .replace("{draft_envelope}", "{envelope}")
+        .replace("{es_envelope}", "{envelope}")
+        .replace("{closed_envelope}", "{envelope}")
+        .replace("{settled_envelope}", "{envelope}")
         for _m, path, _d, _r in TABLE
     }
     normalise = {

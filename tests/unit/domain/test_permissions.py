@@ -36,8 +36,11 @@ TABLE = [
     (Action.PERSON_INVITE, LIEU_TARGET, {"lieu_admin"}),
     (Action.CHALLENGE_PROPOSE, ACTING_LIEU, {"member", "lieu_admin"}),
     (Action.CO_PROPOSAL_ANSWER, ACTING_LIEU, {"member", "lieu_admin"}),
-    (Action.CHALLENGE_EDIT, Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
-     {"member", "lieu_admin"}),
+    (
+        Action.CHALLENGE_EDIT,
+        Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
+        {"member", "lieu_admin"},
+    ),
     (Action.CHALLENGE_CONCERN, ACTING_LIEU, {"member", "lieu_admin"}),
     (Action.NETWORK_CONFIGURE, NETWORK_TARGET, {"coordinator"}),
     (Action.ENVELOPE_MANAGE, NETWORK_TARGET, {"coordinator"}),
@@ -45,10 +48,21 @@ TABLE = [
     (Action.ROUND_MANAGE, NETWORK_TARGET, {"coordinator"}),
     (Action.COMMENT_HIDE, NETWORK_TARGET, {"coordinator"}),
     (Action.ROUND_SPEAK, ACTING_LIEU, {"member", "lieu_admin"}),
-    (Action.QUESTION_ANSWER, Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
-     {"member", "lieu_admin"}),
-    (Action.COMMENT, Target(network_id=NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}),
-                            network_org_ids=frozenset({ORG})), {"member", "lieu_admin", "cofunder"}),
+    (
+        Action.QUESTION_ANSWER,
+        Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
+        {"member", "lieu_admin"},
+    ),
+    (
+        Action.COMMENT,
+        Target(
+            network_id=NETWORK,
+            lieu_id=LIEU,
+            lieu_network_ids=frozenset({NETWORK}),
+            network_org_ids=frozenset({ORG}),
+        ),
+        {"member", "lieu_admin", "cofunder"},
+    ),
 ]
 
 
@@ -72,13 +86,17 @@ def test_a_coordinator_of_another_network_is_refused() -> None:
 
 
 def test_the_admin_of_another_lieu_is_refused() -> None:
-    other = Actor(user_id=9, member_of=frozenset({OTHER_LIEU}), lieu_admin_of=frozenset({OTHER_LIEU}))
+    other = Actor(
+        user_id=9, member_of=frozenset({OTHER_LIEU}), lieu_admin_of=frozenset({OTHER_LIEU})
+    )
     assert decide(other, Action.PERSON_INVITE, LIEU_TARGET).reason == "lieu_admin_only"
 
 
 def test_a_private_network_is_read_only_by_its_coordinators_and_site_admins() -> None:
     private = Target(network_id=NETWORK, network_is_public=False)
-    readers = {role for role, actor in ROLES.items() if decide(actor, Action.NETWORK_READ, private).allowed}
+    readers = {
+        role for role, actor in ROLES.items() if decide(actor, Action.NETWORK_READ, private).allowed
+    }
     assert readers == {"coordinator", "site_admin"}
 
 
@@ -111,13 +129,17 @@ targets = st.builds(
 
 
 @given(actors, st.sampled_from(list(Action)), targets)
-def test_a_visitor_may_do_nothing_but_read_public_networks(actor: Actor, action: Action, target: Target) -> None:
+def test_a_visitor_may_do_nothing_but_read_public_networks(
+    actor: Actor, action: Action, target: Target
+) -> None:
     decision = decide(VISITOR, action, target)
     assert decision.allowed == (action == Action.NETWORK_READ and target.network_is_public)
 
 
 @given(actors, actors, st.sampled_from(list(Action)), targets)
-def test_more_roles_never_remove_a_permission(first: Actor, second: Actor, action: Action, target: Target) -> None:
+def test_more_roles_never_remove_a_permission(
+    first: Actor, second: Actor, action: Action, target: Target
+) -> None:
     """Roles add up: an actor with the roles of two actors may do what either may do."""
     if first.user_id is None:
         return
@@ -134,15 +156,24 @@ def test_more_roles_never_remove_a_permission(first: Actor, second: Actor, actio
 
 
 @given(actors, st.sampled_from(list(Action)), targets)
-def test_the_policy_is_a_function_of_its_inputs(actor: Actor, action: Action, target: Target) -> None:
+def test_the_policy_is_a_function_of_its_inputs(
+    actor: Actor, action: Action, target: Target
+) -> None:
     assert decide(actor, action, target) == decide(actor, action, target)
     assert decide(actor, action, target).allowed or decide(actor, action, target).reason
 
 
 def test_a_proposing_lieu_cannot_say_us_too_on_its_own_challenge() -> None:
-    target = Target(network_id=NETWORK, lieu_id=LIEU, lieu_network_ids=frozenset({NETWORK}),
-                    proposer_lieu_ids=frozenset({LIEU}))
-    assert decide(ROLES["member"], Action.CHALLENGE_CONCERN, target).reason == "proposer_cannot_concern"
+    target = Target(
+        network_id=NETWORK,
+        lieu_id=LIEU,
+        lieu_network_ids=frozenset({NETWORK}),
+        proposer_lieu_ids=frozenset({LIEU}),
+    )
+    assert (
+        decide(ROLES["member"], Action.CHALLENGE_CONCERN, target).reason
+        == "proposer_cannot_concern"
+    )
 
 
 def test_a_lieu_outside_the_network_cannot_propose_there() -> None:

@@ -4,6 +4,7 @@ open envelope with each lieu's drawing rights."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,13 +12,15 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from cobudget.domain import lifecycle
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Action, Target, require
 from cobudget.domain.validation import LegalForm
-from cobudget.services import envelopes
+from cobudget.services import envelope_inputs, envelopes
 from cobudget.services.queries import envelopes as queries
 from cobudget.services.queries import networks as network_queries
-from cobudget.web.forms import ActorDep, Form
+from cobudget.services.queries import projection as projection_queries
+from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
 PARIS = ZoneInfo(envelopes.TIME_ZONE)
@@ -154,12 +157,40 @@ async def new(
     return see_other(f"/enveloppes/{envelope_id}?ok=saved")
 
 
+async def envelope_page(
+    request: Request,  # type: ignore[type-arg]
+    actor: Any,
+    envelope_id: int,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    error_challenge: int | None = None,
+    ok: str = "",
+    verification: Any = None,
+) -> Template:
+    """The envelope page: configuration, calendar, and the live projection (or settlement)."""
+    view = await queries.envelope_page(actor, envelope_id)
+    row = await envelope_inputs.envelope_row(envelope_id)
+    projection = await projection_queries.envelope_projection(
+        actor, envelope_id, row=row, phase=lifecycle.Phase(view.phase)
+    )
+    return await page(
+        request,
+        "envelopes/page.html",
+        status_code=status_code,
+        view=view,
+        projection=projection,
+        ok=ok,
+        errors=errors or {},
+        error_challenge=error_challenge,
+        verification=verification,
+        request_key=secrets.token_urlsafe(16),
+    )
+
+
 @get("/enveloppes/{envelope_id:int}", name="envelope")
 async def show(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
-    view = await queries.envelope_page(actor, envelope_id)
-    return await page(
-        request, "envelopes/page.html", view=view, ok=request.query_params.get("ok", ""), errors={}
-    )
+    return await envelope_page(request, actor, envelope_id, ok=request.query_params.get("ok", ""))
 
 
 @get("/enveloppes/{envelope_id:int}/modifier", name="envelope_edit")
@@ -203,21 +234,23 @@ async def edit(
 
 @post("/enveloppes/{envelope_id:int}/calendrier", name="envelope_move")
 async def move(
-    request: Request, actor: ActorDep, envelope_id: FromPath[int], data: Form
+    request: Request,
+    actor: ActorDep,
+    settings: SettingsDep,
+    envelope_id: FromPath[int],
+    data: Form,
 ) -> Template | Redirect:  # type: ignore[type-arg]
     try:
         await envelopes.move(
-            actor, envelope_id=envelope_id, kind=data.get("move", ""), until=data.get("until", "")
+            settings,
+            actor,
+            envelope_id=envelope_id,
+            kind=data.get("move", ""),
+            until=data.get("until", ""),
         )
     except InvalidInput as error:
-        view = await queries.envelope_page(actor, envelope_id)
-        return await page(
-            request,
-            "envelopes/page.html",
-            status_code=422,
-            view=view,
-            ok="",
-            errors=form_errors(error.fields),
+        return await envelope_page(
+            request, actor, envelope_id, status_code=422, errors=form_errors(error.fields)
         )
     return see_other(f"/enveloppes/{envelope_id}?ok=moved")
 

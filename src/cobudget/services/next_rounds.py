@@ -1,0 +1,153 @@
+"""A next round after a settled envelope (SPEC §4): a new draft that carries over, as the
+coordinator chooses, the leftover, each lieu's unspent drawing rights, and unfunded challenges.
+
+Carrying is done with the envelope's own parts, so the engine needs nothing new: the leftover is
+added to the amount, and "each lieu gets back its unspent drawing rights" is the weights set to
+those unspent amounts (reduced by their greatest common divisor), which the largest remainder
+method turns back into exactly those amounts when nothing else is added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from math import gcd
+
+from cobudget.db.tables import Envelope, EnvelopeLieu
+from cobudget.db.transactions import write_transaction
+from cobudget.domain.challenges import check_euros
+from cobudget.domain.errors import InvalidInput, NotAllowed
+from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.domain.validation import Checker
+from cobudget.engine import canonical
+from cobudget.services import audit, envelope_inputs, settlements
+from cobudget.services.clock import now
+
+SPLITS = ("weights", "unspent")
+_COPIED = (
+    "rule",
+    "min_cofunders",
+    "own_challenge_cap_pct",
+    "support",
+    "utility",
+    "eligible_forms",
+    "quorum",
+    "hide_pledges",
+    "diagnosis_during_funding",
+)
+
+
+@dataclass(frozen=True)
+class NextRoundForm:
+    title: str = ""
+    extra_amount: str = "0"
+    carry_leftover: bool = True
+    split: str = "weights"
+    carried_challenges: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What a settled envelope can hand over to a next round."""
+
+    leftover_cents: int
+    unspent_cents: dict[int, int]
+    unfunded: list[tuple[int, str]]
+
+
+async def what_carries(envelope_id: int) -> Carry:
+    record = await settlements.stored(envelope_id)
+    if record is None:
+        raise NotAllowed("envelope.next_round", "not_settled")
+    settlement = record.decoded
+    inputs = canonical.decode_input(record.inputs)
+    titles = {c.id: c.label for c in inputs.challenges}
+    return Carry(
+        leftover_cents=settlement.leftover_cents,
+        unspent_cents={lieu.lieu_id: lieu.unspent_cents for lieu in settlement.lieux},
+        unfunded=sorted(
+            (
+                (c.challenge_id, titles[c.challenge_id])
+                for c in settlement.challenges
+                if not c.funded
+            ),
+            key=lambda t: t[1].casefold(),
+        ),
+    )
+
+
+def _unspent_weights(unspent: dict[int, int]) -> dict[int, int]:
+    divisor = 0
+    for cents in unspent.values():
+        divisor = gcd(divisor, cents)
+    return {lieu: cents // divisor for lieu, cents in unspent.items()} if divisor else {}
+
+
+async def create_next_round(actor: Actor, *, envelope_id: int, form: NextRoundForm) -> int:
+    """A new draft envelope following the settled one; returns its id."""
+    row = await envelope_inputs.envelope_row(envelope_id)
+    network_id = int(str(row["network"]))
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
+    carry = await what_carries(envelope_id)
+    checker = Checker()
+    title = checker.text("title", form.title, max_length=200)
+    extra = check_euros(checker, "extra_amount", form.extra_amount or "0")
+    if form.split not in SPLITS:
+        checker.fail("split", "invalid_choice")
+    if not set(form.carried_challenges) <= {cid for cid, _title in carry.unfunded}:
+        checker.fail("carried_challenges", "invalid_choice")
+    checker.raise_if_any()
+    amount = extra + (carry.leftover_cents if form.carry_leftover else 0)
+    links = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+        EnvelopeLieu.envelope == envelope_id
+    )
+    weights = {r["lieu"]: r["weight"] for r in links}
+    if form.split == "unspent":
+        by_unspent = _unspent_weights({lieu: carry.unspent_cents.get(lieu, 0) for lieu in weights})
+        if not by_unspent:
+            raise InvalidInput({"split": "no_unspent_rights"})
+        weights = by_unspent
+    # The same calendar shape, starting tomorrow: the coordinator adjusts it in the draft.
+    start = now() + dt.timedelta(days=1)
+    shift = start - row["proposals_from"]  # type: ignore[operator]
+    values = {name: row[name] for name in _COPIED}
+    async with write_transaction():
+        rows = await Envelope.insert(
+            Envelope(
+                network=network_id,
+                title=title,
+                amount_cents=amount,
+                proposals_from=start,
+                diagnosis_from=row["diagnosis_from"] + shift,  # type: ignore[operator]
+                funding_from=row["funding_from"] + shift,  # type: ignore[operator]
+                funding_until=row["funding_until"] + shift,  # type: ignore[operator]
+                previous_envelope=envelope_id,
+                carried_challenges=sorted(form.carried_challenges),
+                created_by=actor.user_id,
+                created_at=now(),
+                **values,
+            )
+        ).returning(Envelope.id)
+        new_id = int(rows[0]["id"])
+        await EnvelopeLieu.insert(
+            *(
+                EnvelopeLieu(envelope=new_id, lieu=lieu, weight=weight)
+                for lieu, weight in sorted(weights.items())
+            )
+        )
+        await audit.record(
+            actor,
+            "envelope.next_round",
+            entity="envelope",
+            entity_id=new_id,
+            network_id=network_id,
+            before={"previous_envelope": envelope_id},
+            after={
+                "amount_cents": amount,
+                "carried_leftover_cents": carry.leftover_cents if form.carry_leftover else 0,
+                "split": form.split,
+                "weights": {str(k): v for k, v in sorted(weights.items())},
+                "carried_challenges": sorted(form.carried_challenges),
+            },
+        )
+    return new_id

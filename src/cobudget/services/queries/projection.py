@@ -1,0 +1,338 @@
+"""The live projection of an envelope (SPEC §4): what the settlement would be if it closed now,
+read from the engine run on the current inputs; or, once settled, the published settlement.
+
+Everything a page shows per challenge and per lieu comes from one engine run, so the progress
+bars, the amounts and the explanations always agree with each other.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from cobudget.domain import lifecycle
+from cobudget.domain.permissions import Actor
+from cobudget.domain.pledges import drawing_rights_allowed
+from cobudget.engine import canonical
+from cobudget.engine.drawing_rights import drawing_rights
+from cobudget.engine.errors import InvalidEnvelope
+from cobudget.engine.settle import settle
+from cobudget.engine.settlement import Explanation, Settlement
+from cobudget.engine.types import EnvelopeInput, Rule
+from cobudget.services import envelope_inputs, settlements
+from cobudget.services.envelope_inputs import EnvelopeInputs
+
+RULES: tuple[Rule, ...] = ("cofunding", "equal_shares", "matching")
+
+
+class PledgeLine(msgspec.Struct, frozen=True):
+    contributor: str
+    contributor_kind: str
+    source: str
+    pledged_cents: int
+    captured_cents: int
+
+
+class MyStake(msgspec.Struct, frozen=True):
+    """What one of the actor's lieux or organisations has put on a challenge."""
+
+    unit: str  # "lieu:3" or "org:2", the value a pledge form sends
+    name: str
+    is_lieu: bool
+    drawing_rights_cents: int
+    own_funds_cents: int
+    points: int
+    sources: list[str]  # where this unit's pledge may come from
+
+
+class ChallengeRow(msgspec.Struct, frozen=True):
+    id: int
+    title: str
+    proposers: list[str]
+    consented: bool
+    min_cents: int
+    max_cents: int
+    pledged_cents: int
+    supporters: int
+    points: int
+    funded: bool
+    total_cents: int
+    drawing_rights_cents: int
+    own_funds_cents: int
+    match_cents: int
+    progress_cents: int  # what the bar shows: pledged (or received), never above the maximum
+    explanation: Explanation | None
+    pledges: list[PledgeLine]
+    mine: list[MyStake]
+
+
+class LieuRow(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    drawing_rights_cents: int
+    pledged_cents: int  # from its drawing rights, now
+    left_cents: int  # drawing rights not pledged yet
+    spent_cents: int  # what the settlement takes from its drawing rights
+    unspent_cents: int
+
+
+class Unit(msgspec.Struct, frozen=True):
+    unit: str
+    name: str
+    is_lieu: bool
+    left_cents: int
+
+
+class Projection(msgspec.Struct, frozen=True):
+    rule: str
+    settled: bool
+    funding_open: bool
+    hidden: bool  # individual pledges hidden until closing
+    error: str | None  # why the engine refused the current inputs, if it did
+    amount_cents: int
+    leftover_cents: int
+    funded_count: int
+    digest: str
+    challenges: list[ChallengeRow]
+    lieux: list[LieuRow]
+    units: list[Unit]
+    lieu_sources: list[str]  # where a lieu's pledge may come from under this rule
+    support: str | None  # "approval" or "points" when lieux give support, else None
+
+
+def _units(actor: Actor, loaded: EnvelopeInputs) -> list[Unit]:
+    """The lieux and organisations the actor may pledge for in this envelope."""
+    units = [
+        Unit(unit=f"lieu:{lieu_id}", name=loaded.lieu_names[lieu_id], is_lieu=True, left_cents=0)
+        for lieu_id in sorted(actor.member_of & loaded.members)
+    ]
+    units += [
+        Unit(unit=f"org:{org_id}", name=name, is_lieu=False, left_cents=0)
+        for org_id, name in sorted(loaded.org_names.items())
+        if org_id in actor.cofunder_of
+    ]
+    return units
+
+
+def _settle(inputs: EnvelopeInput) -> tuple[Settlement | None, str | None]:
+    try:
+        return settle(inputs), None
+    except InvalidEnvelope as error:
+        return None, f"{error.item}: {error.reason}"
+
+
+async def envelope_projection(
+    actor: Actor, envelope_id: int, *, row: dict[str, object], phase: lifecycle.Phase
+) -> Projection:
+    """The projection (or the settlement, once published) as the page shows it to `actor`."""
+    record = await settlements.stored(envelope_id)
+    if record is not None:
+        inputs = canonical.decode_input(record.inputs)
+        result, error = record.decoded, None
+        current = await envelope_inputs.load(envelope_id, row=row)
+        loaded = EnvelopeInputs(
+            inputs=inputs,
+            challenges=current.challenges,
+            lieu_names=current.lieu_names,
+            org_names=current.org_names,
+            members=current.members,
+        )
+    else:
+        loaded = await envelope_inputs.load(envelope_id, row=row)
+        inputs = loaded.inputs
+        result, error = _settle(inputs)
+    return build(actor, loaded, inputs, result, error, row=row, phase=phase)
+
+
+def build(
+    actor: Actor,
+    loaded: EnvelopeInputs,
+    inputs: EnvelopeInput,
+    result: Settlement | None,
+    error: str | None,
+    *,
+    row: dict[str, object],
+    phase: lifecycle.Phase,
+) -> Projection:
+    hidden = bool(row["hide_pledges"]) and phase in (
+        lifecycle.Phase.DRAFT,
+        lifecycle.Phase.PROPOSALS,
+        lifecycle.Phase.DIAGNOSIS,
+        lifecycle.Phase.FUNDING,
+    )
+    units = _units(actor, loaded)
+    mine_keys = {u.unit for u in units}
+    names = {**{f"lieu:{k}": v for k, v in loaded.lieu_names.items()}}
+    names |= {f"org:{k}": v for k, v in loaded.org_names.items()}
+    outcomes = {c.challenge_id: c for c in result.challenges} if result else {}
+    captured = {p.pledge_id: p.captured_cents for p in result.pledges} if result else {}
+    by_challenge: dict[int, list[PledgeLine]] = {}
+    pledged: dict[int, int] = {}
+    stakes: dict[tuple[int, str], dict[str, int]] = {}
+    rights_pledged: dict[int, int] = {}
+    for p in inputs.pledges:
+        unit = f"{'lieu' if p.contributor_kind == 'lieu' else 'org'}:{p.contributor_id}"
+        pledged[p.challenge_id] = pledged.get(p.challenge_id, 0) + p.amount_cents
+        if p.source == "drawing_rights":
+            rights_pledged[p.contributor_id] = (
+                rights_pledged.get(p.contributor_id, 0) + p.amount_cents
+            )
+        if unit in mine_keys:
+            stake = stakes.setdefault((p.challenge_id, unit), {})
+            stake[p.source] = p.amount_cents
+        if hidden and unit not in mine_keys:
+            continue
+        by_challenge.setdefault(p.challenge_id, []).append(
+            PledgeLine(
+                contributor=names.get(unit, ""),
+                contributor_kind=p.contributor_kind,
+                source=p.source,
+                pledged_cents=p.amount_cents,
+                captured_cents=captured.get(p.id, 0),
+            )
+        )
+    supporters: dict[int, int] = {}
+    points: dict[int, int] = {}
+    for s in inputs.supports:
+        supporters[s.challenge_id] = supporters.get(s.challenge_id, 0) + 1
+        points[s.challenge_id] = points.get(s.challenge_id, 0) + s.points
+        unit = f"lieu:{s.lieu_id}"
+        if unit in mine_keys:
+            stakes.setdefault((s.challenge_id, unit), {})["points"] = s.points
+    lieu_sources = (
+        ["drawing_rights", "own_funds"]
+        if drawing_rights_allowed(inputs.rule, inputs.params.support)
+        else ["own_funds"]
+    )
+    rows = []
+    for challenge in inputs.challenges:
+        facts = loaded.challenges.get(challenge.id)
+        outcome = outcomes.get(challenge.id)
+        minimum = sum(line.min_cents for line in challenge.budget_lines)
+        maximum = sum(line.max_cents for line in challenge.budget_lines)
+        total = outcome.total_cents if outcome else 0
+        shown = total if outcome and outcome.funded else pledged.get(challenge.id, 0)
+        rows.append(
+            ChallengeRow(
+                id=challenge.id,
+                title=challenge.label or (facts.title if facts else ""),
+                proposers=[loaded.lieu_names.get(p, "") for p in challenge.proposers],
+                consented=challenge.consented,
+                min_cents=minimum,
+                max_cents=maximum,
+                pledged_cents=pledged.get(challenge.id, 0),
+                supporters=supporters.get(challenge.id, 0),
+                points=points.get(challenge.id, 0),
+                funded=bool(outcome and outcome.funded),
+                total_cents=total,
+                drawing_rights_cents=outcome.drawing_rights_cents if outcome else 0,
+                own_funds_cents=outcome.own_funds_cents if outcome else 0,
+                match_cents=outcome.match_cents if outcome else 0,
+                progress_cents=min(shown, maximum),
+                explanation=outcome.explanation if outcome else None,
+                pledges=sorted(
+                    by_challenge.get(challenge.id, []),
+                    key=lambda line: (-line.pledged_cents, line.contributor),
+                ),
+                mine=[
+                    MyStake(
+                        unit=u.unit,
+                        name=u.name,
+                        is_lieu=u.is_lieu,
+                        drawing_rights_cents=stakes.get((challenge.id, u.unit), {}).get(
+                            "drawing_rights", 0
+                        ),
+                        own_funds_cents=stakes.get((challenge.id, u.unit), {}).get("own_funds", 0),
+                        points=stakes.get((challenge.id, u.unit), {}).get("points", 0),
+                        sources=lieu_sources if u.is_lieu else ["own_funds"],
+                    )
+                    for u in units
+                ],
+            )
+        )
+    rows.sort(key=lambda r: (not r.funded, not r.consented, r.title.casefold()))
+    lieu_outcomes = {lieu.lieu_id: lieu for lieu in result.lieux} if result else {}
+    rights = (
+        drawing_rights(inputs.amount_cents, inputs.lieux)
+        if any(lieu.weight for lieu in inputs.lieux)
+        else {}
+    )
+    lieux = sorted(
+        (
+            LieuRow(
+                id=lieu.id,
+                name=loaded.lieu_names.get(lieu.id, ""),
+                drawing_rights_cents=rights.get(lieu.id, 0),
+                pledged_cents=rights_pledged.get(lieu.id, 0),
+                left_cents=rights.get(lieu.id, 0) - rights_pledged.get(lieu.id, 0),
+                spent_cents=lieu_outcomes[lieu.id].spent_cents if lieu.id in lieu_outcomes else 0,
+                unspent_cents=lieu_outcomes[lieu.id].unspent_cents
+                if lieu.id in lieu_outcomes
+                else rights.get(lieu.id, 0),
+            )
+            for lieu in inputs.lieux
+            if lieu.weight
+        ),
+        key=lambda r: r.name.casefold(),
+    )
+    left = {f"lieu:{r.id}": r.left_cents for r in lieux}
+    return Projection(
+        rule=inputs.rule,
+        settled=row["settled_at"] is not None,
+        funding_open=phase is lifecycle.Phase.FUNDING,
+        hidden=hidden,
+        error=error,
+        amount_cents=inputs.amount_cents,
+        leftover_cents=result.leftover_cents if result else inputs.amount_cents,
+        funded_count=sum(1 for r in rows if r.funded),
+        digest=result.inputs_digest if result else "",
+        challenges=rows,
+        lieux=lieux,
+        units=[msgspec.structs.replace(u, left_cents=left.get(u.unit, 0)) for u in units],
+        lieu_sources=lieu_sources,
+        support=inputs.params.support
+        if inputs.rule == "equal_shares" and inputs.params.support != "pledges"
+        else None,
+    )
+
+
+class RuleComparison(msgspec.Struct, frozen=True):
+    rule: str
+    error: str | None
+    funded_count: int
+    envelope_spent_cents: int
+    leftover_cents: int
+    totals: dict[int, int]  # challenge id → total received (0 when not funded)
+
+
+class Comparison(msgspec.Struct, frozen=True):
+    titles: list[tuple[int, str]]
+    rules: list[RuleComparison]
+
+
+async def compare_rules(envelope_id: int, *, row: dict[str, object]) -> Comparison:
+    """What each of the three rules would give on the same pledges and support (SPEC §4)."""
+    record = await settlements.stored(envelope_id)
+    if record is not None:
+        inputs = canonical.decode_input(record.inputs)
+    else:
+        inputs = (await envelope_inputs.load(envelope_id, row=row)).inputs
+    results = []
+    for rule in RULES:
+        result, error = _settle(envelope_inputs.as_rule(inputs, rule))
+        spent = (
+            sum(c.drawing_rights_cents + c.match_cents for c in result.challenges) if result else 0
+        )
+        results.append(
+            RuleComparison(
+                rule=rule,
+                error=error,
+                funded_count=sum(1 for c in result.challenges if c.funded) if result else 0,
+                envelope_spent_cents=spent,
+                leftover_cents=result.leftover_cents if result else 0,
+                totals={c.challenge_id: c.total_cents for c in result.challenges} if result else {},
+            )
+        )
+    return Comparison(
+        titles=sorted(((c.id, c.label) for c in inputs.challenges), key=lambda t: t[1].casefold()),
+        rules=results,
+    )

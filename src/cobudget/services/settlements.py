@@ -1,0 +1,142 @@
+"""Settling an envelope (SPEC §4, §6): the engine runs once on the frozen inputs, and the
+canonical inputs, the settlement bytes and their digest are stored together, once, in the same
+transaction that marks the envelope settled. Anything that fails on the way rolls all of it
+back, so an envelope is either closed and unsettled, or settled with its whole settlement.
+
+`verify` recomputes the settlement from the stored inputs and compares bytes, which is exactly
+what `cobudget verify` does offline on the published files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cobudget.db.tables import Envelope, SettlementRecord
+from cobudget.db.transactions import write_transaction
+from cobudget.domain import lifecycle
+from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.engine import canonical
+from cobudget.engine.errors import InvalidEnvelope
+from cobudget.engine.settle import settle as run_engine
+from cobudget.engine.settlement import Settlement
+from cobudget.services import audit, envelope_inputs, outbox
+from cobudget.services.clock import now
+from cobudget.services.envelopes import audience, calendar_of
+from cobudget.settings import Settings
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A published settlement as stored: the bytes anyone can download and verify."""
+
+    inputs: bytes
+    settlement: bytes
+    digest: str
+    settled_at: object
+
+    @property
+    def decoded(self) -> Settlement:
+        return canonical.decode_settlement(self.settlement)
+
+
+async def stored(envelope_id: int) -> Stored | None:
+    row = await SettlementRecord.select().where(SettlementRecord.envelope == envelope_id).first()
+    if row is None:
+        return None
+    return Stored(
+        inputs=row["inputs"].encode(),
+        settlement=row["settlement"].encode(),
+        digest=row["digest"],
+        settled_at=row["settled_at"],
+    )
+
+
+async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
+    """Settle a closed envelope once; returns the digest of its inputs."""
+    row = await envelope_inputs.envelope_row(envelope_id)
+    network_id = int(str(row["network"]))
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
+    decision = lifecycle.can_settle(calendar_of(row), now())
+    if not decision.allowed:
+        raise NotAllowed("envelope.settle", decision.reason)
+    inputs = (await envelope_inputs.load(envelope_id, row=row)).inputs
+    try:
+        settlement = run_engine(inputs)
+    except InvalidEnvelope as error:
+        raise InvalidInput({"settlement": f"engine_refused:{error.item}:{error.reason}"}) from error
+    input_bytes = canonical.encode_input(inputs)
+    settlement_bytes = canonical.encode_settlement(settlement)
+    moment = now()
+    recipients = await audience(envelope_id, network_id)
+    async with write_transaction():
+        fresh = await envelope_inputs.envelope_row(envelope_id)
+        decision = lifecycle.can_settle(calendar_of(fresh), moment)
+        if not decision.allowed or await SettlementRecord.exists().where(
+            SettlementRecord.envelope == envelope_id
+        ):
+            raise NotAllowed("envelope.settle", decision.reason or "already_settled")
+        await SettlementRecord.insert(
+            SettlementRecord(
+                envelope=envelope_id,
+                inputs=input_bytes.decode(),
+                settlement=settlement_bytes.decode(),
+                digest=settlement.inputs_digest,
+                settled_by=actor.user_id,
+                settled_at=moment,
+            )
+        )
+        await Envelope.update({Envelope.settled_at: moment}).where(Envelope.id == envelope_id)
+        await audit.record(
+            actor,
+            "envelope.settle",
+            entity="envelope",
+            entity_id=envelope_id,
+            network_id=network_id,
+            before={"phase": lifecycle.Phase.CLOSED.value},
+            after={
+                "phase": lifecycle.Phase.FOLLOW_UP.value,
+                "digest": settlement.inputs_digest,
+                "funded": [c.challenge_id for c in settlement.challenges if c.funded],
+                "leftover_cents": settlement.leftover_cents,
+            },
+        )
+        for address in recipients:
+            await outbox.enqueue(
+                address,
+                "settlement_published",
+                title=str(fresh["title"]),
+                funded=sum(1 for c in settlement.challenges if c.funded),
+                leftover_cents=settlement.leftover_cents,
+                digest=settlement.inputs_digest,
+                link=f"{settings.base_url}/enveloppes/{envelope_id}",
+            )
+    return settlement.inputs_digest
+
+
+@dataclass(frozen=True)
+class Verification:
+    identical: bool
+    digest: str
+    recomputed_digest: str
+
+
+async def verify(envelope_id: int) -> Verification:
+    """Recompute the settlement from the stored inputs; identical means byte for byte."""
+    record = await stored(envelope_id)
+    if record is None:
+        raise NotFound("settlement", envelope_id)
+    inputs = canonical.decode_input(record.inputs)
+    again = canonical.encode_settlement(run_engine(inputs))
+    return Verification(
+        identical=again == record.settlement,
+        digest=record.digest,
+        recomputed_digest=canonical.digest(inputs),
+    )
+
+
+async def network_id_of(envelope_id: int) -> int:
+    row = await Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first()
+    if row is None:
+        raise NotFound("envelope", envelope_id)
+    return int(row["network"])

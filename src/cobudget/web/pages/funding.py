@@ -1,0 +1,269 @@
+"""Funding an envelope: pledges and support, settling, verifying, comparing the rules, the next
+round, and the published files. With htmx, a pledge swaps the projection in place (hx-select);
+every form also works with a full page load."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Template
+
+from cobudget.domain.challenges import InvalidAmount, parse_euros
+from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.domain.permissions import Action, Target, require
+from cobudget.services import envelope_inputs, next_rounds, pledges, settlements
+from cobudget.services.queries import projection as projection_queries
+from cobudget.services.queries.networks import network_by_id
+from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.pages.envelopes import envelope_page
+from cobudget.web.render import form_errors, page, see_other
+
+
+def _unit(value: str) -> tuple[int | None, int | None]:
+    kind, _sep, ident = value.partition(":")
+    if kind not in ("lieu", "org") or not ident.isdigit():
+        raise InvalidInput({"unit": "invalid_unit"})
+    return (int(ident), None) if kind == "lieu" else (None, int(ident))
+
+
+def _int(value: str, field: str) -> int:
+    if not value.strip().isdigit():
+        raise InvalidInput({field: "not_a_whole_number"})
+    return int(value)
+
+
+@post("/enveloppes/{envelope_id:int}/contributions", name="envelope_pledge")
+async def pledge(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    envelope_id: FromPath[int],
+    data: Form,
+) -> Template | Redirect:
+    """Set, change or withdraw (amount 0) a pledge."""
+    challenge = data.get("challenge", "")
+    try:
+        lieu_id, org_id = _unit(data.get("unit", ""))
+        try:
+            amount = 0 if data.get("withdraw") else parse_euros(data.get("amount", ""))
+        except InvalidAmount as error:
+            raise InvalidInput({"amount": error.code}) from error
+        await pledges.set_pledge(
+            actor,
+            envelope_id=envelope_id,
+            challenge_id=_int(challenge, "challenge"),
+            source=data.get("source", ""),
+            amount_cents=amount,
+            lieu_id=lieu_id,
+            org_id=org_id,
+            idempotency_key=data.get("request_key") or None,
+        )
+    except InvalidInput as error:
+        return await envelope_page(
+            request,
+            actor,
+            envelope_id,
+            status_code=422,
+            errors=form_errors(error.fields),
+            error_challenge=int(challenge) if challenge.isdigit() else None,
+        )
+    return see_other(f"/enveloppes/{envelope_id}?ok=pledged#defi-{challenge}")
+
+
+@post("/enveloppes/{envelope_id:int}/soutiens", name="envelope_support")
+async def support(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    envelope_id: FromPath[int],
+    data: Form,
+) -> Template | Redirect:
+    """Give, change or withdraw (0) a lieu's approval or points (rule `equal_shares`)."""
+    challenge = data.get("challenge", "")
+    try:
+        lieu_id, _org = _unit(data.get("unit", ""))
+        if lieu_id is None:
+            raise InvalidInput({"unit": "invalid_unit"})
+        await pledges.set_support(
+            actor,
+            envelope_id=envelope_id,
+            challenge_id=_int(challenge, "challenge"),
+            lieu_id=lieu_id,
+            points=_int(data.get("points", ""), "points"),
+        )
+    except InvalidInput as error:
+        return await envelope_page(
+            request,
+            actor,
+            envelope_id,
+            status_code=422,
+            errors=form_errors(error.fields),
+            error_challenge=int(challenge) if challenge.isdigit() else None,
+        )
+    return see_other(f"/enveloppes/{envelope_id}?ok=supported#defi-{challenge}")
+
+
+@post("/enveloppes/{envelope_id:int}/repartition", name="envelope_settle")
+async def settle(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    settings: SettingsDep,
+    envelope_id: FromPath[int],
+) -> Template | Redirect:
+    """Settle a closed envelope: the engine runs once and the settlement is published."""
+    try:
+        await settlements.settle(settings, actor, envelope_id=envelope_id)
+    except InvalidInput as error:
+        return await envelope_page(
+            request, actor, envelope_id, status_code=422, errors=form_errors(error.fields)
+        )
+    return see_other(f"/enveloppes/{envelope_id}?ok=settled")
+
+
+@get("/enveloppes/{envelope_id:int}/verification", name="envelope_verify")
+async def verify(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    """Anyone recomputes the published settlement from its stored inputs."""
+    result = await settlements.verify(envelope_id)
+    return await envelope_page(request, actor, envelope_id, verification=result)
+
+
+async def _readable_record(actor: ActorDep, envelope_id: int) -> settlements.Stored:
+    await network_by_id(actor, await settlements.network_id_of(envelope_id))
+    record = await settlements.stored(envelope_id)
+    if record is None:
+        raise NotFound("settlement", envelope_id)
+    return record
+
+
+@get("/enveloppes/{envelope_id:int}/donnees-reglement.json", name="envelope_inputs_file")
+async def inputs_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[bytes]:
+    """The canonical inputs the settlement was computed from, for `cobudget verify`."""
+    record = await _readable_record(actor, envelope_id)
+    return Response(
+        record.inputs,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="enveloppe-{envelope_id}-donnees.json"'
+        },
+    )
+
+
+@get("/enveloppes/{envelope_id:int}/reglement.json", name="envelope_settlement_file")
+async def settlement_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[bytes]:
+    """The settlement bytes exactly as stored."""
+    record = await _readable_record(actor, envelope_id)
+    return Response(
+        record.settlement,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="enveloppe-{envelope_id}-reglement.json"'
+        },
+    )
+
+
+@get("/enveloppes/{envelope_id:int}/comparaison", name="envelope_compare")
+async def compare(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+    """The three rules side by side on the same pledges and support: for coordinators at any
+    time, for everyone once the settlement is published."""
+    row = await envelope_inputs.envelope_row(envelope_id)
+    network = await network_by_id(actor, int(str(row["network"])))
+    if row["settled_at"] is None:
+        require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id))
+    comparison = await projection_queries.compare_rules(envelope_id, row=row)
+    return await page(
+        request,
+        "envelopes/compare.html",
+        envelope_id=envelope_id,
+        title=row["title"],
+        network=network,
+        current_rule=row["rule"],
+        comparison=comparison,
+    )
+
+
+async def _next_round_page(
+    request: Request,  # type: ignore[type-arg]
+    envelope_id: int,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    row = await envelope_inputs.envelope_row(envelope_id)
+    carry = await next_rounds.what_carries(envelope_id)
+    return await page(
+        request,
+        "envelopes/next_round.html",
+        status_code=status_code,
+        envelope_id=envelope_id,
+        title=row["title"],
+        carry=carry,
+        values=values,
+        errors=errors or {},
+    )
+
+
+@get("/enveloppes/{envelope_id:int}/tour-suivant", name="envelope_next_round")
+async def next_round_form(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    envelope_id: FromPath[int],
+) -> Template:
+    require(
+        actor,
+        Action.ENVELOPE_MANAGE,
+        Target(network_id=await settlements.network_id_of(envelope_id)),
+    )
+    row = await envelope_inputs.envelope_row(envelope_id)
+    return await _next_round_page(
+        request,
+        envelope_id,
+        values={
+            "title": f"{row['title']} — tour suivant",
+            "extra_amount": "0",
+            "carry_leftover": "on",
+            "split": "weights",
+        },
+    )
+
+
+@post("/enveloppes/{envelope_id:int}/tour-suivant")
+async def next_round(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    envelope_id: FromPath[int],
+    data: Form,
+) -> Template | Redirect:
+    form = next_rounds.NextRoundForm(
+        title=data.get("title", ""),
+        extra_amount=data.get("extra_amount", "0"),
+        carry_leftover=data.get("carry_leftover") == "on",
+        split=data.get("split", "weights"),
+        carried_challenges=tuple(
+            int(key.split(".", 1)[1])
+            for key, value in data.items()
+            if key.startswith("carry.") and key.split(".", 1)[1].isdigit() and value == "on"
+        ),
+    )
+    try:
+        new_id = await next_rounds.create_next_round(actor, envelope_id=envelope_id, form=form)
+    except InvalidInput as error:
+        return await _next_round_page(
+            request,
+            envelope_id,
+            values=data,
+            errors=form_errors(error.fields),
+            status_code=422,
+        )
+    return see_other(f"/enveloppes/{new_id}?ok=saved")
+
+
+ROUTES = [
+    pledge,
+    support,
+    settle,
+    verify,
+    inputs_file,
+    settlement_file,
+    compare,
+    next_round_form,
+    next_round,
+]

@@ -44,6 +44,9 @@ async def db(database_url: str) -> str:
     """An empty, migrated database for this test."""
     bind_tables(make_engine(database_url))
     await database.empty_all_tables()
+    from cobudget.services import projection_cache
+
+    projection_cache.clear()  # ids start again after the tables are emptied
     return database_url
 
 

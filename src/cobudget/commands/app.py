@@ -44,7 +44,7 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
     if demo:
         from cobudget.services.demo import load_demo
 
-        if await load_demo():
+        if await load_demo(settings):
             print("Données de démonstration chargées.", flush=True)
 
 

@@ -20,18 +20,24 @@ from cobudget.db.tables import (
     ConsentRound,
     Coordinator,
     Criterion,
+    Envelope,
+    EnvelopeLieu,
     Lieu,
     Membership,
     Network,
     NetworkLieu,
+    Pledge,
     RoundPosition,
     RoundQuestion,
     User,
 )
 from cobudget.db.transactions import write_transaction
+from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import slugify
+from cobudget.services import settlements
 from cobudget.services.clock import now
 from cobudget.services.passwords import hash_password
+from cobudget.settings import Settings
 
 DEMO_PASSWORD = "communs-demo-2026"
 
@@ -224,6 +230,33 @@ CHALLENGES = [
         [0, 1, 5, 9],
     ),
     (
+        "Une cartographie ouverte des tiers-lieux",
+        4,
+        "Les habitants et les partenaires ne savent pas quels lieux existent ni ce qu’ils offrent.",
+        "Une carte libre des lieux du réseau et de leurs services, aux données ouvertes.",
+        [("Collecte des données", 2000, 3000), ("Carte en ligne", 1500, 2500)],
+        "consented",
+        [0, 2],
+    ),
+    (
+        "Un fonds documentaire juridique commun",
+        5,
+        "Chaque lieu paie seul les mêmes conseils juridiques (baux, assurances, statuts).",
+        "Des fiches juridiques relues par un avocat, sous licence ouverte.",
+        [("Consultations juridiques", 3000, 5000)],
+        "consented",
+        [1, 8],
+    ),
+    (
+        "Des ateliers de réparation itinérants",
+        2,
+        "Les villages sans lieu n’ont accès à aucun atelier de réparation.",
+        "Un atelier mobile partagé et des fiches de réparation libres.",
+        [("Camion atelier (location)", 2500, 4000), ("Animation", 2000, 3000)],
+        "consented",
+        [4, 9],
+    ),
+    (
         "Une méthode pour accueillir les nouveaux venus",
         0,
         "Les nouveaux bénévoles repartent faute d’accueil.",
@@ -354,7 +387,89 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
             )
 
 
-async def load_demo() -> bool:
+# Demo envelopes: (title, amount €, days of the calendar relative to now, pledges), a pledge
+# being (challenge title, lieu index or None, org index or None, source, euros).
+SETTLED_ENVELOPE = (
+    "Enveloppe 2026 — communs numériques",
+    26_000,
+    (-200, -170, -140, -110),
+    [
+        ("Une cartographie ouverte des tiers-lieux", 0, None, "drawing_rights", 1500),
+        ("Une cartographie ouverte des tiers-lieux", 1, None, "drawing_rights", 1200),
+        ("Une cartographie ouverte des tiers-lieux", 2, None, "drawing_rights", 1000),
+        ("Une cartographie ouverte des tiers-lieux", None, 0, "own_funds", 800),
+        ("Un fonds documentaire juridique commun", 8, None, "drawing_rights", 900),
+    ],
+)
+FUNDING_ENVELOPE = (
+    "Enveloppe 2027 — communs des tiers-lieux",
+    39_000,
+    (-40, -30, -5, 25),
+    [
+        ("Des ateliers de réparation itinérants", 1, None, "drawing_rights", 1500),
+        ("Des ateliers de réparation itinérants", 4, None, "drawing_rights", 1500),
+        ("Des ateliers de réparation itinérants", 7, None, "drawing_rights", 2000),
+        ("Des ateliers de réparation itinérants", None, 1, "own_funds", 1000),
+        ("Un outil de réservation partagé", 1, None, "drawing_rights", 1000),
+        ("Un outil de réservation partagé", 2, None, "drawing_rights", 2000),
+        ("Un outil de réservation partagé", 4, None, "drawing_rights", 1000),
+        ("Un outil de réservation partagé", None, 0, "own_funds", 3000),
+        ("Un fonds documentaire juridique commun", 8, None, "drawing_rights", 900),
+    ],
+)
+
+
+async def _load_envelope(
+    spec: tuple[
+        str, int, tuple[int, int, int, int], list[tuple[str, int | None, int | None, str, int]]
+    ],
+    network_id: int,
+    lieu_ids: list[int],
+    org_ids: list[int],
+    moment: dt.datetime,
+) -> int:
+    title, euros, days, pledges = spec
+    at = [moment + dt.timedelta(days=d) for d in days]
+    rows = await Envelope.insert(
+        Envelope(
+            network=network_id,
+            title=title,
+            amount_cents=euros * 100,
+            proposals_from=at[0],
+            diagnosis_from=at[1],
+            funding_from=at[2],
+            funding_until=at[3],
+            opened_at=at[0],
+            created_at=at[0],
+        )
+    ).returning(Envelope.id)
+    envelope_id = int(rows[0]["id"])
+    weights = await NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
+        NetworkLieu.network == network_id
+    )
+    await EnvelopeLieu.insert(
+        *(EnvelopeLieu(envelope=envelope_id, lieu=r["lieu"], weight=r["weight"]) for r in weights)
+    )
+    challenges = {
+        r["title"]: r["challenge"]
+        for r in await ChallengeVersion.select(ChallengeVersion.title, ChallengeVersion.challenge)
+    }
+    for challenge, lieu, org, source, amount in pledges:
+        await Pledge.insert(
+            Pledge(
+                envelope=envelope_id,
+                challenge=challenges[challenge],
+                lieu=None if lieu is None else lieu_ids[lieu],
+                org=None if org is None else org_ids[org],
+                source=source,
+                amount_cents=amount * 100,
+                updated_at=at[2] + dt.timedelta(days=1),
+            )
+        )
+    return envelope_id
+
+
+async def load_demo(settings: Settings | None = None) -> bool:
     """Load the demo network into an empty database; return False if there is data already."""
     if await User.count() > 0:
         return False
@@ -414,4 +529,13 @@ async def load_demo() -> bool:
             elif role == "cofunder" and index is not None:
                 await CofunderPerson.insert(CofunderPerson(user=user_id, org=org_ids[index]))
         await _load_challenges(network_id, lieu_ids, moment)
+        settled = await _load_envelope(SETTLED_ENVELOPE, network_id, lieu_ids, org_ids, moment)
+        await _load_envelope(FUNDING_ENVELOPE, network_id, lieu_ids, org_ids, moment)
+        coordinator = await Coordinator.select(Coordinator.user).first()
+    # Settled through the real service, as a coordinator would: stored inputs, digest, emails.
+    await settlements.settle(
+        settings or Settings(database_url="", secret_key="demo"),
+        Actor(user_id=coordinator["user"], coordinator_of=frozenset({network_id})),
+        envelope_id=settled,
+    )
     return True

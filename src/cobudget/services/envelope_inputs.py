@@ -8,6 +8,7 @@ the canonical inputs published with a settlement read on their own.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import msgspec
@@ -109,6 +110,21 @@ async def challenge_ids(row: dict[str, object]) -> list[int]:
     )
     excluded = await _funded_elsewhere(network_id, envelope_id) | await _left_behind(row)
     return sorted(r["id"] for r in published if r["id"] not in excluded)
+
+
+async def next_deadline(row: dict[str, object]) -> dt.datetime | None:
+    """The next deadline of a round still open in the network: consent may change then, with
+    no write to the database, so what was computed before it must not be used after it."""
+    moment = now()
+    rounds = (
+        await ConsentRound.select(ConsentRound.deadline)
+        .where(ConsentRound.challenge.network == int(str(row["network"])))
+        .where(ConsentRound.closed_at.is_null())
+        .where(ConsentRound.deadline > moment)
+        .order_by(ConsentRound.deadline)
+        .first()
+    )
+    return rounds["deadline"] if rounds else None
 
 
 async def _consent(

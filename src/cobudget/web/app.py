@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> Litestar:
         )
         pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
         if pooled:
-            await engine.start_connection_pool(max_size=settings.database_pool_size)
+            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         try:
             yield
         finally:

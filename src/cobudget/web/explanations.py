@@ -40,6 +40,8 @@ def _common(reasons: list[str]) -> list[str]:
 
 def _cofunding(e: CofundingExplanation) -> list[str]:
     sentences = _common(e.reasons)
+    if "not_consented" in e.reasons:
+        return sentences  # the rest does not matter until the network consents
     if not e.reasons:
         sentences.append(
             ngettext(

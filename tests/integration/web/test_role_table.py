@@ -185,6 +185,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         MEMBERS,
     ),
     ("POST", "/enveloppes/{closed_envelope}/repartition", {}, frozenset({"coordinator"})),
+    ("GET", "/enveloppes/{envelope}/defis/{consented_challenge}/contributions", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/verification", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/donnees-reglement.json", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/reglement.json", {}, EVERYONE),
@@ -281,6 +282,7 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
     app = create_app(settings)
     tabled = {
         path.replace("{fresh_challenge}", "{challenge}")
+        .replace("{consented_challenge}", "{challenge}")
         .replace("{draft_envelope}", "{envelope}")
         .replace("{es_envelope}", "{envelope}")
         .replace("{closed_envelope}", "{envelope}")

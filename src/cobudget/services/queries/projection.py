@@ -18,7 +18,7 @@ from cobudget.engine.errors import InvalidEnvelope
 from cobudget.engine.settle import settle
 from cobudget.engine.settlement import Explanation, Settlement
 from cobudget.engine.types import EnvelopeInput, Rule
-from cobudget.services import envelope_inputs, settlements
+from cobudget.services import envelope_inputs, projection_cache, settlements
 from cobudget.services.envelope_inputs import EnvelopeInputs
 
 RULES: tuple[Rule, ...] = ("cofunding", "equal_shares", "matching")
@@ -128,7 +128,9 @@ async def envelope_projection(
     if record is not None:
         inputs = canonical.decode_input(record.inputs)
         result, error = record.decoded, None
-        current = await envelope_inputs.load(envelope_id, row=row)
+        current, _none, _error = await projection_cache.current(
+            envelope_id, row=row, run_engine=False
+        )
         loaded = EnvelopeInputs(
             inputs=inputs,
             challenges=current.challenges,
@@ -137,9 +139,8 @@ async def envelope_projection(
             members=current.members,
         )
     else:
-        loaded = await envelope_inputs.load(envelope_id, row=row)
+        loaded, result, error = await projection_cache.current(envelope_id, row=row)
         inputs = loaded.inputs
-        result, error = _settle(inputs)
     return build(actor, loaded, inputs, result, error, row=row, phase=phase)
 
 

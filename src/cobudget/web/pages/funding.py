@@ -8,10 +8,12 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
+from cobudget.domain import lifecycle
 from cobudget.domain.challenges import InvalidAmount, parse_euros
 from cobudget.domain.errors import InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Target, require
 from cobudget.services import envelope_inputs, next_rounds, pledges, settlements
+from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import projection as projection_queries
 from cobudget.services.queries.networks import network_by_id
 from cobudget.web.forms import ActorDep, Form, SettingsDep
@@ -24,6 +26,14 @@ def _unit(value: str) -> tuple[int | None, int | None]:
     if kind not in ("lieu", "org") or not ident.isdigit():
         raise InvalidInput({"unit": "invalid_unit"})
     return (int(ident), None) if kind == "lieu" else (None, int(ident))
+
+
+def _error_place(error: InvalidInput, challenge: str) -> int | None:
+    """Show a refusal next to the challenge's form when it is about what was typed there;
+    at the top of the projection when it is about the challenge or the envelope itself."""
+    if challenge.isdigit() and set(error.fields) <= {"amount", "source", "points"}:
+        return int(challenge)
+    return None
 
 
 def _int(value: str, field: str) -> int:
@@ -64,7 +74,7 @@ async def pledge(
             envelope_id,
             status_code=422,
             errors=form_errors(error.fields),
-            error_challenge=int(challenge) if challenge.isdigit() else None,
+            error_challenge=_error_place(error, challenge),
         )
     return see_other(f"/enveloppes/{envelope_id}?ok=pledged#defi-{challenge}")
 
@@ -96,7 +106,7 @@ async def support(
             envelope_id,
             status_code=422,
             errors=form_errors(error.fields),
-            error_challenge=int(challenge) if challenge.isdigit() else None,
+            error_challenge=_error_place(error, challenge),
         )
     return see_other(f"/enveloppes/{envelope_id}?ok=supported#defi-{challenge}")
 
@@ -131,6 +141,35 @@ async def _readable_record(actor: ActorDep, envelope_id: int) -> settlements.Sto
     if record is None:
         raise NotFound("settlement", envelope_id)
     return record
+
+
+@get(
+    "/enveloppes/{envelope_id:int}/defis/{challenge_id:int}/contributions",
+    name="envelope_challenge_pledges",
+)
+async def challenge_pledges(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    envelope_id: FromPath[int],
+    challenge_id: FromPath[int],
+) -> Template:
+    """Who pledged what to one challenge (loaded on demand: a large envelope has thousands)."""
+    view = await envelope_queries.envelope_page(actor, envelope_id)
+    row = await envelope_inputs.envelope_row(envelope_id)
+    projection = await projection_queries.envelope_projection(
+        actor, envelope_id, row=row, phase=lifecycle.Phase(view.phase)
+    )
+    challenge = next((c for c in projection.challenges if c.id == challenge_id), None)
+    if challenge is None:
+        raise NotFound("challenge", challenge_id)
+    return await page(
+        request,
+        "envelopes/pledges.html",
+        envelope_id=envelope_id,
+        envelope_title=view.title,
+        projection=projection,
+        challenge=challenge,
+    )
 
 
 @get("/enveloppes/{envelope_id:int}/donnees-reglement.json", name="envelope_inputs_file")
@@ -258,6 +297,7 @@ async def next_round(
 
 ROUTES = [
     pledge,
+    challenge_pledges,
     support,
     settle,
     verify,

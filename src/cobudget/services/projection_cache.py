@@ -60,16 +60,16 @@ SELECT
      WHERE action NOT IN ('pledge.set', 'support.set')) AS last_change
 """
 
-_PLEDGE_MARK = """
-SELECT count(*) AS rows, coalesce(sum(amount_cents), 0) AS total, coalesce(max(id), 0) AS last_id,
-       max(updated_at) AS last_at
-FROM pledge WHERE envelope = {}
-"""
-
-_SUPPORT_MARK = """
-SELECT count(*) AS rows, coalesce(sum(points), 0) AS total, coalesce(max(id), 0) AS last_id,
-       max(updated_at) AS last_at
-FROM support WHERE envelope = {}
+# Where the pledges and the support of an envelope stand, in one query.
+_MARKS = """
+SELECT p.rows AS p_rows, p.total AS p_total, p.last_id AS p_last_id, p.last_at AS p_last_at,
+       s.rows AS s_rows, s.total AS s_total, s.last_id AS s_last_id, s.last_at AS s_last_at
+FROM (SELECT count(*) AS rows, coalesce(sum(amount_cents), 0) AS total,
+             coalesce(max(id), 0) AS last_id, max(updated_at) AS last_at
+      FROM pledge WHERE envelope = {envelope}) AS p,
+     (SELECT count(*) AS rows, coalesce(sum(points), 0) AS total,
+             coalesce(max(id), 0) AS last_id, max(updated_at) AS last_at
+      FROM support WHERE envelope = {envelope}) AS s
 """
 
 
@@ -83,6 +83,7 @@ class _Entry:
     support_mark: dict[str, object]
     loaded: EnvelopeInputs
     valid_until: dt.datetime | None
+    engine_pledges: dict[int, engine.Pledge]
     settlement: Settlement | None = None
     error: str | None = None
 
@@ -107,12 +108,14 @@ async def _structure(row: dict[str, object]) -> dict[str, object]:
     return dict(rows[0])
 
 
-async def _mark(query: str, envelope_id: int) -> dict[str, object]:
-    rows = await Pledge.raw(query, envelope_id)
-    mark = dict(rows[0])
-    if isinstance(mark["last_at"], str):  # SQLite hands back text; compare as text there
-        mark["last_at"] = str(mark["last_at"])
-    return mark
+async def _marks(envelope_id: int) -> tuple[dict[str, object], dict[str, object]]:
+    """(pledges, support): row count, total, last id and last write time of each."""
+    rows = await Pledge.raw(_MARKS.replace("{envelope}", str(int(envelope_id))))
+    both = dict(rows[0])
+    return (
+        {key[2:]: value for key, value in both.items() if key.startswith("p_")},
+        {key[2:]: value for key, value in both.items() if key.startswith("s_")},
+    )
 
 
 async def _pledge_rows(
@@ -161,20 +164,25 @@ def _latest_at(rows: dict[int, dict[str, object]]) -> object:
     return max((r["updated_at"] for r in rows.values()), default=None)
 
 
+def _engine_pledge(p: dict[str, object]) -> engine.Pledge:
+    return engine.Pledge(
+        id=int(str(p["id"])),
+        challenge_id=int(str(p["challenge"])),
+        contributor_kind="lieu" if p["lieu"] is not None else "cofunder",
+        contributor_id=int(str(p["lieu"] if p["lieu"] is not None else p["org"])),
+        source=p["source"],  # type: ignore[arg-type]
+        amount_cents=int(str(p["amount_cents"])),
+    )
+
+
 def _with_rows(entry: _Entry) -> engine.EnvelopeInput:
     """The inputs with the pledges and support held now (as `envelope_inputs.load` builds them)."""
     ids = {c.id for c in entry.loaded.inputs.challenges}
     pledges = [
-        engine.Pledge(
-            id=int(str(p["id"])),
-            challenge_id=int(str(p["challenge"])),
-            contributor_kind="lieu" if p["lieu"] is not None else "cofunder",
-            contributor_id=int(str(p["lieu"] if p["lieu"] is not None else p["org"])),
-            source=p["source"],  # type: ignore[arg-type]
-            amount_cents=int(str(p["amount_cents"])),
-        )
-        for p in sorted(entry.pledges.values(), key=lambda p: int(str(p["id"])))
-        if int(str(p["amount_cents"])) > 0 and p["challenge"] in ids
+        entry.engine_pledges[pledge_id]
+        for pledge_id in sorted(entry.engine_pledges)
+        if entry.engine_pledges[pledge_id].amount_cents > 0
+        and entry.engine_pledges[pledge_id].challenge_id in ids
     ]
     supports = [
         engine.Support(
@@ -185,13 +193,27 @@ def _with_rows(entry: _Entry) -> engine.EnvelopeInput:
         for s in sorted(entry.supports.values(), key=lambda s: (s["lieu"], s["challenge"]))  # type: ignore[arg-type, return-value]
         if int(str(s["points"])) > 0 and s["challenge"] in ids
     ]
-    return msgspec.structs.replace(entry.loaded.inputs, pledges=pledges, supports=supports)
+    cofunders = sorted({p.contributor_id for p in pledges if p.contributor_kind == "cofunder"})
+    return msgspec.structs.replace(
+        entry.loaded.inputs,
+        pledges=pledges,
+        supports=supports,
+        cofunders=[engine.Cofunder(id=org) for org in cofunders],
+    )
+
+
+def _knows_every_lieu(entry: _Entry) -> bool:
+    """A row from a lieu the inputs were not read with (not a member of the envelope when they
+    were read) needs its legal form: read everything again."""
+    known = {lieu.id for lieu in entry.loaded.inputs.lieux}
+    return all(p["lieu"] is None or p["lieu"] in known for p in entry.pledges.values()) and all(
+        s["lieu"] in known for s in entry.supports.values()
+    )
 
 
 async def _full(row: dict[str, object], structure: dict[str, object]) -> _Entry:
     envelope_id = int(str(row["id"]))
-    pledge_mark = await _mark(_PLEDGE_MARK, envelope_id)
-    support_mark = await _mark(_SUPPORT_MARK, envelope_id)
+    pledge_mark, support_mark = await _marks(envelope_id)
     loaded = await envelope_inputs.load(envelope_id, row=row)
     entry = _Entry(
         structure=structure,
@@ -202,7 +224,9 @@ async def _full(row: dict[str, object], structure: dict[str, object]) -> _Entry:
         support_mark=support_mark,
         loaded=loaded,
         valid_until=await envelope_inputs.next_deadline(row),
+        engine_pledges={},
     )
+    entry.engine_pledges = {i: _engine_pledge(p) for i, p in entry.pledges.items()}
     entry.loaded = dataclasses.replace(loaded, inputs=_with_rows(entry))
     return entry
 
@@ -217,8 +241,7 @@ def _agrees(held: dict[int, dict[str, object]], mark: dict[str, object], amount:
 async def _apply_changes(entry: _Entry, envelope_id: int) -> bool:
     """Read the pledge and support rows written since the entry was made; False when what is
     then held does not add up to what the database says (read everything again)."""
-    pledge_mark = await _mark(_PLEDGE_MARK, envelope_id)
-    support_mark = await _mark(_SUPPORT_MARK, envelope_id)
+    pledge_mark, support_mark = await _marks(envelope_id)
     if pledge_mark == entry.pledge_mark and support_mark == entry.support_mark:
         STATS["unchanged"] += 1
         return True
@@ -229,6 +252,7 @@ async def _apply_changes(entry: _Entry, envelope_id: int) -> bool:
             return False
         for p in await _pledge_rows(envelope_id, since_pledge):
             entry.pledges[int(str(p["id"]))] = p
+            entry.engine_pledges[int(str(p["id"]))] = _engine_pledge(p)
         if not _agrees(entry.pledges, pledge_mark, "amount_cents"):
             return False
     if support_mark != entry.support_mark:
@@ -238,6 +262,8 @@ async def _apply_changes(entry: _Entry, envelope_id: int) -> bool:
             entry.supports[int(str(s["id"]))] = s
         if not _agrees(entry.supports, support_mark, "points"):
             return False
+    if not _knows_every_lieu(entry):
+        return False
     entry.pledge_mark, entry.support_mark = pledge_mark, support_mark
     entry.loaded = dataclasses.replace(entry.loaded, inputs=_with_rows(entry))
     entry.settlement = None

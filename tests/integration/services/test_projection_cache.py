@@ -59,9 +59,12 @@ async def test_incremental_projection_equals_a_full_recompute(
     )
     assert await _incremental(envelope_id) == await _full(envelope_id)
     before = dict(projection_cache.STATS)
-    kinds = ["pledge", "pledge", "pledge", "direct", "position"]
+    funder = await factories.make_user(f"org{seed}@exemple.fr")
+    org = await factories.make_cofunder(network_id, f"Fondation {seed}", funder)
+    org_actor = Actor(user_id=funder, cofunder_of=frozenset({org}))
+    kinds = ["pledge", "pledge", "pledge", "org", "direct", "position"]
     if rule == "equal_shares":
-        kinds = ["support", "support", "own", "direct", "position"]
+        kinds = ["support", "support", "own", "org", "direct", "position"]
     for _step in range(40):
         kind = rng.choice(kinds)
         index = rng.randrange(5)
@@ -84,6 +87,15 @@ async def test_incremental_projection_equals_a_full_recompute(
                     lieu_id=lieux[index],
                     source="own_funds",
                     amount_cents=rng.choice([0, 2_000, 7_000]),
+                )
+            elif kind == "org":  # a co-funder's own funds, the first time or again
+                await pledges.set_pledge(
+                    org_actor,
+                    envelope_id=envelope_id,
+                    challenge_id=challenge,
+                    org_id=org,
+                    source="own_funds",
+                    amount_cents=rng.choice([0, 4_000, 9_000]),
                 )
             elif kind == "support":
                 await pledges.set_support(

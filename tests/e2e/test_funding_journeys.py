@@ -1,0 +1,146 @@
+"""Issue 6's journey in a browser, once per rule: the coordinator configures and opens an
+envelope; three lieux and a co-funder pledge (or give support); the projection moves in place
+(htmx, no page load); the coordinator closes and settles; a visitor reads the settlement and
+clicks « Vérifier ». Every page is axe-checked and photographed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.conftest import check_page
+from tests.support import factories
+from tests.support.factories import PASSWORD
+
+RULE_LABELS = {
+    "cofunding": "Cofinancement (seuil et cofinanceurs)",
+    "equal_shares": "Parts égales (méthode des parts égales)",
+    "matching": "Abondement quadratique",
+}
+
+
+async def _log_in(page: Page, url: str, email: str) -> None:
+    await page.goto(url + "/connexion")
+    await page.get_by_label("Adresse e-mail").fill(email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+async def _log_out(page: Page) -> None:
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
+
+
+async def _pledge(page: Page, challenge_id: int, label: str, euros: str) -> None:
+    """Type an amount and submit with Enter; the projection is swapped in place."""
+    await page.evaluate("window.__still_the_same_page = true")
+    field = page.locator(f"#defi-{challenge_id}").get_by_label(label)
+    await field.fill(euros)
+    await field.press("Enter")
+    await expect(page.get_by_text("la projection est à jour")).to_be_visible()
+    assert await page.evaluate("window.__still_the_same_page === true")  # no page load
+
+
+@pytest.mark.parametrize("rule", ["cofunding", "equal_shares", "matching"])
+async def test_an_envelope_is_opened_funded_settled_and_verified(
+    page: Page, live_server: str, rule: str
+) -> None:
+    network_id = await factories.make_network("Réseau des Monts")
+    lieux = {}
+    for key, name in (("a", "Atelier A"), ("b", "Bistrot B"), ("c", "Cowork C"), ("d", "Dépôt D")):
+        lieux[key] = await factories.make_lieu(network_id, name)
+        user = await factories.make_user(f"{key}@monts.fr", f"Personne {key.upper()}")
+        await factories.add_member(user, lieux[key], admin=True)
+    coordinator = await factories.make_user("coordo@monts.fr", "Inès Coordination")
+    await factories.add_coordinator(coordinator, network_id)
+    funder = await factories.make_user("dep@monts.fr", "Paul Département")
+    await factories.make_cofunder(network_id, "Département des Monts", funder)
+    workshop = await factories.make_consented_challenge(
+        network_id, lieux["a"], lieux["b"], "Un atelier partagé"
+    )
+    await factories.make_consented_challenge(
+        network_id, lieux["d"], lieux["c"], "Une carte des lieux"
+    )
+
+    # The coordinator configures a draft, reads the drawing rights, opens it, moves to funding.
+    await _log_in(page, live_server, "coordo@monts.fr")
+    await page.goto(live_server + "/reseaux/reseau-des-monts/enveloppes/nouvelle")
+    await page.get_by_label("Nom de l’enveloppe").fill("Enveloppe des Monts")
+    await page.get_by_label("Montant de l’enveloppe (en euros)").fill("6 000")
+    await page.get_by_label("Règle de répartition").select_option(rule)
+    await page.get_by_role("button", name="Enregistrer le brouillon").click()
+    await expect(page.get_by_text("L’enveloppe est enregistrée.")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Droits de tirage des lieux")).to_be_visible()
+    await check_page(page, f"60-{rule}-brouillon")
+    envelope_url = page.url.split("?")[0]
+    await page.get_by_role("button", name="Ouvrir l’enveloppe").click()
+    await page.get_by_role("button", name="Passer à la phase suivante").click()
+    await expect(page.get_by_text("Phase : Diagnostic")).to_be_visible()
+    await page.get_by_role("button", name="Passer à la phase suivante").click()
+    await expect(page.get_by_text("Phase : Contributions")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Projection en direct")).to_be_visible()
+    await page.get_by_role(
+        "link", name="Comparer les trois règles sur les contributions actuelles"
+    ).click()
+    await expect(page.get_by_role("heading", name="Comparer les trois règles")).to_be_visible()
+    await check_page(page, f"61-{rule}-comparaison-vide")
+    await _log_out(page)
+
+    # Three lieux and the co-funder take part; the projection moves in place each time.
+    article = page.locator(f"#defi-{workshop}")
+    for key, name, euros in (
+        ("b", "Bistrot B", "400"),
+        ("c", "Cowork C", "400"),
+        ("a", "Atelier A", "0"),
+    ):
+        await _log_in(page, live_server, f"{key}@monts.fr")
+        await page.goto(envelope_url)
+        if rule == "equal_shares":
+            target = workshop if key != "a" else None
+            if target is None:  # the proposer of the workshop supports the other challenge
+                other = page.locator("article.challenge-funding", has_text="Une carte des lieux")
+                await page.evaluate("window.__still_the_same_page = true")
+                await other.get_by_role("button", name=f"Soutenir au nom de {name}").click()
+            else:
+                await page.evaluate("window.__still_the_same_page = true")
+                await article.get_by_role("button", name=f"Soutenir au nom de {name}").click()
+            await expect(page.get_by_text("Votre soutien est enregistré")).to_be_visible()
+            assert await page.evaluate("window.__still_the_same_page === true")
+        elif key != "a":
+            source = "droits de tirage" if rule == "cofunding" else "fonds propres"
+            await _pledge(page, workshop, f"Sur les {source} de {name} (en euros)", euros)
+        else:  # the proposer pledges its own funds to its own challenge
+            await _pledge(page, workshop, f"Sur les fonds propres de {name} (en euros)", "150")
+        await check_page(page, f"62-{rule}-{key}-contribue")
+        await _log_out(page)
+    await _log_in(page, live_server, "dep@monts.fr")
+    await page.goto(envelope_url)
+    await _pledge(
+        page, workshop, "Sur les fonds propres de Département des Monts (en euros)", "400"
+    )
+    await expect(article).to_contain_text("Serait financé")
+    await check_page(page, f"63-{rule}-projection")
+    await _log_out(page)
+
+    # The coordinator closes and settles; settling twice is not offered.
+    await _log_in(page, live_server, "coordo@monts.fr")
+    await page.goto(envelope_url)
+    await page.get_by_role("button", name="Clore les contributions maintenant").click()
+    await expect(page.get_by_text("Phase : Close")).to_be_visible()
+    await page.get_by_role("button", name="Régler l’enveloppe et publier la répartition").click()
+    await expect(page.get_by_role("heading", name="Répartition publiée")).to_be_visible()
+    await expect(
+        page.get_by_role("button", name="Régler l’enveloppe et publier la répartition")
+    ).to_have_count(0)
+    await expect(article).to_contain_text(re.compile(r"Financé\s*:"))
+    await _log_out(page)
+
+    # A visitor reads the settlement and checks it.
+    await page.goto(envelope_url)
+    await expect(page.get_by_text(RULE_LABELS[rule]).first).to_be_visible()
+    await page.get_by_role("button", name="Vérifier").click()
+    await expect(page.get_by_text("identique, octet pour octet")).to_be_visible()
+    await check_page(page, f"64-{rule}-verifie")

@@ -22,16 +22,21 @@ the numbering that reproduces the reference's tie-breaking.
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import repeat
+from itertools import chain, repeat
 from math import gcd
-from operator import mul
+from operator import itemgetter, mul
 from typing import Literal
 
+from cobudget.engine.mes_interval import holds
+
 Phase = Literal["free", "mes", "greedy"]
+
+# Floats closer than this (relatively) may be in either order: exact arithmetic decides.
+SLACK = 1e-9
 Reason = Literal["unsupported", "unaffordable"]
 
 
@@ -110,69 +115,95 @@ class _Prepared:
         self.unit = problem.unit
         self.weights = weights
         self.total_weight = sum(weights)
+        # Identical ballots (as given) first, in C; then each distinct one is checked and put in
+        # its sorted form, and groups are numbered in order of their first voter.
+        raw: dict[tuple[int, tuple[tuple[int, int], ...]], list[int]] = {}
+        given = zip(weights, [tuple(ballot.items()) for ballot in problem.ballots], strict=True)
+        for voter, key in enumerate(given):
+            found = raw.get(key)
+            if found is None:
+                raw[key] = [voter]
+            else:
+                found.append(voter)
         index: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
         self.members: list[list[int]] = []
         self.group_weight: list[int] = []
         self.items: list[tuple[tuple[int, int], ...]] = []  # (project, utility), then number
-        self.total_utility = [0] * m
-        for voter, ballot in enumerate(problem.ballots):
-            for p, u in ballot.items():
-                if not 0 <= p < m:
-                    raise ValueError(f"ballot {voter} names unknown project {p}")
-                if u < 0:
-                    raise ValueError(f"ballot {voter} gives a negative utility to project {p}")
-                self.total_utility[p] += u
-            items = tuple(sorted((p, u) for p, u in ballot.items() if u > 0))
-            key = (weights[voter], items)
+        merged = False
+        for (weight, pairs), voters in raw.items():
+            least = 0
+            if pairs:
+                # Projects are distinct within a ballot: the least and greatest pairs hold the
+                # least and greatest project.
+                if min(pairs)[0] < 0 or max(pairs)[0] >= m:
+                    bad = next(p for p, _ in pairs if not 0 <= p < m)
+                    raise ValueError(f"ballot {voters[0]} names unknown project {bad}")
+                least = min(map(itemgetter(1), pairs))
+                if least < 0:
+                    bad = next(p for p, u in pairs if u < 0)
+                    raise ValueError(
+                        f"ballot {voters[0]} gives a negative utility to project {bad}"
+                    )
+            items = tuple(sorted(pairs if least > 0 else (x for x in pairs if x[1] > 0)))
+            key = (weight, items)
             g = index.get(key)
             if g is None:
-                g = index[key] = len(self.members)
-                self.members.append([])
-                self.group_weight.append(weights[voter])
+                index[key] = len(self.members)
+                self.members.append(voters)
+                self.group_weight.append(weight)
                 self.items.append(items)
-            self.members[g].append(voter)
-        self.mult = [len(ms) for ms in self.members]
-        self.supporters: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+            else:
+                self.members[g].extend(voters)
+                merged = True
+        if merged:
+            for voters in self.members:
+                voters.sort()
+        self.mult = mult = [len(ms) for ms in self.members]
+        # Per project, its supporting groups and their utilities.
+        self.supporters: list[list[int]] = [[] for _ in range(m)]
+        given_utils: list[list[int]] = [[] for _ in range(m)]
         for g, items in enumerate(self.items):
             for p, u in items:
-                self.supporters[p].append((g, u))
-        # Utilities are numbered so that a bucket (budget state, utility) is one int key:
-        # state * nutil + utility number.
-        self.utils = sorted({u for items in self.items for _, u in items}) or [1]
-        self.nutil = len(self.utils)
+                self.supporters[p].append(g)
+                given_utils[p].append(u)
+        # Utilities are numbered (utils[number] is the utility).
+        self.utils = sorted({u for us in given_utils for u in set(us)}) or [1]
         number = {u: i for i, u in enumerate(self.utils)}
-        self.items = [tuple((p, number[u]) for p, u in items) for items in self.items]
         # What the reference feeds MES: supported projects of positive cost. Supported projects of
         # cost 0 are taken for free beforehand; the others are left to the greedy.
         self.mes_projects = [p for p in range(m) if self.supporters[p] and self.costs[p] > 0]
         self.free = [p for p in range(m) if self.supporters[p] and self.costs[p] == 0]
-        self.total_sat = [sum(self.mult[g] * u for g, u in self.supporters[p]) for p in range(m)]
+        # Each project's total utility (listed projects of utility 0 add nothing).
+        self.total_sat = [
+            sum(map(mul, map(mult.__getitem__, groups), us))
+            for groups, us in zip(self.supporters, given_utils, strict=True)
+        ]
+        self.total_utility = self.total_sat
+        # Per project and utility number: the supporting groups, each repeated by its size
+        # (`by_utility`), and once each (`movers`: they move together).
+        self.by_utility: list[list[tuple[int, list[int]]]] = []
+        self.movers: list[list[tuple[int, list[int]]]] = []
+        for groups, us in zip(self.supporters, given_utils, strict=True):
+            split: dict[int, list[int]] = {}
+            if len(set(us)) == 1:
+                split[us[0]] = groups
+            else:
+                for g, u in zip(groups, us, strict=True):
+                    split.setdefault(u, []).append(g)
+            self.movers.append(sorted((number[u], gs) for u, gs in split.items()))
+            self.by_utility.append(
+                sorted(
+                    (
+                        number[u],
+                        list(chain.from_iterable(map(repeat, gs, map(mult.__getitem__, gs)))),
+                    )
+                    for u, gs in split.items()
+                )
+            )
         # Budget state 0.. : one initial state per distinct weight.
         self.weight_state: dict[int, int] = {}
         for w in self.group_weight:
             self.weight_state.setdefault(w, len(self.weight_state))
-        self.initial_hist: list[dict[int, int]] = [{} for _ in range(m)]
-        for g, items in enumerate(self.items):
-            sigma = self.weight_state[self.group_weight[g]]
-            for p, ui in items:
-                h = self.initial_hist[p]
-                bucket = sigma * self.nutil + ui
-                h[bucket] = h.get(bucket, 0) + self.mult[g]
-        self.supporters = [[(g, number[u]) for g, u in sup] for sup in self.supporters]
-        # Per project and utility number, the supporting groups, each repeated by its size.
-        self.by_utility: list[list[tuple[int, list[int]]]] = []
-        for sup in self.supporters:
-            split: dict[int, list[int]] = {}
-            for g, uid in sup:
-                split.setdefault(uid, []).extend([g] * self.mult[g])
-            self.by_utility.append(sorted(split.items()))
-        # Per project and utility number, the supporting groups once each (they move together).
-        self.movers: list[list[tuple[int, list[int]]]] = []
-        for sup in self.supporters:
-            once: dict[int, list[int]] = {}
-            for g, uid in sup:
-                once.setdefault(uid, []).append(g)
-            self.movers.append(sorted(once.items()))
         self.initial_state = [self.weight_state[w] for w in self.group_weight]
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
@@ -329,13 +360,28 @@ def _run(
         removed = {}
         bought = []
     heapq.heapify(heap)
+    # Each state's budget as a float (the exact budget, correctly rounded), to sort and sum
+    # budgets fast; every decision taken from floats is checked exactly (`price_single`).
+    fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
     payments: list[dict[int, Fraction]] = []
-    price: dict[int, tuple[int, int, int, list[tuple[int, int, int, int]]]] = {}
+    # Each priced project's price (rest, slope of rest, denom) and its buckets (budget, utility,
+    # state, count), or for a single utility the lists they are built from when it is bought.
+    price: dict[
+        int,
+        tuple[
+            int,
+            int,
+            int,
+            list[tuple[int, int, int, int]] | tuple[list[int] | None, int, list[int], list[int]],
+        ],
+    ] = {}
     total_sat = prep.total_sat
 
     def price_of(p: int) -> bool:
         """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
+        if len(by_utility[p]) == 1:
+            return price_single(p)
         buckets: list[tuple[int, int, int, int]] = []
         avail = 0
         for uid, members in by_utility[p]:
@@ -350,19 +396,12 @@ def _run(
             buckets += zip(values, repeat(utils[uid]), states, counts.values())
         cost_scaled = costs[p] * scale
         if avail < cost_scaled:
-            alive[p] = 0
-            removed[p] = (avail, scale)
-            if track:
-                avail_s = sum([slope[b[2]] * factor[epoch[b[2]]] * b[3] for b in buckets])
-                reach.keep(avail - cost_scaled, avail_s, True)
+            unaffordable(p, avail, [b[2] for b in buckets], [b[3] for b in buckets])
             return False
-        if len(by_utility[p]) == 1:
-            buckets.sort()
-        else:
-            common = 1
-            for uid, _ in by_utility[p]:
-                common = common * utils[uid] // gcd(common, utils[uid])
-            buckets.sort(key=lambda b: b[0] * (common // b[1]))
+        common = 1
+        for uid, _ in by_utility[p]:
+            common = common * utils[uid] // gcd(common, utils[uid])
+        buckets.sort(key=lambda b: b[0] * (common // b[1]))
         rest = cost_scaled
         rest_s = 0
         denom = total_sat[p]
@@ -376,6 +415,108 @@ def _run(
         bound[p] = (rest, rest_s, scale * denom)
         lbv[p] = Fraction(rest, scale * denom)
         return True
+
+    def price_single(p: int) -> bool:
+        """`price_of` when all of p's supporters give it the same utility (cost utilities).
+
+        The budgets are read as floats (`fbudget`, each the exact budget correctly rounded) to
+        tell, in C, whether p is affordable and which buckets are poor; the price is then
+        computed exactly from the poor buckets alone, and checked exactly: every poor bucket
+        pays less than rho·u and the least of the others at least rho·u, which makes it the
+        price. Near a tie between floats, the exact computation decides.
+        """
+        uid, members = by_utility[p][0]
+        counts = Counter(map(state.__getitem__, members))
+        states = list(counts)
+        cnts = list(counts.values())
+        floats = list(map(fbudget.__getitem__, states))
+        cost = costs[p]
+        favail = sum(map(mul, floats, cnts))
+        if favail < cost * (1 - SLACK) or favail <= cost * (1 + SLACK):
+            return price_single_exact(p, states, cnts)
+        u = utils[uid]
+        order = sorted(range(len(floats)), key=floats.__getitem__)
+        frest = float(cost)
+        fdenom = float(total_sat[p])
+        npoor = 0
+        for i in order:
+            x = floats[i]
+            if frest * u <= x * fdenom:
+                break
+            cnt = cnts[i]
+            frest -= cnt * x
+            fdenom -= cnt * u
+            npoor += 1
+        rest = cost * scale
+        rest_s = 0
+        denom = total_sat[p]
+        top = 0
+        for i in order[:npoor]:
+            sigma = states[i]
+            f = factor[epoch[sigma]]
+            v = value[sigma] * f
+            top = max(top, v)
+            cnt = cnts[i]
+            rest -= cnt * v
+            rest_s -= cnt * slope[sigma] * f
+            denom -= cnt * u
+        if denom <= 0 or not top * denom < rest * u:
+            return price_single_exact(p, states, cnts)
+        if npoor < len(order):
+            # The least budget among the rich, exactly: floats within SLACK of the least float
+            # may be in either order.
+            edge = floats[order[npoor]] * (1 + SLACK)
+            least = -1
+            for i in order[npoor:]:
+                if floats[i] > edge:
+                    break
+                sigma = states[i]
+                v = value[sigma] * factor[epoch[sigma]]
+                if least < 0 or v < least:
+                    least = v
+            if rest * u > least * denom:
+                return price_single_exact(p, states, cnts)
+        price[p] = (rest, rest_s, denom, (None, u, states, cnts))
+        bound[p] = (rest, rest_s, scale * denom)
+        lbv[p] = Fraction(rest, scale * denom)
+        return True
+
+    def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
+        """`price_single` in exact arithmetic throughout."""
+        uid = by_utility[p][0][0]
+        factors = map(factor.__getitem__, map(epoch.__getitem__, states))
+        values = list(map(mul, map(value.__getitem__, states), factors))
+        avail = sum(map(mul, values, cnts))
+        cost_scaled = costs[p] * scale
+        if avail < cost_scaled:
+            unaffordable(p, avail, states, cnts)
+            return False
+        u = utils[uid]
+        rest = cost_scaled
+        rest_s = 0
+        denom = total_sat[p]
+        for i in sorted(range(len(values)), key=values.__getitem__):
+            v = values[i]
+            if rest * u <= v * denom:
+                break
+            cnt = cnts[i]
+            sigma = states[i]
+            rest -= cnt * v
+            rest_s -= cnt * slope[sigma] * factor[epoch[sigma]]
+            denom -= cnt * u
+        price[p] = (rest, rest_s, denom, (values, u, states, cnts))
+        bound[p] = (rest, rest_s, scale * denom)
+        lbv[p] = Fraction(rest, scale * denom)
+        return True
+
+    def unaffordable(p: int, avail: int, states: list[int], cnts: list[int]) -> None:
+        alive[p] = 0
+        removed[p] = (avail, scale)
+        if track:
+            avail_s = sum(
+                [slope[s] * factor[epoch[s]] * c for s, c in zip(states, cnts, strict=True)]
+            )
+            reach.keep(avail - costs[p] * scale, avail_s, True)
 
     while heap:
         if track and reach.den and reach.num <= reach.den:
@@ -435,6 +576,12 @@ def _run(
             break
         alive[chosen] = 0
         rest, rest_s, denom, chosen_buckets = price[chosen]
+        if isinstance(chosen_buckets, tuple):
+            values_c, u_c, states_c, cnts_c = chosen_buckets
+            if values_c is None:
+                factors_c = map(factor.__getitem__, map(epoch.__getitem__, states_c))
+                values_c = list(map(mul, map(value.__getitem__, states_c), factors_c))
+            chosen_buckets = list(zip(values_c, repeat(u_c), states_c, cnts_c, strict=False))
         if track:
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
@@ -479,31 +626,39 @@ def _run(
         paid: dict[int, Fraction] = {}
         for uid, groups in movers[chosen]:
             u = utils[uid] // shared
+            cut = rest * u
             olds = list(map(state.__getitem__, groups))
-            new_state: dict[int, int] = {}
-            pay: dict[int, int] = {}
-            for sigma in set(olds):
-                f = factor[epoch[sigma]]
-                v = value[sigma] * f
-                cut = rest * u
-                if v < cut:
-                    if zero < 0:
-                        zero = len(value)
-                        value.append(0)
-                        slope.append(0)
-                        epoch.append(0)
-                    new_state[sigma] = zero
-                    pay[sigma] = v
-                else:
-                    value.append(v - cut)
-                    slope.append(slope[sigma] * f - rest_s * u if track else 0)
-                    epoch.append(now)
-                    new_state[sigma] = len(value) - 1
-                    pay[sigma] = cut
-            for g, sigma in zip(groups, map(new_state.__getitem__, olds), strict=True):
-                state[g] = sigma
+            sigmas = list(dict.fromkeys(olds))
+            factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
+            values = list(map(mul, map(value.__getitem__, sigmas), factors))
+            # Rich states pay rho·u and move to a new state; the poor pay all they have.
+            rich = [i for i, v in enumerate(values) if v >= cut]
+            base = len(value)
+            if len(rich) < len(sigmas):
+                if zero < 0:
+                    zero = base
+                    value.append(0)
+                    slope.append(0)
+                    epoch.append(0)
+                    fbudget.append(0.0)
+                    base += 1
+                new_state = dict.fromkeys(sigmas, zero)
+            else:
+                new_state = {}
+            movers_to = range(base, base + len(rich))
+            new_state.update(zip([sigmas[i] for i in rich], movers_to, strict=True))
+            news = [values[i] - cut for i in rich]
+            value.extend(news)
+            fbudget.extend([x / scale for x in news])
+            epoch.extend(repeat(now, len(rich)))
+            if track:
+                slope.extend([slope[sigmas[i]] * factors[i] - rest_s * u for i in rich])
+            else:
+                slope.extend(repeat(0, len(rich)))
+            deque(map(state.__setitem__, groups, map(new_state.__getitem__, olds)), maxlen=0)
             if record:
-                exact = {sigma: Fraction(amount, scale) for sigma, amount in pay.items()}
+                exact = {sigma: Fraction(v, scale) for sigma, v in zip(sigmas, values, strict=True)}
+                exact.update((sigmas[i], Fraction(cut, scale)) for i in rich)
                 paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))
         payments.append(paid)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
@@ -538,6 +693,21 @@ def _next_round(k: int, reach: Fraction | None) -> int | None:
     return k + max(1, step)
 
 
+LEAP_TRIES = 2
+
+
+def _leap(prep: _Prepared, k: int, nxt: int, span: int, sequence: list[int]) -> tuple[int, int]:
+    """The next round to run after round k, and the span to try next time: beyond `nxt` if
+    `mes_interval.holds` proves that rounds k..k + span all buy `sequence`."""
+    for _ in range(LEAP_TRIES):
+        if k + span < nxt:
+            return nxt, span
+        if holds(prep, k, span, sequence):
+            return k + span + 1, span * 2
+        span //= 2
+    return nxt, max(1, span)
+
+
 def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
     """MES, add-one completion, then utilitarian greedy completion, as the reference does.
 
@@ -556,6 +726,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
         k = 0
         resume: list[_Snap] | None = None
         hints: list[int] = []
+        span = 2
         while True:
             run = _run(prep, k, jump, False, resume, hints)
             runs += 1
@@ -574,6 +745,8 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
                 # No comparison of the run can ever change: every later round gives the same
                 # outcome, so the reference's scan would never stop. Keep this one.
                 break
+            if jump:
+                nxt, span = _leap(prep, k, nxt, span, [p for p, _ in run.bought])
             k = nxt
             resume = _still_valid(run.snaps, k) if jump else None
             hints = [p for p, _ in run.bought]

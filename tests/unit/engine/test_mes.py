@@ -7,7 +7,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobudget.engine.mes import MesProblem, MesResult, equal_shares
+from cobudget.engine.mes import MesProblem, MesResult, _Prepared, _run, equal_shares
+from cobudget.engine.mes_interval import holds
 
 from .mes_strategies import problems
 
@@ -112,3 +113,32 @@ def test_the_order_of_voters_does_not_matter(problem: MesProblem, rnd: object) -
     for pa, pb in zip(a.purchases, b.purchases, strict=True):
         assert pa.rho == pb.rho
         assert {order[v]: pay for v, pay in pb.payments.items()} == pa.payments
+
+
+@settings(max_examples=400, deadline=None)
+@given(problems(), st.integers(0, 40), st.integers(0, 40))
+def test_a_proved_range_of_rounds_buys_the_same_sequence_at_every_round(
+    problem: MesProblem, k: int, span: int
+) -> None:
+    # engine.mes_interval: when `holds` proves rounds k..k + span buy round k's sequence, the
+    # plain run at each of those rounds does buy it.
+    if problem.unit is None:
+        problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
+    prep = _Prepared(problem)
+    if prep.n == 0:
+        return
+    sequence = [p for p, _ in _run(prep, k, False, False).bought]
+    if holds(prep, k, span, sequence):
+        for t in range(span + 1):
+            assert [p for p, _ in _run(prep, k + t, False, False).bought] == sequence
+
+
+def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_does() -> None:
+    # The worked example: rounds 0..12 buy projects 0 and 1, round 13 all three.
+    problem = MesProblem(
+        costs=[150, 120, 30], budget=300, ballots=[{0: 150}, {0: 150, 1: 120}, {1: 120, 2: 30}]
+    )
+    prep = _Prepared(problem)
+    assert holds(prep, 0, 12, [0, 1])
+    assert not holds(prep, 0, 13, [0, 1])
+    assert holds(prep, 13, 50, [0, 1, 2])

@@ -51,6 +51,7 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/engine_vs_pabutools.py
 	$(BIN)/python benchmarks/engine_scale.py
+	$(BIN)/python benchmarks/projection.py
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts .pytest_cache .hypothesis .mypy_cache .ruff_cache

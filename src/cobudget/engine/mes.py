@@ -26,7 +26,7 @@ from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from math import gcd
 from operator import itemgetter, mul
 from typing import Literal
@@ -313,8 +313,12 @@ def _run(
     movers = prep.movers
     reach = _Reach()
     snaps: list[_Snap] = []
-    lbv: list[Fraction] = [Fraction(0)] * prep.m
-    heap: list[tuple[Fraction, int]] = []
+    # Each candidate's lower bound of its price as a float (exactly: bound[p][0] / bound[p][2]),
+    # the key of the heap. Floats only order the candidates: a lower bound at most the best price
+    # is at most it as floats too (rounding keeps the order), so popping by floats pops every
+    # candidate the exact heap would, and the prices themselves are compared exactly.
+    lbf: list[float] = [0.0] * prep.m
+    heap: list[tuple[float, int]] = []
     if resume:
         snaps = resume[:-1]
         snap = resume[-1]
@@ -335,8 +339,8 @@ def _run(
             reach.num, reach.den = snap.reach_num - delta * snap.reach_den, snap.reach_den
         for p in snap.candidates:
             a, _, d = bound[p]
-            lbv[p] = Fraction(a, d)
-            heap.append((lbv[p], p))
+            lbf[p] = a / d
+            heap.append((lbf[p], p))
     else:
         unit = prep.unit or 0
         scale = prep.total_weight
@@ -354,9 +358,9 @@ def _run(
         bound = [(0, 0, 1)] * prep.m
         for p in prep.mes_projects:
             alive[p] = 1
-            lbv[p] = Fraction(costs[p], prep.total_sat[p])
+            lbf[p] = costs[p] / prep.total_sat[p]
             bound[p] = (costs[p], 0, prep.total_sat[p])
-            heap.append((lbv[p], p))
+            heap.append((lbf[p], p))
         removed = {}
         bought = []
     heapq.heapify(heap)
@@ -378,7 +382,7 @@ def _run(
     total_sat = prep.total_sat
 
     def price_of(p: int) -> bool:
-        """Compute p's price now (into lbv, bound, price); False, and p dropped, if its
+        """Compute p's price now (into lbf, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
         if len(by_utility[p]) == 1:
             return price_single(p)
@@ -413,7 +417,7 @@ def _run(
             denom -= cnt * u
         price[p] = (rest, rest_s, denom, buckets)
         bound[p] = (rest, rest_s, scale * denom)
-        lbv[p] = Fraction(rest, scale * denom)
+        lbf[p] = rest / (scale * denom)
         return True
 
     def price_single(p: int) -> bool:
@@ -432,40 +436,45 @@ def _run(
         floats = list(map(fbudget.__getitem__, states))
         cost = costs[p]
         favail = sum(map(mul, floats, cnts))
-        if favail < cost * (1 - SLACK) or favail <= cost * (1 + SLACK):
+        if favail < cost * (1 - SLACK) and not (track or record):
+            # Certainly unaffordable; how much its supporters hold exactly is only reported
+            # by the recorded run, and only tracked runs need its growth.
+            alive[p] = 0
+            removed[p] = (0, 1)
+            return False
+        if favail <= cost * (1 + SLACK):
             return price_single_exact(p, states, cnts)
         u = utils[uid]
-        order = sorted(range(len(floats)), key=floats.__getitem__)
-        frest = float(cost)
-        fdenom = float(total_sat[p])
-        npoor = 0
-        for i in order:
-            x = floats[i]
-            if frest * u <= x * fdenom:
-                break
-            cnt = cnts[i]
-            frest -= cnt * x
-            fdenom -= cnt * u
-            npoor += 1
-        rest = cost * scale
-        rest_s = 0
-        denom = total_sat[p]
-        top = 0
-        for i in order[:npoor]:
-            sigma = states[i]
-            f = factor[epoch[sigma]]
-            v = value[sigma] * f
-            top = max(top, v)
-            cnt = cnts[i]
-            rest -= cnt * v
-            rest_s -= cnt * slope[sigma] * f
-            denom -= cnt * u
-        if denom <= 0 or not top * denom < rest * u:
+        n = len(floats)
+        order = sorted(range(n), key=floats.__getitem__)
+        xs = list(map(floats.__getitem__, order))
+        cs = list(map(cnts.__getitem__, order))
+        paid = list(accumulate(map(mul, xs, cs), initial=0.0))
+        heads = list(accumulate(cs, initial=0))
+        # The first bucket that pays rho·u: the poor are a prefix of the budgets in increasing
+        # order, and "bucket i pays rho·u when the i before it pay all they have" holds from
+        # some i on (each poor bucket added lowers that price), so bisect.
+        fu = float(u)
+        ftotal = float(total_sat[p])
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if (cost - paid[mid]) * fu <= xs[mid] * (ftotal - fu * heads[mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        npoor = lo
+        poor = list(map(states.__getitem__, order[:npoor]))
+        factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
+        values = list(map(mul, map(value.__getitem__, poor), factors))
+        rest = cost * scale - sum(map(mul, values, cs))
+        denom = total_sat[p] - u * heads[npoor]
+        if denom <= 0 or (values and not max(values) * denom < rest * u):
             return price_single_exact(p, states, cnts)
-        if npoor < len(order):
+        if npoor < n:
             # The least budget among the rich, exactly: floats within SLACK of the least float
             # may be in either order.
-            edge = floats[order[npoor]] * (1 + SLACK)
+            edge = xs[npoor] * (1 + SLACK)
             least = -1
             for i in order[npoor:]:
                 if floats[i] > edge:
@@ -476,9 +485,13 @@ def _run(
                     least = v
             if rest * u > least * denom:
                 return price_single_exact(p, states, cnts)
+        rest_s = 0
+        if track:
+            grow = map(mul, map(slope.__getitem__, poor), factors)
+            rest_s = -sum(map(mul, grow, cs))
         price[p] = (rest, rest_s, denom, (None, u, states, cnts))
         bound[p] = (rest, rest_s, scale * denom)
-        lbv[p] = Fraction(rest, scale * denom)
+        lbf[p] = rest / (scale * denom)
         return True
 
     def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
@@ -506,7 +519,7 @@ def _run(
             denom -= cnt * u
         price[p] = (rest, rest_s, denom, (values, u, states, cnts))
         bound[p] = (rest, rest_s, scale * denom)
-        lbv[p] = Fraction(rest, scale * denom)
+        lbf[p] = rest / (scale * denom)
         return True
 
     def unaffordable(p: int, avail: int, states: list[int], cnts: list[int]) -> None:
@@ -546,7 +559,8 @@ def _run(
                     reach.den,
                 )
             )
-        best: Fraction | None = None
+        best: tuple[int, int] | None = None  # the best price, exactly: num / den
+        bestf = 0.0
         chosen = -1
         evaluated: list[int] = []
         step = len(bought)
@@ -556,33 +570,38 @@ def _run(
             # pricing it first sets a tight best price, so fewer others need pricing.
             hinted = hints[step]
             if price_of(hinted):
-                chosen, best = hinted, lbv[hinted]
+                chosen, best, bestf = hinted, (bound[hinted][0], bound[hinted][2]), lbf[hinted]
                 evaluated.append(hinted)
-        while heap and (best is None or heap[0][0] <= best):
+        while heap and (best is None or heap[0][0] <= bestf):
             _, p = heapq.heappop(heap)
             if p == hinted or not price_of(p):
                 continue
             evaluated.append(p)
-            rho = lbv[p]
-            if best is None or rho < best or (rho == best and p < chosen):
-                best, chosen = rho, p
+            num, _, den = bound[p]
+            if best is None:
+                better = True
+            else:
+                left, right = num * best[1], best[0] * den
+                better = left < right or (left == right and p < chosen)
+            if better:
+                best, bestf, chosen = (num, den), lbf[p], p
         if hinted >= 0:
             heap = [entry for entry in heap if entry[1] != hinted]
             heapq.heapify(heap)
         for p in evaluated:
             if p != chosen:
-                heapq.heappush(heap, (lbv[p], p))
+                heapq.heappush(heap, (lbf[p], p))
         if best is None:
             break
         alive[chosen] = 0
         rest, rest_s, denom, chosen_buckets = price[chosen]
-        if isinstance(chosen_buckets, tuple):
-            values_c, u_c, states_c, cnts_c = chosen_buckets
-            if values_c is None:
-                factors_c = map(factor.__getitem__, map(epoch.__getitem__, states_c))
-                values_c = list(map(mul, map(value.__getitem__, states_c), factors_c))
-            chosen_buckets = list(zip(values_c, repeat(u_c), states_c, cnts_c, strict=False))
         if track:
+            if isinstance(chosen_buckets, tuple):
+                values_c, u_c, states_c, cnts_c = chosen_buckets
+                if values_c is None:
+                    factors_c = map(factor.__getitem__, map(epoch.__getitem__, states_c))
+                    values_c = list(map(mul, map(value.__getitem__, states_c), factors_c))
+                chosen_buckets = list(zip(values_c, repeat(u_c), states_c, cnts_c, strict=False))
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
             for _, u, sigma, _ in chosen_buckets:
@@ -608,9 +627,9 @@ def _run(
                     ds = as_ * bd - bs * ad
                 reach.keep(d, ds, False)
             if stale:
-                heap = [(lbv[q], q) for _, q in heap if alive[q]]
+                heap = [(lbf[q], q) for _, q in heap if alive[q]]
                 heapq.heapify(heap)
-        bought.append((chosen, best))
+        bought.append((chosen, Fraction(*best)))
         # New budgets are (v·denom - rest·u) / (scale·denom): divide out what denom shares with
         # rest and every u, so that the common denominator grows as little as possible.
         common = gcd(rest, rest_s, denom)
@@ -693,19 +712,32 @@ def _next_round(k: int, reach: Fraction | None) -> int | None:
     return k + max(1, step)
 
 
-LEAP_TRIES = 2
+class _Leaper:
+    """When to try proving a range of rounds (`mes_interval.holds`) and how long a range.
 
+    A proof costs about one run. The span doubles after each success and halves after each
+    failure; after failures in a row, the next attempt waits 2, 4, 8, ... rounds, so that an
+    election whose outcome changes at nearly every round costs only a few failed attempts.
+    """
 
-def _leap(prep: _Prepared, k: int, nxt: int, span: int, sequence: list[int]) -> tuple[int, int]:
-    """The next round to run after round k, and the span to try next time: beyond `nxt` if
-    `mes_interval.holds` proves that rounds k..k + span all buy `sequence`."""
-    for _ in range(LEAP_TRIES):
-        if k + span < nxt:
-            return nxt, span
-        if holds(prep, k, span, sequence):
-            return k + span + 1, span * 2
-        span //= 2
-    return nxt, max(1, span)
+    def __init__(self) -> None:
+        self.span = 2
+        self.fails = 0
+        self.retry = 0
+
+    def next_round(self, prep: _Prepared, k: int, nxt: int, sequence: list[int]) -> int:
+        """The next round to run after round k, where the exact run's reach gave `nxt`."""
+        if k < self.retry or k + self.span < nxt:
+            return nxt
+        if holds(prep, k, self.span, sequence):
+            nxt = k + self.span + 1
+            self.span *= 2
+            self.fails = 0
+            return nxt
+        self.span = max(1, self.span // 2)
+        self.fails += 1
+        self.retry = k + (1 << self.fails)
+        return nxt
 
 
 def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
@@ -726,7 +758,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
         k = 0
         resume: list[_Snap] | None = None
         hints: list[int] = []
-        span = 2
+        leaper = _Leaper()
         while True:
             run = _run(prep, k, jump, False, resume, hints)
             runs += 1
@@ -746,7 +778,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
                 # outcome, so the reference's scan would never stop. Keep this one.
                 break
             if jump:
-                nxt, span = _leap(prep, k, nxt, span, [p for p, _ in run.bought])
+                nxt = leaper.next_round(prep, k, nxt, [p for p, _ in run.bought])
             k = nxt
             resume = _still_valid(run.snaps, k) if jump else None
             hints = [p for p, _ in run.bought]

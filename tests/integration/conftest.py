@@ -39,6 +39,11 @@ class World:
     es_envelope_id: int = 0
     closed_envelope_id: int = 0
     settled_envelope_id: int = 0
+    # The settled envelope funded this challenge of the test lieu (1 500 € from the other
+    # lieu); it has a published report and one sent back for changes.
+    funded_challenge_id: int = 0
+    report_id: int = 0
+    draft_report_id: int = 0
 
 
 @pytest.fixture
@@ -63,6 +68,23 @@ async def world(db: str) -> World:
     round_id = await factories.make_round(challenge_id, 2)
     question_id = await factories.make_question(round_id, lieu_id)
     comment_id = await factories.make_comment(round_id, lieu_id)
+    envelope_id = await factories.make_envelope(network_id, [lieu_id, other_lieu_id])
+    draft_envelope_id = await factories.make_envelope(
+        network_id, [lieu_id, other_lieu_id], phase="draft"
+    )
+    consented = await factories.make_consented_challenge(network_id, other_lieu_id, lieu_id)
+    es_envelope_id = await factories.make_envelope(
+        network_id, [lieu_id, other_lieu_id], rule="equal_shares"
+    )
+    closed_envelope_id = await factories.make_envelope(
+        network_id, [lieu_id, other_lieu_id], phase="closed"
+    )
+    funded = await factories.make_consented_challenge(
+        network_id, lieu_id, other_lieu_id, "Un commun financé"
+    )
+    settled = await factories.make_settled_envelope(
+        network_id, [lieu_id, other_lieu_id], pledges=((funded, other_lieu_id, 150_000),)
+    )
     return World(
         network_id,
         "reseau-test",
@@ -75,12 +97,17 @@ async def world(db: str) -> World:
         round_id,
         question_id,
         comment_id,
-        await factories.make_envelope(network_id, [lieu_id, other_lieu_id]),
-        await factories.make_envelope(network_id, [lieu_id, other_lieu_id], phase="draft"),
-        await factories.make_consented_challenge(network_id, other_lieu_id, lieu_id),
-        await factories.make_envelope(network_id, [lieu_id, other_lieu_id], rule="equal_shares"),
-        await factories.make_envelope(network_id, [lieu_id, other_lieu_id], phase="closed"),
-        await factories.make_settled_envelope(network_id, [lieu_id, other_lieu_id]),
+        envelope_id,
+        draft_envelope_id,
+        consented,
+        es_envelope_id,
+        closed_envelope_id,
+        settled,
+        funded,
+        await factories.make_report(settled, funded),
+        await factories.make_report(
+            settled, funded, status="changes_requested", comment="Ajoutez les factures."
+        ),
     )
 
 

@@ -159,10 +159,11 @@ async def make_consented_challenge(
     from cobudget.db.tables import RoundPosition
 
     challenge_id = await make_challenge(network_id, proposer, title)
-    round_id = await make_round(challenge_id, 1, days=5, opened_days_ago=10)
+    # Consented long before any envelope of the factories closes (closing freezes positions).
+    round_id = await make_round(challenge_id, 1, days=5, opened_days_ago=60)
     await RoundPosition.insert(
         RoundPosition(
-            round=round_id, lieu=voter, kind="consent", taken_at=now() - dt.timedelta(days=9)
+            round=round_id, lieu=voter, kind="consent", taken_at=now() - dt.timedelta(days=59)
         )
     )
     return challenge_id
@@ -239,14 +240,33 @@ async def make_envelope(
 
 
 async def make_settled_envelope(
-    network_id: int, lieu_ids: list[int], *, rule: str = "cofunding"
+    network_id: int,
+    lieu_ids: list[int],
+    *,
+    rule: str = "cofunding",
+    pledges: tuple[tuple[int, int, int], ...] = (),
 ) -> int:
-    """A closed envelope settled through the settlement service by a site admin."""
+    """A closed envelope settled through the settlement service by a coordinator; `pledges`
+    are (challenge, lieu, cents) from drawing rights, made before it closed. One co-funding
+    lieu is enough here (`min_cofunders` 1)."""
+    from cobudget.db.tables import Envelope, Pledge
     from cobudget.domain.permissions import Actor
     from cobudget.services import settlements
     from cobudget.settings import Settings
 
     envelope_id = await make_envelope(network_id, lieu_ids, phase="closed", rule=rule)
+    await Envelope.update({Envelope.min_cofunders: 1}).where(Envelope.id == envelope_id)
+    for challenge, lieu, cents in pledges:
+        await Pledge.insert(
+            Pledge(
+                envelope=envelope_id,
+                challenge=challenge,
+                lieu=lieu,
+                source="drawing_rights",
+                amount_cents=cents,
+                updated_at=now(),
+            )
+        )
     before = await OutboxMessage.count()
     await settlements.settle(
         Settings(database_url="", secret_key="factory"),
@@ -256,3 +276,58 @@ async def make_settled_envelope(
     if not before:  # the world starts with an empty outbox: tests count what they send
         await OutboxMessage.delete(force=True)
     return envelope_id
+
+
+async def make_report(
+    envelope_id: int,
+    challenge_id: int,
+    *,
+    status: str = "published",
+    spending: tuple[tuple[int, int], ...] = (),
+    deliverables: tuple[tuple[str, str], ...] = (),
+    comment: str = "",
+) -> int:
+    """A follow-up report with (budget line, cents) spending and (title, url) deliverables."""
+    from cobudget.db.tables import Deliverable, Report, ReportSpending
+
+    rows = await Report.insert(
+        Report(
+            envelope=envelope_id,
+            challenge=challenge_id,
+            status=status,
+            progress="Le travail avance.",
+            created_at=now(),
+            published_at=None if status == "draft" else now(),
+            review_comment=comment,
+        )
+    ).returning(Report.id)
+    report_id = int(rows[0]["id"])
+    for line, cents in spending:
+        await ReportSpending.insert(
+            ReportSpending(report=report_id, budget_line=line, amount_cents=cents)
+        )
+    for index, (title, url) in enumerate(deliverables):
+        await Deliverable.insert(
+            Deliverable(report=report_id, title=title, url=url, position=index)
+        )
+    return report_id
+
+
+async def budget_line_of(challenge_id: int) -> int:
+    """The first budget line of the challenge's current version."""
+    challenge = (
+        await Challenge.select(Challenge.current_version)
+        .where(Challenge.id == challenge_id)
+        .first()
+    )
+    assert challenge is not None
+    version = (
+        await ChallengeVersion.select(ChallengeVersion.id)
+        .where(ChallengeVersion.challenge == challenge_id)
+        .where(ChallengeVersion.number == challenge["current_version"])
+        .first()
+    )
+    assert version is not None
+    line = await BudgetLine.select(BudgetLine.id).where(BudgetLine.version == version["id"]).first()
+    assert line is not None
+    return int(line["id"])

@@ -379,6 +379,45 @@ class SettlementRecord(Table):
     settled_at = Timestamptz()
 
 
+class Report(Table):
+    """What the proposers of a funded challenge say they did with the money (SPEC §7).
+
+    `status`: draft (the proposers' only) → published → validated, or changes_requested (with
+    the coordinator's comment) → published again. `delivery`: in_progress or delivered.
+    """
+
+    envelope = ForeignKey(references=Envelope, index=True)
+    challenge = ForeignKey(references=Challenge, index=True)
+    status = Varchar(length=20, default="draft")
+    delivery = Varchar(length=20, default="in_progress")
+    progress = Text(default="")
+    created_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+    published_at = Timestamptz(null=True, default=None)
+    reviewed_by = ForeignKey(references=User, null=True)
+    reviewed_at = Timestamptz(null=True, default=None)
+    review_comment = Text(default="")
+
+
+class ReportSpending(Table):
+    """Money spent against one budget line of the funded version, with its receipt reference."""
+
+    report = ForeignKey(references=Report, index=True)
+    budget_line = ForeignKey(references=BudgetLine)
+    amount_cents = BigInt()
+    receipt = Varchar(length=200, default="")
+
+
+class Deliverable(Table):
+    """Something the challenge produced, under a free licence."""
+
+    report = ForeignKey(references=Report, index=True)
+    title = Varchar(length=200)
+    url = Varchar(length=500)
+    licence = Varchar(length=40, default="etalab-2.0")
+    position = Integer(default=0)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -411,4 +450,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     PledgeRequest,
     Support,
     SettlementRecord,
+    Report,
+    ReportSpending,
+    Deliverable,
 )

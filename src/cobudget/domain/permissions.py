@@ -35,6 +35,8 @@ class Action(StrEnum):
     QUESTION_ANSWER = "question.answer"  # the proposing lieux
     COMMENT = "comment"  # for the acting lieu, or for a co-funding organisation
     PLEDGE = "pledge"  # for the acting lieu, or for the actor's co-funding organisation
+    REPORT_WRITE = "report.write"  # follow-up reports of a funded challenge: its proposers
+    REPORT_REVIEW = "report.review"  # validate a report or ask for changes: coordinators
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             | Action.ENVELOPE_MANAGE
             | Action.ROUND_MANAGE
             | Action.COMMENT_HIDE
+            | Action.REPORT_REVIEW
         ):
             return ALLOWED if _coordinates(actor, target) else _refuse(actor, "coordinator_only")
         case Action.LIEU_SET_STATUS:
@@ -146,7 +149,7 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if _acts_for_member_lieu(actor, target):
                 return ALLOWED
             return _refuse(actor, "member_only")
-        case Action.CHALLENGE_EDIT | Action.QUESTION_ANSWER:
+        case Action.CHALLENGE_EDIT | Action.QUESTION_ANSWER | Action.REPORT_WRITE:
             if actor.member_of & target.proposer_lieu_ids:
                 return ALLOWED
             return _refuse(actor, "proposer_only")

@@ -128,16 +128,28 @@ async def next_deadline(row: dict[str, object]) -> dt.datetime | None:
 
 
 async def _consent(
-    ids: list[int], current: dict[int, int], proposers: dict[int, frozenset[int]], network_id: int
+    ids: list[int],
+    current: dict[int, int],
+    proposers: dict[int, frozenset[int]],
+    network_id: int,
+    as_of: dt.datetime,
 ) -> dict[int, bool]:
-    rounds = await ConsentRound.select().where(ConsentRound.challenge.is_in(ids or [0]))
+    """Which challenges are consented as of `as_of`: closing an envelope freezes positions
+    (SPEC §4), so rounds opened, positions taken and closures made after it do not count."""
+    rounds = (
+        await ConsentRound.select()
+        .where(ConsentRound.challenge.is_in(ids or [0]))
+        .where(ConsentRound.opened_at <= as_of)
+    )
     latest: dict[int, dict[str, object]] = {}
     for r in rounds:
         if r["challenge"] not in latest or r["id"] > latest[r["challenge"]]["id"]:  # type: ignore[operator]
             latest[r["challenge"]] = r
     positions: dict[int, list[consent.Position]] = {}
-    for p in await RoundPosition.select().where(
-        RoundPosition.round.is_in([int(str(r["id"])) for r in latest.values()] or [0])
+    for p in (
+        await RoundPosition.select()
+        .where(RoundPosition.round.is_in([int(str(r["id"])) for r in latest.values()] or [0]))
+        .where(RoundPosition.taken_at <= as_of)
     ):
         positions.setdefault(p["round"], []).append(
             consent.Position(
@@ -154,7 +166,6 @@ async def _consent(
         r["lieu"]
         for r in await NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id)
     )
-    moment = now()
     result = {}
     for cid in ids:
         r = latest.get(cid)
@@ -167,13 +178,13 @@ async def _consent(
                 quorum=int(str(r["quorum"])),
                 proposer_lieu_ids=proposers[cid],
                 member_lieu_ids=members,
-                closed_at=r["closed_at"],  # type: ignore[arg-type]
+                closed_at=r["closed_at"] if r["closed_at"] and r["closed_at"] <= as_of else None,  # type: ignore[arg-type,operator]
             )
             if r
             else None
         )
         result[cid] = is_consented(
-            current[cid], pure, positions.get(int(str(r["id"])), []) if r else [], moment
+            current[cid], pure, positions.get(int(str(r["id"])), []) if r else [], as_of
         )
     return result
 
@@ -218,7 +229,11 @@ async def load(envelope_id: int, *, row: dict[str, object] | None = None) -> Env
             )
         )
     consented = await _consent(
-        ids, current, {cid: frozenset(p) for cid, p in proposers.items()}, network_id
+        ids,
+        current,
+        {cid: frozenset(p) for cid, p in proposers.items()},
+        network_id,
+        min(now(), row["funding_until"]),  # type: ignore[type-var]
     )
 
     eligible_forms = set(row["eligible_forms"])  # type: ignore[call-overload]

@@ -147,6 +147,16 @@ def field_message(code: str) -> str:
             return _("Choisissez le lieu ou l’organisation au nom de qui vous contribuez.")
         case "not_settled":
             return _("Cette enveloppe n’est pas encore réglée.")
+        case "challenge_not_funded":
+            return _("Ce défi n’a pas été financé par cette enveloppe : il n’y a pas de rapport à écrire.")
+        case "unknown_budget_line":
+            return _("Cette ligne budgétaire n’appartient pas à la version financée du défi.")
+        case "invalid_link":
+            return _("Le lien doit être une adresse complète, commençant par https:// ou http://.")
+        case "licence_not_free":
+            return _("Un livrable financé par le réseau doit être sous licence libre (Etalab 2.0 par défaut).")
+        case "too_many":
+            return _("{max} au plus.").format(max=params[0] if params else "")
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -222,6 +232,10 @@ def refusal_message(reason: str) -> str:
             return _("Cette enveloppe est déjà réglée : une répartition publiée ne se refait pas.")
         case "not_settled":
             return _("Cette enveloppe n’est pas encore réglée.")
+        case "report_not_editable":
+            return _("Ce rapport est publié : il ne se modifie plus, sauf si la coordination demande des modifications.")
+        case "report_not_published":
+            return _("Seul un rapport publié, pas encore examiné, peut être validé ou renvoyé.")
         case "cofunder_only":
             return _("Seules les personnes de cette organisation peuvent contribuer en son nom.")
         case "network_private":
@@ -249,6 +263,8 @@ def not_found_message(entity: str) -> str:
             return _("Cette enveloppe n’existe pas.")
         case "settlement":
             return _("Cette enveloppe n’a pas encore de répartition publiée.")
+        case "report":
+            return _("Ce rapport n’existe pas.")
         case "round":
             return _("Ce tour de consentement n’existe pas.")
         case "question":

@@ -60,10 +60,10 @@ async def _pledge(
     )
 
 
-async def _amounts() -> dict[tuple[int | None, int | None, int, str], int]:
+async def _amounts(envelope_id: int) -> dict[tuple[int | None, int | None, int, str], int]:
     return {
         (r["lieu"], r["org"], r["challenge"], r["source"]): r["amount_cents"]
-        for r in await Pledge.select()
+        for r in await Pledge.select().where(Pledge.envelope == envelope_id)
     }
 
 
@@ -103,7 +103,7 @@ async def test_a_member_pledges_and_the_projection_moves_in_place(
     assert response.status_code == 200
     assert 'id="projection"' in _t(response)
     assert "600,00 € promis ; minimum 1 000,00 €" in _t(response)
-    assert await _amounts() == {
+    assert await _amounts(world.envelope_id) == {
         (world.lieu_id, None, world.consented_challenge_id, "drawing_rights"): 60_000
     }
     # The other lieu proposes it, so one co-funding lieu is not enough (min_cofunders = 2).
@@ -122,7 +122,7 @@ async def test_a_member_pledges_and_the_projection_moves_in_place(
     assert (
         await _pledge(client, world.envelope_id, world.consented_challenge_id, unit, "750,50")
     ).status_code == 303
-    amounts = await _amounts()
+    amounts = await _amounts(world.envelope_id)
     assert amounts[(world.lieu_id, None, world.consented_challenge_id, "drawing_rights")] == 75_050
     assert amounts[(None, org, world.consented_challenge_id, "own_funds")] == 50_000
     assert (
@@ -130,7 +130,7 @@ async def test_a_member_pledges_and_the_projection_moves_in_place(
             client, world.envelope_id, world.consented_challenge_id, unit, "750,50", withdraw="1"
         )
     ).status_code == 303
-    amounts = await _amounts()
+    amounts = await _amounts(world.envelope_id)
     assert amounts[(world.lieu_id, None, world.consented_challenge_id, "drawing_rights")] == 0
     page = await client.get(f"/enveloppes/{world.envelope_id}")
     assert "500,00 € promis" in _t(page) and "1 contribution" in _t(page)
@@ -213,7 +213,8 @@ async def test_a_refused_pledge_says_why_and_changes_nothing(
     response = await _pledge(client, world.envelope_id, challenge_id, units[unit], amount, source)  # type: ignore[arg-type]
     assert response.status_code == status, response.text
     assert message in _t(response)
-    assert await Pledge.count() == 0 and await AuditEntry.count() == before
+    assert await Pledge.count().where(Pledge.envelope == world.envelope_id) == 0
+    assert await AuditEntry.count() == before
 
 
 async def test_pledges_are_refused_outside_funding_and_drawing_rights_under_matching(
@@ -235,7 +236,7 @@ async def test_pledges_are_refused_outside_funding_and_drawing_rights_under_matc
     )
     own = await _pledge(client, matching, world.consented_challenge_id, unit, "10", "own_funds")
     assert own.status_code == 303
-    assert await Pledge.count() == 1
+    assert await Pledge.count().where(Pledge.envelope == matching) == 1
 
 
 async def test_equal_shares_lieux_give_approvals_that_the_projection_counts(
@@ -572,3 +573,32 @@ async def test_fifty_concurrent_pledge_requests_through_http_add_up_to_the_cent(
         assert sum(
             p.amount_cents for p in loaded.inputs.pledges if p.challenge_id == challenge_id
         ) == sum(r["amount_cents"] for r in rows if r["challenge"] == challenge_id)
+
+
+async def test_closing_freezes_positions_a_later_objection_does_not_change_the_settlement(
+    world: World, settings: Settings
+) -> None:
+    from cobudget.db.tables import RoundPosition
+
+    envelope_id = await _closed_envelope_with_pledges(world)
+    # After closing, a new round opens on the challenge and an objection stands in it.
+    round_id = await factories.make_round(world.consented_challenge_id, 1, days=5)
+    await RoundPosition.insert(
+        RoundPosition(
+            round=round_id, lieu=world.lieu_id, kind="objection", text="Trop tard.", taken_at=now()
+        )
+    )
+    loaded = await envelope_inputs.load(envelope_id)
+    assert {c.id: c.consented for c in loaded.inputs.challenges}[world.consented_challenge_id]
+    # The envelope still in funding sees the objection now.
+    live = await envelope_inputs.load(world.envelope_id)
+    assert not {c.id: c.consented for c in live.inputs.challenges}[world.consented_challenge_id]
+    await settlements.settle(
+        settings,
+        Actor(user_id=None, coordinator_of=frozenset({world.network_id})),
+        envelope_id=envelope_id,
+    )
+    record = await settlements.stored(envelope_id)
+    assert record is not None
+    funded = {c.challenge_id for c in record.decoded.challenges if c.funded}
+    assert world.consented_challenge_id in funded

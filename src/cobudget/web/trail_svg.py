@@ -1,0 +1,133 @@
+"""The money trail as a picture: a flow diagram drawn on the server as SVG (SPEC §7).
+
+Three columns: where the money came from (each lieu, co-funder, and the envelope's match), the
+funded challenges, and what they produced. A band's thickness is proportional to the euros it
+carries; between a challenge and its deliverables the band is what the proposers reported as
+spent, shared equally among the deliverables (or going to « not reported yet »). Every band and
+box carries its amount in a <title> and a data attribute, and the page puts the same numbers in
+a table, so the picture is never the only way to read them. Layout only: no I/O, no templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cobudget.services.queries.follow_up import FollowUp
+
+WIDTH = 960
+COLUMN_X = (10, 400, 790)
+BOX_WIDTH = 160
+GAP = 14
+MIN_HEIGHT = 14.0
+SCALE_HEIGHT = 560.0
+
+
+@dataclass(frozen=True)
+class Box:
+    key: str
+    label: str
+    amount_cents: int
+    x: float
+    y: float
+    height: float
+    kind: str  # source | challenge | output
+
+
+@dataclass(frozen=True)
+class Band:
+    source: str
+    target: str
+    amount_cents: int
+    path: str
+    width: float
+    kind: str  # money | spent
+
+
+@dataclass(frozen=True)
+class Diagram:
+    width: int
+    height: int
+    boxes: list[Box]
+    bands: list[Band]
+
+
+def _stack(items: list[tuple[str, str, int]], x: float, scale: float, kind: str) -> list[Box]:
+    boxes, y = [], 10.0
+    for key, label, amount in items:
+        height = max(MIN_HEIGHT, amount * scale)
+        boxes.append(Box(key, label, amount, x, y, height, kind))
+        y += height + GAP
+    return boxes
+
+
+def _band(a: Box, a_offset: float, b: Box, b_offset: float, width: float) -> str:
+    """A smooth band from the right edge of `a` to the left edge of `b` (centre line)."""
+    x0, x1 = a.x + BOX_WIDTH, b.x
+    y0, y1 = a.y + a_offset + width / 2, b.y + b_offset + width / 2
+    middle = (x0 + x1) / 2
+    return f"M{x0:.1f},{y0:.1f} C{middle:.1f},{y0:.1f} {middle:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"
+
+
+def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
+    """Place the boxes and bands; `labels` names the envelope match and « not reported »."""
+    totals: dict[str, tuple[str, int]] = {}
+    for challenge in trail.challenges:
+        for s in challenge.sources:
+            key = f"{s.kind}:{s.id}" if s.id is not None else "envelope"
+            name = s.name or labels["envelope"]
+            totals[key] = (name, totals.get(key, (name, 0))[1] + s.amount_cents)
+    sources = sorted(totals.items(), key=lambda item: (-item[1][1], item[1][0]))
+    grand = max(1, sum(amount for _key, (_name, amount) in sources))
+    count = max(len(sources), len(trail.challenges), 1)
+    scale = max(0.0, (SCALE_HEIGHT - GAP * count)) / grand
+    source_boxes = _stack(
+        [(key, name, amount) for key, (name, amount) in sources], COLUMN_X[0], scale, "source"
+    )
+    challenge_boxes = _stack(
+        [(f"challenge:{c.id}", c.title, c.received_cents) for c in trail.challenges],
+        COLUMN_X[1],
+        scale,
+        "challenge",
+    )
+    outputs: list[tuple[str, str, int]] = []
+    output_of: dict[int, list[tuple[str, int]]] = {}
+    for c in trail.challenges:
+        shares: list[tuple[str, int]] = []
+        if c.deliverables and c.spent_cents:
+            each, rest = divmod(c.spent_cents, len(c.deliverables))
+            for index, d in enumerate(c.deliverables):
+                key = f"deliverable:{c.id}:{index}"
+                amount = each + (1 if index < rest else 0)
+                outputs.append((key, d.title, amount))
+                shares.append((key, amount))
+        unreported = c.received_cents - c.spent_cents
+        if unreported > 0 or not shares:
+            key = f"unreported:{c.id}"
+            outputs.append((key, labels["unreported"], max(unreported, 0)))
+            shares.append((key, max(unreported, 0)))
+        output_of[c.id] = shares
+    output_boxes = _stack(outputs, COLUMN_X[2], scale, "output")
+    by_key = {b.key: b for b in (*source_boxes, *challenge_boxes, *output_boxes)}
+    bands: list[Band] = []
+    out_offset: dict[str, float] = {}
+    in_offset: dict[str, float] = {}
+    for c in trail.challenges:
+        target = by_key[f"challenge:{c.id}"]
+        for s in c.sources:
+            key = f"{s.kind}:{s.id}" if s.id is not None else "envelope"
+            origin = by_key[key]
+            width = s.amount_cents * scale
+            path = _band(
+                origin, out_offset.get(key, 0.0), target, in_offset.get(target.key, 0.0), width
+            )
+            out_offset[key] = out_offset.get(key, 0.0) + width
+            in_offset[target.key] = in_offset.get(target.key, 0.0) + width
+            bands.append(Band(key, target.key, s.amount_cents, path, max(width, 1.0), "money"))
+        for key, amount in output_of[c.id]:
+            width = amount * scale
+            path = _band(target, out_offset.get(target.key, 0.0), by_key[key], 0.0, width)
+            out_offset[target.key] = out_offset.get(target.key, 0.0) + width
+            kind = "spent" if key.startswith("deliverable") else "unreported"
+            bands.append(Band(target.key, key, amount, path, max(width, 1.0), kind))
+    height = int(max((b.y + b.height for b in by_key.values()), default=0) + 10)
+    return Diagram(WIDTH, height, [*source_boxes, *challenge_boxes, *output_boxes], bands)

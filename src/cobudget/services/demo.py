@@ -20,6 +20,7 @@ from cobudget.db.tables import (
     ConsentRound,
     Coordinator,
     Criterion,
+    Deliverable,
     Envelope,
     EnvelopeLieu,
     Lieu,
@@ -27,6 +28,8 @@ from cobudget.db.tables import (
     Network,
     NetworkLieu,
     Pledge,
+    Report,
+    ReportSpending,
     RoundPosition,
     RoundQuestion,
     User,
@@ -320,7 +323,10 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
                 )
             )
         if state in ("consented", "to_amend"):
-            opened = moment - dt.timedelta(days=20)
+            # Challenges the 2026 envelope could fund were consented before it closed (closing
+            # freezes positions); the others during this year's diagnosis.
+            in_2026 = any(title == pledge[0] for pledge in SETTLED_ENVELOPE[3])
+            opened = moment - dt.timedelta(days=150 if in_2026 else 20)
             round_rows = await ConsentRound.insert(
                 ConsentRound(
                     challenge=challenge_id,
@@ -538,4 +544,62 @@ async def load_demo(settings: Settings | None = None) -> bool:
         Actor(user_id=coordinator["user"], coordinator_of=frozenset({network_id})),
         envelope_id=settled,
     )
+    await _load_report(settled, moment)
     return True
+
+
+async def _load_report(envelope_id: int, moment: dt.datetime) -> None:
+    """A validated follow-up report on the challenge the settled envelope funded."""
+    version = (
+        await ChallengeVersion.select(ChallengeVersion.id, ChallengeVersion.challenge)
+        .where(ChallengeVersion.title == "Une cartographie ouverte des tiers-lieux")
+        .first()
+    )
+    assert version is not None
+    lines = await BudgetLine.select(BudgetLine.id, BudgetLine.label).where(
+        BudgetLine.version == version["id"]
+    )
+    async with write_transaction():
+        rows = await Report.insert(
+            Report(
+                envelope=envelope_id,
+                challenge=version["challenge"],
+                status="validated",
+                delivery="delivered",
+                progress="La carte est en ligne ; douze lieux ont relu leur fiche.",
+                created_at=moment,
+                published_at=moment,
+                reviewed_at=moment,
+            )
+        ).returning(Report.id)
+        report_id = rows[0]["id"]
+        spent = {
+            "Collecte des données": (240_000, "Facture 2026-031"),
+            "Carte en ligne": (110_000, ""),
+        }
+        await ReportSpending.insert(
+            *(
+                ReportSpending(
+                    report=report_id,
+                    budget_line=line["id"],
+                    amount_cents=spent[line["label"]][0],
+                    receipt=spent[line["label"]][1],
+                )
+                for line in lines
+            )
+        )
+        await Deliverable.insert(
+            Deliverable(
+                report=report_id,
+                title="Carte des tiers-lieux du Massif",
+                url="https://carte.demo.cobudget.fr",
+                licence="etalab-2.0",
+            ),
+            Deliverable(
+                report=report_id,
+                title="Jeu de données des lieux (CSV)",
+                url="https://carte.demo.cobudget.fr/donnees.csv",
+                licence="etalab-2.0",
+                position=1,
+            ),
+        )

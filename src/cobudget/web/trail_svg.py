@@ -18,7 +18,7 @@ WIDTH = 960
 COLUMN_X = (10, 400, 790)
 BOX_WIDTH = 160
 GAP = 14
-MIN_HEIGHT = 14.0
+MIN_HEIGHT = 30.0  # room for two lines of text: the name and the amount
 SCALE_HEIGHT = 560.0
 
 
@@ -111,10 +111,16 @@ def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
     bands: list[Band] = []
     out_offset: dict[str, float] = {}
     in_offset: dict[str, float] = {}
+    order = {box.key: index for index, box in enumerate(source_boxes)}
+
+    def source_key(s: object) -> str:
+        return f"{s.kind}:{s.id}" if s.id is not None else "envelope"  # type: ignore[attr-defined]
+
     for c in trail.challenges:
         target = by_key[f"challenge:{c.id}"]
-        for s in c.sources:
-            key = f"{s.kind}:{s.id}" if s.id is not None else "envelope"
+        # Bands enter a challenge in the order of their sources, so they do not cross there.
+        for s in sorted(c.sources, key=lambda s: order[source_key(s)]):
+            key = source_key(s)
             origin = by_key[key]
             width = s.amount_cents * scale
             path = _band(

@@ -26,6 +26,14 @@ async def test_demo_network_has_every_role_and_challenges_in_every_state(
         assert page.status_code == 200
         outcomes += [label for label in ("Consenti", "À amender", "En cours") if label in page.text]
     assert sorted(set(outcomes)) == ["Consenti", "En cours", "À amender"]
+    # An envelope in funding with its live projection, and a settled one with its follow-up.
+    funding = await client.get("/enveloppes/2")
+    assert "Projection en direct" in funding.text and "Serait financé" in funding.text
+    follow_up = await client.get("/enveloppes/1/suivi")
+    assert "Une cartographie ouverte des tiers-lieux" in follow_up.text
+    assert "Carte des tiers-lieux du Massif" in follow_up.text
+    verified = await client.get("/enveloppes/1/verification")
+    assert "identique, octet pour octet" in verified.text
     await log_in(client, "coordination@demo.cobudget.fr", DEMO_PASSWORD)
     assert (
         await client.get("/reseaux/reseau-des-tiers-lieux-du-massif-demo/gerer")

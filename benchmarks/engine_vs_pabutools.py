@@ -1,14 +1,15 @@
 """Time pabutools and our `equal_shares` on the pabulib instances, in the same run.
 
     .venv/bin/python benchmarks/engine_vs_pabutools.py [--limit SECONDS] [--skip-pabutools]
-        [--cardinal] [INSTANCE ...]
+        [--without-pabutools NAME ...] [--cardinal] [--only NAME ...] [INSTANCE ...]
 
 Each instance is read once; pabutools (MES with cost satisfaction, add-one with
 `voter_budget_increment=1`, then greedy) runs in a subprocess with a time limit per instance,
-so an instance it cannot finish prints "did not finish (> N s)"; our engine runs in this
-process on the same text. Both times include reading the text (pabutools' parser, our
-`parse_pb`). Both outcomes are compared: selected projects in order and every voter's payment.
-Prints a Markdown table.
+so an instance it cannot finish prints "did not finish (> N s)" (`--without-pabutools NAME`
+does not start it on that instance); our engine runs in this process on the same text.
+`--only NAME` (repeatable, or instance names as arguments) times those instances only. Both
+times include reading the text (pabutools' parser, our `parse_pb`). Both outcomes are
+compared: selected projects in order and every voter's payment. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from tests.unit.engine.parity.reference import PABULIB, Outcome, ours, reference  # noqa: E402
+from tests.unit.engine.parity.reference import (  # noqa: E402
+    PABULIB,
+    Outcome,
+    load_recorded,
+    ours,
+    reference,
+)
 
 
 def _reference_worker(text: str, utility: str, queue: Any) -> None:
@@ -55,13 +62,23 @@ def time_pabutools(text: str, utility: str, limit: float) -> tuple[float, Outcom
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="*", help="instance names (default: all)")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="time this instance only"
+    )
+    parser.add_argument(
+        "--without-pabutools",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="do not run pabutools on this instance (one it cannot finish)",
+    )
     parser.add_argument("--limit", type=float, default=600.0, help="seconds per pabutools run")
     parser.add_argument("--skip-pabutools", action="store_true")
     parser.add_argument("--cardinal", action="store_true", help="cardinal utilities (cumulative)")
     args = parser.parse_args(argv)
     from cobudget.engine.pabulib import parse_pb
 
-    names = args.instances or [
+    names = args.instances + args.only or [
         p.stem for p in sorted(PABULIB.glob("*.pb"), key=lambda p: p.stat().st_size)
     ]
     utility = "cardinal" if args.cardinal else "cost"
@@ -75,8 +92,11 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         mine = ours(text, utility)  # type: ignore[arg-type]
         our_seconds = time.perf_counter() - start
-        if args.skip_pabutools:
+        if args.skip_pabutools or name in args.without_pabutools:
             theirs, shown, ratio, same = None, "skipped", "", ""
+            recorded = load_recorded(name, utility)  # type: ignore[arg-type]
+            if recorded is not None:
+                same = "yes (recorded)" if Outcome.from_json(recorded) == mine else "NO (recorded)"
         else:
             theirs = time_pabutools(text, utility, args.limit)
             if theirs is None:

@@ -3,7 +3,7 @@
 An exact run at round k (`engine.mes`) gives its decision sequence: the projects bought, in
 order. `holds(prep, k, span, sequence)` proves, or fails to prove, that every round k + t,
 0 <= t <= span, makes the very same decisions. The add-one scan can then skip all those rounds:
-their outcome is round k's (docs/equal-shares.md, "Jumping further: intervals of rounds").
+their outcome is round k's (docs/equal-shares.md, "Proving a whole range of rounds").
 
 How. Each budget state carries a lower and an upper bound of its budget, both affine in t on
 [0, span]; an affine function is kept as its values at t = 0 and t = span, and every check is a
@@ -13,14 +13,15 @@ the sequence, for the project c the exact run bought:
 * an upper bound of c's price: its price computed from the lower budgets, which is a convex
   function of t (the lower budgets are affine), so it lies below its chord, the affine function
   through its values at both ends;
-* a lower bound of c's price: the price formula F_S(b) = (cost - sum of S's budgets) / (sum of
-  the others' utilities) taken at the upper budgets, with S the poor buckets at one end. Any
-  F_S is at most the true price whatever the budgets, and it falls as the budgets rise;
+* lower bounds of a price: the price formula F_S(b) = (cost - sum of S's budgets) / (sum of
+  the others' utilities) taken at the upper budgets, with S the poor buckets at t = 0 or at
+  t = span (the tangents at both ends). Any F_S is at most the true price whatever the
+  budgets, and it falls as the budgets rise;
 * c is affordable at both ends of the lower budgets, hence everywhere between;
-* every other project q still in the running has a lower bound F_S (kept from an earlier step:
-  the upper budgets only fall, so it stays one) at least c's upper bound at both ends (strictly
-  when q's number is lower, the tie-break), or q is unaffordable at both ends of the upper
-  budgets: then c is bought at every t;
+* every other project q still in the running has lower bounds (kept from an earlier step: the
+  upper budgets only fall, so they stay bounds) whose maximum is at least c's upper bound at
+  every t (strictly when q's number is lower, the tie-break), or q is unaffordable at both ends
+  of the upper budgets: then c is bought at every t;
 * the new budgets of c's supporters: lower bound max(0, lower - upper price · u) (this one is
   kept affine: it is taken as the affine part or 0), upper bound max(0, upper - lower price · u),
   which is convex, hence below its chord.
@@ -42,7 +43,7 @@ from math import lcm
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cobudget.engine.mes import _Prepared
+    from cobudget.engine.mes_prepare import Prepared
 
 # Budgets are counted in units of 1 / (total weight · 2**PRECISION) of a cost unit.
 PRECISION = 40
@@ -128,7 +129,7 @@ def _payer_bound(lows: list[Affine]) -> Affine:
 class _Bounds:
     """Budget states with lower and upper budgets at both ends of the range of rounds."""
 
-    def __init__(self, prep: _Prepared, k: int, span: int) -> None:
+    def __init__(self, prep: Prepared, k: int, span: int) -> None:
         unit = prep.unit or 0
         self.prep = prep
         self.scale = prep.total_weight << PRECISION
@@ -238,7 +239,7 @@ class _Bounds:
         return len(self.lo0) - 1
 
 
-def holds(prep: _Prepared, k: int, span: int, sequence: Sequence[int]) -> bool:
+def holds(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> bool:
     """Whether every round k + t, 0 <= t <= span, buys `sequence` in order and nothing else."""
     b = _Bounds(prep, k, span)
     alive = set(prep.mes_projects)

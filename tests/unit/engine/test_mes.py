@@ -7,8 +7,10 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobudget.engine.mes import MesProblem, MesResult, _Prepared, _run, equal_shares
+from cobudget.engine.mes import MesProblem, MesResult, equal_shares
 from cobudget.engine.mes_interval import holds
+from cobudget.engine.mes_prepare import Prepared
+from cobudget.engine.mes_run import one_run
 
 from .mes_strategies import problems
 
@@ -124,13 +126,13 @@ def test_a_proved_range_of_rounds_buys_the_same_sequence_at_every_round(
     # plain run at each of those rounds does buy it.
     if problem.unit is None:
         problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
-    prep = _Prepared(problem)
+    prep = Prepared(problem)
     if prep.n == 0:
         return
-    sequence = [p for p, _ in _run(prep, k, False, False).bought]
+    sequence = [p for p, _ in one_run(prep, k, False, False).bought]
     if holds(prep, k, span, sequence):
         for t in range(span + 1):
-            assert [p for p, _ in _run(prep, k + t, False, False).bought] == sequence
+            assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
 
 
 def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_does() -> None:
@@ -138,7 +140,7 @@ def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_do
     problem = MesProblem(
         costs=[150, 120, 30], budget=300, ballots=[{0: 150}, {0: 150, 1: 120}, {1: 120, 2: 30}]
     )
-    prep = _Prepared(problem)
+    prep = Prepared(problem)
     assert holds(prep, 0, 12, [0, 1])
     assert not holds(prep, 0, 13, [0, 1])
     assert holds(prep, 13, 50, [0, 1, 2])

@@ -30,7 +30,7 @@ from cobudget.engine.settlement import (
     Transfer,
     assemble,
 )
-from cobudget.engine.types import EnvelopeInput
+from cobudget.engine.types import EnvelopeInput, Lieu
 
 
 def challenge_costs(inputs: EnvelopeInput) -> dict[int, int]:
@@ -92,11 +92,7 @@ def solve(inputs: EnvelopeInput) -> tuple[list[int], list[int], MesResult]:
     ids = sorted(costs)
     index = {cid: i for i, cid in enumerate(ids)}
     lieux = sorted(inputs.lieux, key=lambda lieu: lieu.id)
-    utilities = utilities_by_lieu(inputs)
-    ballots = [
-        {index[cid]: u for cid, u in utilities.get(lieu.id, {}).items() if cid in index}
-        for lieu in lieux
-    ]
+    ballots = _ballots(inputs, lieux, index)
     problem = MesProblem(
         costs=[costs[cid] for cid in ids],
         budget=inputs.amount_cents,
@@ -106,6 +102,33 @@ def solve(inputs: EnvelopeInput) -> tuple[list[int], list[int], MesResult]:
         unit=inputs.params.unit_cents,
     )
     return ids, [lieu.id for lieu in lieux], equal_shares(problem)
+
+
+def _ballots(
+    inputs: EnvelopeInput, lieux: list[Lieu], index: dict[int, int]
+) -> list[dict[int, int]]:
+    """Each lieu's utilities {project number: utility}, in the order of `lieux`: those of
+    `utilities_by_lieu` on the biddable challenges, read in one pass over the supports."""
+    if inputs.params.support == "pledges":
+        utilities = utilities_by_lieu(inputs)
+        return [
+            {index[cid]: u for cid, u in utilities.get(lieu.id, {}).items() if cid in index}
+            for lieu in lieux
+        ]
+    position = {lieu.id: i for i, lieu in enumerate(lieux)}
+    ballots: list[dict[int, int]] = [{} for _ in lieux]
+    approval = inputs.params.support == "approval"
+    costs = challenge_costs(inputs) if inputs.params.utility != "cardinal" else None
+    for s in inputs.supports:
+        p = index.get(s.challenge_id)
+        i = position.get(s.lieu_id)
+        if p is None or i is None:
+            continue
+        if costs is not None:
+            ballots[i][p] = costs[s.challenge_id]
+        else:
+            ballots[i][p] = 1 if approval else s.points
+    return ballots
 
 
 def _cents(cost: int, exact: dict[int, Fraction]) -> dict[int, int]:

@@ -1,0 +1,132 @@
+"""The Method of Equal Shares core, step 1: the election read once (`engine.mes`).
+
+Voters with the same ballot and weight form one group (they pay alike for ever); per project,
+its supporting groups, split by utility, both repeated by group size (to count supporters per
+budget state in C) and once each (to move them to their new state when they pay).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import chain, repeat
+from operator import itemgetter, mul
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cobudget.engine.mes import MesProblem
+
+
+class Prepared:
+    """Voters grouped by identical (ballot, weight), supporters per project: built once."""
+
+    def __init__(self, problem: MesProblem) -> None:
+        n = len(problem.ballots)
+        m = len(problem.costs)
+        weights = list(problem.weights) if problem.weights is not None else [1] * n
+        if len(weights) != n:
+            raise ValueError("one weight per ballot is needed")
+        if n and not sum(weights):
+            raise ValueError("the weights must not all be zero")
+        self.n = n
+        self.m = m
+        self.costs = [int(c) for c in problem.costs]
+        self.budget = int(problem.budget)
+        self.unit = problem.unit
+        self.weights = weights
+        self.total_weight = sum(weights)
+        # Identical ballots (as given) first, in C; then each distinct one is checked and put in
+        # its sorted form, and groups are numbered in order of their first voter.
+        raw: dict[tuple[int, tuple[tuple[int, int], ...]], list[int]] = {}
+        given = zip(weights, [tuple(ballot.items()) for ballot in problem.ballots], strict=True)
+        for voter, key in enumerate(given):
+            found = raw.get(key)
+            if found is None:
+                raw[key] = [voter]
+            else:
+                found.append(voter)
+        index: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
+        self.members: list[list[int]] = []
+        self.group_weight: list[int] = []
+        self.items: list[tuple[tuple[int, int], ...]] = []  # (project, utility), then number
+        merged = False
+        for (weight, pairs), voters in raw.items():
+            least = 0
+            if pairs:
+                # Projects are distinct within a ballot: the least and greatest pairs hold the
+                # least and greatest project.
+                if min(pairs)[0] < 0 or max(pairs)[0] >= m:
+                    bad = next(p for p, _ in pairs if not 0 <= p < m)
+                    raise ValueError(f"ballot {voters[0]} names unknown project {bad}")
+                least = min(map(itemgetter(1), pairs))
+                if least < 0:
+                    bad = next(p for p, u in pairs if u < 0)
+                    raise ValueError(
+                        f"ballot {voters[0]} gives a negative utility to project {bad}"
+                    )
+            items = tuple(sorted(pairs if least > 0 else (x for x in pairs if x[1] > 0)))
+            key = (weight, items)
+            g = index.get(key)
+            if g is None:
+                index[key] = len(self.members)
+                self.members.append(voters)
+                self.group_weight.append(weight)
+                self.items.append(items)
+            else:
+                self.members[g].extend(voters)
+                merged = True
+        if merged:
+            for voters in self.members:
+                voters.sort()
+        self.mult = mult = [len(ms) for ms in self.members]
+        # Per project, its supporting groups and their utilities.
+        self.supporters: list[list[int]] = [[] for _ in range(m)]
+        given_utils: list[list[int]] = [[] for _ in range(m)]
+        for g, items in enumerate(self.items):
+            for p, u in items:
+                self.supporters[p].append(g)
+                given_utils[p].append(u)
+        # Utilities are numbered (utils[number] is the utility).
+        self.utils = sorted({u for us in given_utils for u in set(us)}) or [1]
+        number = {u: i for i, u in enumerate(self.utils)}
+        # What the reference feeds MES: supported projects of positive cost. Supported projects of
+        # cost 0 are taken for free beforehand; the others are left to the greedy.
+        self.mes_projects = [p for p in range(m) if self.supporters[p] and self.costs[p] > 0]
+        self.free = [p for p in range(m) if self.supporters[p] and self.costs[p] == 0]
+        # Each project's total utility (listed projects of utility 0 add nothing).
+        self.total_sat = [
+            sum(map(mul, map(mult.__getitem__, groups), us))
+            for groups, us in zip(self.supporters, given_utils, strict=True)
+        ]
+        self.total_utility = self.total_sat
+        # Per project and utility number: the supporting groups, each repeated by its size
+        # (`by_utility`), and once each (`movers`: they move together).
+        self.by_utility: list[list[tuple[int, list[int]]]] = []
+        self.movers: list[list[tuple[int, list[int]]]] = []
+        for groups, us in zip(self.supporters, given_utils, strict=True):
+            split: dict[int, list[int]] = {}
+            if len(set(us)) == 1:
+                split[us[0]] = groups
+            else:
+                for g, u in zip(groups, us, strict=True):
+                    split.setdefault(u, []).append(g)
+            self.movers.append(sorted((number[u], gs) for u, gs in split.items()))
+            self.by_utility.append(
+                sorted(
+                    (
+                        number[u],
+                        list(chain.from_iterable(map(repeat, gs, map(mult.__getitem__, gs)))),
+                    )
+                    for u, gs in split.items()
+                )
+            )
+        # Budget state 0.. : one initial state per distinct weight.
+        self.weight_state: dict[int, int] = {}
+        for w in self.group_weight:
+            self.weight_state.setdefault(w, len(self.weight_state))
+        self.initial_state = [self.weight_state[w] for w in self.group_weight]
+
+    def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
+        """A voter's starting budget at add-one round k, and its growth per round."""
+        unit = self.unit or 0
+        slope = Fraction(weight * unit * self.n, self.total_weight)
+        return Fraction(weight * self.budget, self.total_weight) + slope * k, slope

@@ -1,0 +1,510 @@
+"""The Method of Equal Shares core, step 2: one run of MES at one add-one round (`engine.mes`).
+
+Budget states, exact budgets over a lazily rescaled common denominator, lazy prices, and, when
+tracked, the reach of the run: how many more rounds its decisions certainly keep
+(docs/equal-shares.md, "Why it is fast").
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import accumulate, repeat
+from math import gcd
+from operator import mul
+
+from cobudget.engine.mes_prepare import Prepared
+
+# Floats closer than this (relatively) may be in either order: exact arithmetic decides.
+SLACK = 1e-9
+
+
+@dataclass(slots=True)
+class Run:
+    bought: list[tuple[int, Fraction]]
+    # Exact payment of each paying group, per bought project (only when recorded).
+    payments: list[dict[int, Fraction]]
+    removed: dict[int, Fraction]
+    # How many more rounds the run's outcome is certainly unchanged for: None = any number.
+    reach: Fraction | None
+    # The state before each step, to resume a later round from the first step that may change.
+    snaps: list[Snap]
+
+
+@dataclass(slots=True)
+class Snap:
+    """A run's state before one of its steps, at round k, with the reach of the steps before."""
+
+    k: int
+    scale: int
+    value: list[int]
+    slope: list[int]
+    epoch: list[int]
+    factor: list[int]
+    states: int
+    epochs: int
+    zero: int
+    state: list[int]
+    alive: bytearray
+    candidates: list[int]
+    bound: list[tuple[int, int, int]]
+    removed: dict[int, tuple[int, int]]
+    bought: list[tuple[int, Fraction]]
+    reach_num: int
+    reach_den: int
+
+
+class Reach:
+    """How many more rounds a run's outcome is certainly unchanged for, as a fraction num/den
+    (den = 0 means without limit). Every comparison the run makes narrows it."""
+
+    __slots__ = ("den", "num")
+
+    def __init__(self) -> None:
+        self.num = 1
+        self.den = 0
+
+    def keep(self, d: int, ds: int, strict: bool) -> None:
+        """The sign of d + ds·t must stay as it is at t = 0 for 0 < t < reach.
+
+        `strict` constraints hold with d < 0 (d > 0); the others with d >= 0, where d = 0 may
+        stay as long as the value does not go below zero.
+        """
+        if not ds:
+            return
+        if not d:
+            if strict or ds < 0:
+                self.num, self.den = 0, 1
+            return
+        if (d > 0) == (ds > 0):
+            return
+        num, den = abs(d), abs(ds)
+        if not self.den or num * self.den < self.num * den:
+            self.num, self.den = num, den
+
+    def cut_by(self, d: int, ds: int) -> bool:
+        """Whether `keep(d, ds, False)` would narrow the reach."""
+        if not ds or (d > 0 and ds > 0):
+            return False
+        if not d:
+            return ds < 0 and (self.den == 0 or self.num > 0)
+        return not self.den or abs(d) * self.den < self.num * abs(ds)
+
+    def fraction(self) -> Fraction | None:
+        return Fraction(self.num, self.den) if self.den else None
+
+
+def one_run(
+    prep: Prepared,
+    k: int,
+    track: bool,
+    record: bool,
+    resume: list[Snap] | None = None,
+    hints: Sequence[int] = (),
+) -> Run:
+    """One MES run with every voter started at its round-k budget (SPEC §6.2).
+
+    Voters with the same payment history share a budget *state*. Budgets are integers over one
+    common denominator `scale`, rescaled lazily: state s was created at epoch epoch[s], and its
+    budget now is value[s] * factor[epoch[s]] / scale (growing by slope[s] * factor[...] /
+    scale per round). Buying at price rho = rest / (scale·denom) multiplies the scale by denom
+    and every epoch's factor by denom, so no fraction is reduced in the hot loops. With
+    `track`, every comparison narrows the run's reach (see `Reach`) and the state before each
+    step is kept; `resume` (snapshots of an earlier run whose last one is still valid at round
+    k) restarts from that step instead of from scratch.
+    """
+    costs = prep.costs
+    utils = prep.utils
+    by_utility = prep.by_utility
+    movers = prep.movers
+    reach = Reach()
+    snaps: list[Snap] = []
+    # Each candidate's lower bound of its price as a float (exactly: bound[p][0] / bound[p][2]),
+    # the key of the heap. Floats only order the candidates: a lower bound at most the best price
+    # is at most it as floats too (rounding keeps the order), so popping by floats pops every
+    # candidate the exact heap would, and the prices themselves are compared exactly.
+    lbf: list[float] = [0.0] * prep.m
+    heap: list[tuple[float, int]] = []
+    if resume:
+        snaps = resume[:-1]
+        snap = resume[-1]
+        delta = k - snap.k
+        scale = snap.scale
+        states = snap.states
+        value = [v + s * delta for v, s in zip(snap.value[:states], snap.slope, strict=False)]
+        slope = snap.slope[:states]
+        epoch = snap.epoch[:states]
+        factor = snap.factor[: snap.epochs]
+        zero = snap.zero
+        state = list(snap.state)
+        alive = bytearray(snap.alive)
+        bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
+        removed = dict(snap.removed)
+        bought = list(snap.bought)
+        if snap.reach_den:
+            reach.num, reach.den = snap.reach_num - delta * snap.reach_den, snap.reach_den
+        for p in snap.candidates:
+            a, _, d = bound[p]
+            lbf[p] = a / d
+            heap.append((lbf[p], p))
+    else:
+        unit = prep.unit or 0
+        scale = prep.total_weight
+        value = []
+        slope = []
+        for w in prep.weight_state:
+            value.append(w * (prep.budget + k * unit * prep.n))
+            slope.append(w * unit * prep.n)
+        epoch = [0] * len(value)
+        factor = [1]
+        zero = -1
+        state = list(prep.initial_state)
+        alive = bytearray(prep.m)
+        # Each candidate's last price formula, value and growth per round: (num, slope num, den).
+        bound = [(0, 0, 1)] * prep.m
+        for p in prep.mes_projects:
+            alive[p] = 1
+            lbf[p] = costs[p] / prep.total_sat[p]
+            bound[p] = (costs[p], 0, prep.total_sat[p])
+            heap.append((lbf[p], p))
+        removed = {}
+        bought = []
+    heapq.heapify(heap)
+    # Each state's budget as a float (the exact budget, correctly rounded), to sort and sum
+    # budgets fast; every decision taken from floats is checked exactly (`price_single`).
+    fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
+    payments: list[dict[int, Fraction]] = []
+    # Each priced project's price (rest, slope of rest, denom) and its buckets (budget, utility,
+    # state, count), or for a single utility the lists they are built from when it is bought.
+    price: dict[
+        int,
+        tuple[
+            int,
+            int,
+            int,
+            list[tuple[int, int, int, int]] | tuple[list[int] | None, int, list[int], list[int]],
+        ],
+    ] = {}
+    total_sat = prep.total_sat
+
+    def price_of(p: int) -> bool:
+        """Compute p's price now (into lbf, bound, price); False, and p dropped, if its
+        supporters cannot afford it."""
+        if len(by_utility[p]) == 1:
+            return price_single(p)
+        buckets: list[tuple[int, int, int, int]] = []
+        avail = 0
+        for uid, members in by_utility[p]:
+            # Everything below runs in C (Counter, map, zip, sum): supporters are repeated by
+            # multiplicity, counted by budget state, and the states' budgets read at the
+            # current scale.
+            counts = Counter(map(state.__getitem__, members))
+            states = list(counts)
+            factors = map(factor.__getitem__, map(epoch.__getitem__, states))
+            values = list(map(mul, map(value.__getitem__, states), factors))
+            avail += sum(map(mul, values, counts.values()))
+            buckets += zip(values, repeat(utils[uid]), states, counts.values())
+        cost_scaled = costs[p] * scale
+        if avail < cost_scaled:
+            unaffordable(p, avail, [b[2] for b in buckets], [b[3] for b in buckets])
+            return False
+        common = 1
+        for uid, _ in by_utility[p]:
+            common = common * utils[uid] // gcd(common, utils[uid])
+        buckets.sort(key=lambda b: b[0] * (common // b[1]))
+        rest = cost_scaled
+        rest_s = 0
+        denom = total_sat[p]
+        for v, u, sigma, cnt in buckets:
+            if rest * u <= v * denom:
+                break
+            rest -= cnt * v
+            rest_s -= cnt * slope[sigma] * factor[epoch[sigma]]
+            denom -= cnt * u
+        price[p] = (rest, rest_s, denom, buckets)
+        bound[p] = (rest, rest_s, scale * denom)
+        lbf[p] = rest / (scale * denom)
+        return True
+
+    def price_single(p: int) -> bool:
+        """`price_of` when all of p's supporters give it the same utility (cost utilities).
+
+        The budgets are read as floats (`fbudget`, each the exact budget correctly rounded) to
+        tell, in C, whether p is affordable and which buckets are poor; the price is then
+        computed exactly from the poor buckets alone, and checked exactly: every poor bucket
+        pays less than rho·u and the least of the others at least rho·u, which makes it the
+        price. Near a tie between floats, the exact computation decides.
+        """
+        uid, members = by_utility[p][0]
+        counts = Counter(map(state.__getitem__, members))
+        states = list(counts)
+        cnts = list(counts.values())
+        floats = list(map(fbudget.__getitem__, states))
+        cost = costs[p]
+        favail = sum(map(mul, floats, cnts))
+        if favail < cost * (1 - SLACK) and not (track or record):
+            # Certainly unaffordable; how much its supporters hold exactly is only reported
+            # by the recorded run, and only tracked runs need its growth.
+            alive[p] = 0
+            removed[p] = (0, 1)
+            return False
+        if favail <= cost * (1 + SLACK):
+            return price_single_exact(p, states, cnts)
+        u = utils[uid]
+        n = len(floats)
+        order = sorted(range(n), key=floats.__getitem__)
+        xs = list(map(floats.__getitem__, order))
+        cs = list(map(cnts.__getitem__, order))
+        paid = list(accumulate(map(mul, xs, cs), initial=0.0))
+        heads = list(accumulate(cs, initial=0))
+        # The first bucket that pays rho·u: the poor are a prefix of the budgets in increasing
+        # order, and "bucket i pays rho·u when the i before it pay all they have" holds from
+        # some i on (each poor bucket added lowers that price), so bisect.
+        fu = float(u)
+        ftotal = float(total_sat[p])
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if (cost - paid[mid]) * fu <= xs[mid] * (ftotal - fu * heads[mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        npoor = lo
+        poor = list(map(states.__getitem__, order[:npoor]))
+        factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
+        values = list(map(mul, map(value.__getitem__, poor), factors))
+        rest = cost * scale - sum(map(mul, values, cs))
+        denom = total_sat[p] - u * heads[npoor]
+        if denom <= 0 or (values and not max(values) * denom < rest * u):
+            return price_single_exact(p, states, cnts)
+        if npoor < n:
+            # The least budget among the rich, exactly: floats within SLACK of the least float
+            # may be in either order.
+            edge = xs[npoor] * (1 + SLACK)
+            least = -1
+            for i in order[npoor:]:
+                if floats[i] > edge:
+                    break
+                sigma = states[i]
+                v = value[sigma] * factor[epoch[sigma]]
+                if least < 0 or v < least:
+                    least = v
+            if rest * u > least * denom:
+                return price_single_exact(p, states, cnts)
+        rest_s = 0
+        if track:
+            grow = map(mul, map(slope.__getitem__, poor), factors)
+            rest_s = -sum(map(mul, grow, cs))
+        price[p] = (rest, rest_s, denom, (None, u, states, cnts))
+        bound[p] = (rest, rest_s, scale * denom)
+        lbf[p] = rest / (scale * denom)
+        return True
+
+    def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
+        """`price_single` in exact arithmetic throughout."""
+        uid = by_utility[p][0][0]
+        factors = map(factor.__getitem__, map(epoch.__getitem__, states))
+        values = list(map(mul, map(value.__getitem__, states), factors))
+        avail = sum(map(mul, values, cnts))
+        cost_scaled = costs[p] * scale
+        if avail < cost_scaled:
+            unaffordable(p, avail, states, cnts)
+            return False
+        u = utils[uid]
+        rest = cost_scaled
+        rest_s = 0
+        denom = total_sat[p]
+        for i in sorted(range(len(values)), key=values.__getitem__):
+            v = values[i]
+            if rest * u <= v * denom:
+                break
+            cnt = cnts[i]
+            sigma = states[i]
+            rest -= cnt * v
+            rest_s -= cnt * slope[sigma] * factor[epoch[sigma]]
+            denom -= cnt * u
+        price[p] = (rest, rest_s, denom, (values, u, states, cnts))
+        bound[p] = (rest, rest_s, scale * denom)
+        lbf[p] = rest / (scale * denom)
+        return True
+
+    def unaffordable(p: int, avail: int, states: list[int], cnts: list[int]) -> None:
+        alive[p] = 0
+        removed[p] = (avail, scale)
+        if track:
+            avail_s = sum(
+                [slope[s] * factor[epoch[s]] * c for s, c in zip(states, cnts, strict=True)]
+            )
+            reach.keep(avail - costs[p] * scale, avail_s, True)
+
+    while heap:
+        if track and reach.den and reach.num <= reach.den:
+            # The next round to run is k + 1 whatever the later steps find, and it resumes at
+            # this step at the latest: the rest of the run needs no tracking.
+            track = False
+        if track:
+            snaps.append(
+                Snap(
+                    k,
+                    scale,
+                    # States are only ever appended: a snapshot keeps the lists and lengths.
+                    value,
+                    slope,
+                    epoch,
+                    factor,
+                    len(value),
+                    len(factor),
+                    zero,
+                    list(state),
+                    bytearray(alive),
+                    [p for _, p in heap],
+                    list(bound),
+                    dict(removed),
+                    list(bought),
+                    reach.num,
+                    reach.den,
+                )
+            )
+        best: tuple[int, int] | None = None  # the best price, exactly: num / den
+        bestf = 0.0
+        chosen = -1
+        evaluated: list[int] = []
+        step = len(bought)
+        hinted = -1
+        if step < len(hints) and alive[hints[step]]:
+            # The project an earlier round bought at this step is likely the cheapest again:
+            # pricing it first sets a tight best price, so fewer others need pricing.
+            hinted = hints[step]
+            if price_of(hinted):
+                chosen, best, bestf = hinted, (bound[hinted][0], bound[hinted][2]), lbf[hinted]
+                evaluated.append(hinted)
+        while heap and (best is None or heap[0][0] <= bestf):
+            _, p = heapq.heappop(heap)
+            if p == hinted or not price_of(p):
+                continue
+            evaluated.append(p)
+            num, _, den = bound[p]
+            if best is None:
+                better = True
+            else:
+                left, right = num * best[1], best[0] * den
+                better = left < right or (left == right and p < chosen)
+            if better:
+                best, bestf, chosen = (num, den), lbf[p], p
+        if hinted >= 0:
+            heap = [entry for entry in heap if entry[1] != hinted]
+            heapq.heapify(heap)
+        for p in evaluated:
+            if p != chosen:
+                heapq.heappush(heap, (lbf[p], p))
+        if best is None:
+            break
+        alive[chosen] = 0
+        rest, rest_s, denom, chosen_buckets = price[chosen]
+        if track:
+            if isinstance(chosen_buckets, tuple):
+                values_c, u_c, states_c, cnts_c = chosen_buckets
+                if values_c is None:
+                    factors_c = map(factor.__getitem__, map(epoch.__getitem__, states_c))
+                    values_c = list(map(mul, map(value.__getitem__, states_c), factors_c))
+                chosen_buckets = list(zip(values_c, repeat(u_c), states_c, cnts_c, strict=False))
+            # The chosen price must stay exact: every bucket of its supporters keeps its side
+            # (pays all it has, or pays rho per unit of utility) ...
+            for _, u, sigma, _ in chosen_buckets:
+                f = factor[epoch[sigma]]
+                d = value[sigma] * f * denom - rest * u
+                reach.keep(d, slope[sigma] * f * denom - rest_s * u, d < 0)
+            # ... and it must stay the cheapest: any price formula of a project is a lower
+            # bound of its price at every round (docs/equal-shares.md), so comparing bounds
+            # suffices, whether just computed or left from an earlier step. A bound left from
+            # an earlier step that would cut the reach is refreshed first.
+            stale = False
+            b, bs, bd = bound[chosen]
+            for _, q in heap:
+                a, as_, ad = bound[q]
+                d = a * bd - b * ad
+                ds = as_ * bd - bs * ad
+                if q not in evaluated and reach.cut_by(d, ds):
+                    stale = True
+                    if not price_of(q):
+                        continue
+                    a, as_, ad = bound[q]
+                    d = a * bd - b * ad
+                    ds = as_ * bd - bs * ad
+                reach.keep(d, ds, False)
+            if stale:
+                heap = [(lbf[q], q) for _, q in heap if alive[q]]
+                heapq.heapify(heap)
+        bought.append((chosen, Fraction(*best)))
+        # New budgets are (v·denom - rest·u) / (scale·denom): divide out what denom shares with
+        # rest and every u, so that the common denominator grows as little as possible.
+        common = gcd(rest, rest_s, denom)
+        if common > 1:
+            rest, rest_s, denom = rest // common, rest_s // common, denom // common
+        shared = gcd(denom, *(utils[uid] for uid, _ in by_utility[chosen]))
+        grow = denom // shared
+        if grow > 1:
+            factor = [f * grow for f in factor]
+            scale *= grow
+        now = len(factor)
+        factor.append(1)
+        paid: dict[int, Fraction] = {}
+        for uid, groups in movers[chosen]:
+            u = utils[uid] // shared
+            cut = rest * u
+            olds = list(map(state.__getitem__, groups))
+            sigmas = list(dict.fromkeys(olds))
+            factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
+            values = list(map(mul, map(value.__getitem__, sigmas), factors))
+            # Rich states pay rho·u and move to a new state; the poor pay all they have.
+            rich = [i for i, v in enumerate(values) if v >= cut]
+            base = len(value)
+            if len(rich) < len(sigmas):
+                if zero < 0:
+                    zero = base
+                    value.append(0)
+                    slope.append(0)
+                    epoch.append(0)
+                    fbudget.append(0.0)
+                    base += 1
+                new_state = dict.fromkeys(sigmas, zero)
+            else:
+                new_state = {}
+            movers_to = range(base, base + len(rich))
+            new_state.update(zip([sigmas[i] for i in rich], movers_to, strict=True))
+            news = [values[i] - cut for i in rich]
+            value.extend(news)
+            fbudget.extend([x / scale for x in news])
+            epoch.extend(repeat(now, len(rich)))
+            if track:
+                slope.extend([slope[sigmas[i]] * factors[i] - rest_s * u for i in rich])
+            else:
+                slope.extend(repeat(0, len(rich)))
+            deque(map(state.__setitem__, groups, map(new_state.__getitem__, olds)), maxlen=0)
+            if record:
+                exact = {sigma: Fraction(v, scale) for sigma, v in zip(sigmas, values, strict=True)}
+                exact.update((sigmas[i], Fraction(cut, scale)) for i in rich)
+                paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))
+        payments.append(paid)
+    short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
+    return Run(bought, payments, short, reach.fraction(), snaps)
+
+
+def still_valid(snaps: list[Snap], k: int) -> list[Snap] | None:
+    """The snapshots up to the last one whose steps before it keep their path at round k."""
+    for i in range(len(snaps) - 1, -1, -1):
+        snap = snaps[i]
+        if not snap.reach_den or snap.reach_num > (k - snap.k) * snap.reach_den:
+            return snaps[: i + 1]
+    return None
+
+
+def next_round(k: int, reach: Fraction | None) -> int | None:
+    """The first round after k whose outcome may differ from round k's (None: none ever)."""
+    if reach is None:
+        return None
+    step = -(-reach.numerator // reach.denominator)  # ceil
+    return k + max(1, step)

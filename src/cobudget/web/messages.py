@@ -147,14 +147,26 @@ def field_message(code: str) -> str:
             return _("Choisissez le lieu ou l’organisation au nom de qui vous contribuez.")
         case "not_settled":
             return _("Cette enveloppe n’est pas encore réglée.")
+        case "not_settled":
+            return _("Cette enveloppe n’est pas encore réglée : sa répartition n’est pas publiée.")
+        case "pabulib_equal_shares_only":
+            return _("Le format pabulib ne décrit que la règle des parts égales.")
+        case "pabulib_impossible":
+            return _(
+                "Cette enveloppe n’a pas de forme pabulib (par exemple : des lieux de poids différents)."
+            )
         case "challenge_not_funded":
-            return _("Ce défi n’a pas été financé par cette enveloppe : il n’y a pas de rapport à écrire.")
+            return _(
+                "Ce défi n’a pas été financé par cette enveloppe : il n’y a pas de rapport à écrire."
+            )
         case "unknown_budget_line":
             return _("Cette ligne budgétaire n’appartient pas à la version financée du défi.")
         case "invalid_link":
             return _("Le lien doit être une adresse complète, commençant par https:// ou http://.")
         case "licence_not_free":
-            return _("Un livrable financé par le réseau doit être sous licence libre (Etalab 2.0 par défaut).")
+            return _(
+                "Un livrable financé par le réseau doit être sous licence libre (Etalab 2.0 par défaut)."
+            )
         case "too_many":
             return _("{max} au plus.").format(max=params[0] if params else "")
         case "reset_link_invalid":
@@ -233,7 +245,9 @@ def refusal_message(reason: str) -> str:
         case "not_settled":
             return _("Cette enveloppe n’est pas encore réglée.")
         case "report_not_editable":
-            return _("Ce rapport est publié : il ne se modifie plus, sauf si la coordination demande des modifications.")
+            return _(
+                "Ce rapport est publié : il ne se modifie plus, sauf si la coordination demande des modifications."
+            )
         case "report_not_published":
             return _("Seul un rapport publié, pas encore examiné, peut être validé ou renvoyé.")
         case "cofunder_only":
@@ -265,6 +279,10 @@ def not_found_message(entity: str) -> str:
             return _("Cette enveloppe n’a pas encore de répartition publiée.")
         case "report":
             return _("Ce rapport n’existe pas.")
+        case "export":
+            return _(
+                "Ce fichier n’existe pas. Les tables : challenges, budget_lines, pledges, positions, settlement, reports ; en .csv ou .json."
+            )
         case "round":
             return _("Ce tour de consentement n’existe pas.")
         case "question":

@@ -192,6 +192,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/enveloppes/{envelope}/comparaison", {}, frozenset({"coordinator"})),
     ("GET", "/enveloppes/{settled_envelope}/tour-suivant", {}, frozenset({"coordinator"})),
     ("GET", "/enveloppes/{settled_envelope}/suivi", {}, EVERYONE),
+    ("GET", "/enveloppes/{settled_envelope}/donnees/{file}", {}, EVERYONE),
     (
         "GET",
         "/enveloppes/{settled_envelope}/defis/{funded_challenge}/rapports/nouveau",
@@ -283,6 +284,7 @@ async def test_role_table(
         "funded_challenge": world.funded_challenge_id,
         "report": world.report_id,
         "draft_report": world.draft_report_id,
+        "file": "pledges.csv",
         "number": 1,
     }
     url = path.format(**names)
@@ -330,6 +332,7 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         "{comment_id:int}": "{comment}",
         "{envelope_id:int}": "{envelope}",
         "{report_id:int}": "{report}",
+        "{filename:str}": "{file}",
         "{number:int}": "{number}",
     }
     missing = []

@@ -1,0 +1,366 @@
+"""Open data exports of an envelope (SPEC §7): CSV and JSON, UTF-8, ISO 8601 dates, amounts in
+integer cents, one documented column list per table (docs/open-data.md); the settlement with
+its canonical inputs, so it can be verified offline; and the pabulib form of an
+`equal_shares` envelope.
+
+Before settlement the figures are those of the live projection (the `basis` column says which).
+Exports follow the pages' visibility: a draft is its coordinators' only, and pledges hidden until
+closing stay anonymous in the exports too.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+
+import msgspec
+
+from cobudget.db.tables import (
+    ConsentRound,
+    Criterion,
+    Deliverable,
+    Report,
+    ReportSpending,
+    RoundPosition,
+)
+from cobudget.domain import lifecycle
+from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.domain.permissions import Action, Actor, Target, decide
+from cobudget.engine import canonical
+from cobudget.engine.pabulib import PabulibError, format_pb
+from cobudget.engine.settlement import Settlement
+from cobudget.engine.types import EnvelopeInput
+from cobudget.services import envelope_inputs, projection_cache, settlements
+from cobudget.services.clock import now
+from cobudget.services.envelopes import calendar_of
+from cobudget.services.queries.networks import network_by_id
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "challenges": (
+        "envelope_id",
+        "challenge_id",
+        "title",
+        "proposer_lieu_ids",
+        "consented",
+        "min_cents",
+        "max_cents",
+        "requested_cents",
+        "basis",
+        "funded",
+        "total_cents",
+        "drawing_rights_cents",
+        "own_funds_cents",
+        "match_cents",
+    ),
+    "budget_lines": (
+        "challenge_id",
+        "budget_line_id",
+        "label",
+        "min_cents",
+        "max_cents",
+        "reported_spent_cents",
+    ),
+    "pledges": (
+        "pledge_id",
+        "challenge_id",
+        "contributor_kind",
+        "contributor_id",
+        "contributor_name",
+        "source",
+        "pledged_cents",
+        "basis",
+        "captured_cents",
+        "released_cents",
+    ),
+    "positions": (
+        "challenge_id",
+        "round_id",
+        "version",
+        "lieu_id",
+        "lieu_name",
+        "kind",
+        "text",
+        "criterion",
+        "withdrawn",
+        "taken_at",
+    ),
+    "settlement": (
+        "challenge_id",
+        "from_kind",
+        "from_id",
+        "source",
+        "pledge_id",
+        "amount_cents",
+    ),
+    "reports": (
+        "report_id",
+        "challenge_id",
+        "status",
+        "delivery",
+        "published_at",
+        "reviewed_at",
+        "spent_cents",
+        "deliverables",
+    ),
+}
+COUNTED = ("published", "validated")
+
+
+async def _readable(actor: Actor, envelope_id: int) -> tuple[dict[str, object], lifecycle.Phase]:
+    """The envelope row, when the actor may read it (a draft: its coordinators only)."""
+    row = await envelope_inputs.envelope_row(envelope_id)
+    network = await network_by_id(actor, int(str(row["network"])))
+    phase = lifecycle.current_phase(calendar_of(row), now())
+    manages = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id)).allowed
+    if phase is lifecycle.Phase.DRAFT and not manages:
+        raise NotFound("envelope", envelope_id)
+    return row, phase
+
+
+async def _figures(
+    envelope_id: int, row: dict[str, object]
+) -> tuple[EnvelopeInput, Settlement | None, str, dict[int, str], dict[int, str]]:
+    record = await settlements.stored(envelope_id)
+    loaded, live, _error = await projection_cache.current(
+        envelope_id, row=row, run_engine=record is None
+    )
+    if record is not None:
+        return (
+            canonical.decode_input(record.inputs),
+            record.decoded,
+            "settlement",
+            loaded.lieu_names,
+            loaded.org_names,
+        )
+    return loaded.inputs, live, "projection", loaded.lieu_names, loaded.org_names
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, object]]:
+    """One table of the envelope, as rows with the documented columns."""
+    if table not in TABLES:
+        raise NotFound("export", envelope_id)
+    row, phase = await _readable(actor, envelope_id)
+    inputs, result, basis, lieu_names, org_names = await _figures(envelope_id, row)
+    outcomes = {c.challenge_id: c for c in result.challenges} if result else {}
+    reports = await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
+    counted = [r["id"] for r in reports if r["status"] in COUNTED]
+    spent: dict[int, int] = {}
+    for s in await ReportSpending.select().where(ReportSpending.report.is_in(counted or [0])):
+        spent[s["budget_line"]] = spent.get(s["budget_line"], 0) + s["amount_cents"]
+    if table == "challenges":
+        return [
+            {
+                "envelope_id": envelope_id,
+                "challenge_id": c.id,
+                "title": c.label,
+                "proposer_lieu_ids": ";".join(str(p) for p in c.proposers),
+                "consented": c.consented,
+                "min_cents": sum(line.min_cents for line in c.budget_lines),
+                "max_cents": sum(line.max_cents for line in c.budget_lines),
+                "requested_cents": c.requested_cents,
+                "basis": basis,
+                "funded": bool(outcomes.get(c.id) and outcomes[c.id].funded),
+                "total_cents": outcomes[c.id].total_cents if c.id in outcomes else 0,
+                "drawing_rights_cents": outcomes[c.id].drawing_rights_cents
+                if c.id in outcomes
+                else 0,
+                "own_funds_cents": outcomes[c.id].own_funds_cents if c.id in outcomes else 0,
+                "match_cents": outcomes[c.id].match_cents if c.id in outcomes else 0,
+            }
+            for c in inputs.challenges
+        ]
+    if table == "budget_lines":
+        return [
+            {
+                "challenge_id": c.id,
+                "budget_line_id": line.id,
+                "label": line.label,
+                "min_cents": line.min_cents,
+                "max_cents": line.max_cents,
+                "reported_spent_cents": spent.get(line.id, 0),
+            }
+            for c in inputs.challenges
+            for line in c.budget_lines
+        ]
+    if table == "pledges":
+        hidden = bool(row["hide_pledges"]) and phase in (
+            lifecycle.Phase.PROPOSALS,
+            lifecycle.Phase.DIAGNOSIS,
+            lifecycle.Phase.FUNDING,
+        )
+        pledged = {p.pledge_id: p for p in result.pledges} if result else {}
+        return [
+            {
+                "pledge_id": p.id,
+                "challenge_id": p.challenge_id,
+                "contributor_kind": p.contributor_kind,
+                "contributor_id": None if hidden else p.contributor_id,
+                "contributor_name": ""
+                if hidden
+                else (lieu_names if p.contributor_kind == "lieu" else org_names).get(
+                    p.contributor_id, ""
+                ),
+                "source": p.source,
+                "pledged_cents": p.amount_cents,
+                "basis": basis,
+                "captured_cents": pledged[p.id].captured_cents if p.id in pledged else 0,
+                "released_cents": pledged[p.id].released_cents
+                if p.id in pledged
+                else p.amount_cents,
+            }
+            for p in inputs.pledges
+        ]
+    if table == "positions":
+        return await _positions([c.id for c in inputs.challenges])
+    if table == "settlement":
+        if basis != "settlement" or result is None:
+            raise InvalidInput({"export": "not_settled"})
+        return [
+            {
+                "challenge_id": t.challenge_id,
+                "from_kind": t.from_kind,
+                "from_id": t.from_id,
+                "source": t.source,
+                "pledge_id": t.pledge_id,
+                "amount_cents": t.amount_cents,
+            }
+            for t in result.transfers
+        ]
+    return await _reports(reports, actor, row, inputs)
+
+
+async def _positions(challenge_ids: list[int]) -> list[dict[str, object]]:
+    rounds = {
+        r["id"]: r
+        for r in await ConsentRound.select().where(
+            ConsentRound.challenge.is_in(challenge_ids or [0])
+        )
+    }
+    criteria = {r["id"]: r["name"] for r in await Criterion.select(Criterion.id, Criterion.name)}
+    positions = (
+        await RoundPosition.select(*RoundPosition.all_columns(), RoundPosition.lieu.name)
+        .where(RoundPosition.round.is_in(list(rounds) or [0]))
+        .order_by(RoundPosition.id)
+    )
+    return [
+        {
+            "challenge_id": rounds[p["round"]]["challenge"],
+            "round_id": p["round"],
+            "version": rounds[p["round"]]["version"],
+            "lieu_id": p["lieu"],
+            "lieu_name": p["lieu.name"],
+            "kind": p["kind"],
+            "text": p["text"],
+            "criterion": criteria.get(p["criterion"], "") if p["criterion"] else "",
+            "withdrawn": p["withdrawn"],
+            "taken_at": _iso(p["taken_at"]),
+        }
+        for p in positions
+    ]
+
+
+async def _reports(
+    reports: list[dict[str, object]],
+    actor: Actor,
+    row: dict[str, object],
+    inputs: EnvelopeInput,
+) -> list[dict[str, object]]:
+    proposers = {c.id: frozenset(c.proposers) for c in inputs.challenges}
+    network_id = int(str(row["network"]))
+    visible = [
+        r
+        for r in reports
+        if r["status"] != "draft"
+        or decide(
+            actor,
+            Action.REPORT_WRITE,
+            Target(
+                network_id=network_id,
+                proposer_lieu_ids=proposers.get(int(str(r["challenge"])), frozenset()),
+            ),
+        ).allowed
+    ]
+    ids = [int(str(r["id"])) for r in visible] or [0]
+    spent: dict[int, int] = {}
+    for s in await ReportSpending.select().where(ReportSpending.report.is_in(ids)):
+        spent[s["report"]] = spent.get(s["report"], 0) + s["amount_cents"]
+    outputs: dict[int, list[str]] = {}
+    for d in (
+        await Deliverable.select()
+        .where(Deliverable.report.is_in(ids))
+        .order_by(Deliverable.position)
+    ):
+        outputs.setdefault(d["report"], []).append(f"{d['title']} <{d['url']}> ({d['licence']})")
+    return [
+        {
+            "report_id": r["id"],
+            "challenge_id": r["challenge"],
+            "status": r["status"],
+            "delivery": r["delivery"],
+            "published_at": _iso(r["published_at"]),
+            "reviewed_at": _iso(r["reviewed_at"]),
+            "spent_cents": spent.get(int(str(r["id"])), 0),
+            "deliverables": " | ".join(outputs.get(int(str(r["id"])), [])),
+        }
+        for r in visible
+    ]
+
+
+def to_csv(table: str, data: Iterable[dict[str, object]]) -> bytes:
+    """UTF-8 CSV with a header row, in the documented column order; booleans as true/false."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=TABLES[table], lineterminator="\n")
+    writer.writeheader()
+    for item in data:
+        writer.writerow(
+            {
+                key: ("true" if value else "false") if isinstance(value, bool) else value
+                for key, value in item.items()
+            }
+        )
+    return buffer.getvalue().encode()
+
+
+def to_json(table: str, data: list[dict[str, object]]) -> bytes:
+    return msgspec.json.encode({"table": table, "columns": TABLES[table], "rows": data})
+
+
+async def settlement_bundle(actor: Actor, envelope_id: int) -> bytes:
+    """The published settlement with the canonical inputs it was computed from and the digest:
+    `cobudget verify` checks this one file offline."""
+    await _readable(actor, envelope_id)
+    record = await settlements.stored(envelope_id)
+    if record is None:
+        raise InvalidInput({"export": "not_settled"})
+    return (
+        b'{"digest":"'
+        + record.digest.encode()
+        + b'","inputs":'
+        + record.inputs
+        + b',"settlement":'
+        + record.settlement
+        + b"}"
+    )
+
+
+async def pabulib(actor: Actor, envelope_id: int) -> str:
+    """The envelope as a pabulib instance (rule `equal_shares` only)."""
+    row, _phase = await _readable(actor, envelope_id)
+    if row["rule"] != "equal_shares":
+        raise InvalidInput({"export": "pabulib_equal_shares_only"})
+    inputs, _result, _basis, _lieux, _orgs = await _figures(envelope_id, row)
+    anonymous = msgspec.structs.replace(
+        inputs,
+        challenges=[msgspec.structs.replace(c, label="") for c in inputs.challenges],
+    )
+    try:
+        title = str(row["title"]).replace(";", ",")
+        return format_pb(anonymous, description=f"Cobudget des communs, {title}")
+    except PabulibError as error:
+        raise InvalidInput({"export": f"pabulib_impossible:{error}"}) from error

@@ -1,0 +1,45 @@
+"""Open data downloads of an envelope: CSV and JSON tables, the settlement with its inputs, and
+the pabulib instance of an `equal_shares` envelope (docs/open-data.md lists every column)."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.params import FromPath
+from litestar.response import Response
+
+from cobudget.domain.errors import NotFound
+from cobudget.services import exports
+from cobudget.web.forms import ActorDep
+
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "pb": "text/plain; charset=utf-8",
+}
+
+
+def _download(body: bytes, filename: str, extension: str) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=MEDIA[extension],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@get("/enveloppes/{envelope_id:int}/donnees/{filename:str}", name="envelope_export")
+async def export(actor: ActorDep, envelope_id: FromPath[int], filename: str) -> Response[bytes]:
+    """`challenges.csv`, `pledges.json`, … ; `reglement-complet.json`; `enveloppe.pb`."""
+    name, _dot, extension = filename.rpartition(".")
+    download = f"enveloppe-{envelope_id}-{filename}"
+    if filename == "reglement-complet.json":
+        return _download(await exports.settlement_bundle(actor, envelope_id), download, "json")
+    if filename == "enveloppe.pb":
+        return _download((await exports.pabulib(actor, envelope_id)).encode(), download, "pb")
+    if name not in exports.TABLES or extension not in ("csv", "json"):
+        raise NotFound("export", envelope_id)
+    rows = await exports.rows(actor, envelope_id, name)
+    body = exports.to_csv(name, rows) if extension == "csv" else exports.to_json(name, rows)
+    return _download(body, download, extension)
+
+
+ROUTES = [export]

@@ -198,3 +198,21 @@ async def test_the_trail_picture_and_table_show_the_same_numbers_and_flag_oversp
         int(a) for a in re.findall(r'class="band band-spent"[^>]*data-amount="(\d+)"', svg)
     ]
     assert sum(spent_bands) == 210_000  # shared between the two deliverables
+
+
+async def test_a_lieu_page_shows_what_it_pledged_received_and_produced(
+    client: AsyncTestClient,
+    world: World,  # type: ignore[type-arg]
+) -> None:
+    line = await factories.budget_line_of(world.funded_challenge_id)
+    await factories.make_report(
+        world.settled_envelope_id,
+        world.funded_challenge_id,
+        spending=((line, 90_000),),
+        deliverables=(("Un atelier ouvert", "https://exemple.fr/atelier"),),
+    )
+    proposer = _t(await client.get("/lieux/la-fabrique"))
+    assert "Promis, reçu, produit" in proposer
+    assert "1 500,00 € (Un commun financé)" in proposer and "Un atelier ouvert" in proposer
+    funder = _t(await client.get("/lieux/le-comptoir"))
+    assert "Promis, reçu, produit" in funder and "1 500,00 €" in funder

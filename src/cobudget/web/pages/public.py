@@ -11,6 +11,7 @@ from cobudget.i18n import LOCALES
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import networks as queries
+from cobudget.services.queries.lieu_record import lieu_record
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep
 from cobudget.web.render import page
@@ -50,7 +51,10 @@ async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Tem
 
 @get("/lieux/{slug:str}", name="lieu")
 async def lieu(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
-    return await page(request, "public/lieu.html", view=await queries.lieu_page(actor, slug))
+    view = await queries.lieu_page(actor, slug)
+    return await page(
+        request, "public/lieu.html", view=view, record=await lieu_record(view.lieu.id)
+    )
 
 
 @get("/langue/{code:str}", name="language")

@@ -25,6 +25,7 @@ from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import outbox
 from cobudget.settings import Settings
+from cobudget.web import api
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.errors import domain_error_handler, http_error_handler
 from cobudget.web.explanations import explain
@@ -45,6 +46,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_FILES = {
     "htmx": "htmx.org/dist",
     "pico": "@picocss/pico/css",
+    "swagger": "swagger-ui-dist",
 }
 
 
@@ -103,8 +105,10 @@ def create_app(settings: Settings) -> Litestar:
             *envelopes.ROUTES,
             *funding.ROUTES,
             *lieux.ROUTES,
+            api.router(),
             *static_routers,
         ],
+        include_in_schema=False,  # the OpenAPI description covers the JSON API only
         dependencies={
             "actor": Provide(provide_actor),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
@@ -122,7 +126,7 @@ def create_app(settings: Settings) -> Litestar:
             HTTPException: http_error_handler,  # type: ignore[dict-item]
         },
         lifespan=[lifespan],
-        openapi_config=None,  # the JSON API and its description come with issue 7
+        openapi_config=api.openapi_config("/static/vendor/swagger"),
         logging_config=LoggingConfig(log_exceptions="always"),
         debug=False,
     )

@@ -4,7 +4,12 @@ for the API. A refused request has changed nothing: services check before they w
 from __future__ import annotations
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.response import Template
 
 from cobudget.domain.errors import (
@@ -25,10 +30,12 @@ def _problem_or_page(
     status: int,
     title: str,
     detail: str,  # type: ignore[type-arg]
+    errors: dict[str, str] | None = None,
 ) -> Response:  # type: ignore[type-arg]
     if request.url.path.startswith("/api/"):
+        problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
         return Response(
-            {"type": "about:blank", "title": title, "status": status, "detail": detail},
+            problem | ({"errors": errors} if errors else {}),
             status_code=status,
             media_type="application/problem+json",
         )
@@ -65,8 +72,10 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
         response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response
     if isinstance(error, InvalidInput):
-        detail = " ".join(field_message(code) for code in error.fields.values())
-        return _problem_or_page(request, 422, _("Saisie invalide"), detail)
+        messages = {field: field_message(code) for field, code in error.fields.items()}
+        return _problem_or_page(
+            request, 422, _("Saisie invalide"), " ".join(messages.values()), messages
+        )
     return _problem_or_page(request, 400, _("Requête invalide"), str(error))
 
 
@@ -91,6 +100,13 @@ def http_error_handler(request: Request, error: HTTPException) -> Response:  # t
             _("Erreur du serveur"),
             _("Une erreur est survenue de notre côté. Réessayez plus tard."),
         )
+    # A malformed parameter: the API names it (each with the generic « not accepted »).
+    extra = error.extra if isinstance(error, ValidationException) else None
+    names = [str(e.get("key")) for e in extra if e.get("key")] if isinstance(extra, list) else []
     return _problem_or_page(
-        request, status, _("Requête invalide"), _("La requête n’a pas pu être comprise.")
+        request,
+        status,
+        _("Requête invalide"),
+        _("La requête n’a pas pu être comprise."),
+        {name: field_message("invalid") for name in names},
     )

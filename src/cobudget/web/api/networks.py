@@ -1,0 +1,62 @@
+"""API: networks, their lieux, and a lieu; visible as on the pages (a private network only to
+its coordinators and the site's admins)."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import get
+
+from cobudget.services.queries import api as api_queries
+from cobudget.services.queries import networks as queries
+from cobudget.web.api.pagination import (
+    Id,
+    PagingDep,
+    as_schema,
+    paginate,
+)
+from cobudget.web.api.problems import READ, problems
+from cobudget.web.api.schemas import (
+    LieuDetail,
+    NetworkDetail,
+    NetworkLieuPage,
+    NetworkPage,
+)
+from cobudget.web.forms import ActorDep
+
+
+@get("/networks", responses=problems(400), summary="Networks the reader may see")
+async def list_networks(actor: ActorDep, paging: PagingDep) -> NetworkPage:
+    return paginate(await queries.visible_networks(actor), NetworkPage, paging)
+
+
+@get("/networks/{network_id:int}", responses=READ, summary="One network")
+async def network(actor: ActorDep, network_id: Id) -> NetworkDetail:
+    summary = await queries.network_by_id(actor, network_id)
+    view = await queries.network_page(actor, summary.slug)
+    fields = msgspec.structs.asdict(summary) | {"lieu_count": len(view.lieux)}
+    return as_schema(
+        fields | {"cofunders": view.cofunders, "coordinators": view.coordinators}, NetworkDetail
+    )
+
+
+@get("/networks/{network_id:int}/lieux", responses=READ, summary="Lieux of a network")
+async def network_lieux(
+    actor: ActorDep,
+    network_id: Id,
+    paging: PagingDep,
+) -> NetworkLieuPage:
+    summary = await queries.network_by_id(actor, network_id)
+    view = await queries.network_page(actor, summary.slug)
+    return paginate(view.lieux, NetworkLieuPage, paging)
+
+
+@get("/lieux/{lieu_id:int}", responses=READ, summary="One lieu")
+async def lieu(actor: ActorDep, lieu_id: Id) -> LieuDetail:
+    view = await queries.lieu_page(actor, await api_queries.lieu_slug(lieu_id))
+    fields = msgspec.structs.asdict(view.lieu) | {"networks": view.networks}
+    return as_schema(
+        fields | {"website": view.website, "people_count": view.people_count}, LieuDetail
+    )
+
+
+ROUTES = [list_networks, network, network_lieux, lieu]

@@ -1,0 +1,65 @@
+"""API: the pledge write, through the same service and the same authorization as the envelope
+page's form (`services.pledges.set_pledge`). The session cookie says who acts; the CSRF token
+travels in the `x-csrftoken` header, as htmx sends it."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import put
+from litestar.params import JSONBody
+
+from cobudget.domain.errors import InvalidInput
+from cobudget.services import pledges
+from cobudget.services.queries import api as api_queries
+from cobudget.web.api.envelope_schemas import PledgeIn, PledgeOut
+from cobudget.web.api.pagination import Id
+from cobudget.web.api.problems import problems
+from cobudget.web.forms import ActorDep
+
+_UNIT = re.compile(r"(lieu|org):([0-9]{1,9})", re.ASCII)
+
+
+def _unit(value: str) -> tuple[int | None, int | None]:
+    match = _UNIT.fullmatch(value)
+    if match is None:
+        raise InvalidInput({"unit": "invalid_unit"})
+    ident = int(match.group(2))
+    return (ident, None) if match.group(1) == "lieu" else (None, ident)
+
+
+@put(
+    "/envelopes/{envelope_id:int}/pledges",
+    status_code=200,
+    responses=problems(400, 401, 403, 404, 422),
+    summary="Set, change or withdraw (0) a pledge",
+)
+async def set_pledge(actor: ActorDep, envelope_id: Id, data: JSONBody[PledgeIn]) -> PledgeOut:
+    lieu_id, org_id = _unit(data.unit)
+    await pledges.set_pledge(
+        actor,
+        envelope_id=envelope_id,
+        challenge_id=data.challenge_id,
+        source=data.source,
+        amount_cents=data.amount_cents,
+        lieu_id=lieu_id,
+        org_id=org_id,
+        idempotency_key=data.idempotency_key,
+    )
+    stored = await api_queries.pledge_amount_cents(
+        envelope_id=envelope_id,
+        challenge_id=data.challenge_id,
+        source=data.source,
+        lieu_id=lieu_id,
+        org_id=org_id,
+    )
+    return PledgeOut(
+        envelope_id=envelope_id,
+        challenge_id=data.challenge_id,
+        unit=data.unit,
+        source=data.source,
+        amount_cents=stored,
+    )
+
+
+ROUTES = [set_pledge]

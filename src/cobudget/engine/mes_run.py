@@ -176,6 +176,8 @@ def one_run(
     # Each state's budget as a float (the exact budget, correctly rounded), to sort and sum
     # budgets fast; every decision taken from floats is checked exactly (`price_single`).
     fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
+    # How many buckets of each project were poor when last priced: where to look first.
+    poor_before = [0] * prep.m
     payments: list[dict[int, Fraction]] = []
     # Each priced project's price (rest, slope of rest, denom) and its buckets (budget, utility,
     # state, count), or for a single utility the lists they are built from when it is bought.
@@ -256,23 +258,31 @@ def one_run(
         u = utils[uid]
         n = len(floats)
         order = sorted(range(n), key=floats.__getitem__)
-        xs = list(map(floats.__getitem__, order))
-        cs = list(map(cnts.__getitem__, order))
-        paid = list(accumulate(map(mul, xs, cs), initial=0.0))
-        heads = list(accumulate(cs, initial=0))
         # The first bucket that pays rho·u: the poor are a prefix of the budgets in increasing
         # order, and "bucket i pays rho·u when the i before it pay all they have" holds from
-        # some i on (each poor bucket added lowers that price), so bisect.
+        # some i on (each poor bucket added lowers that price), so bisect, over running sums of
+        # the first m buckets, m growing until the first payer is among them.
         fu = float(u)
         ftotal = float(total_sat[p])
-        lo, hi = 0, n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if (cost - paid[mid]) * fu <= xs[mid] * (ftotal - fu * heads[mid]):
-                hi = mid
-            else:
-                lo = mid + 1
+        m = min(n, max(64, 2 * poor_before[p]))
+        while True:
+            head = order[:m]
+            xs = list(map(floats.__getitem__, head))
+            cs = list(map(cnts.__getitem__, head))
+            paid = list(accumulate(map(mul, xs, cs), initial=0.0))
+            heads = list(accumulate(cs, initial=0))
+            lo, hi = 0, m
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if (cost - paid[mid]) * fu <= xs[mid] * (ftotal - fu * heads[mid]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if lo < m or m == n:
+                break
+            m = min(n, 4 * m)
         npoor = lo
+        poor_before[p] = npoor
         poor = list(map(states.__getitem__, order[:npoor]))
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))

@@ -36,9 +36,11 @@ from cobudget.web.pages import (
     challenges,
     coordination,
     envelopes,
+    exports,
     funding,
     lieux,
     public,
+    reports,
     rounds,
 )
 
@@ -104,6 +106,8 @@ def create_app(settings: Settings) -> Litestar:
             *rounds.ROUTES,
             *envelopes.ROUTES,
             *funding.ROUTES,
+            *reports.ROUTES,
+            *exports.ROUTES,
             *lieux.ROUTES,
             api.router(),
             *static_routers,

@@ -27,7 +27,9 @@ def _download(body: bytes, filename: str, extension: str) -> Response[bytes]:
 
 
 @get("/enveloppes/{envelope_id:int}/donnees/{filename:str}", name="envelope_export")
-async def export(actor: ActorDep, envelope_id: FromPath[int], filename: str) -> Response[bytes]:
+async def export(
+    actor: ActorDep, envelope_id: FromPath[int], filename: FromPath[str]
+) -> Response[bytes]:
     """`challenges.csv`, `pledges.json`, … ; `reglement-complet.json`; `enveloppe.pb`."""
     name, _dot, extension = filename.rpartition(".")
     download = f"enveloppe-{envelope_id}-{filename}"

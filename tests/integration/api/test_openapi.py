@@ -25,12 +25,18 @@ async def test_the_description_covers_the_api_and_no_page(
     client: AsyncTestClient,  # type: ignore[type-arg]
     db: str,
 ) -> None:
-    from cobudget.web.api import challenges, envelopes, networks, pledges
+    from cobudget.web.api import challenges, envelopes, follow_up, networks, pledges
 
     doc = (await client.get("/api/openapi.json")).json()
     assert doc["info"]["title"] == "Cobudget des communs"
     described = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
-    handlers = [*networks.ROUTES, *envelopes.ROUTES, *challenges.ROUTES, *pledges.ROUTES]
+    handlers = [
+        *networks.ROUTES,
+        *envelopes.ROUTES,
+        *challenges.ROUTES,
+        *pledges.ROUTES,
+        *follow_up.ROUTES,
+    ]
     routes = {
         (method, "/api" + re.sub(r":\w+}", "}", path))
         for handler in handlers
@@ -86,11 +92,12 @@ def test_every_answer_matches_the_description(settings: Settings, world: World) 
             world.settled_envelope_id,
         ],
         "challenge_id": [world.challenge_id, world.consented_challenge_id],
+        "report_id": [world.report_id, world.draft_report_id],
         "number": [1, 2],
     }
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(settings))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 15
+    assert len(operations) == 17
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _run(operation.as_strategy(generation_mode=mode), EXAMPLES)

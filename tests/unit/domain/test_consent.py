@@ -542,10 +542,21 @@ def test_the_outcome_is_the_one_spec_section_5_defines(
 def test_two_people_of_one_lieu_count_once(
     case: tuple[Round, list[Position]], data: st.DataObject
 ) -> None:
-    """A second person of a lieu restating the lieu's position (same kind, same or later time)
-    adds nothing: duplicating entries changes no outcome."""
+    """A second person of a lieu restating the lieu's standing position (its latest entry, same
+    kind, same time) adds nothing: duplicating those entries changes no outcome. (Copying an
+    entry the lieu has since replaced would not be a restatement: at the same time and with a
+    later sequence number it becomes the lieu's latest word, which is the intended rule.)"""
     round, history = case
-    copies = [replace(entry, seq=1000 + entry.seq) for entry in history if data.draw(st.booleans())]
+    latest: dict[int, Position] = {}
+    for entry in history:
+        current = latest.get(entry.lieu_id)
+        if current is None or (entry.taken_at, entry.seq) > (current.taken_at, current.seq):
+            latest[entry.lieu_id] = entry
+    copies = [
+        replace(entry, seq=1000 + entry.seq)
+        for entry in latest.values()
+        if data.draw(st.booleans())
+    ]
     assert _outcome_after(round, [*history, *copies]) is _outcome_after(round, history)
 
 

@@ -54,6 +54,12 @@ TABLE = [
         {"member", "lieu_admin"},
     ),
     (
+        Action.REPORT_WRITE,
+        Target(network_id=NETWORK, proposer_lieu_ids=frozenset({LIEU})),
+        {"member", "lieu_admin"},
+    ),
+    (Action.REPORT_REVIEW, NETWORK_TARGET, {"coordinator"}),
+    (
         Action.COMMENT,
         Target(
             network_id=NETWORK,

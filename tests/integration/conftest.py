@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import csrf_token
-from tests.support import factories
+from tests.support import database, factories
 from tests.support.factories import PASSWORD
 
 ROLES = ("visitor", "member", "lieu_admin", "cofunder", "coordinator", "site_admin")
@@ -48,6 +48,11 @@ class World:
 
 @pytest.fixture
 async def world(db: str) -> World:
+    async with database.pooled_setup(db):
+        return await _world()
+
+
+async def _world() -> World:
     network_id = await factories.make_network("Réseau Test")
     lieu_id = await factories.make_lieu(network_id, "La Fabrique")
     other_lieu_id = await factories.make_lieu(network_id, "Le Comptoir", legal_form="scic")

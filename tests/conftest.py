@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.engine import bind_tables, make_engine
@@ -50,26 +50,40 @@ async def db(database_url: str) -> str:
     return database_url
 
 
-@pytest.fixture
-def settings(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Settings:
+@pytest.fixture(scope="session")
+def session_settings(
+    database_url: str, smtp: tuple[Mailbox, int], tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
-        database_url=db,
+        database_url=database_url,
         secret_key="test-secret-key-not-for-production",
-        var_dir=tmp_path,
+        var_dir=tmp_path_factory.mktemp("var"),
         base_url="http://testserver.local",
         smtp_port=smtp[1],
         login_max_per_account=3,
         login_max_per_address=6,
-        outbox_in_app=False,
-        database_pool_size=0,  # the test client runs the app in a loop of its own  # tests send the outbox themselves, to read what arrives
+        outbox_in_app=False,  # tests send the outbox themselves, to read what arrives
+        database_pool_size=0,  # the test client runs the app in a loop of its own
     )
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+@pytest.fixture(scope="session")
+def app(session_settings: Settings) -> Litestar:
+    """One app for the whole run (building it costs ~0.1 s); each test's client runs its
+    lifespan again, and the app keeps no state of its own between requests."""
     from cobudget.web.app import create_app
 
-    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as c:
+    return create_app(session_settings)
+
+
+@pytest.fixture
+def settings(db: str, session_settings: Settings) -> Settings:
+    return session_settings
+
+
+@pytest.fixture
+async def client(app: Litestar, db: str) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
         yield c
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
 
-from cobudget.db.tables import Challenge, Lieu, User
+from cobudget.db.tables import Challenge, Envelope, Lieu, User
 from cobudget.services.demo import DEMO_PASSWORD, load_demo
 from tests.integration.conftest import log_in
 
@@ -27,12 +27,14 @@ async def test_demo_network_has_every_role_and_challenges_in_every_state(
         outcomes += [label for label in ("Consenti", "À amender", "En cours") if label in page.text]
     assert sorted(set(outcomes)) == ["Consenti", "En cours", "À amender"]
     # An envelope in funding with its live projection, and a settled one with its follow-up.
-    funding = await client.get("/enveloppes/2")
+    ids = {row["title"]: row["id"] for row in await Envelope.select(Envelope.id, Envelope.title)}
+    funding = await client.get(f"/enveloppes/{ids['Enveloppe 2027 — communs des tiers-lieux']}")
     assert "Projection en direct" in funding.text and "Serait financé" in funding.text
-    follow_up = await client.get("/enveloppes/1/suivi")
+    settled = ids["Enveloppe 2026 — communs numériques"]
+    follow_up = await client.get(f"/enveloppes/{settled}/suivi")
     assert "Une cartographie ouverte des tiers-lieux" in follow_up.text
     assert "Carte des tiers-lieux du Massif" in follow_up.text
-    verified = await client.get("/enveloppes/1/verification")
+    verified = await client.get(f"/enveloppes/{settled}/verification")
     assert "identique, octet pour octet" in verified.text
     await log_in(client, "coordination@demo.cobudget.fr", DEMO_PASSWORD)
     assert (

@@ -31,6 +31,10 @@ class Delivery(StrEnum):
     DELIVERED = "delivered"
 
 
+# The reports whose spending and deliverables count in the money trail, the exports and a
+# lieu's record: a draft, or a report sent back for changes, counts for nothing until published.
+COUNTED = frozenset({Status.PUBLISHED.value, Status.VALIDATED.value})
+
 # Every licence we offer is free except "other", which a report must not use for deliverables:
 # the network funds commons, so what they produce must be reusable (Etalab 2.0 by default).
 FREE_LICENCES = frozenset(licence.value for licence in Licence if licence is not Licence.OTHER)

@@ -35,6 +35,7 @@ from cobudget.domain.errors import NotFound
 from cobudget.engine import types as engine
 from cobudget.engine.canonical import decode_settlement
 from cobudget.services.clock import now
+from cobudget.services.rounds import pure_position, pure_round
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,10 @@ async def next_deadline(row: dict[str, object]) -> dt.datetime | None:
     return rounds["deadline"] if rounds else None
 
 
+def _before(moment: object, as_of: dt.datetime) -> bool:
+    return isinstance(moment, dt.datetime) and moment <= as_of
+
+
 async def _consent(
     ids: list[int],
     current: dict[int, int],
@@ -151,17 +156,7 @@ async def _consent(
         .where(RoundPosition.round.is_in([int(str(r["id"])) for r in latest.values()] or [0]))
         .where(RoundPosition.taken_at <= as_of)
     ):
-        positions.setdefault(p["round"], []).append(
-            consent.Position(
-                seq=p["id"],
-                lieu_id=p["lieu"],
-                kind=consent.PositionKind(p["kind"]),
-                taken_at=p["taken_at"],
-                text=p["text"],
-                criterion_id=p["criterion"],
-                withdrawn=p["withdrawn"],
-            )
-        )
+        positions.setdefault(p["round"], []).append(pure_position(p))
     members = frozenset(
         r["lieu"]
         for r in await NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id)
@@ -170,15 +165,11 @@ async def _consent(
     for cid in ids:
         r = latest.get(cid)
         pure = (
-            consent.Round(
-                id=int(str(r["id"])),
-                version=int(str(r["version"])),
-                opened_at=r["opened_at"],  # type: ignore[arg-type]
-                deadline=r["deadline"],  # type: ignore[arg-type]
-                quorum=int(str(r["quorum"])),
-                proposer_lieu_ids=proposers[cid],
-                member_lieu_ids=members,
-                closed_at=r["closed_at"] if r["closed_at"] and r["closed_at"] <= as_of else None,  # type: ignore[arg-type,operator]
+            # A closure after `as_of` has not happened yet, as of then.
+            pure_round(
+                {**r, "closed_at": r["closed_at"] if _before(r["closed_at"], as_of) else None},
+                proposers[cid],
+                members,
             )
             if r
             else None

@@ -36,6 +36,7 @@ from cobudget.services import envelope_inputs, projection_cache, settlements
 from cobudget.services.clock import now
 from cobudget.services.envelopes import calendar_of
 from cobudget.services.queries.networks import network_by_id
+from cobudget.services.reports import spent_by_line
 
 TABLES: dict[str, tuple[str, ...]] = {
     "challenges": (
@@ -105,7 +106,6 @@ TABLES: dict[str, tuple[str, ...]] = {
         "deliverables",
     ),
 }
-COUNTED = ("published", "validated")
 
 
 async def _readable(actor: Actor, envelope_id: int) -> tuple[dict[str, object], lifecycle.Phase]:
@@ -149,10 +149,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
     inputs, result, basis, lieu_names, org_names = await _figures(envelope_id, row)
     outcomes = {c.challenge_id: c for c in result.challenges} if result else {}
     reports = await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
-    counted = [r["id"] for r in reports if r["status"] in COUNTED]
-    spent: dict[int, int] = {}
-    for s in await ReportSpending.select().where(ReportSpending.report.is_in(counted or [0])):
-        spent[s["budget_line"]] = spent.get(s["budget_line"], 0) + s["amount_cents"]
+    spent = await spent_by_line(reports)
     if table == "challenges":
         return [
             {

@@ -237,6 +237,15 @@ async def review(
             )
 
 
+async def spent_by_line(reports: list[dict[str, object]]) -> dict[int, int]:
+    """Budget line id → cents reported as spent, over the reports that count."""
+    counted = [int(str(r["id"])) for r in reports if r["status"] in rules.COUNTED]
+    spent: dict[int, int] = {}
+    for s in await ReportSpending.select().where(ReportSpending.report.is_in(counted or [0])):
+        spent[s["budget_line"]] = spent.get(s["budget_line"], 0) + s["amount_cents"]
+    return spent
+
+
 async def network_of_report(report_id: int) -> int:
     report = await _report(report_id)
     challenge = (

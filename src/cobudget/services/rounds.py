@@ -51,9 +51,10 @@ async def _member_lieu_ids(network_id: int) -> frozenset[int]:
     return frozenset(row["lieu"] for row in rows)
 
 
-def _pure_round(
+def pure_round(
     row: dict[str, object], proposers: frozenset[int], members: frozenset[int]
 ) -> consent.Round:
+    """A stored round as the pure consent rules read it."""
     return consent.Round(
         id=int(str(row["id"])),
         version=int(str(row["version"])),
@@ -66,20 +67,22 @@ def _pure_round(
     )
 
 
+def pure_position(row: dict[str, object]) -> consent.Position:
+    """A stored position entry as the pure consent rules read it."""
+    return consent.Position(
+        seq=int(str(row["id"])),
+        lieu_id=int(str(row["lieu"])),
+        kind=consent.PositionKind(row["kind"]),
+        taken_at=row["taken_at"],  # type: ignore[arg-type]
+        text=str(row["text"]),
+        criterion_id=row["criterion"],  # type: ignore[arg-type]
+        withdrawn=bool(row["withdrawn"]),
+    )
+
+
 async def positions_of(round_id: int) -> tuple[consent.Position, ...]:
     rows = await RoundPosition.select().where(RoundPosition.round == round_id)
-    return tuple(
-        consent.Position(
-            seq=row["id"],
-            lieu_id=row["lieu"],
-            kind=consent.PositionKind(row["kind"]),
-            taken_at=row["taken_at"],
-            text=row["text"],
-            criterion_id=row["criterion"],
-            withdrawn=row["withdrawn"],
-        )
-        for row in rows
-    )
+    return tuple(pure_position(row) for row in rows)
 
 
 async def facts(round_id: int) -> RoundFacts:
@@ -92,7 +95,7 @@ async def facts(round_id: int) -> RoundFacts:
         raise NotFound("round", round_id)
     network_id = int(row["challenge.network"])
     return RoundFacts(
-        round=_pure_round(
+        round=pure_round(
             row, await proposer_lieu_ids(row["challenge"]), await _member_lieu_ids(network_id)
         ),
         positions=await positions_of(round_id),

@@ -20,8 +20,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.engine import canonical
 from cobudget.services import envelope_inputs, settlements
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
-
-COUNTED = (rules.Status.PUBLISHED.value, rules.Status.VALIDATED.value)
+from cobudget.services.reports import spent_by_line
 
 
 class Source(msgspec.Struct, frozen=True):
@@ -108,10 +107,8 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
         key = (t.challenge_id, t.from_kind, t.from_id, t.source)
         flows[key] = flows.get(key, 0) + t.amount_cents
     reports = await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
-    counted = [r["id"] for r in reports if r["status"] in COUNTED]
-    spent: dict[int, int] = {}
-    for s in await ReportSpending.select().where(ReportSpending.report.is_in(counted or [0])):
-        spent[s["budget_line"]] = spent.get(s["budget_line"], 0) + s["amount_cents"]
+    counted = [r["id"] for r in reports if r["status"] in rules.COUNTED]
+    spent = await spent_by_line(reports)
     deliverables: dict[int, list[DeliverableView]] = {}
     challenge_of = {r["id"]: r["challenge"] for r in reports}
     for d in (

@@ -6,9 +6,8 @@ from __future__ import annotations
 import msgspec
 
 from cobudget.db.tables import Deliverable, Envelope, NetworkLieu, Report, SettlementRecord
+from cobudget.domain.reports import COUNTED
 from cobudget.engine import canonical
-
-COUNTED = ("published", "validated")
 
 
 class Produced(msgspec.Struct, frozen=True):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from cobudget.settings import PROJECT_ROOT
 from tests.support.mail import Mailbox, free_port
@@ -112,3 +112,20 @@ async def check_page(page: Page, name: str) -> None:
         if violation["impact"] in ("serious", "critical")
     ]
     assert not serious, f"axe-core on {name}: {serious}"
+
+
+async def log_in(page: Page, url: str, email: str) -> None:
+    """Log in through the form, as a person would; the personal space opens."""
+    from tests.support.factories import PASSWORD
+
+    await page.goto(url + "/connexion")
+    await page.get_by_label("Adresse e-mail").fill(email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.get_by_role("heading", name="Mes lieux")).to_be_visible()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+async def log_out(page: Page) -> None:
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await expect(page.get_by_role("link", name="Se connecter")).to_be_visible()

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import check_page
+from tests.e2e.conftest import check_page, log_in
 from tests.support import factories
-from tests.support.factories import PASSWORD
-
-
-async def _log_in(page: Page, url: str, email: str) -> None:
-    await page.goto(url + "/connexion")
-    await page.get_by_label("Adresse e-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
-    await expect(page.get_by_role("heading", name="Mes lieux")).to_be_visible()
 
 
 async def test_a_challenge_is_proposed_shared_amended_and_compared(
@@ -29,7 +20,7 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(
     louise = await factories.make_user("louise@comptoir.fr", "Louise Bernard")
     await factories.add_member(louise, comptoir)
 
-    await _log_in(page, live_server, "jules@fabrique.fr")
+    await log_in(page, live_server, "jules@fabrique.fr")
     await page.goto(live_server + "/reseaux/reseau-des-causses")
     await page.get_by_role("link", name="Proposer un défi").click()
     await page.get_by_label("Titre du défi").fill("Un outil de réservation partagé")
@@ -58,7 +49,7 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(
     challenge_url = page.url.split("?")[0]
 
     await page.get_by_role("button", name="Se déconnecter").click()
-    await _log_in(page, live_server, "louise@comptoir.fr")
+    await log_in(page, live_server, "louise@comptoir.fr")
     await page.goto(challenge_url)
     await page.get_by_label("Nous aussi, à Le Comptoir").fill("Nos salles de concert aussi.")
     await page.get_by_role("button", name="Nous aussi").click()
@@ -66,7 +57,7 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(
     await check_page(page, "22-defi-nous-aussi")
 
     await page.get_by_role("button", name="Se déconnecter").click()
-    await _log_in(page, live_server, "jules@fabrique.fr")
+    await log_in(page, live_server, "jules@fabrique.fr")
     await page.goto(challenge_url)
     await page.get_by_role("link", name="Publier une nouvelle version").click()
     await page.get_by_label("Minimum du poste 2, en euros").fill("600")

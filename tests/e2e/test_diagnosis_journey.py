@@ -9,23 +9,9 @@ import datetime as dt
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import check_page
+from tests.e2e.conftest import check_page, log_in, log_out
 from tests.support import factories
-from tests.support.factories import PASSWORD
 from tests.support.mail import Mailbox
-
-
-async def _log_in(page: Page, url: str, email: str) -> None:
-    await page.goto(url + "/connexion")
-    await page.get_by_label("Adresse e-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
-    await expect(page.get_by_role("heading", name="Mes lieux")).to_be_visible()
-
-
-async def _log_out(page: Page) -> None:
-    await page.get_by_role("button", name="Se déconnecter").click()
-    await expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
 
 
 async def test_a_challenge_is_diagnosed_amended_and_consented(
@@ -45,7 +31,7 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     url = f"{live_server}/defis/{challenge_id}"
     deadline = (dt.datetime.now() + dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
 
-    await _log_in(page, live_server, "coordo@causses.fr")
+    await log_in(page, live_server, "coordo@causses.fr")
     await page.goto(live_server + "/reseaux/reseau-des-causses/diagnostic")
     await page.get_by_label("Critères, un par ligne").fill(
         "Ancrage territorial\nPartage des ressources\nGouvernance"
@@ -59,27 +45,27 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
         page.get_by_role("heading", name="Tour sur la version 1 : En cours")
     ).to_be_visible()
     await check_page(page, "30-tour-ouvert")
-    await _log_out(page)
+    await log_out(page)
 
-    await _log_in(page, live_server, "b@causses.fr")
+    await log_in(page, live_server, "b@causses.fr")
     await page.goto(url)
     await page.get_by_label("Poser une question aux porteurs, pour Bistrot B").fill(
         "Qui tiendra l’inventaire à jour ?"
     )
     await page.get_by_role("button", name="Poser la question").click()
     await expect(page.get_by_text("Qui tiendra l’inventaire à jour ?")).to_be_visible()  # in place
-    await _log_out(page)
+    await log_out(page)
 
-    await _log_in(page, live_server, "a@causses.fr")
+    await log_in(page, live_server, "a@causses.fr")
     await page.goto(url)
     await page.get_by_label("Votre réponse").fill(
         "Chaque lieu, pour son matériel, avec un rappel mensuel."
     )
     await page.get_by_role("button", name="Répondre").click()
     await expect(page.get_by_text("Chaque lieu, pour son matériel")).to_be_visible()
-    await _log_out(page)
+    await log_out(page)
 
-    await _log_in(page, live_server, "c@causses.fr")
+    await log_in(page, live_server, "c@causses.fr")
     await page.goto(url)
     await page.get_by_label("Objection", exact=True).check()
     await page.get_by_role("button", name="Enregistrer la position de Cowork C").click()
@@ -95,17 +81,17 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
         page.get_by_role("cell", name="Rien ne dit qui décide des prêts entre lieux.")
     ).to_be_visible()
     await check_page(page, "32-objection")
-    await _log_out(page)
+    await log_out(page)
 
-    await _log_in(page, live_server, "coordo@causses.fr")
+    await log_in(page, live_server, "coordo@causses.fr")
     await page.goto(url)
     await page.get_by_role("button", name="Clore le tour maintenant").click()
     await expect(
         page.get_by_role("heading", name="Tour sur la version 1 : À amender")
     ).to_be_visible()
-    await _log_out(page)
+    await log_out(page)
 
-    await _log_in(page, live_server, "a@causses.fr")
+    await log_in(page, live_server, "a@causses.fr")
     await page.goto(url)
     await page.get_by_role("link", name="Publier une nouvelle version").click()
     await page.get_by_label("Poste 2", exact=True).fill("Charte de prêt entre lieux")
@@ -122,25 +108,25 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     ).to_be_visible()
     message = await mailbox.wait_for("c@causses.fr")
     assert "Votre objection a reçu une réponse" in message["Subject"]
-    await _log_out(page)
+    await log_out(page)
 
     for key, name in (("b", "Bistrot B"), ("d", "Dépôt D")):
-        await _log_in(page, live_server, f"{key}@causses.fr")
+        await log_in(page, live_server, f"{key}@causses.fr")
         await page.goto(url)
         await page.get_by_label("Consentement", exact=True).check()
         await page.get_by_role("button", name=f"Enregistrer la position de {name}").click()
         await expect(
             page.get_by_text(f"La position de {name} : Consentement. La changer :")
         ).to_be_visible()
-        await _log_out(page)
+        await log_out(page)
 
-    await _log_in(page, live_server, "coordo@causses.fr")
+    await log_in(page, live_server, "coordo@causses.fr")
     await page.goto(url)
     await page.get_by_role("button", name="Clore le tour maintenant").click()
     await expect(
         page.get_by_role("heading", name="Tour sur la version 2 : Consenti")
     ).to_be_visible()
-    await _log_out(page)
+    await log_out(page)
     await page.goto(url)
     await expect(
         page.get_by_text("Une charte de prêt, écrite avec les lieux, dira qui décide.")

@@ -12,22 +12,8 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import check_page
+from tests.e2e.conftest import check_page, log_in, log_out
 from tests.support import factories
-from tests.support.factories import PASSWORD
-
-
-async def _log_in(page: Page, url: str, email: str) -> None:
-    await page.goto(url + "/connexion")
-    await page.get_by_label("Adresse e-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
-    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
-
-
-async def _log_out(page: Page) -> None:
-    await page.get_by_role("button", name="Se déconnecter").click()
-    await expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
 
 
 async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
@@ -52,7 +38,7 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     follow_up = f"{live_server}/enveloppes/{envelope}/suivi"
 
     # The proposers write and publish a report with a deliverable.
-    await _log_in(page, live_server, "a@puys.fr")
+    await log_in(page, live_server, "a@puys.fr")
     await page.goto(follow_up)
     await page.get_by_role("link", name="Écrire un rapport").click()
     await page.get_by_label(re.compile("Développement — maximum")).fill("1 100")
@@ -64,10 +50,10 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     await page.get_by_role("button", name="Publier le rapport").click()
     await expect(page.get_by_text("Le rapport est enregistré.")).to_be_visible()
     report_url = page.url.split("?")[0]
-    await _log_out(page)
+    await log_out(page)
 
     # The coordinator asks for a change; the proposers amend; the coordinator validates.
-    await _log_in(page, live_server, "coordo@puys.fr")
+    await log_in(page, live_server, "coordo@puys.fr")
     await page.goto(report_url)
     await page.get_by_label("Commentaire (obligatoire pour demander des modifications)").fill(
         "Précisez la licence des plans."
@@ -75,20 +61,20 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     await page.get_by_role("button", name="Demander des modifications").click()
     await expect(page.get_by_text("Votre avis est enregistré")).to_be_visible()
     await check_page(page, "71-rapport-renvoye")
-    await _log_out(page)
-    await _log_in(page, live_server, "a@puys.fr")
+    await log_out(page)
+    await log_in(page, live_server, "a@puys.fr")
     await page.goto(report_url)
     await page.get_by_role("link", name="Modifier le rapport").click()
     await expect(page.get_by_text("Précisez la licence des plans.")).to_be_visible()
     await page.get_by_label("Licence du livrable 1").select_option("cc-by-sa-4.0")
     await page.get_by_role("button", name="Publier le rapport").click()
     await expect(page.get_by_text("Le rapport est enregistré.")).to_be_visible()
-    await _log_out(page)
-    await _log_in(page, live_server, "coordo@puys.fr")
+    await log_out(page)
+    await log_in(page, live_server, "coordo@puys.fr")
     await page.goto(report_url)
     await page.get_by_role("button", name="Valider le rapport").click()
     await expect(page.get_by_text("Validé").first).to_be_visible()
-    await _log_out(page)
+    await log_out(page)
 
     # A visitor reads the money trail: the picture and the table carry the same figures.
     await page.goto(follow_up)

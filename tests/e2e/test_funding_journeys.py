@@ -10,28 +10,14 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import check_page
+from tests.e2e.conftest import check_page, log_in, log_out
 from tests.support import factories
-from tests.support.factories import PASSWORD
 
 RULE_LABELS = {
     "cofunding": "Cofinancement (seuil et cofinanceurs)",
     "equal_shares": "Parts égales (méthode des parts égales)",
     "matching": "Abondement quadratique",
 }
-
-
-async def _log_in(page: Page, url: str, email: str) -> None:
-    await page.goto(url + "/connexion")
-    await page.get_by_label("Adresse e-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
-    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
-
-
-async def _log_out(page: Page) -> None:
-    await page.get_by_role("button", name="Se déconnecter").click()
-    await expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
 
 
 async def _pledge(page: Page, challenge_id: int, label: str, euros: str) -> None:
@@ -66,7 +52,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     )
 
     # The coordinator configures a draft, reads the drawing rights, opens it, moves to funding.
-    await _log_in(page, live_server, "coordo@monts.fr")
+    await log_in(page, live_server, "coordo@monts.fr")
     await page.goto(live_server + "/reseaux/reseau-des-monts/enveloppes/nouvelle")
     await page.get_by_label("Nom de l’enveloppe").fill("Enveloppe des Monts")
     await page.get_by_label("Montant de l’enveloppe (en euros)").fill("6 000")
@@ -87,7 +73,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     ).click()
     await expect(page.get_by_role("heading", name="Comparer les trois règles")).to_be_visible()
     await check_page(page, f"61-{rule}-comparaison-vide")
-    await _log_out(page)
+    await log_out(page)
 
     # Three lieux and the co-funder take part; the projection moves in place each time.
     article = page.locator(f"#defi-{workshop}")
@@ -96,7 +82,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
         ("c", "Cowork C", "400"),
         ("a", "Atelier A", "0"),
     ):
-        await _log_in(page, live_server, f"{key}@monts.fr")
+        await log_in(page, live_server, f"{key}@monts.fr")
         await page.goto(envelope_url)
         if rule == "equal_shares":
             target = workshop if key != "a" else None
@@ -115,18 +101,18 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
         else:  # the proposer pledges its own funds to its own challenge
             await _pledge(page, workshop, f"Sur les fonds propres de {name} (en euros)", "150")
         await check_page(page, f"62-{rule}-{key}-contribue")
-        await _log_out(page)
-    await _log_in(page, live_server, "dep@monts.fr")
+        await log_out(page)
+    await log_in(page, live_server, "dep@monts.fr")
     await page.goto(envelope_url)
     await _pledge(
         page, workshop, "Sur les fonds propres de Département des Monts (en euros)", "400"
     )
     await expect(article).to_contain_text("Serait financé")
     await check_page(page, f"63-{rule}-projection")
-    await _log_out(page)
+    await log_out(page)
 
     # The coordinator closes and settles; settling twice is not offered.
-    await _log_in(page, live_server, "coordo@monts.fr")
+    await log_in(page, live_server, "coordo@monts.fr")
     await page.goto(envelope_url)
     await page.get_by_role("button", name="Clore les contributions maintenant").click()
     await expect(page.get_by_text("Phase : Close")).to_be_visible()
@@ -136,7 +122,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
         page.get_by_role("button", name="Régler l’enveloppe et publier la répartition")
     ).to_have_count(0)
     await expect(article).to_contain_text(re.compile(r"Financé\s*:"))
-    await _log_out(page)
+    await log_out(page)
 
     # A visitor reads the settlement and checks it.
     await page.goto(envelope_url)

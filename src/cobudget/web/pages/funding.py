@@ -28,12 +28,25 @@ def _unit(value: str) -> tuple[int | None, int | None]:
     return (int(ident), None) if kind == "lieu" else (None, int(ident))
 
 
-def _error_place(error: InvalidInput, challenge: str) -> int | None:
-    """Show a refusal next to the challenge's form when it is about what was typed there;
-    at the top of the projection when it is about the challenge or the envelope itself."""
-    if challenge.isdigit() and set(error.fields) <= {"amount", "source", "points"}:
-        return int(challenge)
-    return None
+async def _refused(
+    request: Request,  # type: ignore[type-arg]
+    actor: ActorDep,
+    envelope_id: int,
+    error: InvalidInput,
+    challenge: str,
+) -> Template:
+    """The envelope page again (422) with the refusal next to the challenge's form when it is
+    about what was typed there, at the top of the projection when it is about the challenge or
+    the envelope itself."""
+    beside_form = challenge.isdigit() and set(error.fields) <= {"amount", "source", "points"}
+    return await envelope_page(
+        request,
+        actor,
+        envelope_id,
+        status_code=422,
+        errors=form_errors(error.fields),
+        error_challenge=int(challenge) if beside_form else None,
+    )
 
 
 def _int(value: str, field: str) -> int:
@@ -68,14 +81,7 @@ async def pledge(
             idempotency_key=data.get("request_key") or None,
         )
     except InvalidInput as error:
-        return await envelope_page(
-            request,
-            actor,
-            envelope_id,
-            status_code=422,
-            errors=form_errors(error.fields),
-            error_challenge=_error_place(error, challenge),
-        )
+        return await _refused(request, actor, envelope_id, error, challenge)
     return see_other(f"/enveloppes/{envelope_id}?ok=pledged#defi-{challenge}")
 
 
@@ -100,14 +106,7 @@ async def support(
             points=_int(data.get("points", ""), "points"),
         )
     except InvalidInput as error:
-        return await envelope_page(
-            request,
-            actor,
-            envelope_id,
-            status_code=422,
-            errors=form_errors(error.fields),
-            error_challenge=_error_place(error, challenge),
-        )
+        return await _refused(request, actor, envelope_id, error, challenge)
     return see_other(f"/enveloppes/{envelope_id}?ok=supported#defi-{challenge}")
 
 

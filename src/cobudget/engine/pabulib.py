@@ -30,6 +30,7 @@ import csv
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import repeat
 
 from cobudget.engine.types import (
     BudgetLine,
@@ -104,23 +105,21 @@ def _sections(text: str) -> dict[str, list[tuple[int, list[str]]]]:
     """Rows of each section (without the section's header row), with their line numbers."""
     sections: dict[str, list[tuple[int, list[str]]]] = {}
     current: list[tuple[int, list[str]]] | None = None
-    expect_header = False
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
+    # One reader over every line (in C); `line_num` is the line the row ends on.
+    reader = csv.reader(text.splitlines(), delimiter=";")
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        row = next(csv.reader([raw], delimiter=";"))
+        number = reader.line_num
         name = row[0].strip().lower()
         if name in ("meta", "projects", "votes") and len(row) <= 1:
             if name in sections:
                 raise PabulibError(f"section {name.upper()} appears twice", number)
             current = sections[name] = []
-            expect_header = True
             continue
         if current is None:
             raise PabulibError("text before the META section", number)
         current.append((number, [cell.strip() for cell in row]))
-        expect_header = False
-    del expect_header
     for name in ("meta", "projects", "votes"):
         if name not in sections:
             raise PabulibError(f"section {name.upper()} is missing")
@@ -175,16 +174,30 @@ def parse_pb_full(text: str) -> PabulibImport:
 
     voters: dict[str, int] = {}
     supports: list[Support] = []
-    for number, row in _table(sections["votes"], "votes"):
-        voter = row.get("voter_id", "") or str(len(voters) + 1)
+    rows = sections["votes"]
+    if not rows:
+        raise PabulibError("section VOTES has no header row")
+    # Column positions once: the largest files have 100,000 ballots and more.
+    columns = {c: i for i, c in enumerate(rows[0][1])}
+    width = len(columns)
+    at_voter = columns.get("voter_id")
+    at_vote = columns.get("vote")
+    at_points = columns.get("points") if vote_type == "cumulative" else None
+    cumulative = vote_type == "cumulative"
+    for number, row in rows[1:]:
+        if len(row) > width:
+            raise PabulibError(f"{len(row)} cells for {width} columns", number)
+        voter = (row[at_voter] if at_voter is not None and at_voter < len(row) else "") or str(
+            len(voters) + 1
+        )
         if voter in voters:
             raise PabulibError(f"voter {voter!r} appears twice", number)
         lieu_id = voters[voter] = len(voters) + 1
-        vote = row.get("vote", "")
+        vote = row[at_vote] if at_vote is not None and at_vote < len(row) else ""
         names = [v.strip() for v in vote.split(",")] if vote.strip() else []
-        if vote_type == "cumulative":
-            raw_points = row.get("points", "")
-            points = [p for p in raw_points.split(",")] if raw_points.strip() else []
+        if cumulative:
+            raw_points = row[at_points] if at_points is not None and at_points < len(row) else ""
+            points = raw_points.split(",") if raw_points.strip() else []
             if len(points) != len(names):
                 raise PabulibError(f"{len(names)} projects but {len(points)} points", number)
             given = [_parse_points(p, number) for p in points]
@@ -192,14 +205,14 @@ def parse_pb_full(text: str) -> PabulibImport:
             given = [1] * len(names)
         if vote_type == "choose-1" and len(names) > 1:
             raise PabulibError("a choose-1 ballot names more than one project", number)
-        seen: set[str] = set()
-        for name, pts in zip(names, given, strict=True):
-            if name not in projects:
-                raise PabulibError(f"ballot names unknown project {name!r}", number)
-            if name in seen:
-                raise PabulibError(f"ballot names project {name!r} twice", number)
-            seen.add(name)
-            supports.append(Support(lieu_id=lieu_id, challenge_id=projects[name], points=pts))
+        if len(set(names)) != len(names):
+            twice = next(name for i, name in enumerate(names) if name in names[:i])
+            raise PabulibError(f"ballot names project {twice!r} twice", number)
+        try:
+            ids = [projects[name] for name in names]
+        except KeyError as missing:
+            raise PabulibError(f"ballot names unknown project {missing.args[0]!r}", number) from None
+        supports += map(Support, repeat(lieu_id), ids, given)
 
     nominal = [1] if voters else []
     challenges = [

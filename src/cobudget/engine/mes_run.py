@@ -12,9 +12,9 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from math import gcd
-from operator import mul
+from operator import mul, sub, truediv
 
 from cobudget.engine.mes_prepare import Prepared
 
@@ -469,8 +469,10 @@ def one_run(
             sigmas = list(dict.fromkeys(olds))
             factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
             values = list(map(mul, map(value.__getitem__, sigmas), factors))
-            # Rich states pay rho·u and move to a new state; the poor pay all they have.
-            rich = [i for i, v in enumerate(values) if v >= cut]
+            # Rich states pay rho·u and move to a new state; the poor pay all they have. (In C:
+            # compress, map.)
+            is_rich = list(map(cut.__le__, values))
+            rich = list(compress(sigmas, is_rich))
             base = len(value)
             if len(rich) < len(sigmas):
                 if zero < 0:
@@ -483,20 +485,25 @@ def one_run(
                 new_state = dict.fromkeys(sigmas, zero)
             else:
                 new_state = {}
-            movers_to = range(base, base + len(rich))
-            new_state.update(zip([sigmas[i] for i in rich], movers_to, strict=True))
-            news = [values[i] - cut for i in rich]
+            new_state.update(zip(rich, range(base, base + len(rich)), strict=True))
+            news = list(map(sub, compress(values, is_rich), repeat(cut)))
             value.extend(news)
-            fbudget.extend([x / scale for x in news])
+            fbudget.extend(map(truediv, news, repeat(scale)))
             epoch.extend(repeat(now, len(rich)))
             if track:
-                slope.extend([slope[sigmas[i]] * factors[i] - rest_s * u for i in rich])
+                grown = map(mul, map(slope.__getitem__, rich), compress(factors, is_rich))
+                slope.extend(map(sub, grown, repeat(rest_s * u)))
             else:
                 slope.extend(repeat(0, len(rich)))
             deque(map(state.__setitem__, groups, map(new_state.__getitem__, olds)), maxlen=0)
             if record:
-                exact = {sigma: Fraction(v, scale) for sigma, v in zip(sigmas, values, strict=True)}
-                exact.update((sigmas[i], Fraction(cut, scale)) for i in rich)
+                # The poor pay what they have, the rich all the same amount.
+                exact = {
+                    sigma: Fraction(v, scale)
+                    for sigma, v, r in zip(sigmas, values, is_rich, strict=True)
+                    if not r
+                }
+                exact.update(zip(rich, repeat(Fraction(cut, scale))))
                 paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))
         payments.append(paid)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}

@@ -63,6 +63,12 @@ class Outcome:
 
 def ours(text: str, utility: UtilityKind = "cost") -> Outcome:
     """Our engine on a `.pb` text, named like the reference."""
+    return our_outcome(*our_solution(text, utility))
+
+
+def our_solution(text: str, utility: UtilityKind = "cost") -> tuple[Any, Any]:
+    """What the engine computes from the text (the import, then the result of `solve`): the
+    part the benchmark times."""
     import msgspec
 
     imported = parse_pb_full(text)
@@ -71,7 +77,12 @@ def ours(text: str, utility: UtilityKind = "cost") -> Outcome:
         inputs = msgspec.structs.replace(
             inputs, params=msgspec.structs.replace(inputs.params, utility=utility)
         )
-    ids, lieu_ids, result = solve(inputs)
+    return imported, solve(inputs)
+
+
+def our_outcome(imported: Any, solved: Any) -> Outcome:
+    """Our result in the reference's form (names, currency units)."""
+    ids, lieu_ids, result = solved
     name = {cid: label for label, cid in imported.projects.items()}
     mes = [name[ids[p.project]] for p in result.purchases if p.phase != "greedy"]
     selected = [name[ids[p.project]] for p in result.purchases]
@@ -93,6 +104,12 @@ def reference(text: str, utility: UtilityKind = "cost") -> Outcome:
     """pabutools 1.2.3: MES (cost or additive cardinal satisfaction) with add-one completion
     (`voter_budget_increment=1`), then utilitarian greedy completion, default (lexicographic)
     tie-breaking."""
+    return reference_outcome(*reference_solution(text, utility))
+
+
+def reference_solution(text: str, utility: UtilityKind = "cost") -> tuple[Any, Any]:
+    """What pabutools computes from the text (its MES outcome, then the greedy's): the part the
+    benchmark times."""
     from pabutools.election import Additive_Cardinal_Sat, Cost_Sat
     from pabutools.election.pabulib import parse_pabulib_from_string
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
@@ -105,6 +122,11 @@ def reference(text: str, utility: UtilityKind = "cost") -> Outcome:
     full = greedy_utilitarian_welfare(
         instance, profile, sat_class=sat, initial_budget_allocation=mes
     )
+    return mes, full
+
+
+def reference_outcome(mes: Any, full: Any) -> Outcome:
+    """pabutools' result in comparable form (payments from its analytics)."""
     return Outcome(
         [p.name for p in mes],
         [p.name for p in full],

@@ -148,3 +148,14 @@ def test_export_refuses_unequal_weights() -> None:
     lieux = [msgspec.structs.replace(inputs.lieux[0], weight=2), *inputs.lieux[1:]]
     with pytest.raises(PabulibError, match="weights"):
         format_pb(msgspec.structs.replace(inputs, lieux=lieux))
+
+
+def test_quoted_cells_spaces_and_crlf_read_as_plain_ones() -> None:
+    # Lines without quotes are split directly, quoted ones by the csv reader: both must agree,
+    # whatever the spaces around cells and the line endings.
+    plain = pb("approval", "a;9,P1\nb;10\n")
+    fancy = pb("approval", '"a";"9,P1"\n b ;"10"\n').replace("\n", "\r\n")
+    fancy = fancy.replace("description;test", 'description;"test; with a semicolon"')
+    assert supports(fancy) == supports(plain) == [(1, 2, 1), (1, 3, 1), (2, 1, 1)]
+    assert parse_pb_full(fancy).voters == {"a": 1, "b": 2}
+    assert parse_pb_full(fancy).meta["description"] == "test; with a semicolon"

@@ -126,6 +126,11 @@ def _sections(text: str) -> dict[str, list[tuple[int, list[str]]]]:
     return sections
 
 
+def _cell(cells: list[str], at: int | None) -> str:
+    """The cell in column `at`, or "" if the column or the cell is missing."""
+    return cells[at] if at is not None and at < len(cells) else ""
+
+
 def _table(rows: list[tuple[int, list[str]]], section: str) -> list[tuple[int, dict[str, str]]]:
     """Rows as {column: value} from the section's header row."""
     if not rows:
@@ -184,19 +189,17 @@ def parse_pb_full(text: str) -> PabulibImport:
     at_vote = columns.get("vote")
     at_points = columns.get("points") if vote_type == "cumulative" else None
     cumulative = vote_type == "cumulative"
-    for number, row in rows[1:]:
-        if len(row) > width:
-            raise PabulibError(f"{len(row)} cells for {width} columns", number)
-        voter = (
-            row[at_voter].strip() if at_voter is not None and at_voter < len(row) else ""
-        ) or str(len(voters) + 1)
+    for number, cells in rows[1:]:
+        if len(cells) > width:
+            raise PabulibError(f"{len(cells)} cells for {width} columns", number)
+        voter = _cell(cells, at_voter).strip() or str(len(voters) + 1)
         if voter in voters:
             raise PabulibError(f"voter {voter!r} appears twice", number)
         lieu_id = voters[voter] = len(voters) + 1
-        vote = row[at_vote] if at_vote is not None and at_vote < len(row) else ""
+        vote = _cell(cells, at_vote)
         names = [v.strip() for v in vote.split(",")] if vote.strip() else []
         if cumulative:
-            raw_points = row[at_points] if at_points is not None and at_points < len(row) else ""
+            raw_points = _cell(cells, at_points)
             points = raw_points.split(",") if raw_points.strip() else []
             if len(points) != len(names):
                 raise PabulibError(f"{len(names)} projects but {len(points)} points", number)

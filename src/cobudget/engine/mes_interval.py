@@ -42,6 +42,8 @@ from fractions import Fraction
 from math import lcm
 from typing import TYPE_CHECKING
 
+from cobudget.engine.mes_prepare import tally
+
 if TYPE_CHECKING:
     from cobudget.engine.mes_prepare import Prepared
 
@@ -152,10 +154,10 @@ class _Bounds:
         ]
 
     def hist(self, p: int) -> Hist:
-        get = self.state.__getitem__
         utils = self.prep.utils
         return [
-            (utils[uid], Counter(map(get, members))) for uid, members in self.prep.by_utility[p]
+            (utils[uid], tally(self.state, plan))
+            for (uid, _), plan in zip(self.prep.by_utility[p], self.prep.tallies[p], strict=True)
         ]
 
     def upper_price(self, p: int, hist: Hist) -> Affine | None:

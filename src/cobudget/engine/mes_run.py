@@ -8,7 +8,7 @@ tracked, the reach of the run: how many more rounds its decisions certainly keep
 from __future__ import annotations
 
 import heapq
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,7 +16,7 @@ from itertools import accumulate, compress, repeat
 from math import gcd
 from operator import mul, sub, truediv
 
-from cobudget.engine.mes_prepare import Prepared
+from cobudget.engine.mes_prepare import Prepared, tally
 
 # Floats closer than this (relatively) may be in either order: exact arithmetic decides.
 SLACK = 1e-9
@@ -119,6 +119,7 @@ def one_run(
     costs = prep.costs
     utils = prep.utils
     by_utility = prep.by_utility
+    tallies = prep.tallies
     movers = prep.movers
     reach = Reach()
     snaps: list[Snap] = []
@@ -199,11 +200,11 @@ def one_run(
             return price_single(p)
         buckets: list[tuple[int, int, int, int]] = []
         avail = 0
-        for uid, members in by_utility[p]:
-            # Everything below runs in C (Counter, map, zip, sum): supporters are repeated by
-            # multiplicity, counted by budget state, and the states' budgets read at the
+        for (uid, _), plan in zip(by_utility[p], tallies[p], strict=True):
+            # Everything below runs in C (Counter, map, zip, sum), but for large groups:
+            # supporters counted by budget state, and the states' budgets read at the
             # current scale.
-            counts = Counter(map(state.__getitem__, members))
+            counts = tally(state, plan)
             states = list(counts)
             factors = map(factor.__getitem__, map(epoch.__getitem__, states))
             values = list(map(mul, map(value.__getitem__, states), factors))
@@ -240,8 +241,8 @@ def one_run(
         pays less than rho·u and the least of the others at least rho·u, which makes it the
         price. Near a tie between floats, the exact computation decides.
         """
-        uid, members = by_utility[p][0]
-        counts = Counter(map(state.__getitem__, members))
+        uid = by_utility[p][0][0]
+        counts = tally(state, tallies[p][0])
         states = list(counts)
         cnts = list(counts.values())
         floats = list(map(fbudget.__getitem__, states))

@@ -8,11 +8,11 @@ tracked, the reach of the run: how many more rounds its decisions certainly keep
 from __future__ import annotations
 
 import heapq
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, islice, repeat
 from math import gcd
 from operator import mul, sub, truediv
 
@@ -188,7 +188,9 @@ def one_run(
             int,
             int,
             int,
-            list[tuple[int, int, int, int]] | tuple[list[int] | None, int, list[int], list[int]],
+            list[tuple[int, int, int, int]]
+            | tuple[list[int] | None, int, list[int], list[int]]
+            | tuple[None, int, Counter[int], None],
         ],
     ] = {}
     total_sat = prep.total_sat
@@ -236,40 +238,29 @@ def one_run(
         """`price_of` when all of p's supporters give it the same utility (cost utilities).
 
         The budgets are read as floats (`fbudget`, each the exact budget correctly rounded) to
-        tell, in C, whether p is affordable and which buckets are poor; the price is then
-        computed exactly from the poor buckets alone, and checked exactly: every poor bucket
-        pays less than rho·u and the least of the others at least rho·u, which makes it the
-        price. Near a tie between floats, the exact computation decides.
+        sort the states and tell, in C, which are poor; the price is then computed exactly
+        from the poor states alone, and checked exactly: every poor state pays less than rho·u
+        and the least of the others at least rho·u, which makes it the price (and p
+        affordable). Near a tie between floats, or if the floats say p is beyond its
+        supporters' means, the exact computation decides.
         """
         uid = by_utility[p][0][0]
         counts = tally(state, tallies[p][0])
-        states = list(counts)
-        cnts = list(counts.values())
-        floats = list(map(fbudget.__getitem__, states))
         cost = costs[p]
-        favail = sum(map(mul, floats, cnts))
-        if favail < cost * (1 - SLACK) and not (track or record):
-            # Certainly unaffordable; how much its supporters hold exactly is only reported
-            # by the recorded run, and only tracked runs need its growth.
-            alive[p] = 0
-            removed[p] = (0, 1)
-            return False
-        if favail <= cost * (1 + SLACK):
-            return price_single_exact(p, states, cnts)
         u = utils[uid]
-        n = len(floats)
-        order = sorted(range(n), key=floats.__getitem__)
-        # The first bucket that pays rho·u: the poor are a prefix of the budgets in increasing
-        # order, and "bucket i pays rho·u when the i before it pay all they have" holds from
-        # some i on (each poor bucket added lowers that price), so bisect, over running sums of
-        # the first m buckets, m growing until the first payer is among them.
+        order = sorted(counts, key=fbudget.__getitem__)
+        n = len(order)
+        # The first state that pays rho·u: the poor are a prefix of the budgets in increasing
+        # order, and "state i pays rho·u when the i before it pay all they have" holds from
+        # some i on (each poor state added lowers that price), so bisect, over running sums of
+        # the first m states, m growing until the first payer is among them.
         fu = float(u)
         ftotal = float(total_sat[p])
         m = min(n, max(64, 2 * poor_before[p]))
         while True:
             head = order[:m]
-            xs = list(map(floats.__getitem__, head))
-            cs = list(map(cnts.__getitem__, head))
+            xs = list(map(fbudget.__getitem__, head))
+            cs = list(map(counts.__getitem__, head))
             paid = list(accumulate(map(mul, xs, cs), initial=0.0))
             heads = list(accumulate(cs, initial=0))
             lo, hi = 0, m
@@ -282,34 +273,41 @@ def one_run(
             if lo < m or m == n:
                 break
             m = min(n, 4 * m)
+        if lo == n:
+            # Everyone would pay all they have: not enough, or only just.
+            if paid[n] < cost * (1 - SLACK) and not (track or record):
+                # Certainly unaffordable; how much its supporters hold exactly is only
+                # reported by the recorded run, and only tracked runs need its growth.
+                alive[p] = 0
+                removed[p] = (0, 1)
+                return False
+            return price_single_exact(p, list(counts), list(counts.values()))
         npoor = lo
         poor_before[p] = npoor
-        poor = list(map(states.__getitem__, order[:npoor]))
+        poor = head[:npoor]
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))
         rest = cost * scale - sum(map(mul, values, cs))
         denom = total_sat[p] - u * heads[npoor]
         if denom <= 0 or (values and not max(values) * denom < rest * u):
-            return price_single_exact(p, states, cnts)
-        if npoor < n:
-            # The least budget among the rich, exactly: floats within SLACK of the least float
-            # may be in either order.
-            edge = xs[npoor] * (1 + SLACK)
-            least = -1
-            for i in order[npoor:]:
-                if floats[i] > edge:
-                    break
-                sigma = states[i]
-                v = value[sigma] * factor[epoch[sigma]]
-                if least < 0 or v < least:
-                    least = v
-            if rest * u > least * denom:
-                return price_single_exact(p, states, cnts)
+            return price_single_exact(p, list(counts), list(counts.values()))
+        # The least budget among the rich, exactly: floats within SLACK of the least float
+        # may be in either order.
+        edge = xs[npoor] * (1 + SLACK)
+        least = -1
+        for sigma in islice(order, npoor, None):
+            if fbudget[sigma] > edge:
+                break
+            v = value[sigma] * factor[epoch[sigma]]
+            if least < 0 or v < least:
+                least = v
+        if rest * u > least * denom:
+            return price_single_exact(p, list(counts), list(counts.values()))
         rest_s = 0
         if track:
             grow = map(mul, map(slope.__getitem__, poor), factors)
             rest_s = -sum(map(mul, grow, cs))
-        price[p] = (rest, rest_s, denom, (None, u, states, cnts))
+        price[p] = (rest, rest_s, denom, (None, u, counts, None))
         bound[p] = (rest, rest_s, scale * denom)
         lbf[p] = rest / (scale * denom)
         return True
@@ -417,7 +415,13 @@ def one_run(
         rest, rest_s, denom, chosen_buckets = price[chosen]
         if track:
             if isinstance(chosen_buckets, tuple):
-                values_c, u_c, states_c, cnts_c = chosen_buckets
+                values_c, u_c, held, held_cnts = chosen_buckets
+                if isinstance(held, Counter):
+                    # `price_single` keeps its supporters' counts as they came.
+                    states_c, cnts_c = list(held), list(held.values())
+                else:
+                    assert held_cnts is not None
+                    states_c, cnts_c = held, held_cnts
                 if values_c is None:
                     factors_c = map(factor.__getitem__, map(epoch.__getitem__, states_c))
                     values_c = list(map(mul, map(value.__getitem__, states_c), factors_c))

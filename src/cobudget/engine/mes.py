@@ -153,15 +153,19 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
     runs = 0
     kept = 0
     base: list[int] = []
+    first: Run | None = None
     if prep.unit is not None:
         k = 0
         resume: list[Snap] | None = None
         hints: list[int] = []
         leaper = _Leaper()
         while True:
-            run = one_run(prep, k, jump, False, resume, hints)
+            # The first run also records its payments: when round 0 is the one kept (an
+            # envelope generous enough to fund everything it can at once), it is the final one.
+            run = one_run(prep, k, jump, k == 0, resume, hints)
             runs += 1
             if k == 0:
+                first = run
                 base = [p for p, _ in run.bought]
             if _outcome_cost(prep, run) > prep.budget:
                 # Round 0 never overspends (voters hold exactly the budget), so k >= 1 here;
@@ -181,8 +185,11 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
             k = nxt
             resume = still_valid(run.snaps, k) if jump else None
             hints = [p for p, _ in run.bought]
-    final = one_run(prep, kept, False, True, None, hints if prep.unit is not None else [])
-    runs += 1
+    if kept == 0 and first is not None:
+        final = first
+    else:
+        final = one_run(prep, kept, False, True, None, hints if prep.unit is not None else [])
+        runs += 1
     if prep.unit is None:
         base = [p for p, _ in final.bought]
     return _complete(prep, final, kept, runs, base)

@@ -159,6 +159,20 @@ class Prepared:
         for w in self.group_weight:
             self.weight_state.setdefault(w, len(self.weight_state))
         self.initial_state = [self.weight_state[w] for w in self.group_weight]
+        self._neighbors: dict[int, frozenset[int] | None] = {}
+
+    def neighbors(self, c: int) -> frozenset[int] | None:
+        """The projects some supporter of c also supports (c included), whose prices buying c
+        may change; None when c has more supporting groups than there are projects (then
+        nearly every project is one: not worth listing)."""
+        if c not in self._neighbors:
+            groups = [g for _, gs in self.movers[c] for g in gs]
+            self._neighbors[c] = (
+                frozenset(p for g in groups for p, _ in self.items[g])
+                if len(groups) <= self.m
+                else None
+            )
+        return self._neighbors[c]
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:
         """A voter's starting budget at add-one round k, and its growth per round."""

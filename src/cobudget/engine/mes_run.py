@@ -194,10 +194,20 @@ def one_run(
         ],
     ] = {}
     total_sat = prep.total_sat
+    # When each project was last priced, and when a purchase last moved some of its supporters
+    # (or, `moved_all`, possibly all of them), on one clock: a project priced since keeps its
+    # price exactly, as its supporters' budgets have not moved.
+    clock = 0
+    priced_at = [0] * prep.m
+    moved_at = [0] * prep.m
+    moved_all = 0
 
     def price_of(p: int) -> bool:
         """Compute p's price now (into lbf, bound, price); False, and p dropped, if its
         supporters cannot afford it."""
+        nonlocal clock
+        clock += 1
+        priced_at[p] = clock
         if len(by_utility[p]) == 1:
             return price_single(p)
         buckets: list[tuple[int, int, int, int]] = []
@@ -382,6 +392,7 @@ def one_run(
         chosen = -1
         evaluated: list[int] = []
         step = len(bought)
+        began = clock
         hinted = -1
         if step < len(hints) and alive[hints[step]]:
             # The project an earlier round bought at this step is likely the cheapest again:
@@ -392,7 +403,9 @@ def one_run(
                 evaluated.append(hinted)
         while heap and (best is None or heap[0][0] <= bestf):
             _, p = heapq.heappop(heap)
-            if p == hinted or not price_of(p):
+            if p == hinted:
+                continue
+            if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(p):
                 continue
             evaluated.append(p)
             num, _, den = bound[p]
@@ -411,6 +424,9 @@ def one_run(
                 heapq.heappush(heap, (lbf[p], p))
         if best is None:
             break
+        if priced_at[chosen] <= began:
+            # Its price, unchanged, was computed at an earlier step, in the scale of then.
+            price_of(chosen)
         alive[chosen] = 0
         rest, rest_s, denom, chosen_buckets = price[chosen]
         if track:
@@ -511,6 +527,13 @@ def one_run(
                 exact.update(zip(rich, repeat(Fraction(cut, scale))))
                 paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))
         payments.append(paid)
+        clock += 1
+        near = prep.neighbors(chosen)
+        if near is None:
+            moved_all = clock
+        else:
+            for q in near:
+                moved_at[q] = clock
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
     return Run(bought, payments, short, reach.fraction(), snaps)
 

@@ -14,6 +14,7 @@ cost is then split in whole cents among its payers by largest remainder of those
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 
 from cobudget.engine.canonical import digest
 from cobudget.engine.drawing_rights import drawing_rights
@@ -137,17 +138,12 @@ def _cents(cost: int, exact: dict[int, Fraction]) -> dict[int, int]:
     payers = sorted(exact)
     if not payers:
         return {}
-    common = 1
-    for f in exact.values():
-        common = common * f.denominator // _gcd(common, f.denominator)
-    weights = [int(exact[lieu] * common) for lieu in payers]
+    # The payments over one common denominator, in integers (many payers share one payment).
+    common = lcm(*{f.denominator for f in exact.values()})
+    weights = [
+        exact[lieu].numerator * (common // exact[lieu].denominator) for lieu in payers
+    ]
     return dict(zip(payers, largest_remainder(cost, weights, payers), strict=True))
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def settle(inputs: EnvelopeInput) -> Settlement:

@@ -9,6 +9,10 @@ then measures, on SQLite and on PostgreSQL (when a server answers):
 
     make bench                      # runs this with the other benchmarks
     .venv/bin/python benchmarks/projection.py [--runs 15] [--backend sqlite|postgresql]
+        [--rule cofunding|equal_shares]
+
+The rule is `cofunding` by default; `equal_shares` reads the same pledges as support (SPEC
+§6.2, `support = pledges`), so the engine runs the Method of Equal Shares on every change.
 
 PostgreSQL is read from COBUDGET_BENCH_DATABASE_URL (default: the local server's `test`
 database, where a fresh database is created and dropped). Target: page under 100 ms median.
@@ -36,7 +40,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "mesure-mesure-2026"
 
 
-async def _build(network_slug: str) -> tuple[int, list[int], list[int], int]:
+async def _build(network_slug: str, rule: str) -> tuple[int, list[int], list[int], int]:
     """Insert the large envelope directly (the use cases are measured, not the set-up)."""
     from cobudget.db.tables import (
         BudgetLine,
@@ -132,6 +136,8 @@ async def _build(network_slug: str) -> tuple[int, list[int], list[int], int]:
             network=network_id,
             title="Grande enveloppe",
             amount_cents=RIGHTS_CENTS * LIEUX,
+            rule=rule,
+            support="pledges" if rule == "equal_shares" else "approval",
             proposals_from=moment - 40 * day,
             diagnosis_from=moment - 30 * day,
             funding_from=moment - 5 * day,
@@ -179,7 +185,7 @@ def _ms(samples: list[float]) -> str:
     return f"median {statistics.median(samples) * 1000:6.1f} ms, p90 {p90 * 1000:6.1f} ms"
 
 
-async def _measure(url: str, runs: int) -> None:
+async def _measure(url: str, runs: int, rule: str) -> None:
     from litestar.testing import AsyncTestClient
 
     from cobudget.db.engine import bind_tables, make_engine
@@ -202,7 +208,7 @@ async def _measure(url: str, runs: int) -> None:
     await migrate(settings)
     bind_tables(make_engine(url))
     started = time.perf_counter()
-    envelope_id, lieux, challenges, user_id = await _build(f"mesure-{uuid.uuid4().hex[:6]}")
+    envelope_id, lieux, challenges, user_id = await _build(f"mesure-{uuid.uuid4().hex[:6]}", rule)
     built = time.perf_counter() - started
     actor = Actor(user_id=user_id, member_of=frozenset({lieux[0]}))
     row = await envelope_inputs.envelope_row(envelope_id)
@@ -265,7 +271,7 @@ async def _measure(url: str, runs: int) -> None:
         size = len(response.content)
     backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     print(
-        f"{backend}: {LIEUX} lieux, {CHALLENGES} challenges, {PLEDGES} pledges "
+        f"{backend}, rule {rule}: {LIEUX} lieux, {CHALLENGES} challenges, {PLEDGES} pledges "
         f"(built in {built:.1f} s); {funded} challenges would be funded; {runs} runs each"
     )
     print(f"  one pledge (checks, lock, write, audit)           {_ms(times['pledge'])}")
@@ -312,10 +318,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"))
+    parser.add_argument("--rule", choices=("cofunding", "equal_shares"), default="cofunding")
     parser.add_argument("--url", help=argparse.SUPPRESS)  # the child process's database
     args = parser.parse_args()
     if args.url:  # child: one database per process (migrations bind the engine once)
-        asyncio.run(_measure(args.url, args.runs))
+        asyncio.run(_measure(args.url, args.runs, args.rule))
         return 0
     backends = [args.backend] if args.backend else ["sqlite", "postgresql"]
     for backend in backends:
@@ -329,10 +336,10 @@ def main() -> int:
                 print(f"PostgreSQL: no server at {server_url}, skipped")
                 continue
             url = fresh
+        command = [sys.executable, __file__, "--url", url, "--runs", str(args.runs)]
+        command += ["--rule", args.rule]
         try:
-            subprocess.run(
-                [sys.executable, __file__, "--url", url, "--runs", str(args.runs)], check=True
-            )
+            subprocess.run(command, check=True)
         finally:
             if backend == "postgresql":
                 asyncio.run(_drop_postgresql(server_url, url))

@@ -167,10 +167,9 @@ class Prepared:
         nearly every project is one: not worth listing)."""
         if c not in self._neighbors:
             groups = [g for _, gs in self.movers[c] for g in gs]
+            ballots = chain.from_iterable(map(self.items.__getitem__, groups))
             self._neighbors[c] = (
-                frozenset(p for g in groups for p, _ in self.items[g])
-                if len(groups) <= self.m
-                else None
+                frozenset(map(itemgetter(0), ballots)) if len(groups) <= self.m else None
             )
         return self._neighbors[c]
 

@@ -160,9 +160,11 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
         hints: list[int] = []
         leaper = _Leaper()
         while True:
-            # The first run also records its payments: when round 0 is the one kept (an
-            # envelope generous enough to fund everything it can at once), it is the final one.
-            run = one_run(prep, k, jump, k == 0, resume, hints)
+            # The first run records its payments instead of tracking its reach: when round 0 is
+            # the one kept (an envelope generous enough to fund all it can at once, the usual
+            # case of a live projection) it is the final run; otherwise the scan goes on from
+            # round 1 with tracked runs.
+            run = one_run(prep, k, jump and k > 0, k == 0, resume, hints)
             runs += 1
             if k == 0:
                 first = run
@@ -175,7 +177,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
             kept = k
             if _exhaustive(prep, run):
                 break
-            nxt = k + 1 if not jump else next_round(k, run.reach)
+            nxt = k + 1 if not jump or k == 0 else next_round(k, run.reach)
             if nxt is None:
                 # No comparison of the run can ever change: every later round gives the same
                 # outcome, so the reference's scan would never stop. Keep this one.

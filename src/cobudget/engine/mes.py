@@ -216,7 +216,7 @@ def _complete(prep: Prepared, run: Run | None, k: int, runs: int, base: list[int
     left = prep.budget - spent
 
     def density(p: int) -> tuple[int, Fraction, int]:
-        sat = prep.total_utility[p]
+        sat = prep.total_sat[p]
         if sat <= 0:
             return (1, Fraction(0), p)
         if prep.costs[p] == 0:

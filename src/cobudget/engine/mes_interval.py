@@ -150,14 +150,14 @@ class _Bounds:
         self.state = list(prep.initial_state)
         self.zero = -1
         self.common = [
-            lcm(*(prep.utils[uid] for uid, _ in by)) if len(by) > 1 else 1 for by in prep.by_utility
+            lcm(*(prep.utils[uid] for uid, _ in by)) if len(by) > 1 else 1 for by in prep.movers
         ]
 
     def hist(self, p: int) -> Hist:
         utils = self.prep.utils
         return [
             (utils[uid], tally(self.state, plan))
-            for (uid, _), plan in zip(self.prep.by_utility[p], self.prep.tallies[p], strict=True)
+            for (uid, _), plan in zip(self.prep.movers[p], self.prep.tallies[p], strict=True)
         ]
 
     def upper_price(self, p: int, hist: Hist) -> Affine | None:

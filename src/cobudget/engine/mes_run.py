@@ -118,7 +118,6 @@ def one_run(
     """
     costs = prep.costs
     utils = prep.utils
-    by_utility = prep.by_utility
     tallies = prep.tallies
     movers = prep.movers
     reach = Reach()
@@ -208,11 +207,11 @@ def one_run(
         nonlocal clock
         clock += 1
         priced_at[p] = clock
-        if len(by_utility[p]) == 1:
+        if len(movers[p]) == 1:
             return price_single(p)
         buckets: list[tuple[int, int, int, int]] = []
         avail = 0
-        for (uid, _), plan in zip(by_utility[p], tallies[p], strict=True):
+        for (uid, _), plan in zip(movers[p], tallies[p], strict=True):
             # Everything below runs in C (Counter, map, zip, sum), but for large groups:
             # supporters counted by budget state, and the states' budgets read at the
             # current scale.
@@ -227,7 +226,7 @@ def one_run(
             unaffordable(p, avail, [b[2] for b in buckets], [b[3] for b in buckets])
             return False
         common = 1
-        for uid, _ in by_utility[p]:
+        for uid, _ in movers[p]:
             common = common * utils[uid] // gcd(common, utils[uid])
         buckets.sort(key=lambda b: b[0] * (common // b[1]))
         rest = cost_scaled
@@ -254,7 +253,7 @@ def one_run(
         affordable). Near a tie between floats, or if the floats say p is beyond its
         supporters' means, the exact computation decides.
         """
-        uid = by_utility[p][0][0]
+        uid = movers[p][0][0]
         counts = tally(state, tallies[p][0])
         cost = costs[p]
         u = utils[uid]
@@ -324,7 +323,7 @@ def one_run(
 
     def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
         """`price_single` in exact arithmetic throughout."""
-        uid = by_utility[p][0][0]
+        uid = movers[p][0][0]
         factors = map(factor.__getitem__, map(epoch.__getitem__, states))
         values = list(map(mul, map(value.__getitem__, states), factors))
         avail = sum(map(mul, values, cnts))
@@ -475,7 +474,7 @@ def one_run(
         common = gcd(rest, rest_s, denom)
         if common > 1:
             rest, rest_s, denom = rest // common, rest_s // common, denom // common
-        shared = gcd(denom, *(utils[uid] for uid, _ in by_utility[chosen]))
+        shared = gcd(denom, *(utils[uid] for uid, _ in movers[chosen]))
         grow = denom // shared
         if grow > 1:
             factor = [f * grow for f in factor]

@@ -216,3 +216,26 @@ async def test_a_lieu_page_shows_what_it_pledged_received_and_produced(
     assert "1 500,00 € (Un commun financé)" in proposer and "Un atelier ouvert" in proposer
     funder = _t(await client.get("/lieux/le-comptoir"))
     assert "Promis, reçu, produit" in funder and "1 500,00 €" in funder
+
+
+async def test_a_lieu_page_keeps_a_private_networks_envelopes_private(
+    client: AsyncTestClient,
+    world: World,  # type: ignore[type-arg]
+) -> None:
+    # The lieux are in a public network, and also in a private one that settled an envelope:
+    # a visitor reads the lieu through the public network, not the private one's money.
+    from cobudget.db.tables import Envelope, NetworkLieu
+    from cobudget.services.queries.lieu_record import lieu_record
+
+    private = await factories.make_network("Réseau discret", public=False)
+    lieux = [world.lieu_id, world.other_lieu_id]
+    await NetworkLieu.insert(*(NetworkLieu(network=private, lieu=lieu) for lieu in lieux))
+    await Envelope.update({Envelope.network: private}).where(
+        Envelope.id == world.settled_envelope_id
+    )
+    visitor = _t(await client.get("/lieux/la-fabrique"))
+    assert "Promis, reçu, produit" not in visitor and "Un commun financé" not in visitor
+    # Read with the private network, the same record is there.
+    assert [r.envelope_id for r in await lieu_record(world.lieu_id, [private])] == [
+        world.settled_envelope_id
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-from cobudget.db.tables import Deliverable, Envelope, NetworkLieu, Report, SettlementRecord
+from cobudget.db.tables import Deliverable, Envelope, Report, SettlementRecord
 from cobudget.domain.reports import COUNTED
 from cobudget.engine import canonical
 
@@ -26,11 +26,10 @@ class EnvelopeRecord(msgspec.Struct, frozen=True):
     produced: list[Produced]
 
 
-async def lieu_record(lieu_id: int) -> list[EnvelopeRecord]:
-    networks = [
-        r["network"]
-        for r in await NetworkLieu.select(NetworkLieu.network).where(NetworkLieu.lieu == lieu_id)
-    ]
+async def lieu_record(lieu_id: int, network_ids: list[int]) -> list[EnvelopeRecord]:
+    """The lieu's settled envelopes in `network_ids`: the networks the reader may read (a
+    private network's envelopes stay private on a public lieu page)."""
+    networks = network_ids
     envelopes = {
         r["id"]: r["title"]
         for r in await Envelope.select(Envelope.id, Envelope.title).where(
@@ -42,7 +41,8 @@ async def lieu_record(lieu_id: int) -> list[EnvelopeRecord]:
         .where(SettlementRecord.envelope.is_in(list(envelopes) or [0]))
         .order_by(SettlementRecord.settled_at, ascending=False)
     )
-    result = []
+    # Each settled envelope in which the lieu took part or had a challenge funded...
+    taken = []
     for record in records:
         settlement = canonical.decode_settlement(record["settlement"].encode())
         inputs = canonical.decode_input(record["inputs"].encode())
@@ -53,30 +53,38 @@ async def lieu_record(lieu_id: int) -> list[EnvelopeRecord]:
         ]
         proposed = {c.id: c.label for c in inputs.challenges if lieu_id in c.proposers}
         funded = [c for c in settlement.challenges if c.funded and c.challenge_id in proposed]
-        if not mine and not funded:
-            continue
-        reports = [
-            r["id"]
-            for r in await Report.select(Report.id, Report.status)
-            .where(Report.envelope == record["envelope"])
-            .where(Report.challenge.is_in([c.challenge_id for c in funded] or [0]))
-            if r["status"] in COUNTED
-        ]
-        produced = [
+        if mine or funded:
+            taken.append((record["envelope"], mine, proposed, funded))
+    # ... then what its funded challenges produced, in two queries for all of them.
+    wanted = {(envelope, c.challenge_id) for envelope, _, _, funded in taken for c in funded}
+    report_of = {
+        (r["envelope"], r["challenge"]): r["id"]
+        for r in await Report.select(Report.id, Report.envelope, Report.challenge)
+        .where(Report.challenge.is_in(sorted({c for _, c in wanted}) or [0]))
+        .where(Report.status.is_in(sorted(COUNTED)))
+        if (r["envelope"], r["challenge"]) in wanted
+    }
+    produced_by: dict[int, list[Produced]] = {}
+    for d in (
+        await Deliverable.select()
+        .where(Deliverable.report.is_in(sorted(report_of.values()) or [0]))
+        .order_by(Deliverable.report, Deliverable.position)
+    ):
+        produced_by.setdefault(d["report"], []).append(
             Produced(title=d["title"], url=d["url"], licence=d["licence"])
-            for d in await Deliverable.select()
-            .where(Deliverable.report.is_in(reports or [0]))
-            .order_by(Deliverable.report, Deliverable.position)
-        ]
+        )
+    result = []
+    for envelope, mine, proposed, funded in taken:
+        reports = [report_of.get((envelope, c.challenge_id), 0) for c in funded]
         result.append(
             EnvelopeRecord(
-                envelope_id=record["envelope"],
-                title=envelopes[record["envelope"]],
+                envelope_id=envelope,
+                title=envelopes[envelope],
                 pledged_cents=sum(p.pledged_cents for p in mine),
                 captured_cents=sum(p.captured_cents for p in mine),
                 received_cents=sum(c.total_cents for c in funded),
                 funded_titles=[proposed[c.challenge_id] for c in funded],
-                produced=produced,
+                produced=[d for r in sorted(reports) if r for d in produced_by.get(r, [])],
             )
         )
     return result

@@ -53,7 +53,10 @@ async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Tem
 async def lieu(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
     view = await queries.lieu_page(actor, slug)
     return await page(
-        request, "public/lieu.html", view=view, record=await lieu_record(view.lieu.id)
+        request,
+        "public/lieu.html",
+        view=view,
+        record=await lieu_record(view.lieu.id, [n.id for n in view.networks]),
     )
 
 

@@ -148,8 +148,6 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
     row, phase = await _readable(actor, envelope_id)
     inputs, result, basis, lieu_names, org_names = await _figures(envelope_id, row)
     outcomes = {c.challenge_id: c for c in result.challenges} if result else {}
-    reports = await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
-    spent = await spent_by_line(reports)
     if table == "challenges":
         return [
             {
@@ -173,6 +171,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
             for c in inputs.challenges
         ]
     if table == "budget_lines":
+        spent = await spent_by_line(await _report_rows(envelope_id))
         return [
             {
                 "challenge_id": c.id,
@@ -186,11 +185,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
             for line in c.budget_lines
         ]
     if table == "pledges":
-        hidden = bool(row["hide_pledges"]) and phase in (
-            lifecycle.Phase.PROPOSALS,
-            lifecycle.Phase.DIAGNOSIS,
-            lifecycle.Phase.FUNDING,
-        )
+        hidden = lifecycle.pledges_hidden(bool(row["hide_pledges"]), phase)
         pledged = {p.pledge_id: p for p in result.pledges} if result else {}
         return [
             {
@@ -229,7 +224,11 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
             }
             for t in result.transfers
         ]
-    return await _reports(reports, actor, row, inputs)
+    return await _reports(await _report_rows(envelope_id), actor, row, inputs)
+
+
+async def _report_rows(envelope_id: int) -> list[dict[str, object]]:
+    return await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
 
 
 async def _positions(challenge_ids: list[int]) -> list[dict[str, object]]:

@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cobudget.db.tables import (
-    Challenge,
     Coordinator,
     Deliverable,
-    Membership,
     Report,
     ReportSpending,
 )
@@ -24,7 +22,7 @@ from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine import canonical
 from cobudget.engine.types import Challenge as FundedChallenge
-from cobudget.services import audit, envelope_inputs, outbox, settlements
+from cobudget.services import audit, envelope_inputs, outbox, rounds, settlements
 from cobudget.services.clock import now
 from cobudget.settings import Settings
 
@@ -75,13 +73,6 @@ async def _report(report_id: int) -> dict[str, object]:
     if row is None:
         raise NotFound("report", report_id)
     return row
-
-
-async def _emails_of_lieux(lieu_ids: list[int]) -> list[str]:
-    rows = await Membership.select(Membership.user.email).where(
-        Membership.lieu.is_in(lieu_ids or [0])
-    )
-    return sorted({r["user.email"] for r in rows})
 
 
 async def save(
@@ -227,7 +218,7 @@ async def review(
             before={"status": fresh["status"]},
             after={"status": status, "comment": text},
         )
-        for address in await _emails_of_lieux(found.challenge.proposers):
+        for address in await rounds.emails_of_lieux(found.challenge.proposers):
             await outbox.enqueue(
                 address,
                 "report_validated" if decision == "validate" else "report_changes_requested",
@@ -245,11 +236,3 @@ async def spent_by_line(reports: list[dict[str, object]]) -> dict[int, int]:
         spent[s["budget_line"]] = spent.get(s["budget_line"], 0) + s["amount_cents"]
     return spent
 
-
-async def network_of_report(report_id: int) -> int:
-    report = await _report(report_id)
-    challenge = (
-        await Challenge.select(Challenge.network).where(Challenge.id == report["challenge"]).first()
-    )
-    assert challenge is not None
-    return int(challenge["network"])

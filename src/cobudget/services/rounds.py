@@ -5,6 +5,7 @@ the pure rules' (`domain.consent`); this module loads the facts, asks, and write
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cobudget.db.tables import (
@@ -121,12 +122,12 @@ async def _challenge(challenge_id: int) -> dict[str, object]:
     return challenge
 
 
-async def _emails_of_lieux(lieu_ids: frozenset[int]) -> list[str]:
-    if not lieu_ids:
+async def emails_of_lieux(lieu_ids: Iterable[int]) -> list[str]:
+    """The addresses of the people of these lieux, each once, sorted."""
+    wanted = sorted(set(lieu_ids))
+    if not wanted:
         return []
-    rows = await Membership.select(Membership.user.email).where(
-        Membership.lieu.is_in(list(lieu_ids))
-    )
+    rows = await Membership.select(Membership.user.email).where(Membership.lieu.is_in(wanted))
     return sorted({row["user.email"] for row in rows})
 
 
@@ -179,7 +180,7 @@ async def open_round(
         ).returning(ConsentRound.id)
         round_id = int(rows[0]["id"])
         version = await load_version(challenge_id, current)
-        for email in await _emails_of_lieux(members):
+        for email in await emails_of_lieux(members):
             await outbox.enqueue(
                 email,
                 "round_opened",

@@ -146,8 +146,6 @@ def field_message(code: str) -> str:
         case "invalid_unit":
             return _("Choisissez le lieu ou l’organisation au nom de qui vous contribuez.")
         case "not_settled":
-            return _("Cette enveloppe n’est pas encore réglée.")
-        case "not_settled":
             return _("Cette enveloppe n’est pas encore réglée : sa répartition n’est pas publiée.")
         case "pabulib_equal_shares_only":
             return _("Le format pabulib ne décrit que la règle des parts égales.")

@@ -130,6 +130,9 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
             Action.REPORT_WRITE,
             Target(network_id=network.id, proposer_lieu_ids=frozenset(challenge.proposers)),
         ).allowed
+        over = rules.over_maximum(
+            spent, {line.id: line.max_cents for line in challenge.budget_lines}
+        )
         lines = [
             Line(
                 id=line.id,
@@ -137,7 +140,7 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
                 min_cents=line.min_cents,
                 max_cents=line.max_cents,
                 spent_cents=spent.get(line.id, 0),
-                over=line.id in rules.over_maximum(spent, {line.id: line.max_cents}),
+                over=line.id in over,
             )
             for line in sorted(challenge.budget_lines, key=lambda line: line.id)
         ]

@@ -154,12 +154,7 @@ def build(
     row: dict[str, object],
     phase: lifecycle.Phase,
 ) -> Projection:
-    hidden = bool(row["hide_pledges"]) and phase in (
-        lifecycle.Phase.DRAFT,
-        lifecycle.Phase.PROPOSALS,
-        lifecycle.Phase.DIAGNOSIS,
-        lifecycle.Phase.FUNDING,
-    )
+    hidden = lifecycle.pledges_hidden(bool(row["hide_pledges"]), phase)
     units = _units(actor, loaded)
     mine_keys = {u.unit for u in units}
     names = {**{f"lieu:{k}": v for k, v in loaded.lieu_names.items()}}

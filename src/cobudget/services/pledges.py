@@ -7,6 +7,7 @@ the same idempotency key is honoured once."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cobudget.db.tables import (
@@ -31,6 +32,18 @@ from cobudget.services.challenges import challenges_proposed_by
 from cobudget.services.clock import now
 from cobudget.services.envelopes import calendar_of
 from cobudget.services.rounds import latest_round
+
+# Who pledges, as forms and the API send it: "lieu:N" or "org:N" (`queries.projection.Unit`).
+_UNIT = re.compile(r"(lieu|org):([0-9]{1,9})", re.ASCII)
+
+
+def parse_unit(value: str) -> tuple[int | None, int | None]:
+    """(lieu id, None) or (None, organisation id) from "lieu:N" / "org:N"."""
+    match = _UNIT.fullmatch(value)
+    if match is None:
+        raise InvalidInput({"unit": "invalid_unit"})
+    ident = int(match.group(2))
+    return (ident, None) if match.group(1) == "lieu" else (None, ident)
 
 
 async def _consented(challenge: dict[str, object]) -> bool:

@@ -4,28 +4,15 @@ travels in the `x-csrftoken` header, as htmx sends it."""
 
 from __future__ import annotations
 
-import re
-
 from litestar import put
 from litestar.params import JSONBody
 
-from cobudget.domain.errors import InvalidInput
 from cobudget.services import pledges
 from cobudget.services.queries import api as api_queries
 from cobudget.web.api.envelope_schemas import PledgeIn, PledgeOut
 from cobudget.web.api.pagination import Id
 from cobudget.web.api.problems import problems
 from cobudget.web.forms import ActorDep
-
-_UNIT = re.compile(r"(lieu|org):([0-9]{1,9})", re.ASCII)
-
-
-def _unit(value: str) -> tuple[int | None, int | None]:
-    match = _UNIT.fullmatch(value)
-    if match is None:
-        raise InvalidInput({"unit": "invalid_unit"})
-    ident = int(match.group(2))
-    return (ident, None) if match.group(1) == "lieu" else (None, ident)
 
 
 @put(
@@ -35,7 +22,7 @@ def _unit(value: str) -> tuple[int | None, int | None]:
     summary="Set, change or withdraw (0) a pledge",
 )
 async def set_pledge(actor: ActorDep, envelope_id: Id, data: JSONBody[PledgeIn]) -> PledgeOut:
-    lieu_id, org_id = _unit(data.unit)
+    lieu_id, org_id = pledges.parse_unit(data.unit)
     await pledges.set_pledge(
         actor,
         envelope_id=envelope_id,

@@ -21,13 +21,6 @@ from cobudget.web.pages.envelopes import envelope_page
 from cobudget.web.render import form_errors, page, see_other
 
 
-def _unit(value: str) -> tuple[int | None, int | None]:
-    kind, _sep, ident = value.partition(":")
-    if kind not in ("lieu", "org") or not ident.isdigit():
-        raise InvalidInput({"unit": "invalid_unit"})
-    return (int(ident), None) if kind == "lieu" else (None, int(ident))
-
-
 async def _refused(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
@@ -65,7 +58,7 @@ async def pledge(
     """Set, change or withdraw (amount 0) a pledge."""
     challenge = data.get("challenge", "")
     try:
-        lieu_id, org_id = _unit(data.get("unit", ""))
+        lieu_id, org_id = pledges.parse_unit(data.get("unit", ""))
         try:
             amount = 0 if data.get("withdraw") else parse_euros(data.get("amount", ""))
         except InvalidAmount as error:
@@ -95,7 +88,7 @@ async def support(
     """Give, change or withdraw (0) a lieu's approval or points (rule `equal_shares`)."""
     challenge = data.get("challenge", "")
     try:
-        lieu_id, _org = _unit(data.get("unit", ""))
+        lieu_id, _org = pledges.parse_unit(data.get("unit", ""))
         if lieu_id is None:
             raise InvalidInput({"unit": "invalid_unit"})
         await pledges.set_support(

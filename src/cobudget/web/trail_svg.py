@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cobudget.services.queries.follow_up import FollowUp
+from cobudget.services.queries.follow_up import FollowUp, Source
 
 WIDTH = 960
 COLUMN_X = (10, 400, 790)
@@ -40,7 +40,7 @@ class Band:
     amount_cents: int
     path: str
     width: float
-    kind: str  # money | spent
+    kind: str  # money | spent | unreported
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Diagram:
     height: int
     boxes: list[Box]
     bands: list[Band]
+    box_width: int = BOX_WIDTH
 
 
 def _stack(items: list[tuple[str, str, int]], x: float, scale: float, kind: str) -> list[Box]:
@@ -68,12 +69,17 @@ def _band(a: Box, a_offset: float, b: Box, b_offset: float, width: float) -> str
     return f"M{x0:.1f},{y0:.1f} C{middle:.1f},{y0:.1f} {middle:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"
 
 
+def _source_key(s: Source) -> str:
+    """One box per contributor, and one for the envelope's own money (no contributor)."""
+    return f"{s.kind}:{s.id}" if s.id is not None else "envelope"
+
+
 def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
     """Place the boxes and bands; `labels` names the envelope match and « not reported »."""
     totals: dict[str, tuple[str, int]] = {}
     for challenge in trail.challenges:
         for s in challenge.sources:
-            key = f"{s.kind}:{s.id}" if s.id is not None else "envelope"
+            key = _source_key(s)
             name = s.name or labels["envelope"]
             totals[key] = (name, totals.get(key, (name, 0))[1] + s.amount_cents)
     sources = sorted(totals.items(), key=lambda item: (-item[1][1], item[1][0]))
@@ -90,21 +96,22 @@ def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
         "challenge",
     )
     outputs: list[tuple[str, str, int]] = []
-    output_of: dict[int, list[tuple[str, int]]] = {}
+    # Per challenge, where its money went: (output box, amount, band kind).
+    output_of: dict[int, list[tuple[str, int, str]]] = {}
     for c in trail.challenges:
-        shares: list[tuple[str, int]] = []
+        shares: list[tuple[str, int, str]] = []
         if c.deliverables and c.spent_cents:
             each, rest = divmod(c.spent_cents, len(c.deliverables))
             for index, d in enumerate(c.deliverables):
                 key = f"deliverable:{c.id}:{index}"
                 amount = each + (1 if index < rest else 0)
                 outputs.append((key, d.title, amount))
-                shares.append((key, amount))
+                shares.append((key, amount, "spent"))
         unreported = c.received_cents - c.spent_cents
         if unreported > 0 or not shares:
             key = f"unreported:{c.id}"
             outputs.append((key, labels["unreported"], max(unreported, 0)))
-            shares.append((key, max(unreported, 0)))
+            shares.append((key, max(unreported, 0), "unreported"))
         output_of[c.id] = shares
     output_boxes = _stack(outputs, COLUMN_X[2], scale, "output")
     by_key = {b.key: b for b in (*source_boxes, *challenge_boxes, *output_boxes)}
@@ -113,14 +120,11 @@ def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
     in_offset: dict[str, float] = {}
     order = {box.key: index for index, box in enumerate(source_boxes)}
 
-    def source_key(s: object) -> str:
-        return f"{s.kind}:{s.id}" if s.id is not None else "envelope"  # type: ignore[attr-defined]
-
     for c in trail.challenges:
         target = by_key[f"challenge:{c.id}"]
         # Bands enter a challenge in the order of their sources, so they do not cross there.
-        for s in sorted(c.sources, key=lambda s: order[source_key(s)]):
-            key = source_key(s)
+        for s in sorted(c.sources, key=lambda s: order[_source_key(s)]):
+            key = _source_key(s)
             origin = by_key[key]
             width = s.amount_cents * scale
             path = _band(
@@ -129,11 +133,10 @@ def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
             out_offset[key] = out_offset.get(key, 0.0) + width
             in_offset[target.key] = in_offset.get(target.key, 0.0) + width
             bands.append(Band(key, target.key, s.amount_cents, path, max(width, 1.0), "money"))
-        for key, amount in output_of[c.id]:
+        for key, amount, kind in output_of[c.id]:
             width = amount * scale
             path = _band(target, out_offset.get(target.key, 0.0), by_key[key], 0.0, width)
             out_offset[target.key] = out_offset.get(target.key, 0.0) + width
-            kind = "spent" if key.startswith("deliverable") else "unreported"
             bands.append(Band(target.key, key, amount, path, max(width, 1.0), kind))
     height = int(max((b.y + b.height for b in by_key.values()), default=0) + 10)
     return Diagram(WIDTH, height, [*source_boxes, *challenge_boxes, *output_boxes], bands)

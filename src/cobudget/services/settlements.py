@@ -23,6 +23,7 @@ from cobudget.engine.settlement import Settlement
 from cobudget.services import audit, envelope_inputs, outbox
 from cobudget.services.clock import now
 from cobudget.services.envelopes import audience, calendar_of
+from cobudget.services.queries.networks import network_by_id
 from cobudget.settings import Settings
 
 
@@ -140,3 +141,12 @@ async def network_id_of(envelope_id: int) -> int:
     if row is None:
         raise NotFound("envelope", envelope_id)
     return int(row["network"])
+
+
+async def readable(actor: Actor, envelope_id: int) -> Stored:
+    """The published settlement, for whoever may read its network (settled: never a draft)."""
+    await network_by_id(actor, await network_id_of(envelope_id))
+    record = await stored(envelope_id)
+    if record is None:
+        raise NotFound("settlement", envelope_id)
+    return record

@@ -98,10 +98,7 @@ async def challenge_pledges(
     summary="The published settlement with its canonical inputs",
 )
 async def settlement(actor: ActorDep, envelope_id: Id) -> SettlementOut:
-    await queries.envelope_page(actor, envelope_id)
-    record = await settlements.stored(envelope_id)
-    if record is None:
-        raise NotFound("settlement", envelope_id)
+    record = await settlements.readable(actor, envelope_id)
     files = f"/enveloppes/{envelope_id}"
     return SettlementOut(
         envelope_id=envelope_id,

@@ -127,14 +127,6 @@ async def verify(request: Request, actor: ActorDep, envelope_id: FromPath[int]) 
     return await envelope_page(request, actor, envelope_id, verification=result)
 
 
-async def _readable_record(actor: ActorDep, envelope_id: int) -> settlements.Stored:
-    await network_by_id(actor, await settlements.network_id_of(envelope_id))
-    record = await settlements.stored(envelope_id)
-    if record is None:
-        raise NotFound("settlement", envelope_id)
-    return record
-
-
 @get(
     "/enveloppes/{envelope_id:int}/defis/{challenge_id:int}/contributions",
     name="envelope_challenge_pledges",
@@ -167,7 +159,7 @@ async def challenge_pledges(
 @get("/enveloppes/{envelope_id:int}/donnees-reglement.json", name="envelope_inputs_file")
 async def inputs_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[bytes]:
     """The canonical inputs the settlement was computed from, for `cobudget verify`."""
-    record = await _readable_record(actor, envelope_id)
+    record = await settlements.readable(actor, envelope_id)
     return Response(
         record.inputs,
         media_type="application/json",
@@ -180,7 +172,7 @@ async def inputs_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[b
 @get("/enveloppes/{envelope_id:int}/reglement.json", name="envelope_settlement_file")
 async def settlement_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[bytes]:
     """The settlement bytes exactly as stored."""
-    record = await _readable_record(actor, envelope_id)
+    record = await settlements.readable(actor, envelope_id)
     return Response(
         record.settlement,
         media_type="application/json",

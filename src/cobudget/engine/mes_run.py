@@ -20,6 +20,12 @@ from cobudget.engine.mes_prepare import Prepared, tally
 
 # Floats closer than this (relatively) may be in either order: exact arithmetic decides.
 SLACK = 1e-9
+# A generous bound of one rounding error of a float, relatively (2**-52 is two of them).
+EPS = 2.0**-50
+INF = float("inf")
+# Whether a project that certainly loses a step may keep a float lower bound instead of its
+# exact price (`price_single`); the tests compare with every price exact.
+LAZY_LOSERS = True
 
 
 @dataclass(slots=True)
@@ -200,15 +206,19 @@ def one_run(
     priced_at = [0] * prep.m
     moved_at = [0] * prep.m
     moved_all = 0
+    # Projects whose bound is only a lower bound of their price (`price_single`).
+    inexact = bytearray(prep.m)
 
-    def price_of(p: int) -> bool:
+    def price_of(p: int, above: float = INF) -> bool:
         """Compute p's price now (into lbf, bound, price); False, and p dropped, if its
-        supporters cannot afford it."""
+        supporters cannot afford it. A project whose price is certainly above the price
+        `above` (a float) may get only a lower bound above it instead (see `price_single`)."""
         nonlocal clock
         clock += 1
         priced_at[p] = clock
+        inexact[p] = 0
         if len(movers[p]) == 1:
-            return price_single(p)
+            return price_single(p, above)
         buckets: list[tuple[int, int, int, int]] = []
         avail = 0
         for (uid, _), plan in zip(movers[p], tallies[p], strict=True):
@@ -243,7 +253,7 @@ def one_run(
         lbf[p] = rest / (scale * denom)
         return True
 
-    def price_single(p: int) -> bool:
+    def price_single(p: int, above: float) -> bool:
         """`price_of` when all of p's supporters give it the same utility (cost utilities).
 
         The budgets are read as floats (`fbudget`, each the exact budget correctly rounded) to
@@ -252,6 +262,13 @@ def one_run(
         and the least of the others at least rho·u, which makes it the price (and p
         affordable). Near a tie between floats, or if the floats say p is beyond its
         supporters' means, the exact computation decides.
+
+        Untracked, a project that certainly costs more than `above` (the best price of the
+        step, as a float) cannot be bought at this step, so its exact price is not needed:
+        the price formula of the float-poor states, computed in floats less its rounding
+        error, is a lower bound of its price (any price formula is one, whatever states it
+        takes as poor); if that bound is above `above` it becomes the project's bound, marked
+        inexact: it is priced exactly before it can be chosen.
         """
         uid = movers[p][0][0]
         counts = tally(state, tallies[p][0])
@@ -293,6 +310,20 @@ def one_run(
             return price_single_exact(p, list(counts), list(counts.values()))
         npoor = lo
         poor_before[p] = npoor
+        if above < INF:
+            spent = paid[npoor]
+            rich = float(total_sat[p] - u * heads[npoor])
+            if rich > 0:
+                # |float formula - exact formula| <= (npoor + 3)·2**-52·(cost + spent) / rich
+                # (sums of npoor correctly rounded products), plus a few roundings of the
+                # quotient: taken with a wide margin.
+                low = (cost - spent) / rich - (npoor + 8) * EPS * (cost + spent) / rich
+                if low > above * (1 + EPS):
+                    lbf[p] = low
+                    num, den = low.as_integer_ratio()
+                    bound[p] = (num, 0, den)
+                    inexact[p] = 1
+                    return True
         poor = head[:npoor]
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))
@@ -404,15 +435,25 @@ def one_run(
             _, p = heapq.heappop(heap)
             if p == hinted:
                 continue
-            if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(p):
+            if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(
+                p, INF if track or best is None or not LAZY_LOSERS else bestf
+            ):
                 continue
-            evaluated.append(p)
             num, _, den = bound[p]
             if best is None:
                 better = True
             else:
                 left, right = num * best[1], best[0] * den
                 better = left < right or (left == right and p < chosen)
+            if better and inexact[p]:
+                # Only a lower bound, from an earlier step: its price decides.
+                if not price_of(p):
+                    continue
+                num, _, den = bound[p]
+                if best is not None:
+                    left, right = num * best[1], best[0] * den
+                    better = left < right or (left == right and p < chosen)
+            evaluated.append(p)
             if better:
                 best, bestf, chosen = (num, den), lbf[p], p
         if hinted >= 0:

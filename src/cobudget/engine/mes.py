@@ -210,7 +210,7 @@ def _complete(prep: Prepared, run: Run | None, k: int, runs: int, base: list[int
         for (p, rho), paid in zip(run.bought, run.payments, strict=True):
             rnd += 1
             pays = {v: pay for g, pay in paid.items() for v in prep.members[g]}
-            purchases.append(Purchase(p, "mes", rnd, rho, pays))
+            purchases.append(Purchase(p, "mes", rnd, Fraction(*rho), pays))
             chosen.add(p)
     spent = sum(prep.costs[p] for p in chosen)
     left = prep.budget - spent

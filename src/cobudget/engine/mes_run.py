@@ -30,7 +30,8 @@ LAZY_LOSERS = True
 
 @dataclass(slots=True)
 class Run:
-    bought: list[tuple[int, Fraction]]
+    # The projects bought in order, each with its price rho as (numerator, denominator).
+    bought: list[tuple[int, tuple[int, int]]]
     # Exact payment of each paying group, per bought project (only when recorded).
     payments: list[dict[int, Fraction]]
     removed: dict[int, Fraction]
@@ -58,7 +59,7 @@ class Snap:
     candidates: list[int]
     bound: list[tuple[int, int, int]]
     removed: dict[int, tuple[int, int]]
-    bought: list[tuple[int, Fraction]]
+    bought: list[tuple[int, tuple[int, int]]]
     reach_num: int
     reach_den: int
 
@@ -509,7 +510,7 @@ def one_run(
             if stale:
                 heap = [(lbf[q], q) for _, q in heap if alive[q]]
                 heapq.heapify(heap)
-        bought.append((chosen, Fraction(*best)))
+        bought.append((chosen, best))
         # New budgets are (v·denom - rest·u) / (scale·denom): divide out what denom shares with
         # rest and every u, so that the common denominator grows as little as possible.
         common = gcd(rest, rest_s, denom)

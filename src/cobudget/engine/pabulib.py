@@ -145,6 +145,26 @@ def _table(rows: list[tuple[int, list[str]]], section: str) -> list[tuple[int, d
     return table
 
 
+# Distinct ballots remembered at least; beyond, only while fewer than one voter in two casts a
+# new one.
+_REMEMBERED = 512
+
+
+def _ballot(vote: str, projects: dict[str, int], vote_type: str, line: int) -> list[int]:
+    """A vote cell's challenge ids, checked: one project for choose-1, none twice, none
+    unknown."""
+    names = [v.strip() for v in vote.split(",")] if vote.strip() else []
+    if vote_type == "choose-1" and len(names) > 1:
+        raise PabulibError("a choose-1 ballot names more than one project", line)
+    if len(set(names)) != len(names):
+        twice = next(name for i, name in enumerate(names) if name in names[:i])
+        raise PabulibError(f"ballot names project {twice!r} twice", line)
+    try:
+        return [projects[name] for name in names]
+    except KeyError as missing:
+        raise PabulibError(f"ballot names unknown project {missing.args[0]!r}", line) from None
+
+
 def parse_pb_full(text: str) -> PabulibImport:
     """Read a `.pb` text; see the module docstring for the exact conventions.
 
@@ -179,6 +199,8 @@ def parse_pb_full(text: str) -> PabulibImport:
 
     voters: dict[str, int] = {}
     supports: list[Support] = []
+    read: dict[str, list[int]] = {}
+    remember = True
     rows = sections["votes"]
     if not rows:
         raise PabulibError("section VOTES has no header row")
@@ -197,27 +219,23 @@ def parse_pb_full(text: str) -> PabulibImport:
             raise PabulibError(f"voter {voter!r} appears twice", number)
         lieu_id = voters[voter] = len(voters) + 1
         vote = _cell(cells, at_vote)
-        names = [v.strip() for v in vote.split(",")] if vote.strip() else []
+        # Where many voters cast the same ballot, each distinct one is read and checked once;
+        # where most ballots differ (rankings), remembering them costs more than it saves.
+        ids = read.get(vote) if remember else None
+        if ids is None:
+            ids = _ballot(vote, projects, vote_type, number)
+            if remember:
+                read[vote] = ids
+                remember = len(read) < _REMEMBERED or 2 * len(read) < lieu_id
         if cumulative:
             raw_points = _cell(cells, at_points)
             points = raw_points.split(",") if raw_points.strip() else []
-            if len(points) != len(names):
-                raise PabulibError(f"{len(names)} projects but {len(points)} points", number)
+            if len(points) != len(ids):
+                raise PabulibError(f"{len(ids)} projects but {len(points)} points", number)
             given = [_parse_points(p, number) for p in points]
+            supports += map(Support, repeat(lieu_id), ids, given)
         else:
-            given = [1] * len(names)
-        if vote_type == "choose-1" and len(names) > 1:
-            raise PabulibError("a choose-1 ballot names more than one project", number)
-        if len(set(names)) != len(names):
-            twice = next(name for i, name in enumerate(names) if name in names[:i])
-            raise PabulibError(f"ballot names project {twice!r} twice", number)
-        try:
-            ids = [projects[name] for name in names]
-        except KeyError as missing:
-            raise PabulibError(
-                f"ballot names unknown project {missing.args[0]!r}", number
-            ) from None
-        supports += map(Support, repeat(lieu_id), ids, given)
+            supports += map(Support, repeat(lieu_id), ids, repeat(1))
 
     nominal = [1] if voters else []
     challenges = [

@@ -264,12 +264,13 @@ def one_run(
         affordable). Near a tie between floats, or if the floats say p is beyond its
         supporters' means, the exact computation decides.
 
-        Untracked, a project that certainly costs more than `above` (the best price of the
-        step, as a float) cannot be bought at this step, so its exact price is not needed:
-        the price formula of the float-poor states, computed in floats less its rounding
-        error, is a lower bound of its price (any price formula is one, whatever states it
-        takes as poor); if that bound is above `above` it becomes the project's bound, marked
-        inexact: it is priced exactly before it can be chosen.
+        At a step that does not track the run's reach, a project that certainly costs more
+        than `above` (the best price of the step, as a float) and that its supporters can
+        certainly afford cannot be bought at this step, so its exact price is not needed: the
+        price formula of the float-poor states, computed in floats less its rounding error, is
+        a lower bound of its price (any price formula is one, whatever states it takes as
+        poor); if that bound is above `above` it becomes the project's bound, marked inexact:
+        it is priced exactly before it can be chosen.
         """
         uid = movers[p][0][0]
         counts = tally(state, tallies[p][0])
@@ -319,7 +320,11 @@ def one_run(
                 # (sums of npoor correctly rounded products), plus a few roundings of the
                 # quotient: taken with a wide margin.
                 low = (cost - spent) / rich - (npoor + 8) * EPS * (cost + spent) / rich
-                if low > above * (1 + EPS):
+                # Only where p is certainly affordable (the rich, each holding at least the
+                # least of their floats, cover the rest by a margin): where the exact price
+                # would find it unaffordable, it is found so at the same step.
+                sure = (cost - spent) * fu <= xs[npoor] * rich * (1 - SLACK)
+                if sure and low > above * (1 + EPS):
                     lbf[p] = low
                     num, den = low.as_integer_ratio()
                     bound[p] = (num, 0, den)

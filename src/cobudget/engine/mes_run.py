@@ -312,29 +312,29 @@ def one_run(
             return price_single_exact(p, list(counts), list(counts.values()))
         npoor = lo
         poor_before[p] = npoor
-        if above < INF:
+        # The utility of the rich: the price is (cost - what the poor hold) / denom.
+        denom = total_sat[p] - u * heads[npoor]
+        if above < INF and denom > 0:
             spent = paid[npoor]
-            rich = float(total_sat[p] - u * heads[npoor])
-            if rich > 0:
-                # |float formula - exact formula| <= (npoor + 3)·2**-52·(cost + spent) / rich
-                # (sums of npoor correctly rounded products), plus a few roundings of the
-                # quotient: taken with a wide margin.
-                low = (cost - spent) / rich - (npoor + 8) * EPS * (cost + spent) / rich
-                # Only where p is certainly affordable (the rich, each holding at least the
-                # least of their floats, cover the rest by a margin): where the exact price
-                # would find it unaffordable, it is found so at the same step.
-                sure = (cost - spent) * fu <= xs[npoor] * rich * (1 - SLACK)
-                if sure and low > above * (1 + EPS):
-                    lbf[p] = low
-                    num, den = low.as_integer_ratio()
-                    bound[p] = (num, 0, den)
-                    inexact[p] = 1
-                    return True
+            rich = float(denom)
+            # |float formula - exact formula| <= (npoor + 3)·2**-52·(cost + spent) / rich (sums
+            # of npoor correctly rounded products), plus a few roundings of the quotient: taken
+            # with a wide margin.
+            low = (cost - spent) / rich - (npoor + 8) * EPS * (cost + spent) / rich
+            # Only where p is certainly affordable (the rich, each holding at least the least of
+            # their floats, cover the rest by a margin): where the exact price would find it
+            # unaffordable, it is found so at the same step.
+            sure = (cost - spent) * fu <= xs[npoor] * rich * (1 - SLACK)
+            if sure and low > above * (1 + EPS):
+                lbf[p] = low
+                num, den = low.as_integer_ratio()
+                bound[p] = (num, 0, den)
+                inexact[p] = 1
+                return True
         poor = head[:npoor]
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))
         rest = cost * scale - sum(map(mul, values, cs))
-        denom = total_sat[p] - u * heads[npoor]
         if denom <= 0 or (values and not max(values) * denom < rest * u):
             return price_single_exact(p, list(counts), list(counts.values()))
         # The least budget among the rich, exactly: floats within SLACK of the least float
@@ -446,19 +446,16 @@ def one_run(
             ):
                 continue
             num, _, den = bound[p]
+            if inexact[p] and (best is None or num * best[1] <= best[0] * den):
+                # Only a lower bound, from an earlier step, and it may win: its price decides.
+                if not price_of(p):
+                    continue
+                num, _, den = bound[p]
             if best is None:
                 better = True
             else:
                 left, right = num * best[1], best[0] * den
                 better = left < right or (left == right and p < chosen)
-            if better and inexact[p]:
-                # Only a lower bound, from an earlier step: its price decides.
-                if not price_of(p):
-                    continue
-                num, _, den = bound[p]
-                if best is not None:
-                    left, right = num * best[1], best[0] * den
-                    better = left < right or (left == right and p < chosen)
             evaluated.append(p)
             if better:
                 best, bestf, chosen = (num, den), lbf[p], p

@@ -82,13 +82,18 @@ def test_jumping_add_one_rounds_gives_the_linear_scans_outcome(problem: MesProbl
     assert fast.unbought == slow.unbought
 
 
-def with_every_price_exact(problem: MesProblem) -> MesResult:
-    """`equal_shares` with no project left with a float bound of its price."""
+def assert_float_bounds_change_nothing(problem: MesProblem) -> None:
+    """`equal_shares` as it runs, and with no project left with a float bound of its price,
+    keep the same round, purchases, prices, payments and projects left out."""
+    lazy = equal_shares(problem)
     mes_run.LAZY_LOSERS = False
     try:
-        return equal_shares(problem)
+        exact = equal_shares(problem)
     finally:
         mes_run.LAZY_LOSERS = True
+    assert lazy.rounds == exact.rounds
+    assert outcome(lazy) == outcome(exact)
+    assert lazy.unbought == exact.unbought
 
 
 @settings(max_examples=300, deadline=None)
@@ -98,11 +103,7 @@ def test_losers_priced_by_a_float_bound_give_the_outcome_of_exact_prices(
 ) -> None:
     # engine.mes_run.price_single: a project that certainly loses a step may keep a float lower
     # bound of its price; with every price exact the outcome is the same, to the last payment.
-    lazy = equal_shares(problem)
-    exact = with_every_price_exact(problem)
-    assert lazy.rounds == exact.rounds
-    assert outcome(lazy) == outcome(exact)
-    assert lazy.unbought == exact.unbought
+    assert_float_bounds_change_nothing(problem)
 
 
 # Found by a random search: a project keeps a float bound at one step, nothing moves its
@@ -141,10 +142,7 @@ FLOAT_BOUND_TRAPS = [
 def test_a_loser_left_with_a_float_bound_is_priced_exactly_before_it_may_win(
     problem: MesProblem,
 ) -> None:
-    lazy = equal_shares(problem)
-    exact = with_every_price_exact(problem)
-    assert lazy.rounds == exact.rounds
-    assert outcome(lazy) == outcome(exact)
+    assert_float_bounds_change_nothing(problem)
 
 
 @settings(max_examples=200, deadline=None)

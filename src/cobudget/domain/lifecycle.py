@@ -35,6 +35,8 @@ def pledges_hidden(hide_pledges: bool, phase: Phase) -> bool:
     """Whether who pledged what is hidden (SPEC §4): when the envelope says so, until it
     closes; totals stay visible."""
     return hide_pledges and ORDER.index(phase) < ORDER.index(Phase.CLOSED)
+
+
 # The phases whose end a move can change, and the calendar field that ends each one.
 _END_OF = {
     Phase.PROPOSALS: "diagnosis_from",

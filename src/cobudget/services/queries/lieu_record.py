@@ -29,11 +29,10 @@ class EnvelopeRecord(msgspec.Struct, frozen=True):
 async def lieu_record(lieu_id: int, network_ids: list[int]) -> list[EnvelopeRecord]:
     """The lieu's settled envelopes in `network_ids`: the networks the reader may read (a
     private network's envelopes stay private on a public lieu page)."""
-    networks = network_ids
     envelopes = {
         r["id"]: r["title"]
         for r in await Envelope.select(Envelope.id, Envelope.title).where(
-            Envelope.network.is_in(networks or [0])
+            Envelope.network.is_in(network_ids or [0])
         )
     }
     records = (

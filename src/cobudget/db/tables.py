@@ -333,7 +333,11 @@ class EnvelopeLieu(Table):
 class Pledge(Table):
     """Money promised to a challenge of an envelope by a lieu (from its drawing rights or own
     funds) or by a co-funding organisation (own funds). One row per contributor, challenge and
-    source: changing a pledge updates it, withdrawing sets it to 0 (SPEC §4)."""
+    source: changing a pledge updates it, withdrawing sets it to 0 (SPEC §4).
+
+    When another envelope funds the challenge, the pledge is released: its amount moves to
+    `released_cents`, with the envelope that funded it, so the contributor sees why its money
+    came back (SPEC §4)."""
 
     envelope = ForeignKey(references=Envelope, index=True)
     challenge = ForeignKey(references=Challenge, index=True)
@@ -343,15 +347,25 @@ class Pledge(Table):
     amount_cents = BigInt(default=0)
     pledged_by = ForeignKey(references=User, null=True)
     updated_at = Timestamptz()
+    released_cents = BigInt(default=0)
+    released_for = ForeignKey(references=Envelope, null=True, default=None)
+    released_at = Timestamptz(null=True, default=None)
 
 
 class PledgeRequest(Table):
-    """An idempotency key already honoured: a pledge request retried after a timeout, with the
-    same key, is counted once."""
+    """An idempotency key already honoured, so that a pledge request retried after a timeout
+    counts once.
+
+    `key` is the SHA-256 of who speaks (person, unit, envelope) and the key they sent, so one
+    person's key never answers for another unit; `request_hash` is the SHA-256 of the request's
+    body, so the same key with another body is refused instead of silently ignored; and
+    `amount_cents` is what the first request stored, which a retry answers again."""
 
     key = Varchar(length=100, unique=True, index=True)
     pledge = ForeignKey(references=Pledge, null=True)
     at = Timestamptz()
+    request_hash = Varchar(length=64, default="")
+    amount_cents = BigInt(default=0)
 
 
 class Support(Table):

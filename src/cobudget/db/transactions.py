@@ -41,3 +41,12 @@ def for_update(query: Select) -> Select:
     if isinstance(User._meta.db, SQLiteEngine):
         return query
     return query.lock_rows()
+
+
+def for_share(query: Select) -> Select:
+    """Hold the selected rows unchanged until the transaction ends, on PostgreSQL: many
+    transactions may share them (pledges to one envelope), but one that locks them for update
+    (closing or settling it) waits for all of them, and they for it. SQLite: as `for_update`."""
+    if isinstance(User._meta.db, SQLiteEngine):
+        return query
+    return query.lock_rows("SHARE")

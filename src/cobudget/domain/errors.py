@@ -5,6 +5,7 @@
     │   └── LoginRequired(action)         401: a visitor asked for a member's action
     ├── NotFound(entity, key)             404
     ├── InvalidInput(fields)              422: field → message code, shown next to the field
+    ├── Conflict(reason)                  409: a request contradicts one already honoured
     └── TooManyAttempts(retry_after_s)    429: login rate limit
 
 Message codes are stable strings; their French (and English) text lives in `web/messages.py`.
@@ -42,6 +43,15 @@ class InvalidInput(DomainError):
     def __init__(self, fields: Mapping[str, str]) -> None:
         super().__init__(", ".join(f"{name}: {code}" for name, code in fields.items()))
         self.fields = dict(fields)
+
+
+class Conflict(DomainError):
+    """The request reuses what identifies an earlier one (an idempotency key) with other
+    content: answering as if it were the earlier one would hide that this one was not applied."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class TooManyAttempts(DomainError):

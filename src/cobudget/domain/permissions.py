@@ -35,6 +35,8 @@ class Action(StrEnum):
     QUESTION_ANSWER = "question.answer"  # the proposing lieux
     COMMENT = "comment"  # for the acting lieu, or for a co-funding organisation
     PLEDGE = "pledge"  # for the acting lieu, or for the actor's co-funding organisation
+    # A lieu's own money (beyond the envelope) commits the organisation: its admins only.
+    PLEDGE_OWN_FUNDS = "pledge.own_funds"
     REPORT_WRITE = "report.write"  # follow-up reports of a funded challenge: its proposers
     REPORT_REVIEW = "report.review"  # validate a report or ask for changes: coordinators
 
@@ -149,6 +151,12 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if _acts_for_member_lieu(actor, target):
                 return ALLOWED
             return _refuse(actor, "member_only")
+        case Action.PLEDGE_OWN_FUNDS:
+            if target.org_id is not None:
+                return decide(actor, Action.PLEDGE, target)
+            if _acts_for_member_lieu(actor, target) and target.lieu_id in actor.lieu_admin_of:
+                return ALLOWED
+            return _refuse(actor, "lieu_admin_only")
         case Action.CHALLENGE_EDIT | Action.QUESTION_ANSWER | Action.REPORT_WRITE:
             if actor.member_of & target.proposer_lieu_ids:
                 return ALLOWED

@@ -1,6 +1,7 @@
 """What a pledge may be (SPEC §4, §6.1), decided from the facts a service loads: a lieu spends
 no more than its drawing rights, no more than its cap on the challenges it proposes, and only
-during funding, to a consented challenge."""
+during funding, to a consented challenge; and no pledge takes a challenge's total beyond the sum
+of its maximums (lowering a pledge is always allowed, so nobody is stuck above it)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ class PledgeFacts:
     # given by approvals or points (the method itself decides what each lieu pays).
     drawing_rights_allowed: bool = True
     challenge_in_envelope: bool = True
+    current_cents: int = 0  # this contributor's pledge from this source, before the request
+    challenge_others_cents: int = 0  # every other pledge to the challenge in this envelope
+    challenge_max_cents: int | None = None  # the sum of its maximums (None: not checked)
+
+
+def challenge_room_cents(facts: PledgeFacts) -> int | None:
+    """How much this contributor's pledge may become before the challenge's total passes its
+    maximum (None when there is no maximum to respect)."""
+    if facts.challenge_max_cents is None:
+        return None
+    return max(0, facts.challenge_max_cents - facts.challenge_others_cents)
 
 
 def drawing_rights_allowed(rule: str, support: str) -> bool:
@@ -62,6 +74,17 @@ def refusal(facts: PledgeFacts) -> tuple[str, str] | None:
         return "amount", "negative"
     if facts.source not in ("drawing_rights", "own_funds"):
         return "source", "invalid_choice"
+    refused = _rights_refusal(facts)
+    if refused is not None:
+        return refused
+    room = challenge_room_cents(facts)
+    if room is not None and facts.amount_cents > max(room, facts.current_cents):
+        return "amount", f"above_challenge_maximum:{room}"
+    return None
+
+
+def _rights_refusal(facts: PledgeFacts) -> tuple[str, str] | None:
+    """What a pledge from drawing rights must also respect."""
     if facts.source == "own_funds" or facts.amount_cents == 0:
         return None
     if not facts.contributor_is_lieu:

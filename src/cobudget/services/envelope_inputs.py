@@ -68,7 +68,7 @@ async def envelope_row(envelope_id: int) -> dict[str, object]:
     return row
 
 
-async def _funded_elsewhere(network_id: int, envelope_id: int) -> set[int]:
+async def funded_elsewhere(network_id: int, envelope_id: int) -> set[int]:
     """Challenges a settled envelope of the network already funded: not offered again."""
     rows = (
         await SettlementRecord.select(SettlementRecord.settlement)
@@ -109,7 +109,7 @@ async def challenge_ids(row: dict[str, object]) -> list[int]:
         .where(Challenge.network == network_id)
         .where(Challenge.current_version > 0)
     )
-    excluded = await _funded_elsewhere(network_id, envelope_id) | await _left_behind(row)
+    excluded = await funded_elsewhere(network_id, envelope_id) | await _left_behind(row)
     return sorted(r["id"] for r in published if r["id"] not in excluded)
 
 

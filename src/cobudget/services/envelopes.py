@@ -15,7 +15,7 @@ from cobudget.db.tables import (
     Membership,
     NetworkLieu,
 )
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain.challenges import check_euros
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
@@ -164,8 +164,12 @@ def _snapshot(values: dict[str, object], weights: dict[int, int]) -> dict[str, o
     }
 
 
-async def _envelope(envelope_id: int) -> dict[str, object]:
-    row = await Envelope.select().where(Envelope.id == envelope_id).first()
+async def _envelope(envelope_id: int, *, lock: bool = False) -> dict[str, object]:
+    """The envelope's row; with `lock`, held for update until the transaction ends, so that a
+    move of the calendar (closing, above all) waits for the pledges in flight, which hold it
+    shared, and the pledges after it read the new calendar (`services.pledges`)."""
+    query = Envelope.select().where(Envelope.id == envelope_id)
+    row = await (for_update(query) if lock else query).first()
     if row is None:
         raise NotFound("envelope", envelope_id)
     return row
@@ -184,7 +188,7 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
     values = _check(form, frozenset(r["lieu"] for r in current))
     weights = {**{r["lieu"]: r["weight"] for r in current}, **values.pop("weights")}  # type: ignore[dict-item]
     async with write_transaction():
-        fresh = await _envelope(envelope_id)
+        fresh = await _envelope(envelope_id, lock=True)
         if lifecycle.config_is_frozen(calendar_of(fresh), now()):
             raise NotAllowed(Action.ENVELOPE_MANAGE.value, "config_frozen")
         await Envelope.update(
@@ -256,7 +260,7 @@ async def move(
         until_at = checker.local_datetime("until", until, TIME_ZONE)
         checker.raise_if_any()
     async with write_transaction():
-        fresh = await _envelope(envelope_id)
+        fresh = await _envelope(envelope_id, lock=True)
         before = calendar_of(fresh)
         moment = now()
         if kind == "open":

@@ -56,12 +56,16 @@ class Carry:
 
 
 async def what_carries(envelope_id: int) -> Carry:
+    """The leftover, the unspent drawing rights, and the unfunded challenges that no other
+    envelope has funded since (a funded challenge is never carried over: SPEC §4)."""
     record = await settlements.stored(envelope_id)
     if record is None:
         raise NotAllowed("envelope.next_round", "not_settled")
     settlement = record.decoded
     inputs = canonical.decode_input(record.inputs)
     titles = {c.id: c.label for c in inputs.challenges}
+    row = await envelope_inputs.envelope_row(envelope_id)
+    funded_since = await envelope_inputs.funded_elsewhere(int(str(row["network"])), envelope_id)
     return Carry(
         leftover_cents=settlement.leftover_cents,
         unspent_cents={lieu.lieu_id: lieu.unspent_cents for lieu in settlement.lieux},
@@ -69,7 +73,7 @@ async def what_carries(envelope_id: int) -> Carry:
             (
                 (c.challenge_id, titles[c.challenge_id])
                 for c in settlement.challenges
-                if not c.funded
+                if not c.funded and c.challenge_id not in funded_since
             ),
             key=lambda t: t[1].casefold(),
         ),
@@ -112,6 +116,10 @@ async def create_next_round(actor: Actor, *, envelope_id: int, form: NextRoundFo
     shift = start - row["proposals_from"]  # type: ignore[operator]
     values = {name: row[name] for name in _COPIED}
     async with write_transaction():
+        # Read again where it is written: a challenge funded meanwhile is not carried.
+        carryable = {cid for cid, _title in (await what_carries(envelope_id)).unfunded}
+        if not set(form.carried_challenges) <= carryable:
+            raise InvalidInput({"carried_challenges": "challenge_funded_elsewhere"})
         rows = await Envelope.insert(
             Envelope(
                 network=network_id,

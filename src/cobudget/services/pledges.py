@@ -1,16 +1,28 @@
 """Pledging to a challenge of an envelope (SPEC §4): set, change or withdraw (amount 0).
 
-No pledge is lost or counted twice, whatever the concurrency: the check of the lieu's drawing
-rights and the write happen in one transaction that holds the lieu's row in the envelope (on
-PostgreSQL, SELECT ... FOR UPDATE; on SQLite, writers take turns), and a request retried with
-the same idempotency key is honoured once."""
+No pledge is lost or counted twice, whatever the concurrency, and none crosses the close. Every
+rule is checked inside the write transaction, on rows held until it ends:
+- the envelope's row, shared by every pledge and support (on PostgreSQL, SELECT ... FOR SHARE):
+  closing and settling lock it for update, so they wait for the pledges in flight, and a pledge
+  that comes after them reads the new calendar and is refused;
+- the contributor's row (FOR UPDATE): its drawing rights are spent by one request at a time;
+- the challenge's row (FOR UPDATE): the challenge's total is checked against its maximum by one
+  request at a time, and a settlement of another envelope that funds it (and so releases its
+  pledges here) cannot pass a pledge in flight.
+On SQLite, write transactions take turns (BEGIN IMMEDIATE), which gives the same order.
+
+An idempotency key is scoped to who speaks (person, unit, envelope): a retry with the same key
+and the same body answers what the first request stored; the same key with another body is
+refused (`Conflict`) and changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from cobudget.db.tables import (
+    BudgetLine,
     Challenge,
     CofundingOrg,
     Envelope,
@@ -19,11 +31,11 @@ from cobudget.db.tables import (
     PledgeRequest,
     Support,
 )
-from cobudget.db.transactions import for_update, write_transaction
+from cobudget.db.transactions import for_share, for_update, write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain import pledges as rules
 from cobudget.domain.challenges import is_consented
-from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.domain.errors import Conflict, InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
@@ -46,81 +58,77 @@ def parse_unit(value: str) -> tuple[int | None, int | None]:
     return (ident, None) if match.group(1) == "lieu" else (None, ident)
 
 
-async def _consented(challenge: dict[str, object]) -> bool:
-    latest = await latest_round(int(str(challenge["id"])))
-    return is_consented(
-        int(str(challenge["current_version"])),
-        latest.round if latest else None,
-        latest.positions if latest else (),
-        now(),
-    )
+def unit_of(lieu_id: int | None, org_id: int | None) -> str:
+    return f"lieu:{lieu_id}" if lieu_id is not None else f"org:{org_id}"
 
 
 @dataclass(frozen=True)
-class _Context:
-    """What both a pledge and a support are checked against, read before the lock."""
+class PledgeResult:
+    """What one request stored (a retry answers what its first request stored)."""
 
-    envelope: dict[str, object]
-    network_id: int
-    rights: dict[int, int]
-    consented: bool
-    in_envelope: bool
+    pledge_id: int
+    amount_cents: int
+    replayed: bool = False
 
 
-async def _context(
+async def _authorize(
     actor: Actor,
     *,
     envelope_id: int,
     challenge_id: int,
     lieu_id: int | None,
     org_id: int | None,
-) -> _Context:
-    """Refuse an actor who may not speak for this lieu or organisation in this envelope."""
-    envelope = (
-        await Envelope.select().where(Envelope.id == envelope_id).output(load_json=True).first()
-    )
-    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
+    own_funds: bool = False,
+) -> int:
+    """Refuse an actor who may not speak for this lieu or organisation in this envelope, before
+    anything is written; returns the envelope's network."""
+    envelope = await Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first()
     if envelope is None:
         raise NotFound("envelope", envelope_id)
-    if challenge is None or challenge["network"] != envelope["network"]:
-        raise NotFound("challenge", challenge_id)
     network_id = int(envelope["network"])
+    challenge = (
+        await Challenge.select(Challenge.network).where(Challenge.id == challenge_id).first()
+    )
+    if challenge is None or challenge["network"] != network_id:
+        raise NotFound("challenge", challenge_id)
+    in_envelope = lieu_id is not None and await EnvelopeLieu.exists().where(
+        (EnvelopeLieu.envelope == envelope_id) & (EnvelopeLieu.lieu == lieu_id)
+    )
     orgs = await CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.network == network_id)
-    lieux = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-        EnvelopeLieu.envelope == envelope_id
-    )
-    require(
-        actor,
-        Action.PLEDGE,
-        Target(
-            network_id=network_id,
-            lieu_id=lieu_id,
-            org_id=org_id,
-            lieu_network_ids=frozenset({network_id})
-            if any(r["lieu"] == lieu_id for r in lieux)
-            else frozenset(),
-            network_org_ids=frozenset(r["id"] for r in orgs),
-        ),
-    )
-    rights = (
-        drawing_rights(
-            int(envelope["amount_cents"]),
-            [EngineLieu(id=r["lieu"], weight=r["weight"]) for r in lieux],
-        )
-        if any(r["weight"] for r in lieux)
-        else {}
-    )
-    return _Context(
-        envelope=envelope,
+    target = Target(
         network_id=network_id,
-        rights=rights,
-        consented=await _consented(challenge),
-        in_envelope=challenge_id in await envelope_inputs.challenge_ids(envelope),
+        lieu_id=lieu_id,
+        org_id=org_id,
+        lieu_network_ids=frozenset({network_id}) if in_envelope else frozenset(),
+        network_org_ids=frozenset(r["id"] for r in orgs),
     )
+    require(actor, Action.PLEDGE_OWN_FUNDS if own_funds else Action.PLEDGE, target)
+    return network_id
 
 
-async def _hold(envelope_id: int, lieu_id: int | None, org_id: int | None) -> None:
-    """Hold the contributor's row until the transaction ends: its writes take turns."""
+@dataclass(frozen=True)
+class _Held:
+    """The envelope and the challenge as they stand once their rows are held."""
+
+    envelope: dict[str, object]
+    funding_open: bool
+    in_envelope: bool
+    consented: bool
+    current_version: int
+
+
+async def _hold(
+    envelope_id: int, challenge_id: int, lieu_id: int | None, org_id: int | None
+) -> _Held:
+    """Hold the envelope (shared), the contributor and the challenge (exclusive) until the
+    transaction ends, in that order everywhere, and read what the rules are checked against."""
+    envelope = (
+        await for_share(Envelope.select().where(Envelope.id == envelope_id))
+        .output(load_json=True)
+        .first()
+    )
+    if envelope is None:
+        raise NotFound("envelope", envelope_id)
     if lieu_id is not None:
         await for_update(
             EnvelopeLieu.select(EnvelopeLieu.id)
@@ -129,6 +137,77 @@ async def _hold(envelope_id: int, lieu_id: int | None, org_id: int | None) -> No
         )
     else:
         await for_update(CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.id == org_id))
+    challenge = await for_update(
+        Challenge.select(Challenge.id, Challenge.current_version).where(
+            Challenge.id == challenge_id
+        )
+    ).first()
+    if challenge is None:
+        raise NotFound("challenge", challenge_id)
+    moment = now()
+    latest = await latest_round(challenge_id)
+    return _Held(
+        envelope=envelope,
+        funding_open=lifecycle.pledges_are_open(calendar_of(envelope), moment),
+        in_envelope=challenge_id in await envelope_inputs.challenge_ids(envelope),
+        consented=is_consented(
+            int(challenge["current_version"]),
+            latest.round if latest else None,
+            latest.positions if latest else (),
+            moment,
+        ),
+        current_version=int(challenge["current_version"]),
+    )
+
+
+async def _rights(envelope: dict[str, object]) -> dict[int, int]:
+    lieux = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+        EnvelopeLieu.envelope == envelope["id"]
+    )
+    if not any(r["weight"] for r in lieux):
+        return {}
+    return drawing_rights(
+        int(str(envelope["amount_cents"])),
+        [EngineLieu(id=r["lieu"], weight=r["weight"]) for r in lieux],
+    )
+
+
+async def _maximum_cents(challenge_id: int, version: int) -> int:
+    """The sum of the maximums of the challenge's current version (SPEC §4)."""
+    rows = (
+        await BudgetLine.select(BudgetLine.max_cents)
+        .where(BudgetLine.version.challenge == challenge_id)
+        .where(BudgetLine.version.number == version)
+    )
+    return sum(int(r["max_cents"]) for r in rows)
+
+
+def _request_hash(challenge_id: int, source: str, amount_cents: int) -> str:
+    return hashlib.sha256(f"{challenge_id}|{source}|{amount_cents}".encode()).hexdigest()
+
+
+def _scoped_key(actor: Actor, envelope_id: int, unit: str, key: str) -> str:
+    """The key as stored: who speaks, for which unit, in which envelope, and what they sent."""
+    return hashlib.sha256(f"{actor.user_id}|{envelope_id}|{unit}|{key}".encode()).hexdigest()
+
+
+async def _honoured(scoped_key: str, request_hash: str) -> PledgeResult | None:
+    """What the first request with this key stored, or None for a new key; the same key with
+    another body is a conflict."""
+    row = (
+        await PledgeRequest.select(
+            PledgeRequest.pledge, PledgeRequest.request_hash, PledgeRequest.amount_cents
+        )
+        .where(PledgeRequest.key == scoped_key)
+        .first()
+    )
+    if row is None:
+        return None
+    if row["request_hash"] != request_hash:
+        raise Conflict("idempotency_key_reused")
+    return PledgeResult(
+        pledge_id=int(row["pledge"]), amount_cents=int(row["amount_cents"]), replayed=True
+    )
 
 
 async def set_pledge(
@@ -141,21 +220,29 @@ async def set_pledge(
     lieu_id: int | None = None,
     org_id: int | None = None,
     idempotency_key: str | None = None,
-) -> None:
+) -> PledgeResult:
     """The contributor's pledge to the challenge from `source` becomes `amount_cents`."""
-    context = await _context(
-        actor, envelope_id=envelope_id, challenge_id=challenge_id, lieu_id=lieu_id, org_id=org_id
+    network_id = await _authorize(
+        actor,
+        envelope_id=envelope_id,
+        challenge_id=challenge_id,
+        lieu_id=lieu_id,
+        org_id=org_id,
+        own_funds=source == "own_funds" and amount_cents > 0,
     )
-    envelope, network_id, rights = context.envelope, context.network_id, context.rights
-    proposed = await challenges_proposed_by(lieu_id) if lieu_id is not None else frozenset()
+    request_hash = _request_hash(challenge_id, source, amount_cents)
+    scoped = (
+        _scoped_key(actor, envelope_id, unit_of(lieu_id, org_id), idempotency_key)
+        if idempotency_key
+        else None
+    )
     async with write_transaction():
-        await _hold(envelope_id, lieu_id, org_id)
+        held = await _hold(envelope_id, challenge_id, lieu_id, org_id)
         # Checked once the contributor's row is held: a concurrent retry waits for the first
         # request to commit, then sees its key.
-        if idempotency_key and await PledgeRequest.exists().where(
-            PledgeRequest.key == idempotency_key
-        ):
-            return  # already honoured: a retry counts once
+        if scoped is not None and (answer := await _honoured(scoped, request_hash)):
+            return answer
+        envelope = held.envelope
         contributor = (Pledge.lieu == lieu_id) if lieu_id is not None else (Pledge.org == org_id)
         mine = (
             await Pledge.select(Pledge.id, Pledge.challenge, Pledge.source, Pledge.amount_cents)
@@ -166,14 +253,22 @@ async def set_pledge(
             (p for p in mine if p["challenge"] == challenge_id and p["source"] == source), None
         )
         others = [p for p in mine if p is not current and p["source"] == "drawing_rights"]
+        proposed = await challenges_proposed_by(lieu_id) if lieu_id is not None else frozenset()
+        on_challenge = (
+            await Pledge.select(Pledge.id, Pledge.amount_cents)
+            .where(Pledge.envelope == envelope_id)
+            .where(Pledge.challenge == challenge_id)
+            .where(Pledge.amount_cents > 0)
+        )
+        rights = await _rights(envelope) if lieu_id is not None else {}
         refusal = rules.refusal(
             rules.PledgeFacts(
                 source=source,
                 amount_cents=amount_cents,
                 contributor_is_lieu=lieu_id is not None,
-                funding_open=lifecycle.pledges_are_open(calendar_of(envelope), now()),
-                challenge_consented=context.consented,
-                challenge_in_envelope=context.in_envelope,
+                funding_open=held.funding_open,
+                challenge_consented=held.consented,
+                challenge_in_envelope=held.in_envelope,
                 drawing_rights_allowed=rules.drawing_rights_allowed(
                     str(envelope["rule"]), str(envelope["support"])
                 ),
@@ -183,9 +278,16 @@ async def set_pledge(
                 own_challenges_other_cents=sum(
                     p["amount_cents"] for p in others if p["challenge"] in proposed
                 ),
-                own_challenge_cap_pct=int(envelope["own_challenge_cap_pct"])
+                own_challenge_cap_pct=int(str(envelope["own_challenge_cap_pct"]))
                 if envelope["rule"] == "cofunding"
                 else None,
+                current_cents=current["amount_cents"] if current else 0,
+                challenge_others_cents=sum(
+                    p["amount_cents"]
+                    for p in on_challenge
+                    if current is None or p["id"] != current["id"]
+                ),
+                challenge_max_cents=await _maximum_cents(challenge_id, held.current_version),
             )
         )
         if refusal is not None:
@@ -203,9 +305,9 @@ async def set_pledge(
                     updated_at=now(),
                 )
             ).returning(Pledge.id)
-            pledge_id = rows[0]["id"]
+            pledge_id = int(rows[0]["id"])
         else:
-            pledge_id = current["id"]
+            pledge_id = int(current["id"])
             await Pledge.update(
                 {
                     Pledge.amount_cents: amount_cents,
@@ -213,9 +315,15 @@ async def set_pledge(
                     Pledge.updated_at: now(),
                 }
             ).where(Pledge.id == pledge_id)
-        if idempotency_key:
+        if scoped is not None:
             await PledgeRequest.insert(
-                PledgeRequest(key=idempotency_key, pledge=pledge_id, at=now())
+                PledgeRequest(
+                    key=scoped,
+                    pledge=pledge_id,
+                    at=now(),
+                    request_hash=request_hash,
+                    amount_cents=amount_cents,
+                )
             )
         await audit.record(
             actor,
@@ -230,8 +338,10 @@ async def set_pledge(
                 "challenge_id": challenge_id,
                 "lieu_id": lieu_id,
                 "org_id": org_id,
+                "envelope_id": envelope_id,
             },
         )
+    return PledgeResult(pledge_id=pledge_id, amount_cents=amount_cents)
 
 
 async def set_support(
@@ -239,18 +349,18 @@ async def set_support(
 ) -> None:
     """The lieu's approval (1) or points for the challenge become `points`; 0 withdraws them.
     Only under `equal_shares` with support by approval or points (SPEC §6.2)."""
-    context = await _context(
+    network_id = await _authorize(
         actor, envelope_id=envelope_id, challenge_id=challenge_id, lieu_id=lieu_id, org_id=None
     )
-    envelope = context.envelope
-    if envelope["support"] == "approval" and points > 1:
-        raise InvalidInput({"points": "out_of_range:0:1"})
     async with write_transaction():
-        await _hold(envelope_id, lieu_id, None)
+        held = await _hold(envelope_id, challenge_id, lieu_id, None)
+        envelope = held.envelope
+        if envelope["support"] == "approval" and points > 1:
+            raise InvalidInput({"points": "out_of_range:0:1"})
         refusal = rules.support_refusal(
-            funding_open=lifecycle.pledges_are_open(calendar_of(envelope), now()),
-            in_envelope=context.in_envelope,
-            consented=context.consented,
+            funding_open=held.funding_open,
+            in_envelope=held.in_envelope,
+            consented=held.consented,
             by_support=envelope["rule"] == "equal_shares"
             and envelope["support"] in ("approval", "points"),
             points=points,
@@ -288,7 +398,7 @@ async def set_support(
             "support.set",
             entity="envelope",
             entity_id=envelope_id,
-            network_id=context.network_id,
+            network_id=network_id,
             before={"points": current["points"] if current else 0},
             after={"points": points, "challenge_id": challenge_id, "lieu_id": lieu_id},
         )

@@ -9,10 +9,12 @@ what `cobudget verify` does offline on the published files.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from dataclasses import dataclass
 
-from cobudget.db.tables import Envelope, SettlementRecord
-from cobudget.db.transactions import write_transaction
+from cobudget.db.tables import Challenge, Envelope, Pledge, SettlementRecord
+from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
@@ -54,29 +56,47 @@ async def stored(envelope_id: int) -> Stored | None:
 
 
 async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
-    """Settle a closed envelope once; returns the digest of its inputs."""
+    """Settle a closed envelope once; returns the digest of its inputs.
+
+    Everything happens in one write transaction that holds the envelope's row for update: the
+    pledges in flight commit first (they hold it shared), so the inputs read here are exactly
+    the pledges acknowledged before the close, and a second settle waits, then finds the
+    settlement and is refused. The challenges it may fund are held too, so that a pledge to one
+    of them in another envelope is either seen and released here, or comes after and is refused
+    there."""
     row = await envelope_inputs.envelope_row(envelope_id)
     network_id = int(str(row["network"]))
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
-    decision = lifecycle.can_settle(calendar_of(row), now())
-    if not decision.allowed:
-        raise NotAllowed("envelope.settle", decision.reason)
-    inputs = (await envelope_inputs.load(envelope_id, row=row)).inputs
-    try:
-        settlement = run_engine(inputs)
-    except InvalidEnvelope as error:
-        raise InvalidInput({"settlement": f"engine_refused:{error.item}:{error.reason}"}) from error
-    input_bytes = canonical.encode_input(inputs)
-    settlement_bytes = canonical.encode_settlement(settlement)
-    moment = now()
     recipients = await audience(envelope_id, network_id)
     async with write_transaction():
-        fresh = await envelope_inputs.envelope_row(envelope_id)
+        fresh = (
+            await for_update(Envelope.select().where(Envelope.id == envelope_id))
+            .output(load_json=True)
+            .first()
+        )
+        moment = now()
         decision = lifecycle.can_settle(calendar_of(fresh), moment)
         if not decision.allowed or await SettlementRecord.exists().where(
             SettlementRecord.envelope == envelope_id
         ):
             raise NotAllowed("envelope.settle", decision.reason or "already_settled")
+        candidates = await envelope_inputs.challenge_ids(fresh)
+        await for_update(
+            Challenge.select(Challenge.id)
+            .where(Challenge.id.is_in(candidates or [0]))
+            .order_by(Challenge.id)
+        )
+        inputs = (await envelope_inputs.load(envelope_id, row=fresh)).inputs
+        try:
+            # In a worker thread: a large envelope takes seconds, and the other requests of
+            # this process go on meanwhile (the transaction waits, not the event loop).
+            settlement = await asyncio.to_thread(run_engine, inputs)
+        except InvalidEnvelope as error:
+            raise InvalidInput(
+                {"settlement": f"engine_refused:{error.item}:{error.reason}"}
+            ) from error
+        input_bytes = canonical.encode_input(inputs)
+        settlement_bytes = canonical.encode_settlement(settlement)
         await SettlementRecord.insert(
             SettlementRecord(
                 envelope=envelope_id,
@@ -88,6 +108,7 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
             )
         )
         await Envelope.update({Envelope.settled_at: moment}).where(Envelope.id == envelope_id)
+        funded = [c.challenge_id for c in settlement.challenges if c.funded]
         await audit.record(
             actor,
             "envelope.settle",
@@ -98,21 +119,87 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
             after={
                 "phase": lifecycle.Phase.FOLLOW_UP.value,
                 "digest": settlement.inputs_digest,
-                "funded": [c.challenge_id for c in settlement.challenges if c.funded],
+                "funded": funded,
                 "leftover_cents": settlement.leftover_cents,
             },
+        )
+        await release_funded_elsewhere(
+            actor, envelope_id=envelope_id, network_id=network_id, funded=funded, moment=moment
         )
         for address in recipients:
             await outbox.enqueue(
                 address,
                 "settlement_published",
                 title=str(fresh["title"]),
-                funded=sum(1 for c in settlement.challenges if c.funded),
+                funded=len(funded),
                 leftover_cents=settlement.leftover_cents,
                 digest=settlement.inputs_digest,
                 link=f"{settings.base_url}/enveloppes/{envelope_id}",
             )
     return settlement.inputs_digest
+
+
+async def release_funded_elsewhere(
+    actor: Actor, *, envelope_id: int, network_id: int, funded: list[int], moment: dt.datetime
+) -> int:
+    """Release the pledges that other envelopes, not settled yet, hold on the challenges this
+    one funded (SPEC §4): each keeps what it had pledged as released, with the envelope that
+    funded the challenge, and the drawing rights it held are free again. Runs inside the
+    settling transaction, which holds those challenges' rows. Returns how many were released."""
+    if not funded:
+        return 0
+    open_envelopes = [
+        r["id"]
+        for r in await Envelope.select(Envelope.id)
+        .where(Envelope.network == network_id)
+        .where(Envelope.id != envelope_id)
+        .where(Envelope.settled_at.is_null())
+    ]
+    if not open_envelopes:
+        return 0
+    held = (
+        await Pledge.select(
+            Pledge.id,
+            Pledge.envelope,
+            Pledge.challenge,
+            Pledge.lieu,
+            Pledge.org,
+            Pledge.amount_cents,
+            Pledge.released_cents,
+        )
+        .where(Pledge.envelope.is_in(open_envelopes))
+        .where(Pledge.challenge.is_in(funded))
+        .where(Pledge.amount_cents > 0)
+        .order_by(Pledge.id)
+    )
+    for pledge in held:
+        await Pledge.update(
+            {
+                Pledge.amount_cents: 0,
+                Pledge.released_cents: pledge["released_cents"] + pledge["amount_cents"],
+                Pledge.released_for: envelope_id,
+                Pledge.released_at: moment,
+                Pledge.updated_at: moment,
+            }
+        ).where(Pledge.id == pledge["id"])
+        await audit.record(
+            actor,
+            "pledge.release",
+            entity="pledge",
+            entity_id=pledge["id"],
+            network_id=network_id,
+            before={"amount_cents": pledge["amount_cents"]},
+            after={
+                "amount_cents": 0,
+                "released_cents": pledge["amount_cents"],
+                "funded_by_envelope_id": envelope_id,
+                "challenge_id": pledge["challenge"],
+                "envelope_id": pledge["envelope"],
+                "lieu_id": pledge["lieu"],
+                "org_id": pledge["org"],
+            },
+        )
+    return len(held)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from litestar.exceptions import (
 from litestar.response import Template
 
 from cobudget.domain.errors import (
+    Conflict,
     DomainError,
     InvalidInput,
     LoginRequired,
@@ -61,6 +62,11 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
         return _problem_or_page(request, 403, _("Action refusée"), refusal_message(error.reason))
     if isinstance(error, NotFound):
         return _problem_or_page(request, 404, _("Introuvable"), not_found_message(error.entity))
+    if isinstance(error, Conflict):
+        message = field_message(error.reason)
+        return _problem_or_page(
+            request, 409, _("Requête en conflit"), message, {"idempotency_key": message}
+        )
     if isinstance(error, TooManyAttempts):
         minutes = max(1, error.retry_after_seconds // 60)
         detail = ngettext(

@@ -7,6 +7,7 @@ Domain errors carry stable codes, sometimes with parameters after a colon
 from __future__ import annotations
 
 from cobudget.i18n import gettext as _
+from cobudget.rendering import money
 
 
 def field_message(code: str) -> str:
@@ -123,6 +124,27 @@ def field_message(code: str) -> str:
             )
         case "drawing_rights_exceeded":
             return _("Cette contribution dépasse les droits de tirage qui restent à votre lieu.")
+        case "above_challenge_maximum":
+            room = int(params[0]) if params and params[0].isdigit() else 0
+            if room == 0:
+                return _(
+                    "Ce défi a déjà reçu des contributions à hauteur de son maximum : "
+                    "il ne peut pas recevoir davantage."
+                )
+            return _(
+                "Cette contribution porterait le défi au-delà de son maximum : "
+                "votre contribution peut aller jusqu’à {room}."
+            ).format(room=money(room))
+        case "idempotency_key_reused":
+            return _(
+                "Cette clé de requête a déjà servi pour une autre contribution : "
+                "rien n’a été enregistré. Envoyez une nouvelle clé."
+            )
+        case "challenge_funded_elsewhere":
+            return _(
+                "Un de ces défis a été financé par une autre enveloppe depuis : "
+                "il ne peut pas être reporté."
+            )
         case "own_challenge_cap_exceeded":
             return _(
                 "Votre lieu dépasserait la part de ses droits de tirage qu’il peut mettre dans ses propres défis."

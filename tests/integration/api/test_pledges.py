@@ -63,6 +63,7 @@ async def test_a_member_pledges_and_the_projection_moves(
         "unit": f"lieu:{world.lieu_id}",
         "source": "drawing_rights",
         "amount_cents": 60_000,
+        "replayed": False,
     }
     assert await _stored(world) == [
         (world.lieu_id, None, world.consented_challenge_id, "drawing_rights", 60_000)
@@ -218,16 +219,113 @@ async def test_an_unknown_envelope_or_challenge_is_a_404_problem(
     assert body["detail"] == "Ce défi n’existe pas."
 
 
-async def test_a_retried_request_with_the_same_key_counts_once(
+async def test_a_retried_request_with_the_same_key_answers_what_the_first_stored(
     client: AsyncTestClient,  # type: ignore[type-arg]
     world: World,
 ) -> None:
     await log_in(client, world.emails["member"])
     first = await _put(client, world.envelope_id, _pledge(world, 40_000, idempotency_key="k-1"))
-    again = await _put(client, world.envelope_id, _pledge(world, 70_000, idempotency_key="k-1"))
+    # Meanwhile the pledge changes through another request; the retry does not undo it, and
+    # answers what the first request stored.
+    assert (await _put(client, world.envelope_id, _pledge(world, 50_000))).status_code == 200
+    again = await _put(client, world.envelope_id, _pledge(world, 40_000, idempotency_key="k-1"))
     assert first.status_code == again.status_code == 200
-    # The retry is not applied: the answer says what is stored.
-    assert again.json()["amount_cents"] == 40_000
-    assert [row[-1] for row in await _stored(world)] == [40_000]
+    assert first.json()["amount_cents"] == again.json()["amount_cents"] == 40_000
+    assert (first.json()["replayed"], again.json()["replayed"]) == (False, True)
+    assert [row[-1] for row in await _stored(world)] == [50_000]
     assert await PledgeRequest.count() == 1
+    assert await _audited() == 2
+
+
+async def test_the_same_key_with_another_body_is_a_409_and_changes_nothing(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    await log_in(client, world.emails["member"])
+    assert (
+        await _put(client, world.envelope_id, _pledge(world, 40_000, idempotency_key="k-1"))
+    ).status_code == 200
+    body = problem(
+        await _put(client, world.envelope_id, _pledge(world, 70_000, idempotency_key="k-1")), 409
+    )
+    assert body["detail"] == (
+        "Cette clé de requête a déjà servi pour une autre contribution : rien n’a été "
+        "enregistré. Envoyez une nouvelle clé."
+    )
+    assert [row[-1] for row in await _stored(world)] == [40_000]
     assert await _audited() == 1
+
+
+async def test_a_key_belongs_to_who_sent_it_and_to_its_unit(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """The key lieu A used does not answer for lieu B: each request is applied."""
+    await log_in(client, world.emails["member"])
+    assert (
+        await _put(client, world.envelope_id, _pledge(world, 40_000, idempotency_key="shared"))
+    ).status_code == 200
+    org = await CofundingOrg.select(CofundingOrg.id).first()
+    assert org is not None
+    await log_in(client, world.emails["cofunder"])
+    unit = f"org:{org['id']}"
+    answer = await _put(
+        client,
+        world.envelope_id,
+        _pledge(world, 25_000, idempotency_key="shared", unit=unit, source="own_funds"),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["amount_cents"] == 25_000 and answer.json()["replayed"] is False
+    assert sorted(row[-1] for row in await _stored(world)) == [25_000, 40_000]
+    assert await PledgeRequest.count() == 2
+
+
+async def test_a_pledge_never_takes_a_challenge_beyond_its_maximum(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """The consented challenge's lines add up to a maximum of 2 000 €."""
+    org = await CofundingOrg.select(CofundingOrg.id).first()
+    assert org is not None
+    await log_in(client, world.emails["cofunder"])
+    unit = f"org:{org['id']}"
+    assert (
+        await _put(client, world.envelope_id, _pledge(world, 150_000, unit=unit, source="own_funds"))
+    ).status_code == 200
+    await log_in(client, world.emails["member"])
+    body = problem(await _put(client, world.envelope_id, _pledge(world, 60_000)), 422)
+    assert body["errors"] == {
+        "amount": "Cette contribution porterait le défi au-delà de son maximum : votre "
+        "contribution peut aller jusqu’à 500,00\u00a0€."
+    }
+    assert (await _put(client, world.envelope_id, _pledge(world, 50_000))).status_code == 200
+    # Full: one cent more is refused, and lowering a pledge is always possible.
+    await log_in(client, world.emails["cofunder"])
+    more = _pledge(world, 150_001, unit=unit, source="own_funds")
+    body = problem(await _put(client, world.envelope_id, more), 422)
+    assert body["detail"] == (
+        "Cette contribution porterait le défi au-delà de son maximum : votre "
+        "contribution peut aller jusqu’à 1\u202f500,00\u00a0€."
+    )
+    less = _pledge(world, 100_000, unit=unit, source="own_funds")
+    assert (await _put(client, world.envelope_id, less)).status_code == 200
+    assert sorted(row[-1] for row in await _stored(world)) == [50_000, 100_000]
+
+
+async def test_only_a_lieu_admin_pledges_the_lieus_own_funds(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    await log_in(client, world.emails["member"])
+    body = problem(
+        await _put(client, world.envelope_id, _pledge(world, 10_000, source="own_funds")), 403
+    )
+    assert body["detail"] == "Seules les personnes qui administrent ce lieu peuvent faire cela."
+    assert await _stored(world) == []
+    await log_in(client, world.emails["lieu_admin"])
+    assert (
+        await _put(client, world.envelope_id, _pledge(world, 10_000, source="own_funds"))
+    ).status_code == 200
+    assert await _stored(world) == [
+        (world.lieu_id, None, world.consented_challenge_id, "own_funds", 10_000)
+    ]

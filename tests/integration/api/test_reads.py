@@ -212,7 +212,8 @@ async def test_a_member_sees_its_own_stakes_in_the_projection(
     body = (await client.get(f"/api/envelopes/{world.envelope_id}/projection")).json()
     row = next(c for c in body["challenges"] if c["id"] == world.consented_challenge_id)
     assert [stake["unit"] for stake in row["mine"]] == [f"lieu:{world.lieu_id}"]
-    assert row["mine"][0]["sources"] == ["drawing_rights", "own_funds"]
+    # A member pledges the lieu's drawing rights; its own funds are for its admins.
+    assert row["mine"][0]["sources"] == ["drawing_rights"]
 
 
 async def test_a_settled_envelope_shows_its_settlement_with_canonical_inputs_and_digests(

@@ -31,7 +31,10 @@ async def funding(settings: Settings) -> dict[str, object]:
         user = await factories.make_user(f"l{index}@exemple.fr")
         await factories.add_member(user, lieu)
         lieux.append(lieu)
-        actors.append(Actor(user_id=user, member_of=frozenset({lieu})))
+        # Lieu admins: they may pledge the lieu's own funds too.
+        actors.append(
+            Actor(user_id=user, member_of=frozenset({lieu}), lieu_admin_of=frozenset({lieu}))
+        )
     challenges = [
         await _consented_challenge(network_id, lieux[0], lieux[1], "Défi A"),
         await _consented_challenge(network_id, lieux[1], lieux[2], "Défi B"),
@@ -71,6 +74,8 @@ async def test_sixty_concurrent_pledges_changes_and_withdrawals_add_up_to_the_ce
     assert len(keys) == len(set(keys))  # one pledge per lieu, challenge and source
     for lieu in lieux:
         assert sum(r["amount_cents"] for r in rows if r["lieu"] == lieu) <= RIGHTS
+    for challenge in funding["challenges"]:  # each challenge's maximum is 2 000 €
+        assert sum(r["amount_cents"] for r in rows if r["challenge"] == challenge) <= 200_000
     entries = (
         await AuditEntry.select()
         .where(AuditEntry.action == "pledge.set")

@@ -49,7 +49,9 @@ async def test_incremental_projection_equals_a_full_recompute(
         user = await factories.make_user(f"p{seed}-{index}@exemple.fr")
         await factories.add_member(user, lieu)
         lieux.append(lieu)
-        actors.append(Actor(user_id=user, member_of=frozenset({lieu})))
+        actors.append(
+            Actor(user_id=user, member_of=frozenset({lieu}), lieu_admin_of=frozenset({lieu}))
+        )
     challenges = [
         await factories.make_consented_challenge(network_id, lieux[i], lieux[(i + 1) % 5], f"D{i}")
         for i in range(4)

@@ -234,6 +234,12 @@ async def test_pledges_are_refused_outside_funding_and_drawing_rights_under_matc
     assert refused.status_code == 422 and "ne contribuent pas sur leurs droits de tirage" in _t(
         refused
     )
+    # Under matching lieux pledge their own funds, which only their admins may commit.
+    own = await _pledge(client, matching, world.consented_challenge_id, unit, "10", "own_funds")
+    assert own.status_code == 403
+    assert "administrent ce lieu" in _t(own)
+    assert await Pledge.count().where(Pledge.envelope == matching) == 0
+    await log_in(client, world.emails["lieu_admin"])
     own = await _pledge(client, matching, world.consented_challenge_id, unit, "10", "own_funds")
     assert own.status_code == 303
     assert await Pledge.count().where(Pledge.envelope == matching) == 1

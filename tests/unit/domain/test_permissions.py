@@ -45,6 +45,8 @@ TABLE = [
     (Action.NETWORK_CONFIGURE, NETWORK_TARGET, {"coordinator"}),
     (Action.ENVELOPE_MANAGE, NETWORK_TARGET, {"coordinator"}),
     (Action.PLEDGE, ACTING_LIEU, {"member", "lieu_admin"}),
+    # A lieu's own money commits the organisation: its admins only.
+    (Action.PLEDGE_OWN_FUNDS, ACTING_LIEU, {"lieu_admin"}),
     (Action.ROUND_MANAGE, NETWORK_TARGET, {"coordinator"}),
     (Action.COMMENT_HIDE, NETWORK_TARGET, {"coordinator"}),
     (Action.ROUND_SPEAK, ACTING_LIEU, {"member", "lieu_admin"}),
@@ -83,6 +85,16 @@ def test_role_table_of_spec_section_2(action: Action, target: Target, allowed: s
 
 def test_every_action_has_a_row_in_the_table() -> None:
     assert {action for action, _, _ in TABLE} == set(Action)
+
+
+def test_a_cofunder_pledges_its_organisations_own_funds() -> None:
+    for_org = Target(network_id=NETWORK, org_id=ORG, network_org_ids=frozenset({ORG}))
+    allowed = {
+        role
+        for role, actor in ROLES.items()
+        if decide(actor, Action.PLEDGE_OWN_FUNDS, for_org).allowed
+    }
+    assert allowed == {"cofunder"}
 
 
 def test_a_coordinator_of_another_network_is_refused() -> None:

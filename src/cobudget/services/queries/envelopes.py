@@ -7,7 +7,7 @@ import datetime as dt
 
 import msgspec
 
-from cobudget.db.tables import Envelope, EnvelopeLieu
+from cobudget.db.tables import ChallengeVersion, Envelope, EnvelopeLieu, Pledge
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide
@@ -154,3 +154,70 @@ async def envelope_network_id(envelope_id: int) -> int:
     if row is None:
         raise NotFound("envelope", envelope_id)
     return int(row["network"])
+
+
+class ReleasedPledge(msgspec.Struct, frozen=True):
+    """A pledge of one of the reader's lieux or organisations that another envelope released by
+    funding its challenge (SPEC §4): the money is free again, and this says why."""
+
+    unit_name: str
+    challenge_id: int
+    challenge_title: str
+    source: str
+    released_cents: int
+    funded_by_envelope_id: int
+    funded_by_envelope_title: str
+
+
+async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledge]:
+    """The reader's released pledges in this envelope, in two queries; nobody else's."""
+    if not (actor.member_of or actor.cofunder_of):
+        return []
+    mine = Pledge.lieu.is_in(sorted(actor.member_of) or [0]) | Pledge.org.is_in(
+        sorted(actor.cofunder_of) or [0]
+    )
+    rows = (
+        await Pledge.select(
+            Pledge.challenge,
+            Pledge.source,
+            Pledge.released_cents,
+            Pledge.released_for,
+            Pledge.released_for.title,
+            Pledge.lieu.name,
+            Pledge.org.name,
+        )
+        .where(Pledge.envelope == envelope_id)
+        .where(Pledge.released_cents > 0)
+        .where(mine)
+        .order_by(Pledge.id)
+    )
+    titles = await challenge_titles([int(r["challenge"]) for r in rows])
+    return [
+        ReleasedPledge(
+            unit_name=str(r["lieu.name"] or r["org.name"] or ""),
+            challenge_id=int(r["challenge"]),
+            challenge_title=titles.get(int(r["challenge"]), ""),
+            source=str(r["source"]),
+            released_cents=int(r["released_cents"]),
+            funded_by_envelope_id=int(r["released_for"]),
+            funded_by_envelope_title=str(r["released_for.title"]),
+        )
+        for r in rows
+    ]
+
+
+async def challenge_titles(challenge_ids: list[int]) -> dict[int, str]:
+    """The current title of each challenge, in one query."""
+    if not challenge_ids:
+        return {}
+    rows = await ChallengeVersion.select(
+        ChallengeVersion.challenge,
+        ChallengeVersion.number,
+        ChallengeVersion.title,
+        ChallengeVersion.challenge.current_version,
+    ).where(ChallengeVersion.challenge.is_in(sorted(set(challenge_ids))))
+    return {
+        int(r["challenge"]): str(r["title"])
+        for r in rows
+        if r["number"] == r["challenge.current_version"]
+    }

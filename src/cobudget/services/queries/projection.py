@@ -60,6 +60,7 @@ class ChallengeRow(msgspec.Struct, frozen=True):
     own_funds_cents: int
     match_cents: int
     progress_cents: int  # what the bar shows: pledged (or received), never above the maximum
+    room_cents: int  # what pledges may still add before the challenge's maximum (SPEC §4)
     explanation: Explanation | None
     pledges: list[PledgeLine]
     mine: list[MyStake]
@@ -111,6 +112,17 @@ def _units(actor: Actor, loaded: EnvelopeInputs) -> list[Unit]:
         if org_id in actor.cofunder_of
     ]
     return units
+
+
+def _sources(actor: Actor, unit: Unit, lieu_sources: list[str]) -> list[str]:
+    """Where this unit's pledge may come from, for this actor: a lieu's own funds commit the
+    organisation, so only its admins pledge them (`Action.PLEDGE_OWN_FUNDS`)."""
+    if not unit.is_lieu:
+        return ["own_funds"]
+    lieu_id = int(unit.unit.removeprefix("lieu:"))
+    if lieu_id in actor.lieu_admin_of:
+        return lieu_sources
+    return [source for source in lieu_sources if source != "own_funds"]
 
 
 def _settle(inputs: EnvelopeInput) -> tuple[Settlement | None, str | None]:
@@ -224,6 +236,7 @@ def build(
                 own_funds_cents=outcome.own_funds_cents if outcome else 0,
                 match_cents=outcome.match_cents if outcome else 0,
                 progress_cents=min(shown, maximum),
+                room_cents=max(0, maximum - pledged.get(challenge.id, 0)),
                 explanation=outcome.explanation if outcome else None,
                 pledges=sorted(
                     by_challenge.get(challenge.id, []),
@@ -239,7 +252,7 @@ def build(
                         ),
                         own_funds_cents=stakes.get((challenge.id, u.unit), {}).get("own_funds", 0),
                         points=stakes.get((challenge.id, u.unit), {}).get("points", 0),
-                        sources=lieu_sources if u.is_lieu else ["own_funds"],
+                        sources=_sources(actor, u, lieu_sources),
                     )
                     for u in units
                 ],

@@ -149,7 +149,9 @@ class PledgeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     source: PledgeSource
     # The pledge becomes this amount; 0 withdraws it (a negative one is refused with a 422).
     amount_cents: Annotated[int, msgspec.Meta(ge=-MAX_AMOUNT_CENTS, le=MAX_AMOUNT_CENTS)]
-    # A retry with the same key counts once.
+    # A retry with the same key and the same body counts once and answers what the first request
+    # stored; the same key with another body is refused (409). Keys are yours alone: they are
+    # scoped to you, the unit and the envelope.
     idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
 
 
@@ -158,4 +160,5 @@ class PledgeOut(msgspec.Struct, frozen=True):
     challenge_id: int
     unit: str
     source: str
-    amount_cents: int  # as stored after the request
+    amount_cents: int  # what this request stored (a retry: what its first request stored)
+    replayed: bool = False  # a retry of a request already honoured: nothing new was stored

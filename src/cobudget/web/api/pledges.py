@@ -8,7 +8,6 @@ from litestar import put
 from litestar.params import JSONBody
 
 from cobudget.services import pledges
-from cobudget.services.queries import api as api_queries
 from cobudget.web.api.envelope_schemas import PledgeIn, PledgeOut
 from cobudget.web.api.pagination import Id
 from cobudget.web.api.problems import problems
@@ -18,12 +17,12 @@ from cobudget.web.forms import ActorDep
 @put(
     "/envelopes/{envelope_id:int}/pledges",
     status_code=200,
-    responses=problems(400, 401, 403, 404, 422),
+    responses=problems(400, 401, 403, 404, 409, 422),
     summary="Set, change or withdraw (0) a pledge",
 )
 async def set_pledge(actor: ActorDep, envelope_id: Id, data: JSONBody[PledgeIn]) -> PledgeOut:
     lieu_id, org_id = pledges.parse_unit(data.unit)
-    await pledges.set_pledge(
+    stored = await pledges.set_pledge(
         actor,
         envelope_id=envelope_id,
         challenge_id=data.challenge_id,
@@ -33,19 +32,13 @@ async def set_pledge(actor: ActorDep, envelope_id: Id, data: JSONBody[PledgeIn])
         org_id=org_id,
         idempotency_key=data.idempotency_key,
     )
-    stored = await api_queries.pledge_amount_cents(
-        envelope_id=envelope_id,
-        challenge_id=data.challenge_id,
-        source=data.source,
-        lieu_id=lieu_id,
-        org_id=org_id,
-    )
     return PledgeOut(
         envelope_id=envelope_id,
         challenge_id=data.challenge_id,
         unit=data.unit,
         source=data.source,
-        amount_cents=stored,
+        amount_cents=stored.amount_cents,
+        replayed=stored.replayed,
     )
 
 

@@ -13,6 +13,7 @@ _MEANING = {
     401: "Log in first (session cookie).",
     403: "The role table refuses it, or the CSRF header is missing.",
     404: "No such resource, or one the reader may not see (a draft, for instance).",
+    409: "The idempotency key was already used for a request with another body: nothing stored.",
     422: "The request is well formed but refused; `errors` says why, field by field.",
 }
 

@@ -185,6 +185,7 @@ async def envelope_page(
         error_challenge=error_challenge,
         verification=verification,
         request_key=secrets.token_urlsafe(16),
+        released=await queries.released_pledges(actor, envelope_id),
     )
 
 

@@ -3,19 +3,15 @@ Playwright in Debian's Chromium, every page checked by axe-core and photographed
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from cobudget.settings import PROJECT_ROOT
-from tests.support.mail import Mailbox, free_port
+from tests.support.mail import Mailbox
+from tests.support.processes import app_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,34 +31,8 @@ SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 @pytest.fixture
 def live_server(db: str, smtp: tuple[Mailbox, int], tmp_path: Path) -> Iterator[str]:
     """Start the app as production does (uvicorn, outbox worker inside), on a free port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "COBUDGET_DATABASE_URL": db,
-        "COBUDGET_VAR_DIR": str(tmp_path),
-        "COBUDGET_SMTP_PORT": str(smtp[1]),
-        "COBUDGET_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cobudget.cli", "run", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/favicon.ico", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(process.stdout.read().decode() if process.stdout else "no output")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with app_process(db, smtp[1], tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -21,13 +21,18 @@ and VOTES (voter_id;vote;[points];...). `parse_pb` reads it into an `EnvelopeInp
   changes nothing under `equal_shares`, where every lieu is eligible).
 
 `format_pb` writes the instance the rule actually solves: the challenges that can be bought
-(consented, eligible proposers), at their cost, and each lieu's support.
+(consented, eligible proposers), at their cost, and each lieu's support. Its voters are the lieux
+with drawing rights (a weight above 0), all of the same weight, since pabulib gives every voter
+the same share (`pabulib_refusal` says when an envelope has no pabulib form). A voter who gave
+nothing is written as pabutools reads an empty ballot: an empty vote, or `none;none` under
+points (an empty cell there is refused by its parser); `none` is read back as empty here too.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import repeat
@@ -150,10 +155,15 @@ def _table(rows: list[tuple[int, list[str]]], section: str) -> list[tuple[int, d
 _REMEMBERED = 512
 
 
+def _absent(cell: str) -> bool:
+    """pabulib writes an absent value as `none` (pabutools skips such cells)."""
+    return not cell.strip() or cell.strip().lower() == "none"
+
+
 def _ballot(vote: str, projects: dict[str, int], vote_type: str, line: int) -> list[int]:
     """A vote cell's challenge ids, checked: one project for choose-1, none twice, none
     unknown."""
-    names = [v.strip() for v in vote.split(",")] if vote.strip() else []
+    names = [] if _absent(vote) else [v.strip() for v in vote.split(",")]
     if vote_type == "choose-1" and len(names) > 1:
         raise PabulibError("a choose-1 ballot names more than one project", line)
     if len(set(names)) != len(names):
@@ -229,7 +239,7 @@ def parse_pb_full(text: str) -> PabulibImport:
                 remember = len(read) < _REMEMBERED or 2 * len(read) < lieu_id
         if cumulative:
             raw_points = _cell(cells, at_points)
-            points = raw_points.split(",") if raw_points.strip() else []
+            points = [] if _absent(raw_points) else raw_points.split(",")
             if len(points) != len(ids):
                 raise PabulibError(f"{len(ids)} projects but {len(points)} points", number)
             given = [_parse_points(p, number) for p in points]
@@ -278,32 +288,48 @@ def format_cents(cents: int) -> str:
     return f"{units}.{rest:02d}".rstrip("0")
 
 
+def pabulib_refusal(weights: Iterable[int], unit_cents: int = CENTS_PER_UNIT) -> str | None:
+    """Why an `equal_shares` envelope whose lieux have these weights has no pabulib form, or
+    None: pabulib gives every voter the same share of the budget, and its add-one completion
+    raises budgets by one currency unit."""
+    voting = {weight for weight in weights if weight > 0}
+    if not voting:
+        return "no lieu has drawing rights"
+    if len(voting) > 1:
+        return "pabulib has no voter weights: the lieux' weights differ"
+    if unit_cents != CENTS_PER_UNIT:
+        return "pabulib's add-one unit is one currency unit (unit_cents = 100)"
+    return None
+
+
 def format_pb(inputs: EnvelopeInput, description: str = "exported by cobudget") -> str:
     """The instance `equal_shares` solves for these inputs, as `.pb` text.
 
     Projects are the challenges that can be bought, named by their label when labels are
     unique and non-empty (so an imported file keeps its project ids), by id otherwise; voters
-    are the lieux, by id. Raises PabulibError when the instance has no pabulib form: unequal
-    lieu weights, or add-one units that are not one currency unit.
+    are the lieux with drawing rights, by id. Raises PabulibError when the instance has no
+    pabulib form (`pabulib_refusal`), or when a lieu without drawing rights gave support.
     """
     from cobudget.engine.rules.equal_shares import biddable_costs, utilities_by_lieu
 
-    if len({lieu.weight for lieu in inputs.lieux}) > 1:
-        raise PabulibError("pabulib has no voter weights: the lieux' weights differ")
-    if inputs.params.unit_cents != CENTS_PER_UNIT:
-        raise PabulibError("pabulib's add-one unit is one currency unit (unit_cents = 100)")
+    refusal = pabulib_refusal((lieu.weight for lieu in inputs.lieux), inputs.params.unit_cents)
+    if refusal is not None:
+        raise PabulibError(refusal)
+    voters = sorted(lieu.id for lieu in inputs.lieux if lieu.weight > 0)
     costs = biddable_costs(inputs)
     labels = [c.label for c in inputs.challenges if c.id in costs]
     by_label = all(labels) and len(set(labels)) == len(labels)
     names = {c.id: (c.label if by_label else str(c.id)) for c in inputs.challenges if c.id in costs}
     cumulative = inputs.params.support != "approval"
     points = utilities_by_lieu(inputs, read_points=True)
+    if any(lieu_id not in voters and given for lieu_id, given in points.items()):
+        raise PabulibError("a lieu without drawing rights gave support")
     lines = [
         "META",
         "key;value",
         f"description;{description}",
         f"num_projects;{len(costs)}",
-        f"num_votes;{len(inputs.lieux)}",
+        f"num_votes;{len(voters)}",
         f"budget;{format_cents(inputs.amount_cents)}",
         f"vote_type;{'cumulative' if cumulative else 'approval'}",
         "rule;equalshares/add1",
@@ -314,11 +340,12 @@ def format_pb(inputs: EnvelopeInput, description: str = "exported by cobudget") 
         lines.append(f"{names[cid]};{format_cents(costs[cid])}")
     lines.append("VOTES")
     lines.append("voter_id;vote;points" if cumulative else "voter_id;vote")
-    for lieu in sorted(inputs.lieux, key=lambda item: item.id):
-        given = sorted((cid, pts) for cid, pts in points.get(lieu.id, {}).items() if cid in costs)
+    for lieu_id in voters:
+        given = sorted((cid, pts) for cid, pts in points.get(lieu_id, {}).items() if cid in costs)
         vote = ",".join(names[cid] for cid, _ in given)
         if cumulative:
-            lines.append(f"{lieu.id};{vote};{','.join(str(pts) for _, pts in given)}")
+            scores = ",".join(str(pts) for _, pts in given)
+            lines.append(f"{lieu_id};{vote or 'none'};{scores or 'none'}")
         else:
-            lines.append(f"{lieu.id};{vote}")
+            lines.append(f"{lieu_id};{vote}")
     return "\n".join(lines) + "\n"

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cobudget.engine.canonical import encode_input
 from cobudget.engine.pabulib import (
     PabulibError,
     format_cents,
     format_pb,
+    pabulib_refusal,
     parse_cents,
     parse_pb,
     parse_pb_full,
+)
+from cobudget.engine.types import (
+    BudgetLine,
+    Challenge,
+    EnvelopeInput,
+    Lieu,
+    RuleParams,
+    Support,
 )
 
 HEAD = "META\nkey;value\ndescription;test\nnum_projects;3\nnum_votes;3\nbudget;{budget}\n"
@@ -159,3 +171,95 @@ def test_quoted_cells_spaces_and_crlf_read_as_plain_ones() -> None:
     assert supports(fancy) == supports(plain) == [(1, 2, 1), (1, 3, 1), (2, 1, 1)]
     assert parse_pb_full(fancy).voters == {"a": 1, "b": 2}
     assert parse_pb_full(fancy).meta["description"] == "test; with a semicolon"
+
+
+def _election(
+    costs: list[int], ballots: list[dict[int, int]], cumulative: bool, weight_zero: int
+) -> EnvelopeInput:
+    """An equal-shares envelope: challenges 1..n at these costs (whole euros), lieux 1..m with
+    these ballots, and `weight_zero` more lieux without drawing rights (proposers from
+    outside the envelope), which give nothing."""
+    challenges = [
+        Challenge(
+            id=cid,
+            proposers=[1],
+            consented=True,
+            budget_lines=[BudgetLine(id=cid, min_cents=cost, max_cents=cost)],
+            requested_cents=cost,
+        )
+        for cid, cost in enumerate(costs, start=1)
+    ]
+    lieux = [Lieu(id=i) for i in range(1, len(ballots) + 1)]
+    lieux += [Lieu(id=len(ballots) + k, weight=0) for k in range(1, weight_zero + 1)]
+    return EnvelopeInput(
+        amount_cents=sum(costs) // 2 + 100,
+        rule="equal_shares",
+        params=RuleParams(support="points" if cumulative else "approval"),
+        lieux=lieux,
+        challenges=challenges,
+        supports=[
+            Support(lieu_id=lieu, challenge_id=cid, points=points if cumulative else 1)
+            for lieu, ballot in enumerate(ballots, start=1)
+            for cid, points in sorted(ballot.items())
+        ],
+    )
+
+
+@st.composite
+def _elections(draw: st.DrawFn) -> EnvelopeInput:
+    costs = draw(st.lists(st.integers(1, 500).map(lambda e: e * 100), min_size=1, max_size=6))
+    ballot = st.dictionaries(st.integers(1, len(costs)), st.integers(1, 9), max_size=len(costs))
+    ballots = draw(st.lists(ballot, min_size=1, max_size=8))
+    return _election(costs, ballots, draw(st.booleans()), draw(st.integers(0, 2)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_elections())
+def test_every_exported_file_reads_back_in_pabutools_and_here(inputs: EnvelopeInput) -> None:
+    """Lieux that gave nothing included (pabutools refused their empty points cell)."""
+    from pabutools.election.pabulib import parse_pabulib_from_string
+
+    text = format_pb(inputs)
+    instance, profile = parse_pabulib_from_string(text)
+    voters = [lieu for lieu in inputs.lieux if lieu.weight > 0]
+    assert len(profile) == len(voters)
+    assert {p.name: int(p.cost * 100) for p in instance} == {
+        str(c.id): c.requested_cents for c in inputs.challenges
+    }
+    given: dict[int, dict[str, int]] = {}
+    for s in inputs.supports:
+        given.setdefault(s.lieu_id, {})[str(s.challenge_id)] = s.points
+    for lieu, ballot in zip(voters, profile, strict=True):
+        points = dict(ballot) if isinstance(ballot, dict) else dict.fromkeys(ballot, 1)
+        assert {p.name: int(n) for p, n in points.items()} == given.get(lieu.id, {})
+    again = parse_pb(text)
+    assert len(again.lieux) == len(voters)
+    assert sorted((s.lieu_id, s.points) for s in again.supports) == sorted(
+        (voters.index(next(v for v in voters if v.id == s.lieu_id)) + 1, s.points)
+        for s in inputs.supports
+    )
+
+
+def test_a_lieu_without_drawing_rights_that_gave_support_has_no_pabulib_form() -> None:
+    inputs = _election([1_000, 2_000], [{1: 1}], cumulative=False, weight_zero=1)
+    inputs = msgspec.structs.replace(
+        inputs, supports=[*inputs.supports, Support(lieu_id=2, challenge_id=2, points=1)]
+    )
+    with pytest.raises(PabulibError, match="without drawing rights"):
+        format_pb(inputs)
+
+
+@pytest.mark.parametrize(
+    ("weights", "unit_cents", "possible"),
+    [
+        ([1, 1, 0], 100, True),
+        ([2, 2], 100, True),
+        ([1, 2], 100, False),
+        ([0, 0], 100, False),
+        ([1, 1], 1, False),
+    ],
+)
+def test_pabulib_refusal_says_when_an_envelope_has_a_pabulib_form(
+    weights: list[int], unit_cents: int, possible: bool
+) -> None:
+    assert (pabulib_refusal(weights, unit_cents) is None) is possible

@@ -12,6 +12,7 @@ from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.engine.drawing_rights import drawing_rights
+from cobudget.engine.pabulib import pabulib_refusal
 from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services.clock import now
 from cobudget.services.envelopes import calendar_of
@@ -49,6 +50,9 @@ class EnvelopeView(msgspec.Struct, frozen=True):
     lieux: list[EnvelopeLieuView]
     can_manage: bool
     config_frozen: bool
+    # Whether the pabulib export exists for it (`engine.pabulib.pabulib_refusal`): the link is
+    # offered only then.
+    pabulib_possible: bool
 
 
 class EnvelopeSummary(msgspec.Struct, frozen=True):
@@ -121,6 +125,8 @@ async def envelope_page(actor: Actor, envelope_id: int) -> EnvelopeView:
         ),
         can_manage=can_manage,
         config_frozen=lifecycle.config_is_frozen(calendar, moment),
+        pabulib_possible=row["rule"] == "equal_shares"
+        and pabulib_refusal(link["weight"] for link in links) is None,
     )
 
 

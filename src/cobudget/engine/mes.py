@@ -4,7 +4,9 @@ SPEC §6.2. This core works on a neutral representation (project costs, per-vote
 voter weights, all integers) so that `rules.equal_shares` and the pabulib parity tests share it.
 It computes exactly what pabutools computes (`method_of_equal_shares` with
 `voter_budget_increment`, then `greedy_utilitarian_welfare`), with exact rationals, but much
-faster, for reasons explained in `docs/equal-shares.md`:
+faster, for reasons explained in `docs/equal-shares.md`; with one difference, on purpose (SPEC
+§6.2): the greedy completion never buys a project no voter supports, where pabutools' greedy
+takes such projects last, when they still fit (docs/equal-shares.md, "What differs"):
 
 * voters are handled as *budget states*: every voter with the same payment history has the same
   budget, so the price (rho) of a project is computed over a few buckets (state, utility), not
@@ -198,7 +200,9 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
 
 
 def _complete(prep: Prepared, run: Run | None, k: int, runs: int, base: list[int]) -> MesResult:
-    """Free projects, the kept MES run, then the greedy by utility per cost (ties by number)."""
+    """Free projects, the kept MES run, then the greedy by utility per cost (ties by number),
+    over the projects some voter supports only: pabutools' greedy also takes, last, those no
+    one supports (their density is 0), which SPEC §6.2 forbids."""
     purchases: list[Purchase] = []
     rnd = 0
     chosen: set[int] = set()
@@ -215,15 +219,12 @@ def _complete(prep: Prepared, run: Run | None, k: int, runs: int, base: list[int
     spent = sum(prep.costs[p] for p in chosen)
     left = prep.budget - spent
 
-    def density(p: int) -> tuple[int, Fraction, int]:
-        sat = prep.total_sat[p]
-        if sat <= 0:
-            return (1, Fraction(0), p)
-        if prep.costs[p] == 0:
-            return (-1, Fraction(0), p)
-        return (0, -Fraction(sat, prep.costs[p]), p)
+    def density(p: int) -> tuple[Fraction, int]:
+        # Supported projects of cost 0 were taken for free: every cost here is positive.
+        return (-Fraction(prep.total_sat[p], prep.costs[p]), p)
 
-    for p in sorted((p for p in range(prep.m) if p not in chosen), key=density):
+    supported = (p for p in range(prep.m) if p not in chosen and prep.supporters[p])
+    for p in sorted(supported, key=density):
         if prep.costs[p] <= left:
             rnd += 1
             left -= prep.costs[p]

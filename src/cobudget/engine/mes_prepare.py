@@ -120,7 +120,7 @@ class Prepared:
         self.utils = sorted({u for us in given_utils for u in set(us)}) or [1]
         number = {u: i for i, u in enumerate(self.utils)}
         # What the reference feeds MES: supported projects of positive cost. Supported projects of
-        # cost 0 are taken for free beforehand; the others are left to the greedy.
+        # cost 0 are taken for free beforehand; unsupported ones are never bought (SPEC §6.2).
         self.mes_projects = [p for p in range(m) if self.supporters[p] and self.costs[p] > 0]
         self.free = [p for p in range(m) if self.supporters[p] and self.costs[p] == 0]
         # Each project's total utility (listed projects of utility 0 add nothing).

@@ -60,16 +60,20 @@ def test_ties_go_to_the_lower_project_number() -> None:
     assert result.unbought[0].project == 1
 
 
-def test_unsupported_and_zero_cost_projects_follow_the_reference() -> None:
-    # Project 1 costs nothing and has support only under points: it is taken for free; project
-    # 2 nobody supports, and the greedy adds it because it fits.
+def test_a_supported_project_of_cost_zero_is_free_and_an_unsupported_one_is_never_bought() -> None:
+    # Project 1 costs nothing and has support only under points: it is taken for free. Project
+    # 2 nobody supports: it would fit, and pabutools' greedy would add it; SPEC §6.2 does not.
     problem = MesProblem(costs=[6, 0, 4], budget=10, ballots=[{0: 1, 1: 1}, {0: 1}], unit=None)
     result = equal_shares(problem)
-    assert [(p.project, p.phase) for p in result.purchases] == [
-        (1, "free"),
-        (0, "mes"),
-        (2, "greedy"),
-    ]
+    assert [(p.project, p.phase) for p in result.purchases] == [(1, "free"), (0, "mes")]
+    assert [(u.project, u.reason) for u in result.unbought] == [(2, "unsupported")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(problems())
+def test_the_greedy_completion_never_buys_a_project_no_voter_supports(problem: MesProblem) -> None:
+    supported = {p for ballot in problem.ballots for p, u in ballot.items() if u > 0}
+    assert set(equal_shares(problem).selected) <= supported
 
 
 @settings(max_examples=300, deadline=None)

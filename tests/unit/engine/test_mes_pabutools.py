@@ -4,6 +4,11 @@ Projects are named "p0", "p1", ... so that pabutools' lexicographic tie-breaking
 string) orders them as our project numbers do (at most 10 projects: "p10" would sort before
 "p2"). Payments on the reference side are recomputed from `analytics=True` iterations
 (voters_budget - voters_budget_after_selection).
+
+One difference is intended (SPEC §6.2, docs/equal-shares.md "What differs"): pabutools' greedy
+completion also buys, last, the projects no voter supports that still fit; ours never does.
+`without_unsupported_tail` removes exactly those from the reference's selection, after
+checking that they are its tail and unsupported, so that everything else is compared as is.
 """
 
 from __future__ import annotations
@@ -84,6 +89,18 @@ def ours(problem: MesProblem) -> tuple[list[int], list[int], list[dict[int, Frac
     )
 
 
+def without_unsupported_tail(problem: MesProblem, selected: list[int]) -> list[int]:
+    """The reference's full selection less the projects no voter supports, which its greedy
+    adds last (their density is 0, after every positive one; of cost 0 too) and ours never
+    buys: checked to be exactly its tail, so that nothing else is left out of the comparison."""
+    supported = {p for ballot in problem.ballots for p, u in ballot.items() if u > 0}
+    cut = len(selected)
+    while cut and selected[cut - 1] not in supported:
+        cut -= 1
+    assert all(p in supported for p in selected[:cut]), "an unsupported project before the tail"
+    return selected[:cut]
+
+
 def same(a: list[int], b: list[int], free: set[int]) -> bool:
     """Equal, except that projects taken for free (cost 0) may come in any order first."""
     return [p for p in a if p not in free] == [p for p in b if p not in free] and set(a) == set(b)
@@ -95,7 +112,7 @@ def test_cost_utilities_match_pabutools(problem: MesProblem) -> None:
     ref_mes, ref_full, ref_pay = reference(problem, cardinal=False)
     our_mes, our_full, our_pay = ours(problem)
     assert our_mes == ref_mes
-    assert our_full == ref_full
+    assert our_full == without_unsupported_tail(problem, ref_full)
     assert our_pay == ref_pay
 
 
@@ -106,5 +123,15 @@ def test_cardinal_utilities_match_pabutools(problem: MesProblem) -> None:
     our_mes, our_full, our_pay = ours(problem)
     free = {p for p, c in enumerate(problem.costs) if c == 0}
     assert same(our_mes, ref_mes, free)
-    assert same(our_full, ref_full, free)
+    assert same(our_full, without_unsupported_tail(problem, ref_full), free)
     assert our_pay == ref_pay
+
+
+def test_pabutools_greedy_buys_a_project_nobody_supports_and_ours_leaves_it_out() -> None:
+    # The one intended difference, on the smallest case: project 1 has no supporter and fits.
+    problem = MesProblem(costs=[6, 4], budget=10, ballots=[{0: 6}, {0: 6}], unit=1)
+    ref_mes, ref_full, _pay = reference(problem, cardinal=False)
+    our_mes, our_full, _ours = ours(problem)
+    assert (ref_mes, ref_full) == ([0], [0, 1])
+    assert (our_mes, our_full) == ([0], [0])
+    assert without_unsupported_tail(problem, ref_full) == our_full

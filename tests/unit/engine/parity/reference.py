@@ -2,7 +2,10 @@
 
 Both sides are reduced to the same `Outcome`: the projects MES selected (in order), all the
 selected projects (in order, MES then greedy), and each voter's exact payment per project
-bought by MES, in the instance's currency unit (ours are in cents: divided by 100). pabutools does not return payments: with `analytics=True`, each iteration of
+bought by MES, in the instance's currency unit (ours are in cents: divided by 100). Our side
+also names the projects no voter supports: pabutools' greedy may buy them (last), ours never
+does (SPEC §6.2), and `without_unsupported_tail` takes exactly those out of the reference's
+selection before comparing. pabutools does not return payments: with `analytics=True`, each iteration of
 the kept add-one run holds `voters_budget` and `voters_budget_after_selection` (voters in
 ballot order), and a voter's payment for the iteration's project is the difference. Projects
 are named by their pabulib ids; voters by their index in the VOTES section. Our side maps back
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,8 @@ class Outcome:
     mes: list[str]
     selected: list[str]
     payments: dict[str, dict[int, Fraction]]
+    # Projects no voter supports (our side only; not recorded).
+    unsupported: frozenset[str] = field(default=frozenset())
 
     def to_json(self) -> dict[str, Any]:
         """Payments grouped by amount, voter indices delta-encoded: small once gzipped."""
@@ -93,7 +98,24 @@ def our_outcome(imported: Any, solved: Any) -> Outcome:
         for p in result.purchases
         if p.phase == "mes"
     }
-    return Outcome(mes, selected, payments)
+    unsupported = frozenset(
+        name[ids[u.project]] for u in result.unbought if u.reason == "unsupported"
+    )
+    return Outcome(mes, selected, payments, unsupported)
+
+
+def without_unsupported_tail(reference: Outcome, unsupported: frozenset[str]) -> Outcome:
+    """The reference's outcome less the projects no voter supports that its greedy bought:
+    their density is 0, so they must be the tail of its selection (checked), and MES never buys
+    them. No instance of ../shared/pabulib/ has such a project today (every project has a
+    vote), so this takes nothing out there; it documents and bounds the one intended
+    difference."""
+    cut = len(reference.selected)
+    while cut and reference.selected[cut - 1] in unsupported:
+        cut -= 1
+    assert not unsupported & set(reference.selected[:cut]), "an unsupported project bought early"
+    assert not unsupported & set(reference.mes), "MES bought a project nobody supports"
+    return replace(reference, selected=reference.selected[:cut])
 
 
 def _fraction(x: Any) -> Fraction:

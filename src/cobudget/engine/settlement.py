@@ -1,9 +1,10 @@
 """The engine's output: one `Settlement` shape for every rule (SPEC §6).
 
 A settlement says, per challenge, whether it is funded and how much it gets from each source;
-per pledge, what was captured and what was released; per lieu, its drawing rights, what it spent
-and what it did not; the envelope's leftover; every transfer; an explanation per challenge; and
-the SHA-256 digest of the canonical inputs it was computed from.
+per pledge, what was captured and what was released; per lieu, its drawing rights (under
+`equal_shares`, with the add-one raise), what it spent and what it did not; the envelope's
+leftover; every transfer; an explanation per challenge; and the SHA-256 digest of the canonical
+inputs it was computed from.
 
 Explanations carry stable reason codes and numbers, never sentences: the web layer writes the
 French (or English) text. Every list is sorted by id by `assemble`, so that encoding a
@@ -15,7 +16,9 @@ Where the money goes, by source:
 - `own_funds_cents`: own-fund pledges of lieux and co-funders;
 - `match_cents`: envelope money paid as a match (`matching`).
 Envelope money to a challenge is `drawing_rights_cents + match_cents`; conservation reads
-`envelope_cents == Σ (drawing_rights_cents + match_cents) + leftover_cents`.
+`envelope_cents == Σ (drawing_rights_cents + match_cents) + leftover_cents`. Under `cofunding`
+and `equal_shares` every cent of envelope money a challenge gets comes from a lieu's drawing
+rights, so Σ lieux' `spent_cents` is that money too (SPEC §6.4).
 """
 
 from __future__ import annotations
@@ -87,9 +90,12 @@ class EqualSharesExplanation(_Out, frozen=True, tag="equal_shares", tag_field="r
     """When and how a challenge was bought, or why not, under `equal_shares` (SPEC §6.2).
 
     `round` is the 1-based position at which it was bought; `price_per_support` the exact
-    price ρ per unit of utility, "num/den"; `stage` says whether the Method of Equal Shares
-    itself, the add-one completion or the greedy completion selected it. `reasons` holds a
-    code such as "not_consented" or "not_affordable" when it was not bought.
+    price ρ per unit of utility, "num/den" (None for a challenge costing nothing, taken for
+    free, and for the greedy completion, which has no price); `stage` says whether the Method of
+    Equal Shares itself, the add-one completion or the greedy completion selected it;
+    `payments` who paid what (under the greedy: the lieux with drawing rights left, in
+    proportion to them). `reasons` holds a code such as "not_consented" or "not_affordable"
+    when it was not bought.
     """
 
     reasons: list[str]
@@ -125,11 +131,24 @@ class PledgeOutcome(_Out, frozen=True):
     released_cents: int
 
 
-class LieuOutcome(_Out, frozen=True):
+class LieuOutcome(_Out, frozen=True, kw_only=True):
+    """One lieu's money (SPEC §6.4). `spent_cents` never exceeds `drawing_rights_cents +
+    raise_cents`.
+
+    - `cofunding`: `spent_cents` is what its drawing-rights pledges gave; `unspent_cents` the
+      rest of its drawing rights, which goes to the envelope's leftover (they add up to it).
+    - `equal_shares`: `raise_cents` is what the add-one completion added to its budget in the
+      method (the same for every lieu with equal weights; see `rules.equal_shares_payments`);
+      `spent_cents` what it paid; `unspent_cents` what it had left of drawing rights + raise,
+      which is *not* a leftover: the envelope's leftover is the only one.
+    - `matching`: no drawing rights; every figure but `own_funds_spent_cents` is 0.
+    """
+
     lieu_id: int
     drawing_rights_cents: int
-    spent_cents: int  # drawing rights that went to challenges
-    unspent_cents: int  # back to the envelope's leftover
+    raise_cents: int = 0  # equal_shares only (settlements stored before it decode with 0)
+    spent_cents: int
+    unspent_cents: int
     own_funds_spent_cents: int
 
 

@@ -1,5 +1,7 @@
-"""Hypothesis strategies: valid envelopes for `cofunding` and `matching`, small enough to be fast
-and varied enough to reach every branch (funded, scaled back, capped, dropped, ineligible)."""
+"""Hypothesis strategies: valid envelopes for `cofunding` and `matching` (`envelopes`) and for
+`equal_shares` (`equal_shares_envelopes`), small enough to be fast and varied enough to reach
+every branch (funded, scaled back, capped, dropped, ineligible; bought by the method, add-one
+or greedy, unsupported, unaffordable)."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from cobudget.engine.types import (
     Lieu,
     Pledge,
     RuleParams,
+    Support,
 )
 
 mostly_true = st.sampled_from([True, True, True, False])
+rarely_false = st.sampled_from([True] * 9 + [False])
 ids = st.lists(st.integers(1, 60), min_size=1, max_size=6, unique=True)
 
 
@@ -99,6 +103,87 @@ def envelopes(draw: st.DrawFn, rule: str | None = None) -> EnvelopeInput:
         cofunders=cofunders,
         challenges=chals,
         pledges=pledges,
+    )
+
+
+@st.composite
+def equal_shares_envelopes(draw: st.DrawFn) -> EnvelopeInput:
+    """A valid `equal_shares` envelope: up to 5 lieux (weights 0..3, a few ineligible), up to 6
+    challenges (a few not consented, some asking a set amount, some costing nothing), support
+    by approval, points (0 = listed, unsupported) or drawing-rights pledges that fit each
+    lieu's rights, cost or cardinal utilities, own-fund pledges, add-one steps of 1 cent to
+    3 €. Amounts are small, so that fractions of a cent and exhausted budgets are frequent."""
+    n = draw(st.integers(1, 5))
+    weights = [draw(st.integers(0, 3)) for _ in range(n)]
+    weights[0] = max(weights[0], 1)
+    lieux = [
+        Lieu(id=i, weight=w, eligible=draw(rarely_false)) for i, w in enumerate(weights, start=1)
+    ]
+    lieu_ids = [lieu.id for lieu in lieux]
+    chals = []
+    for cid in range(1, draw(st.integers(1, 6)) + 1):
+        low = draw(st.integers(0, 6000))
+        chals.append(
+            Challenge(
+                id=cid,
+                proposers=draw(
+                    st.lists(st.sampled_from(lieu_ids), min_size=1, max_size=2, unique=True)
+                ),
+                consented=draw(rarely_false),
+                budget_lines=[
+                    BudgetLine(id=cid, min_cents=low, max_cents=low + draw(st.integers(0, 3000)))
+                ],
+                requested_cents=draw(st.one_of(st.none(), st.integers(0, 6000))),
+            )
+        )
+    amount = draw(st.integers(0, 12_000))
+    support = draw(st.sampled_from(["approval", "points", "pledges"]))
+    params = RuleParams(
+        support=support,
+        utility=draw(st.sampled_from(["cost", "cardinal"])),
+        unit_cents=draw(st.sampled_from([1, 7, 100, 300])),
+    )
+    pairs = [(i, c.id) for i in lieu_ids for c in chals if draw(st.booleans())]
+    supports = []
+    pledges = []
+    free = drawing_rights(amount, lieux)
+    for lieu_id, cid in pairs:
+        if support == "pledges":
+            if free[lieu_id] >= 1:
+                cents = draw(st.integers(1, free[lieu_id]))
+                free[lieu_id] -= cents
+                pledges.append(
+                    Pledge(
+                        id=len(pledges) + 1,
+                        challenge_id=cid,
+                        contributor_kind="lieu",
+                        contributor_id=lieu_id,
+                        source="drawing_rights",
+                        amount_cents=cents,
+                    )
+                )
+        else:
+            points = 1 if support == "approval" else draw(st.integers(0, 5))
+            supports.append(Support(lieu_id=lieu_id, challenge_id=cid, points=points))
+    for challenge in draw(st.lists(st.sampled_from(chals), max_size=2)):
+        pledges.append(
+            Pledge(
+                id=len(pledges) + 1,
+                challenge_id=challenge.id,
+                contributor_kind="lieu",
+                contributor_id=draw(st.sampled_from(lieu_ids)),
+                source="own_funds",
+                amount_cents=draw(st.integers(1, 4000)),
+            )
+        )
+    return EnvelopeInput(
+        amount_cents=amount,
+        rule="equal_shares",
+        params=params,
+        lieux=lieux,
+        challenges=chals,
+        pledges=pledges,
+        supports=supports,
     )
 
 

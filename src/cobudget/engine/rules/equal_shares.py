@@ -3,24 +3,25 @@
 The envelope is the budget; every lieu is a voter whose share is its weight. With equal weights
 each lieu starts at exactly amount/n (an exact fraction of cents) and the rule is exactly the
 reference's (pabutools: MES, add-one completion by `unit_cents` per lieu, then utilitarian
-greedy); with unequal weights, round k splits the virtual envelope amount + k·n·unit_cents in
-proportion to the weights, exactly (the core works with fractions, so no cent is rounded until
-the payments are final). Only consented challenges whose proposers are all eligible can be
-bought; the others keep their reason. Payments are exact fractions; each bought challenge's
-cost is then split in whole cents among its payers by largest remainder of those fractions
-(ties by lieu id), and the exact fractions stay in the explanation.
+greedy), except that the greedy never buys a challenge no lieu supports; with unequal weights,
+round k splits the virtual envelope amount + k·n·unit_cents in proportion to the weights,
+exactly (the core works with fractions, so no cent is rounded until the payments are final).
+Only consented challenges whose proposers are all eligible can be bought; the others keep their
+reason. Payments are exact fractions, rounded to whole cents with each lieu kept within its
+drawing rights and raise; the greedy's purchases are paid from the drawing rights left unspent
+(`equal_shares_payments`). The exact fractions stay in the explanation.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from math import lcm
 
 from cobudget.engine.canonical import digest
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.mes import MesProblem, MesResult, equal_shares
-from cobudget.engine.money import fraction_text, largest_remainder
+from cobudget.engine.money import fraction_text
 from cobudget.engine.rules.common import eligibility_reasons, pledge_parts
+from cobudget.engine.rules.equal_shares_payments import budgets, pay
 from cobudget.engine.settlement import (
     ChallengeOutcome,
     EqualSharesExplanation,
@@ -66,7 +67,9 @@ def utilities_by_lieu(
     Approvals count 1 point whatever `points` says; points are read as given (0 is a listed,
     unsupported challenge); with `support == "pledges"` a lieu's points are the cents it pledged
     from its drawing rights. `read_points=True` returns these points; otherwise the utilities
-    the rule uses: the points under `utility == "cardinal"`, the challenge's cost under "cost".
+    the rule uses: the points under `utility == "cardinal"`, the challenge's cost under "cost"
+    (1 for a challenge that costs the envelope nothing, so that its support still counts: it is
+    then taken for free, where a utility of 0 would leave it unsupported, hence never funded).
     """
     support = inputs.params.support
     points: dict[int, dict[int, int]] = {}
@@ -83,7 +86,7 @@ def utilities_by_lieu(
     if read_points or inputs.params.utility == "cardinal":
         return points
     costs = challenge_costs(inputs)
-    return {lieu: {cid: costs[cid] for cid in given} for lieu, given in points.items()}
+    return {lieu: {cid: max(1, costs[cid]) for cid in given} for lieu, given in points.items()}
 
 
 def solve(inputs: EnvelopeInput) -> tuple[list[int], list[int], MesResult]:
@@ -126,24 +129,10 @@ def _ballots(
         if p is None or i is None:
             continue
         if costs is not None:
-            ballots[i][p] = costs[s.challenge_id]
+            ballots[i][p] = max(1, costs[s.challenge_id])  # as `utilities_by_lieu` says
         else:
             ballots[i][p] = 1 if approval else s.points
     return ballots
-
-
-def _cents(cost: int, exact: dict[int, Fraction]) -> dict[int, int]:
-    """Split a bought challenge's cost in whole cents by largest remainder of the exact payments
-    (which add up to the cost), ties by lieu id."""
-    payers = sorted(exact)
-    if not payers:
-        return {}
-    # The payments over one common denominator, in integers (many payers share one payment).
-    common = lcm(*{f.denominator for f in exact.values()})
-    weights = [
-        exact[lieu].numerator * (common // exact[lieu].denominator) for lieu in payers
-    ]
-    return dict(zip(payers, largest_remainder(cost, weights, payers), strict=True))
 
 
 def settle(inputs: EnvelopeInput) -> Settlement:
@@ -171,55 +160,45 @@ def settle(inputs: EnvelopeInput) -> Settlement:
         exact = {lieu_ids[v]: pay for v, pay in purchase.payments.items() if pay}
         bought[cid] = (purchase.round, purchase.rho, stage, exact)
     unbought = {ids[u.project]: u.reason for u in result.unbought}
+    rights = drawing_rights(inputs.amount_cents, inputs.lieux)
+    payments = pay(
+        [(cid, exact) for cid, (_, _, stage, exact) in bought.items() if stage != "greedy"],
+        [(cid, costs[cid]) for cid, (_, _, stage, _) in bought.items() if stage == "greedy"],
+        rights,
+        budgets(inputs, rights, result.rounds),
+    )
 
-    funded = set(bought)
     captured = {
         p.id: p.amount_cents
         for p in inputs.pledges
-        if p.source == "own_funds" and p.challenge_id in funded
+        if p.source == "own_funds" and p.challenge_id in bought
     }
-    rights = drawing_rights(inputs.amount_cents, inputs.lieux)
     pledges, _, transfers, _ = pledge_parts(inputs, rights, captured)
     own_spent: dict[int, int] = {}
-    for p in inputs.pledges:
-        if p.id in captured and p.contributor_kind == "lieu":
-            own_spent[p.contributor_id] = own_spent.get(p.contributor_id, 0) + p.amount_cents
     own_total: dict[int, int] = {}
     for p in inputs.pledges:
         if p.id in captured:
             own_total[p.challenge_id] = own_total.get(p.challenge_id, 0) + p.amount_cents
+            if p.contributor_kind == "lieu":
+                own_spent[p.contributor_id] = own_spent.get(p.contributor_id, 0) + p.amount_cents
 
-    spent: dict[int, int] = {}
     challenges: list[ChallengeOutcome] = []
     for c in inputs.challenges:
         cost = costs[c.id]
         if c.id in bought:
             rnd, rho, stage, exact = bought[c.id]
-            cents = _cents(cost, exact)
-            for lieu, amount in cents.items():
-                spent[lieu] = spent.get(lieu, 0) + amount
-                transfers.append(
-                    Transfer(
-                        challenge_id=c.id,
-                        from_kind="lieu",
-                        from_id=lieu,
-                        source="drawing_rights",
-                        pledge_id=None,
-                        amount_cents=amount,
-                    )
+            cents = payments.by_challenge.get(c.id, {})
+            transfers.extend(
+                Transfer(
+                    challenge_id=c.id,
+                    from_kind="lieu",
+                    from_id=lieu,
+                    source="drawing_rights",
+                    pledge_id=None,
+                    amount_cents=amount,
                 )
-            if not exact:
-                # Bought by the greedy completion (or free): paid from the envelope's rest.
-                transfers.append(
-                    Transfer(
-                        challenge_id=c.id,
-                        from_kind="envelope",
-                        from_id=None,
-                        source="drawing_rights",
-                        pledge_id=None,
-                        amount_cents=cost,
-                    )
-                )
+                for lieu, amount in cents.items()
+            )
             explanation = EqualSharesExplanation(
                 reasons=[],
                 cost_cents=cost,
@@ -228,9 +207,12 @@ def settle(inputs: EnvelopeInput) -> Settlement:
                 price_per_support=None if rho is None else fraction_text(rho),
                 payments=[
                     EqualSharesPayment(
-                        lieu_id=lieu, exact=fraction_text(exact[lieu]), cents=cents[lieu]
+                        lieu_id=lieu,
+                        # The greedy's payments are whole cents from the start.
+                        exact=fraction_text(exact.get(lieu, Fraction(cents[lieu]))),
+                        cents=cents[lieu],
                     )
-                    for lieu in sorted(exact)
+                    for lieu in sorted(cents)
                 ],
                 stage=stage,
             )
@@ -250,7 +232,7 @@ def settle(inputs: EnvelopeInput) -> Settlement:
         reasons = eligibility_reasons(c, eligible)
         if not reasons:
             # Bought by neither MES (its supporters could not pay for it, or it had none) nor
-            # the greedy completion (it did not fit in what was left).
+            # the greedy completion (it did not fit in what was left, or no lieu supports it).
             reasons = ["no_support"] if unbought.get(c.id) == "unsupported" else ["not_affordable"]
         challenges.append(
             ChallengeOutcome(
@@ -274,9 +256,11 @@ def settle(inputs: EnvelopeInput) -> Settlement:
     lieux = [
         LieuOutcome(
             lieu_id=lieu.id,
-            drawing_rights_cents=rights.get(lieu.id, 0),
-            spent_cents=spent.get(lieu.id, 0),
-            unspent_cents=max(0, rights.get(lieu.id, 0) - spent.get(lieu.id, 0)),
+            drawing_rights_cents=rights[lieu.id],
+            raise_cents=payments.raised[lieu.id],
+            spent_cents=payments.paid[lieu.id],
+            # What it had left of its budget in the method (rights + raise): not a leftover.
+            unspent_cents=rights[lieu.id] + payments.raised[lieu.id] - payments.paid[lieu.id],
             own_funds_spent_cents=own_spent.get(lieu.id, 0),
         )
         for lieu in inputs.lieux

@@ -10,9 +10,9 @@ from typing import Any
 
 import msgspec
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from cobudget.engine import encode_settlement, settle
+from cobudget.engine.rules.equal_shares import utilities_by_lieu
 from cobudget.engine.settlement import EqualSharesExplanation, Settlement
 from cobudget.engine.types import (
     BudgetLine,
@@ -23,6 +23,8 @@ from cobudget.engine.types import (
     RuleParams,
     Support,
 )
+
+from ..strategies import equal_shares_envelopes
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "equal-shares.md"
 BLOCK = re.compile(r"^```json example\n(.*?)^```", re.S | re.M)
@@ -121,14 +123,79 @@ def test_challenges_not_consented_or_with_an_ineligible_proposer_are_never_bough
     assert [c.funded for c in s.challenges] == [False, False, True]
 
 
-def test_a_challenge_nobody_supports_is_bought_by_the_greedy_only_if_it_fits() -> None:
+def test_a_challenge_nobody_supports_is_never_bought_even_where_it_fits() -> None:
     inputs = msgspec.structs.replace(
-        worked_example(), challenges=[*worked_example().challenges, challenge(4, 100)]
+        worked_example(),
+        amount_cents=40000,
+        challenges=[*worked_example().challenges, challenge(4, 100)],
     )
     s = settle(inputs)
-    # All 300 € go to challenges 1-3 after add-one: challenge 4 no longer fits.
+    # 300 € go to challenges 1-3; challenge 4 (1 €) would fit in the 100 € left, and
+    # pabutools' greedy would buy it: SPEC §6.2 says no lieu supports it, so it stays out.
     assert explanation(s, 4).reasons == ["no_support"]
     assert not next(c for c in s.challenges if c.challenge_id == 4).funded
+    assert s.leftover_cents == 10000
+
+
+def test_a_fresh_envelope_without_any_support_funds_nothing_and_keeps_everything() -> None:
+    # Issue 13, point 6: three challenges were funded "by the greedy completion" on an envelope
+    # that nobody had supported yet.
+    s = settle(msgspec.structs.replace(worked_example(), supports=[]))
+    assert not any(c.funded for c in s.challenges)
+    assert {explanation(s, c).reasons[0] for c in (1, 2, 3)} == {"no_support"}
+    assert s.leftover_cents == 30000 and not s.transfers
+    assert [(x.spent_cents, x.raise_cents) for x in s.lieux] == [(0, 0)] * 3
+
+
+def test_the_greedy_completion_is_paid_by_the_lieux_from_their_unspent_drawing_rights() -> None:
+    # 300 € for three lieux; lieu 1 alone wants challenge 1 (200 €), lieu 2 alone challenge 2
+    # (200 €). Raising every budget to 200 € would buy both (400 €, more than the envelope):
+    # add-one keeps round 99 (199 € each), where neither can be bought. The greedy buys
+    # challenge 1 (the tie goes to the smaller id) with the drawing rights nobody spent, in
+    # proportion to them; challenge 2 no longer fits.
+    inputs = msgspec.structs.replace(
+        worked_example(),
+        challenges=[challenge(1, 20000), challenge(2, 20000)],
+        supports=[Support(lieu_id=1, challenge_id=1), Support(lieu_id=2, challenge_id=2)],
+    )
+    s = settle(inputs)
+    assert explanation(s, 1).stage == "greedy"
+    assert explanation(s, 1).price_per_support is None
+    assert payments(s, 1) == {1: 6667, 2: 6667, 3: 6666}
+    assert explanation(s, 2).reasons == ["not_affordable"]
+    assert [(x.drawing_rights_cents, x.raise_cents, x.spent_cents) for x in s.lieux] == [
+        (10000, 9900, 6667),
+        (10000, 9900, 6667),
+        (10000, 9900, 6666),
+    ]
+    assert s.leftover_cents == 10000
+
+
+def test_a_cent_lieux_pay_together_from_fractions_of_their_budgets_counts_in_one_raise() -> None:
+    # 6 cents for 4 lieux: each holds 1,5 cent in the method; drawing rights 2, 2, 1, 1. Lieux 3
+    # and 4 buy three 1-cent challenges between them (1,5 cent each): one of them pays 2 cents
+    # with 1 cent of drawing rights, and that cent is its raise, so that paid ≤ rights + raise.
+    inputs = EnvelopeInput(
+        amount_cents=6,
+        rule="equal_shares",
+        params=RuleParams(unit_cents=1),
+        lieux=[Lieu(id=i) for i in (1, 2, 3, 4)],
+        challenges=[challenge(1, 1), challenge(2, 1), challenge(3, 1)],
+        supports=[
+            Support(lieu_id=3, challenge_id=1),
+            Support(lieu_id=4, challenge_id=1),
+            Support(lieu_id=3, challenge_id=2),
+            Support(lieu_id=4, challenge_id=3),
+        ],
+    )
+    s = settle(inputs)
+    assert all(c.funded for c in s.challenges)
+    assert [(x.drawing_rights_cents, x.raise_cents, x.spent_cents) for x in s.lieux] == [
+        (2, 0, 0),
+        (2, 0, 0),
+        (1, 1, 2),
+        (1, 0, 1),
+    ]
 
 
 def test_the_cost_defaults_to_the_minimums_less_own_fund_pledges() -> None:
@@ -181,26 +248,8 @@ def test_drawing_right_pledges_can_be_read_as_support() -> None:
     assert all(p.captured_cents == 0 for p in s.pledges)
 
 
-@st.composite
-def envelopes(draw: st.DrawFn) -> EnvelopeInput:
-    n = draw(st.integers(1, 5))
-    m = draw(st.integers(1, 5))
-    lieux = [Lieu(id=i, weight=draw(st.integers(1, 3))) for i in range(1, n + 1)]
-    challenges = [challenge(c, draw(st.integers(0, 5000))) for c in range(1, m + 1)]
-    pairs = draw(st.sets(st.tuples(st.integers(1, n), st.integers(1, m))))
-    supports = [Support(lieu_id=a, challenge_id=b) for a, b in sorted(pairs)]
-    return EnvelopeInput(
-        amount_cents=draw(st.integers(0, 10000)),
-        rule="equal_shares",
-        params=RuleParams(unit_cents=draw(st.integers(1, 300))),
-        lieux=lieux,
-        challenges=challenges,
-        supports=supports,
-    )
-
-
 @settings(max_examples=150, deadline=None)
-@given(envelopes())
+@given(equal_shares_envelopes())
 def test_whole_cent_payments_add_up_to_each_cost_and_round_the_exact_ones(
     inputs: EnvelopeInput,
 ) -> None:
@@ -226,3 +275,77 @@ def test_whole_cent_payments_add_up_to_each_cost_and_round_the_exact_ones(
         supports=inputs.supports[::-1],
     )
     assert encode_settlement(settle(reordered)) == encode_settlement(s)
+
+
+def _supported(inputs: EnvelopeInput) -> set[int]:
+    """The challenges some lieu supports, read from the inputs: approved; given points (under
+    cost utilities, listed with any points, as in pabulib); pledged to from drawing rights."""
+    if inputs.params.support == "pledges":
+        return {p.challenge_id for p in inputs.pledges if p.source == "drawing_rights"}
+    if inputs.params.support == "points" and inputs.params.utility == "cardinal":
+        return {x.challenge_id for x in inputs.supports if x.points > 0}
+    return {x.challenge_id for x in inputs.supports}
+
+
+FAST = settings(max_examples=200, deadline=None)
+
+
+@FAST
+@given(equal_shares_envelopes())
+def test_equal_shares_never_funds_a_challenge_no_lieu_supports(inputs: EnvelopeInput) -> None:
+    s = settle(inputs)
+    supported = _supported(inputs)
+    for c in s.challenges:
+        if c.funded:
+            assert c.challenge_id in supported
+        if c.challenge_id not in supported:
+            assert not c.funded
+            assert explanation(s, c.challenge_id).reasons[-1] in (
+                "no_support",
+                "not_consented",
+                "proposer_not_eligible",
+            )
+    utilities = utilities_by_lieu(inputs).values()
+    assert {cid for given in utilities for cid, u in given.items() if u > 0} == supported
+
+
+@FAST
+@given(equal_shares_envelopes())
+def test_equal_shares_lieu_pays_at_most_rights_plus_raise(inputs: EnvelopeInput) -> None:
+    s = settle(inputs)
+    for lieu in s.lieux:
+        assert 0 <= lieu.spent_cents <= lieu.drawing_rights_cents + lieu.raise_cents
+        assert lieu.raise_cents >= 0
+        assert lieu.unspent_cents == (
+            lieu.drawing_rights_cents + lieu.raise_cents - lieu.spent_cents
+        )
+    weights = {lieu.weight for lieu in inputs.lieux}
+    if len(weights) == 1:
+        # Equal weights: the add-one raise is the same for every lieu; one cent more only where
+        # a lieu's exact budget (a fraction of a cent) paid it, and then it paid all of it.
+        least = min(lieu.raise_cents for lieu in s.lieux)
+        for lieu in s.lieux:
+            assert lieu.raise_cents in (least, least + 1)
+            if lieu.raise_cents > least:
+                assert lieu.spent_cents == lieu.drawing_rights_cents + lieu.raise_cents
+
+
+@FAST
+@given(equal_shares_envelopes())
+def test_equal_shares_lieux_pay_every_cent_of_envelope_money_the_challenges_get(
+    inputs: EnvelopeInput,
+) -> None:
+    s = settle(inputs)
+    envelope_money = sum(c.drawing_rights_cents + c.match_cents for c in s.challenges)
+    assert sum(lieu.spent_cents for lieu in s.lieux) == envelope_money
+    assert envelope_money == inputs.amount_cents - s.leftover_cents
+    assert s.leftover_cents >= 0
+    by_lieu: dict[int, int] = {}
+    for t in s.transfers:
+        assert t.from_kind != "envelope"
+        if t.source == "drawing_rights":
+            by_lieu[t.from_id or 0] = by_lieu.get(t.from_id or 0, 0) + t.amount_cents
+    assert by_lieu == {x.lieu_id: x.spent_cents for x in s.lieux if x.spent_cents}
+    for c in s.challenges:
+        e = explanation(s, c.challenge_id)
+        assert sum(p.cents for p in e.payments) == c.drawing_rights_cents

@@ -86,11 +86,29 @@ def _cofunding(e: CofundingExplanation) -> list[str]:
 
 def _equal_shares(e: EqualSharesExplanation) -> list[str]:
     sentences = _common(e.reasons)
-    if e.stage is not None:
+    if e.stage == "greedy":
+        sentences.append(
+            ngettext(
+                "Retenu par le complément glouton, en position %(round)d : ses soutiens ne "
+                "pouvaient pas le payer à parts égales, mais il tenait dans ce qui restait de "
+                "l’enveloppe. %(num)d lieu le paie sur ses droits de tirage non dépensés.",
+                "Retenu par le complément glouton, en position %(round)d : ses soutiens ne "
+                "pouvaient pas le payer à parts égales, mais il tenait dans ce qui restait de "
+                "l’enveloppe. %(num)d lieux le paient sur leurs droits de tirage non dépensés, "
+                "au prorata de ce qu’il leur en restait.",
+                len(e.payments),
+            )
+            % {"round": e.round or 0, "num": len(e.payments)}
+        )
+    elif e.stage is not None and e.price_per_support is None:
+        sentences.append(
+            _("Retenu sans rien coûter à l’enveloppe, en position %(round)d.")
+            % {"round": e.round or 0}
+        )
+    elif e.stage is not None:
         stage = {
             "equal_shares": _("par la méthode des parts égales"),
             "add_one": _("par le complément « add-one »"),
-            "greedy": _("par le complément glouton"),
         }[e.stage]
         sentences.append(
             ngettext(
@@ -108,12 +126,12 @@ def _equal_shares(e: EqualSharesExplanation) -> list[str]:
             }
         )
     elif "no_support" in e.reasons:
-        sentences.append(_("Aucun lieu ne le soutient."))
+        sentences.append(_("Aucun lieu ne le soutient : il ne peut pas être financé."))
     elif "not_affordable" in e.reasons:
         sentences.append(
             _(
-                "Ses soutiens n’ont plus assez de droits de tirage pour payer son coût "
-                "(%(cost)s) à parts égales."
+                "Ses soutiens n’ont pas assez de droits de tirage pour payer son coût "
+                "(%(cost)s) à parts égales, et il ne tient pas dans ce qui reste de l’enveloppe."
             )
             % {"cost": money(e.cost_cents)}
         )

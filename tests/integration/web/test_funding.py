@@ -274,6 +274,67 @@ async def test_equal_shares_lieux_give_approvals_that_the_projection_counts(
     assert withdrawn.status_code == 303 and await Support.count() == 0
 
 
+async def test_equal_shares_shows_each_lieus_rights_raise_and_payment_and_one_leftover(
+    client: AsyncTestClient,
+    world: World,  # type: ignore[type-arg]
+) -> None:
+    # Issue 13, point 7. 1 500 € for two lieux (750 € of drawing rights each). La Fabrique alone
+    # supports the consented challenge (1 000 €): add-one raises every lieu's budget by 250 €,
+    # and La Fabrique pays 1 000 €, its drawing rights and its raise; 500 € are left over.
+    envelope_id = await factories.make_envelope(
+        world.network_id,
+        [world.lieu_id, world.other_lieu_id],
+        rule="equal_shares",
+        amount_cents=150_000,
+    )
+    await log_in(client, world.emails["member"])
+    path = f"/enveloppes/{envelope_id}"
+    data = {"challenge": str(world.consented_challenge_id), "unit": f"lieu:{world.lieu_id}"}
+    response = await post_form(client, f"{path}/soutiens", {**data, "points": "1"}, form_page=path)
+    assert response.status_code == 303
+
+    api = (await client.get(f"/api/envelopes/{envelope_id}/projection")).json()
+    lieux = {lieu["name"]: lieu for lieu in api["lieux"]}
+    figures = {
+        name: (lieu["drawing_rights_cents"], lieu["raise_cents"], lieu["spent_cents"])
+        for name, lieu in lieux.items()
+    }
+    assert figures == {"La Fabrique": (75_000, 25_000, 100_000), "Le Comptoir": (75_000, 25_000, 0)}
+    assert all(lieu["unspent_cents"] is None for lieu in api["lieux"])
+    assert api["leftover_cents"] == 50_000
+    paid = sum(lieu["spent_cents"] for lieu in api["lieux"])
+    envelope_money = sum(c["drawing_rights_cents"] + c["match_cents"] for c in api["challenges"])
+    assert paid == envelope_money == api["amount_cents"] - api["leftover_cents"]
+    assert api["lieu_totals"] == {
+        "drawing_rights_cents": 150_000,
+        "raise_cents": 50_000,
+        "spent_cents": 100_000,
+    }
+
+    # The page shows the same figures, and no column of "unspent" next to the leftover.
+    page = _t(await client.get(path))
+    table = page[
+        page.index('id="droits-projection"') : page.index(
+            "</table>", page.index('id="droits-projection"')
+        )
+    ]
+    rows = {
+        name: tuple(cells)
+        for name, *cells in (
+            [
+                re.sub(r"<[^>]+>", "", cell).strip()
+                for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+            ]
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        )
+    }
+    assert rows["La Fabrique"] == ("750,00 €", "250,00 €", "1 000,00 €")
+    assert rows["Le Comptoir"] == ("750,00 €", "250,00 €", "0,00 €")
+    assert rows["Total"] == ("1 500,00 €", "500,00 €", "1 000,00 €")
+    assert "Hausse « add-one »" in table and "Non dépensé" not in page
+    assert "le seul reliquat est celui de l’enveloppe (500,00 €)" in page
+
+
 async def test_hidden_pledges_show_totals_only_until_closing(
     client: AsyncTestClient,
     world: World,  # type: ignore[type-arg]

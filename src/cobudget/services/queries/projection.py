@@ -16,7 +16,7 @@ from cobudget.engine import canonical
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.errors import InvalidEnvelope
 from cobudget.engine.settle import settle
-from cobudget.engine.settlement import Explanation, Settlement
+from cobudget.engine.settlement import Explanation, LieuOutcome, Settlement
 from cobudget.engine.types import EnvelopeInput, Rule
 from cobudget.services import envelope_inputs, projection_cache, settlements
 from cobudget.services.envelope_inputs import EnvelopeInputs
@@ -67,13 +67,23 @@ class ChallengeRow(msgspec.Struct, frozen=True):
 
 
 class LieuRow(msgspec.Struct, frozen=True):
+    """One lieu's drawing rights and what the settlement (or the projection) does with them.
+
+    Under `equal_shares` (SPEC §6.4): `raise_cents` is what the add-one completion added to
+    its budget, `spent_cents` what it pays (never more than rights + raise), and
+    `unspent_cents` is None: what a lieu does not spend is no leftover, the envelope's leftover
+    is the only one. Under the other rules `raise_cents` is 0 and `unspent_cents` the rest of
+    its drawing rights, which goes to the leftover (they add up to it).
+    """
+
     id: int
     name: str
     drawing_rights_cents: int
     pledged_cents: int  # from its drawing rights, now
     left_cents: int  # drawing rights not pledged yet
-    spent_cents: int  # what the settlement takes from its drawing rights
-    unspent_cents: int
+    raise_cents: int
+    spent_cents: int  # what the settlement takes from its drawing rights (and raise)
+    unspent_cents: int | None
 
 
 class Unit(msgspec.Struct, frozen=True):
@@ -81,6 +91,15 @@ class Unit(msgspec.Struct, frozen=True):
     name: str
     is_lieu: bool
     left_cents: int
+
+
+class LieuTotals(msgspec.Struct, frozen=True):
+    """The lieux' figures added up: under `cofunding` and `equal_shares`, `spent_cents` is the
+    envelope money the challenges get, hence the amount less the leftover."""
+
+    drawing_rights_cents: int
+    raise_cents: int
+    spent_cents: int
 
 
 class Projection(msgspec.Struct, frozen=True):
@@ -95,6 +114,7 @@ class Projection(msgspec.Struct, frozen=True):
     digest: str
     challenges: list[ChallengeRow]
     lieux: list[LieuRow]
+    lieu_totals: LieuTotals
     units: list[Unit]
     lieu_sources: list[str]  # where a lieu's pledge may come from under this rule
     support: str | None  # "approval" or "points" when lieux give support, else None
@@ -137,6 +157,7 @@ async def envelope_projection(
 ) -> Projection:
     """The projection (or the settlement, once published) as the page shows it to `actor`."""
     record = await settlements.stored(envelope_id)
+    result: Settlement | None
     if record is not None:
         inputs = canonical.decode_input(record.inputs)
         result, error = record.decoded, None
@@ -267,16 +288,13 @@ def build(
     )
     lieux = sorted(
         (
-            LieuRow(
-                id=lieu.id,
-                name=loaded.lieu_names.get(lieu.id, ""),
-                drawing_rights_cents=rights.get(lieu.id, 0),
-                pledged_cents=rights_pledged.get(lieu.id, 0),
-                left_cents=rights.get(lieu.id, 0) - rights_pledged.get(lieu.id, 0),
-                spent_cents=lieu_outcomes[lieu.id].spent_cents if lieu.id in lieu_outcomes else 0,
-                unspent_cents=lieu_outcomes[lieu.id].unspent_cents
-                if lieu.id in lieu_outcomes
-                else rights.get(lieu.id, 0),
+            _lieu_row(
+                lieu.id,
+                loaded.lieu_names.get(lieu.id, ""),
+                rights.get(lieu.id, 0),
+                rights_pledged.get(lieu.id, 0),
+                lieu_outcomes.get(lieu.id),
+                equal_shares=inputs.rule == "equal_shares",
             )
             for lieu in inputs.lieux
             if lieu.weight
@@ -296,11 +314,41 @@ def build(
         digest=result.inputs_digest if result else "",
         challenges=rows,
         lieux=lieux,
+        lieu_totals=LieuTotals(
+            drawing_rights_cents=sum(r.drawing_rights_cents for r in lieux),
+            raise_cents=sum(r.raise_cents for r in lieux),
+            spent_cents=sum(r.spent_cents for r in lieux),
+        ),
         units=[msgspec.structs.replace(u, left_cents=left.get(u.unit, 0)) for u in units],
         lieu_sources=lieu_sources,
         support=inputs.params.support
         if inputs.rule == "equal_shares" and inputs.params.support != "pledges"
         else None,
+    )
+
+
+def _lieu_row(
+    lieu_id: int,
+    name: str,
+    rights: int,
+    pledged: int,
+    outcome: LieuOutcome | None,
+    *,
+    equal_shares: bool,
+) -> LieuRow:
+    """A lieu's row: the settlement's figures, or, when the engine refused the inputs, its
+    drawing rights unspent."""
+    raised = outcome.raise_cents if outcome else 0
+    spent = outcome.spent_cents if outcome else 0
+    return LieuRow(
+        id=lieu_id,
+        name=name,
+        drawing_rights_cents=rights,
+        pledged_cents=pledged,
+        left_cents=rights - pledged,
+        raise_cents=raised,
+        spent_cents=spent,
+        unspent_cents=None if equal_shares else (outcome.unspent_cents if outcome else rights),
     )
 
 

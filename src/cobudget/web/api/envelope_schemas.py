@@ -104,13 +104,29 @@ class ProjectionChallengeOut(msgspec.Struct, frozen=True):
 
 
 class ProjectionLieuOut(msgspec.Struct, frozen=True):
+    """One lieu's figures, as the envelope page shows them (SPEC §6.4)."""
+
     id: int
     name: str
     drawing_rights_cents: int
-    pledged_cents: int
-    left_cents: int
+    pledged_cents: int  # pledged from its drawing rights
+    left_cents: int  # drawing rights not pledged yet
+    # equal_shares: what the add-one completion added to its budget (0 under the other rules).
+    raise_cents: int
+    # What the settlement takes from it; never more than drawing rights + raise.
     spent_cents: int
-    unspent_cents: int
+    # cofunding: drawing rights not spent, which go to the leftover (they add up to it).
+    # equal_shares: null; what a lieu does not spend is no leftover, the envelope's is the only one.
+    unspent_cents: int | None
+
+
+class ProjectionLieuTotalsOut(msgspec.Struct, frozen=True):
+    """The lieux' figures added up; under cofunding and equal_shares `spent_cents` is the
+    envelope money the challenges get: amount_cents - leftover_cents."""
+
+    drawing_rights_cents: int
+    raise_cents: int
+    spent_cents: int
 
 
 class ProjectionOut(msgspec.Struct, frozen=True):
@@ -126,6 +142,7 @@ class ProjectionOut(msgspec.Struct, frozen=True):
     inputs_digest: str
     challenges: list[ProjectionChallengeOut]
     lieux: list[ProjectionLieuOut]
+    lieu_totals: ProjectionLieuTotalsOut
 
 
 class SettlementOut(msgspec.Struct, frozen=True):

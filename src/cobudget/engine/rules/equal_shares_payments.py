@@ -7,7 +7,7 @@ virtual envelope split by weight by largest remainder (never below the lieu's dr
 and the raise is what it holds above the drawing rights.
 
 - The challenges the method buys are paid by their supporters: the exact payments are rounded to
-  whole cents by `money.round_table`, which keeps each challenge's cost and each lieu within its
+  whole cents by `rounding.round_table`, which keeps each challenge's cost and each lieu within its
   budget in cents. The exact budget is a fraction of a cent; in the rare case where lieux spent
   together the fractions of a cent that the rounding of their budgets gave to others, one of them
   pays one cent above its budget in cents, and that cent is counted in its raise, so that what a
@@ -29,7 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cobudget.engine.money import largest_remainder, round_table
+from cobudget.engine.money import largest_remainder
+from cobudget.engine.rounding import round_table
 from cobudget.engine.types import EnvelopeInput
 
 

@@ -398,10 +398,14 @@ class Report(Table):
 
     `status`: draft (the proposers' only) → published → validated, or changes_requested (with
     the coordinator's comment) → published again. `delivery`: in_progress or delivered.
+    `period`: the reports of one funded challenge in one envelope are numbered 1, 2, 3…; one
+    report per period (a unique index on envelope, challenge and period, made by a migration),
+    and the next period starts only once the last report is validated (docs/follow-up.md).
     """
 
     envelope = ForeignKey(references=Envelope, index=True)
     challenge = ForeignKey(references=Challenge, index=True)
+    period = Integer(default=1)
     status = Varchar(length=20, default="draft")
     delivery = Varchar(length=20, default="in_progress")
     progress = Text(default="")
@@ -414,12 +418,16 @@ class Report(Table):
 
 
 class ReportSpending(Table):
-    """Money spent against one budget line of the funded version, with its receipt reference."""
+    """Money spent against one budget line of the funded version, with its receipt reference.
+
+    `paid_from`: envelope (the money the challenge received) or own_funds (the lieu's own money,
+    declared apart); a report has at most one row per budget line and source."""
 
     report = ForeignKey(references=Report, index=True)
     budget_line = ForeignKey(references=BudgetLine)
     amount_cents = BigInt()
     receipt = Varchar(length=200, default="")
+    paid_from = Varchar(length=20, default="envelope")
 
 
 class Deliverable(Table):

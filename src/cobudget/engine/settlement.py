@@ -131,7 +131,7 @@ class PledgeOutcome(_Out, frozen=True):
     released_cents: int
 
 
-class LieuOutcome(_Out, frozen=True, kw_only=True):
+class LieuOutcome(_Out, frozen=True, kw_only=True, omit_defaults=True):
     """One lieu's money (SPEC §6.4). `spent_cents` never exceeds `drawing_rights_cents +
     raise_cents`.
 
@@ -146,7 +146,9 @@ class LieuOutcome(_Out, frozen=True, kw_only=True):
 
     lieu_id: int
     drawing_rights_cents: int
-    raise_cents: int = 0  # equal_shares only (settlements stored before it decode with 0)
+    # equal_shares only; left out of the bytes when 0, so that the settlements of the other
+    # rules encode as they did before it existed (and those stored then still verify).
+    raise_cents: int = 0
     spent_cents: int
     unspent_cents: int
     own_funds_spent_cents: int

@@ -1,7 +1,7 @@
-"""Issue 7's journey in a browser: the proposers publish a report with a deliverable, the
-coordinator asks for a change, the proposers amend it, the coordinator validates; a visitor
-opens the money trail, finds the same figures in the picture and in the table, and downloads
-the CSV. Every page is axe-checked; screenshots of the follow-up page are kept for a person to
+"""Issue 7's journey in a browser: the proposers publish the report of period 1 with a
+deliverable (and cannot start another while it awaits review), the coordinator asks for a
+change, the proposers amend it, the coordinator validates; a visitor opens the money trail,
+finds the same figures in the picture and in the tables, and downloads the CSV. Every page is axe-checked; screenshots of the follow-up page are kept for a person to
 look at (test-artifacts/screenshots/7x-*.png)."""
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     # The proposers write and publish a report with a deliverable.
     await log_in(page, live_server, "a@puys.fr")
     await page.goto(follow_up)
-    await page.get_by_role("link", name="Écrire un rapport").click()
-    await page.get_by_label(re.compile("Développement — maximum")).fill("1 100")
-    await page.get_by_label("Référence du justificatif (facultatif)").fill("Facture 2027-01")
+    await page.get_by_role("link", name="Écrire le rapport de la période 1").click()
+    await page.get_by_label(re.compile("Développement — payé sur l’argent reçu")).fill("1 100")
+    await page.get_by_label("Développement — payé sur les fonds propres du lieu").fill("150")
+    await page.get_by_label("Développement — référence du justificatif").fill("Facture 2027-01")
     await page.get_by_label("Titre du livrable 1").fill("Le guide de l’atelier")
     await page.get_by_label("Lien du livrable 1").fill("https://exemple.fr/guide")
     await page.get_by_label("Où en est le défi, en quelques mots").fill("L’atelier ouvre en mars.")
@@ -50,6 +51,11 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     await page.get_by_role("button", name="Publier le rapport").click()
     await expect(page.get_by_text("Le rapport est enregistré.")).to_be_visible()
     report_url = page.url.split("?")[0]
+    await page.goto(follow_up)  # published: no second report while it awaits review
+    await expect(
+        page.get_by_text("Le rapport de la période 1 attend la validation")
+    ).to_be_visible()
+    await expect(page.get_by_role("link", name=re.compile("Écrire le rapport"))).to_have_count(0)
     await log_out(page)
 
     # The coordinator asks for a change; the proposers amend; the coordinator validates.
@@ -89,7 +95,14 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     spent = await page.locator("#trail-svg path.band-spent").evaluate_all(
         "bands => bands.map(b => Number(b.dataset.amount))"
     )
-    assert spent == [110_000]
+    outcome = await page.locator("#outcome-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [Number(r.dataset.spent), Number(r.dataset.unreported)])"
+    )
+    unreported = await page.locator("#trail-svg path.band-unreported").evaluate_all(
+        "bands => bands.map(b => Number(b.dataset.amount))"
+    )
+    assert spent == [110_000] and unreported == [40_000] and outcome == [[110_000, 40_000]]
+    await expect(page.locator("#trail-spent")).to_have_text(re.compile(r"1\s100,00\s€"))
     await expect(page.get_by_text("Le guide de l’atelier").first).to_be_visible()
     await check_page(page, "72-suivi-flux-et-tableau")
     await page.goto(f"{live_server}/enveloppes/{envelope}")

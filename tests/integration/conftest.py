@@ -40,10 +40,13 @@ class World:
     closed_envelope_id: int = 0
     settled_envelope_id: int = 0
     # The settled envelope funded this challenge of the test lieu (1 500 € from the other
-    # lieu); it has a published report and one sent back for changes.
+    # lieu), whose report of period 1 was sent back for changes (`draft_report_id`), and a
+    # challenge of the other lieu (1 200 € from the test lieu), whose report of period 1 is
+    # published and awaits validation (`report_id`): one report per period.
     funded_challenge_id: int = 0
     report_id: int = 0
     draft_report_id: int = 0
+    reviewed_challenge_id: int = 0
 
 
 @pytest.fixture
@@ -87,8 +90,13 @@ async def _world() -> World:
     funded = await factories.make_consented_challenge(
         network_id, lieu_id, other_lieu_id, "Un commun financé"
     )
+    reviewed = await factories.make_consented_challenge(
+        network_id, other_lieu_id, lieu_id, "Un commun en revue"
+    )
     settled = await factories.make_settled_envelope(
-        network_id, [lieu_id, other_lieu_id], pledges=((funded, other_lieu_id, 150_000),)
+        network_id,
+        [lieu_id, other_lieu_id],
+        pledges=((funded, other_lieu_id, 150_000), (reviewed, lieu_id, 120_000)),
     )
     return World(
         network_id,
@@ -109,10 +117,11 @@ async def _world() -> World:
         closed_envelope_id,
         settled,
         funded,
-        await factories.make_report(settled, funded),
+        await factories.make_report(settled, reviewed),
         await factories.make_report(
             settled, funded, status="changes_requested", comment="Ajoutez les factures."
         ),
+        reviewed,
     )
 
 

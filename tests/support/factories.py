@@ -283,17 +283,22 @@ async def make_report(
     challenge_id: int,
     *,
     status: str = "published",
+    period: int = 1,
     spending: tuple[tuple[int, int], ...] = (),
     deliverables: tuple[tuple[str, str], ...] = (),
     comment: str = "",
+    own_funds: tuple[tuple[int, int], ...] = (),
 ) -> int:
-    """A follow-up report with (budget line, cents) spending and (title, url) deliverables."""
+    """A follow-up report of `period` with (budget line, cents) spending paid from what the
+    challenge received, and from the lieu's own funds, and (title, url) deliverables; written
+    as is, without the service's checks (tests of what reads reports)."""
     from cobudget.db.tables import Deliverable, Report, ReportSpending
 
     rows = await Report.insert(
         Report(
             envelope=envelope_id,
             challenge=challenge_id,
+            period=period,
             status=status,
             progress="Le travail avance.",
             created_at=now(),
@@ -302,10 +307,13 @@ async def make_report(
         )
     ).returning(Report.id)
     report_id = int(rows[0]["id"])
-    for line, cents in spending:
-        await ReportSpending.insert(
-            ReportSpending(report=report_id, budget_line=line, amount_cents=cents)
-        )
+    for paid_from, amounts in (("envelope", spending), ("own_funds", own_funds)):
+        for line, cents in amounts:
+            await ReportSpending.insert(
+                ReportSpending(
+                    report=report_id, budget_line=line, amount_cents=cents, paid_from=paid_from
+                )
+            )
     for index, (title, url) in enumerate(deliverables):
         await Deliverable.insert(
             Deliverable(report=report_id, title=title, url=url, position=index)

@@ -28,6 +28,7 @@ from cobudget.db.tables import (
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide
+from cobudget.domain.reports import PaidFrom
 from cobudget.engine import canonical
 from cobudget.engine.pabulib import PabulibError, format_pb
 from cobudget.engine.settlement import Settlement
@@ -36,7 +37,7 @@ from cobudget.services import envelope_inputs, projection_cache, settlements
 from cobudget.services.clock import now
 from cobudget.services.envelopes import calendar_of
 from cobudget.services.queries.networks import network_by_id
-from cobudget.services.reports import spent_by_line
+from cobudget.services.reports import line_spending
 
 TABLES: dict[str, tuple[str, ...]] = {
     "challenges": (
@@ -61,7 +62,10 @@ TABLES: dict[str, tuple[str, ...]] = {
         "label",
         "min_cents",
         "max_cents",
-        "reported_spent_cents",
+        "spent_cents",
+        "own_funds_spent_cents",
+        "pending_cents",
+        "pending_own_funds_cents",
     ),
     "pledges": (
         "pledge_id",
@@ -98,11 +102,13 @@ TABLES: dict[str, tuple[str, ...]] = {
     "reports": (
         "report_id",
         "challenge_id",
+        "period",
         "status",
         "delivery",
         "published_at",
         "reviewed_at",
         "spent_cents",
+        "own_funds_spent_cents",
         "deliverables",
     ),
 }
@@ -171,7 +177,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
             for c in inputs.challenges
         ]
     if table == "budget_lines":
-        spent = await spent_by_line(await _report_rows(envelope_id))
+        spending = await line_spending(await _report_rows(envelope_id))
         return [
             {
                 "challenge_id": c.id,
@@ -179,7 +185,10 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
                 "label": line.label,
                 "min_cents": line.min_cents,
                 "max_cents": line.max_cents,
-                "reported_spent_cents": spent.get(line.id, 0),
+                "spent_cents": spending.spent.get(line.id, 0),
+                "own_funds_spent_cents": spending.own_funds.get(line.id, 0),
+                "pending_cents": spending.pending.get(line.id, 0),
+                "pending_own_funds_cents": spending.pending_own_funds.get(line.id, 0),
             }
             for c in inputs.challenges
             for line in c.budget_lines
@@ -283,9 +292,10 @@ async def _reports(
         ).allowed
     ]
     ids = [int(str(r["id"])) for r in visible] or [0]
-    spent: dict[int, int] = {}
+    spent: dict[tuple[int, str], int] = {}
     for s in await ReportSpending.select().where(ReportSpending.report.is_in(ids)):
-        spent[s["report"]] = spent.get(s["report"], 0) + s["amount_cents"]
+        key = (s["report"], s["paid_from"])
+        spent[key] = spent.get(key, 0) + s["amount_cents"]
     outputs: dict[int, list[str]] = {}
     for d in (
         await Deliverable.select()
@@ -297,11 +307,13 @@ async def _reports(
         {
             "report_id": r["id"],
             "challenge_id": r["challenge"],
+            "period": r["period"],
             "status": r["status"],
             "delivery": r["delivery"],
             "published_at": _iso(r["published_at"]),
             "reviewed_at": _iso(r["reviewed_at"]),
-            "spent_cents": spent.get(int(str(r["id"])), 0),
+            "spent_cents": spent.get((int(str(r["id"])), PaidFrom.ENVELOPE.value), 0),
+            "own_funds_spent_cents": spent.get((int(str(r["id"])), PaidFrom.OWN_FUNDS.value), 0),
             "deliverables": " | ".join(outputs.get(int(str(r["id"])), [])),
         }
         for r in visible

@@ -4,22 +4,30 @@ coordinator validates them or asks for changes; everyone concerned is told by em
 What was funded, and the budget lines the spending is reported against, are read from the
 published settlement's stored inputs, so a report is always about what the network funded —
 not about a version published since.
+
+A report is checked against the challenge's other reports inside the write transaction, with
+the challenge's row held (FOR UPDATE on PostgreSQL; SQLite's writers take turns), so two
+concurrent writes can never together take a line beyond its maximum or the spending beyond
+what the challenge received, nor start the same period twice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from cobudget.db.tables import (
+    Challenge,
     Coordinator,
     Deliverable,
     Report,
     ReportSpending,
 )
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain import reports as rules
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.domain.reports import Period
 from cobudget.engine import canonical
 from cobudget.engine.types import Challenge as FundedChallenge
 from cobudget.services import audit, envelope_inputs, outbox, rounds, settlements
@@ -75,6 +83,53 @@ async def _report(report_id: int) -> dict[str, object]:
     return row
 
 
+async def period_to_write(actor: Actor, envelope_id: int, challenge_id: int) -> Period:
+    """The period the proposers write for now: its report in progress to take up, or a new
+    one; refused while the last report awaits its review."""
+    found = await funded(envelope_id, challenge_id)
+    require(actor, Action.REPORT_WRITE, target_of(found))
+    return await _report_to_write(envelope_id, challenge_id, None)
+
+
+async def _held(envelope_id: int, challenge_id: int, report_id: int | None) -> rules.Held:
+    """What the challenge's other reports, validated or awaiting validation, hold."""
+    by_line: dict[int, int] = {}
+    envelope = 0
+    rows = await ReportSpending.select(
+        ReportSpending.budget_line, ReportSpending.amount_cents, ReportSpending.paid_from
+    ).where(
+        ReportSpending.report.envelope == envelope_id,
+        ReportSpending.report.challenge == challenge_id,
+        ReportSpending.report.status.is_in(sorted(rules.HELD)),
+        ReportSpending.report != (report_id or 0),
+    )
+    for row in rows:
+        by_line[row["budget_line"]] = by_line.get(row["budget_line"], 0) + row["amount_cents"]
+        if row["paid_from"] == rules.PaidFrom.ENVELOPE:
+            envelope += row["amount_cents"]
+    return rules.Held(by_line=by_line, envelope_cents=envelope)
+
+
+async def _report_to_write(envelope_id: int, challenge_id: int, report_id: int | None) -> Period:
+    """The period written: the one of `report_id` when editing it, else the current one (its
+    report in progress, or a new period). Refused when the report cannot be written now."""
+    rows = await Report.select(Report.id, Report.period, Report.status).where(
+        Report.envelope == envelope_id, Report.challenge == challenge_id
+    )
+    if report_id is None:
+        period = rules.current_period((r["id"], r["period"], r["status"]) for r in rows)
+        decision = rules.can_write(period)
+    else:
+        row = next((r for r in rows if r["id"] == report_id), None)
+        if row is None:
+            raise NotFound("report", report_id)
+        period = Period(row["period"], report_id, row["status"])
+        decision = rules.can_edit(row["status"])
+    if not decision.allowed:
+        raise NotAllowed(Action.REPORT_WRITE.value, decision.reason)
+    return period
+
+
 async def save(
     settings: Settings,
     actor: Actor,
@@ -85,67 +140,24 @@ async def save(
     publish: bool,
     report_id: int | None = None,
 ) -> int:
-    """Write a new report or edit one (a draft, or one sent back); publish it if asked."""
+    """Write the period's report (a new one, or the draft or sent-back one in progress; with
+    `report_id`, that one); publish it if asked. Checked against the challenge's other reports
+    in the same transaction: bad input and refusals write nothing."""
     found = await funded(envelope_id, challenge_id)
     require(actor, Action.REPORT_WRITE, target_of(found))
-    if report_id is not None:
-        existing = await _report(report_id)
-        if existing["envelope"] != envelope_id or existing["challenge"] != challenge_id:
-            raise NotFound("report", report_id)
-        decision = rules.can_edit(str(existing["status"]))
-        if not decision.allowed:
-            raise NotAllowed(Action.REPORT_WRITE.value, decision.reason)
+    await _report_to_write(envelope_id, challenge_id, report_id)  # refuse early, outside
     checked = rules.check(form, frozenset(line.id for line in found.challenge.budget_lines))
     moment = now()
     async with write_transaction():
-        values = {
-            Report.progress: checked.progress,
-            Report.delivery: checked.delivery,
-        }
-        if report_id is None:
-            rows = await Report.insert(
-                Report(
-                    envelope=envelope_id,
-                    challenge=challenge_id,
-                    progress=checked.progress,
-                    delivery=checked.delivery,
-                    created_by=actor.user_id,
-                    created_at=moment,
-                )
-            ).returning(Report.id)
-            report_id = int(rows[0]["id"])
-        else:
-            fresh = await _report(report_id)
-            if not rules.can_edit(str(fresh["status"])).allowed:
-                raise NotAllowed(Action.REPORT_WRITE.value, "report_not_editable")
-            await Report.update(values).where(Report.id == report_id)
-            await ReportSpending.delete().where(ReportSpending.report == report_id)
-            await Deliverable.delete().where(Deliverable.report == report_id)
-        if checked.spending:
-            await ReportSpending.insert(
-                *(
-                    ReportSpending(
-                        report=report_id,
-                        budget_line=line,
-                        amount_cents=cents,
-                        receipt=checked.receipts.get(line, ""),
-                    )
-                    for line, cents in sorted(checked.spending.items())
-                )
-            )
-        if checked.deliverables:
-            await Deliverable.insert(
-                *(
-                    Deliverable(
-                        report=report_id,
-                        title=d.title,
-                        url=d.url,
-                        licence=d.licence,
-                        position=index,
-                    )
-                    for index, d in enumerate(checked.deliverables)
-                )
-            )
+        await for_update(Challenge.select(Challenge.id).where(Challenge.id == challenge_id))
+        period = await _report_to_write(envelope_id, challenge_id, report_id)
+        rules.check_amounts(
+            checked,
+            maximum={line.id: line.max_cents for line in found.challenge.budget_lines},
+            received_cents=found.received_cents,
+            held=await _held(envelope_id, challenge_id, period.report_id),
+        )
+        report_id = await _store(actor, envelope_id, challenge_id, period, checked, moment)
         if publish:
             await Report.update(
                 {Report.status: rules.Status.PUBLISHED.value, Report.published_at: moment}
@@ -159,7 +171,9 @@ async def save(
             after={
                 "challenge_id": challenge_id,
                 "envelope_id": envelope_id,
+                "period": period.number,
                 "spending": {str(k): v for k, v in sorted(checked.spending.items())},
+                "own_funds": {str(k): v for k, v in sorted(checked.own_funds.items())},
                 "deliverables": [d.url for d in checked.deliverables],
                 "delivery": checked.delivery,
             },
@@ -176,6 +190,63 @@ async def save(
                     envelope=found.envelope_title,
                     link=f"{settings.base_url}/rapports/{report_id}",
                 )
+    return report_id
+
+
+async def _store(
+    actor: Actor,
+    envelope_id: int,
+    challenge_id: int,
+    period: Period,
+    checked: rules.CheckedReport,
+    moment: dt.datetime,
+) -> int:
+    """Insert the period's report, or replace what its report says; its id."""
+    if period.report_id is None:
+        rows = await Report.insert(
+            Report(
+                envelope=envelope_id,
+                challenge=challenge_id,
+                period=period.number,
+                progress=checked.progress,
+                delivery=checked.delivery,
+                created_by=actor.user_id,
+                created_at=moment,
+            )
+        ).returning(Report.id)
+        report_id = int(rows[0]["id"])
+    else:
+        report_id = period.report_id
+        await Report.update(
+            {Report.progress: checked.progress, Report.delivery: checked.delivery}
+        ).where(Report.id == report_id)
+        await ReportSpending.delete().where(ReportSpending.report == report_id)
+        await Deliverable.delete().where(Deliverable.report == report_id)
+    spending = [
+        ReportSpending(
+            report=report_id,
+            budget_line=line,
+            amount_cents=cents,
+            receipt=checked.receipts.get(line, ""),
+            paid_from=paid_from.value,
+        )
+        for paid_from, amounts in (
+            (rules.PaidFrom.ENVELOPE, checked.spending),
+            (rules.PaidFrom.OWN_FUNDS, checked.own_funds),
+        )
+        for line, cents in sorted(amounts.items())
+    ]
+    if spending:
+        await ReportSpending.insert(*spending)
+    if checked.deliverables:
+        await Deliverable.insert(
+            *(
+                Deliverable(
+                    report=report_id, title=d.title, url=d.url, licence=d.licence, position=index
+                )
+                for index, d in enumerate(checked.deliverables)
+            )
+        )
     return report_id
 
 
@@ -228,11 +299,34 @@ async def review(
             )
 
 
-async def spent_by_line(reports: list[dict[str, object]]) -> dict[int, int]:
-    """Budget line id → cents reported as spent, over the reports that count."""
-    counted = [int(str(r["id"])) for r in reports if r["status"] in rules.COUNTED]
-    spent: dict[int, int] = {}
-    for s in await ReportSpending.select().where(ReportSpending.report.is_in(counted or [0])):
-        spent[s["budget_line"]] = spent.get(s["budget_line"], 0) + s["amount_cents"]
-    return spent
+@dataclass(frozen=True)
+class LineSpending:
+    """Budget line id → cents, as the follow-up counts them (docs/follow-up.md): spending of
+    validated reports (`spent` paid from what the challenge received, `own_funds` from the
+    lieu's own money), and of published reports awaiting validation, apart (`pending…`)."""
 
+    spent: dict[int, int]
+    own_funds: dict[int, int]
+    pending: dict[int, int]
+    pending_own_funds: dict[int, int]
+
+
+async def line_spending(reports: list[dict[str, object]]) -> LineSpending:
+    """The spending of `reports` (rows of Report), by budget line, in one query."""
+    status = {int(str(r["id"])): str(r["status"]) for r in reports if r["status"] in rules.HELD}
+    figures = LineSpending({}, {}, {}, {})
+    for s in await ReportSpending.select(
+        ReportSpending.report,
+        ReportSpending.budget_line,
+        ReportSpending.amount_cents,
+        ReportSpending.paid_from,
+    ).where(ReportSpending.report.is_in(sorted(status) or [0])):
+        validated = status[s["report"]] == rules.Status.VALIDATED
+        envelope = s["paid_from"] == rules.PaidFrom.ENVELOPE
+        into = (
+            (figures.spent if envelope else figures.own_funds)
+            if validated
+            else (figures.pending if envelope else figures.pending_own_funds)
+        )
+        into[s["budget_line"]] = into.get(s["budget_line"], 0) + s["amount_cents"]
+    return figures

@@ -189,6 +189,22 @@ def field_message(code: str) -> str:
             )
         case "too_many":
             return _("{max} au plus.").format(max=params[0] if params else "")
+        case "report_empty":
+            return _(
+                "Un rapport dit au moins une chose : une dépense, un livrable ou où en est le défi."
+            )
+        case "above_line_maximum":
+            room = int(params[0]) if params and params[0].isdigit() else 0
+            return _(
+                "Les dépenses de ce poste dépasseraient son maximum : il lui reste {room} "
+                "(en comptant les rapports validés ou en attente de validation)."
+            ).format(room=money(room))
+        case "above_received":
+            room = int(params[0]) if params and params[0].isdigit() else 0
+            return _(
+                "Les dépenses payées sur l’argent reçu dépasseraient ce que le défi a reçu : "
+                "il en reste {room}. Déclarez le surplus comme payé sur les fonds propres du lieu."
+            ).format(room=money(room))
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
     return _("Cette valeur n’est pas acceptée.")
@@ -267,6 +283,11 @@ def refusal_message(reason: str) -> str:
         case "report_not_editable":
             return _(
                 "Ce rapport est publié : il ne se modifie plus, sauf si la coordination demande des modifications."
+            )
+        case "report_awaiting_review":
+            return _(
+                "Le rapport de cette période attend la validation de la coordination : "
+                "la période suivante s’ouvrira quand il sera validé."
             )
         case "report_not_published":
             return _("Seul un rapport publié, pas encore examiné, peut être validé ou renvoyé.")

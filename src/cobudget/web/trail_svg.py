@@ -1,18 +1,21 @@
 """The money trail as a picture: a flow diagram drawn on the server as SVG (SPEC §7).
 
 Three columns: where the money came from (each lieu, co-funder, and the envelope's match), the
-funded challenges, and what they produced. A band's thickness is proportional to the euros it
-carries; between a challenge and its deliverables the band is what the proposers reported as
-spent, shared equally among the deliverables (or going to « not reported yet »). Every band and
-box carries its amount in a <title> and a data attribute, and the page puts the same numbers in
-a table, so the picture is never the only way to read them. Layout only: no I/O, no templates.
+funded challenges, and what became of what each received: spent (validated reports), awaiting
+validation (published reports), and not reported yet. A band's thickness is proportional to the
+euros it carries, and what leaves a challenge is exactly what it received, so no band is wider
+than its box. No amount is invented per deliverable: the reports do not split their spending
+between deliverables, so the page lists what each challenge produced instead of drawing it.
+Every band and box carries its amount in a <title> and a data attribute, and the page puts the
+same numbers in tables, so the picture is never the only way to read them. Layout only: no I/O,
+no templates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cobudget.services.queries.follow_up import FollowUp, Source
+from cobudget.services.queries.follow_up import FollowUp, Source, Trail
 
 WIDTH = 960
 COLUMN_X = (10, 400, 790)
@@ -40,7 +43,7 @@ class Band:
     amount_cents: int
     path: str
     width: float
-    kind: str  # money | spent | unreported
+    kind: str  # money | spent | pending | unreported
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,24 @@ def _source_key(s: Source) -> str:
     return f"{s.kind}:{s.id}" if s.id is not None else "envelope"
 
 
+def outcomes(challenge: Trail) -> list[tuple[str, int]]:
+    """What became of what the challenge received, as (kind, cents) adding up to it: spent,
+    awaiting validation, not reported yet. Reports are checked so that spent and awaiting
+    validation never exceed what was received; reports written before those checks could, and
+    are cut to it here (the tables show their full figures, flagged)."""
+    spent = min(challenge.spent_cents, challenge.received_cents)
+    pending = min(challenge.pending_cents, challenge.received_cents - spent)
+    parts = [
+        ("spent", spent),
+        ("pending", pending),
+        ("unreported", challenge.received_cents - spent - pending),
+    ]
+    return [(kind, cents) for kind, cents in parts if cents] or [("unreported", 0)]
+
+
 def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
-    """Place the boxes and bands; `labels` names the envelope match and « not reported »."""
+    """Place the boxes and bands; `labels` names the envelope match and the three outcomes
+    (spent, pending, unreported)."""
     totals: dict[str, tuple[str, int]] = {}
     for challenge in trail.challenges:
         for s in challenge.sources:
@@ -99,20 +118,11 @@ def layout(trail: FollowUp, *, labels: dict[str, str]) -> Diagram:
     # Per challenge, where its money went: (output box, amount, band kind).
     output_of: dict[int, list[tuple[str, int, str]]] = {}
     for c in trail.challenges:
-        shares: list[tuple[str, int, str]] = []
-        if c.deliverables and c.spent_cents:
-            each, rest = divmod(c.spent_cents, len(c.deliverables))
-            for index, d in enumerate(c.deliverables):
-                key = f"deliverable:{c.id}:{index}"
-                amount = each + (1 if index < rest else 0)
-                outputs.append((key, d.title, amount))
-                shares.append((key, amount, "spent"))
-        unreported = c.received_cents - c.spent_cents
-        if unreported > 0 or not shares:
-            key = f"unreported:{c.id}"
-            outputs.append((key, labels["unreported"], max(unreported, 0)))
-            shares.append((key, max(unreported, 0), "unreported"))
-        output_of[c.id] = shares
+        output_of[c.id] = []
+        for kind, amount in outcomes(c):
+            key = f"{kind}:{c.id}"
+            outputs.append((key, labels[kind], amount))
+            output_of[c.id].append((key, amount, kind))
     output_boxes = _stack(outputs, COLUMN_X[2], scale, "output")
     by_key = {b.key: b for b in (*source_boxes, *challenge_boxes, *output_boxes)}
     bands: list[Band] = []

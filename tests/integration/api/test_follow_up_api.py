@@ -16,13 +16,19 @@ async def test_the_trail_and_the_reports_read_as_json(
     trail = await client.get(f"/api/envelopes/{world.settled_envelope_id}/follow-up")
     assert trail.status_code == 200
     body = trail.json()
-    assert body["received_cents"] == 150_000
-    [challenge] = body["challenges"]
-    assert challenge["id"] == world.funded_challenge_id
-    assert sum(s["amount_cents"] for s in challenge["sources"]) == 150_000
-    assert {r["status"] for r in challenge["reports"]} == {"published", "changes_requested"}
+    assert body["received_cents"] == 270_000
+    challenges = {c["id"]: c for c in body["challenges"]}
+    funded = challenges[world.funded_challenge_id]
+    assert sum(s["amount_cents"] for s in funded["sources"]) == 150_000
+    assert [(r["period"], r["status"]) for r in funded["reports"]] == [(1, "changes_requested")]
+    reviewed = challenges[world.reviewed_challenge_id]
+    assert [(r["period"], r["status"]) for r in reviewed["reports"]] == [(1, "published")]
+    # A visitor writes no report; nothing is spent until a report is validated.
+    assert funded["report_action"] == "" and funded["spent_cents"] == 0
+    assert funded["unreported_cents"] == 150_000
     report = await client.get(f"/api/reports/{world.report_id}")
     assert report.status_code == 200 and report.json()["status"] == "published"
+    assert report.json()["period"] == 1
 
 
 async def test_drafts_and_unsettled_envelopes_are_refused_as_problems(
@@ -30,7 +36,7 @@ async def test_drafts_and_unsettled_envelopes_are_refused_as_problems(
     world: World,  # type: ignore[type-arg]
 ) -> None:
     draft = await factories.make_report(
-        world.settled_envelope_id, world.funded_challenge_id, status="draft"
+        world.settled_envelope_id, world.funded_challenge_id, status="draft", period=2
     )
     hidden = await client.get(f"/api/reports/{draft}")
     assert hidden.status_code == 404

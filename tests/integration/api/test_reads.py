@@ -42,10 +42,10 @@ async def test_lists_are_paginated_with_their_total(
 ) -> None:
     path = f"/api/networks/{world.network_id}/challenges"
     everything = (await client.get(path)).json()
-    assert everything["total"] == len(everything["items"]) == 4
+    assert everything["total"] == len(everything["items"]) == 5
     pages = [(await client.get(f"{path}?page={n}&per_page=3")).json() for n in (1, 2, 3)]
-    assert [len(p["items"]) for p in pages] == [3, 1, 0]
-    assert all(p["total"] == 4 and p["per_page"] == 3 for p in pages)
+    assert [len(p["items"]) for p in pages] == [3, 2, 0]
+    assert all(p["total"] == 5 and p["per_page"] == 3 for p in pages)
     assert [c["id"] for p in pages for c in p["items"]] == [c["id"] for c in everything["items"]]
     assert (await client.get(f"{path}?per_page=200")).status_code == 200
 

@@ -34,6 +34,12 @@ async def test_demo_network_has_every_role_and_challenges_in_every_state(
     follow_up = await client.get(f"/enveloppes/{settled}/suivi")
     assert "Une cartographie ouverte des tiers-lieux" in follow_up.text
     assert "Carte des tiers-lieux du Massif" in follow_up.text
+    # Its validated report is one the checks of SPEC §7 accept.
+    trail = (await client.get(f"/api/envelopes/{settled}/follow-up")).json()
+    for challenge in trail["challenges"]:
+        assert challenge["spent_cents"] <= challenge["received_cents"]
+        assert all(line["spent_cents"] <= line["max_cents"] for line in challenge["lines"])
+    assert trail["spent_cents"] == 350_000
     verified = await client.get(f"/enveloppes/{settled}/verification")
     assert "identique, octet pour octet" in verified.text
     await log_in(client, "coordination@demo.cobudget.fr", DEMO_PASSWORD)

@@ -56,7 +56,7 @@ async def test_the_totals_of_the_exports_equal_the_settlement(
     transfers = json.loads((await client.get(f"{base}/settlement.json")).content)["rows"]
     pledges = _csv((await client.get(f"{base}/pledges.csv")).content)
     funded_total = sum(int(r["total_cents"]) for r in challenges if r["funded"] == "true")
-    assert funded_total == sum(t["amount_cents"] for t in transfers) == 150_000
+    assert funded_total == sum(t["amount_cents"] for t in transfers) == 270_000
     envelope_money = sum(int(r["drawing_rights_cents"]) + int(r["match_cents"]) for r in challenges)
     assert envelope_money + settlement.leftover_cents == settlement.envelope_cents
     assert {r["basis"] for r in challenges} == {"settlement"}

@@ -1,15 +1,18 @@
 """The money trail of a settled envelope (SPEC §7): for every euro, which challenge got it from
-which lieu, co-funder or envelope match, how much of it the proposers reported as spent (line by
-line, flagged above a maximum), and what it produced; with each challenge's reports.
+which lieu, co-funder or envelope match, how much of it was spent (line by line), and what it
+produced; with each challenge's reports.
 
-Amounts come from the published settlement's transfers, spending and deliverables from the
-reports that were published (or validated): a draft, or a report sent back, counts for nothing
-until it is published.
+Amounts come from the published settlement's transfers. Only validated reports count as spent;
+published reports awaiting validation are counted apart (`pending…`), and so are their
+deliverables; a draft, or a report sent back, counts for nothing until published again.
+Spending paid from the lieu's own money is counted apart from what the challenge received
+(docs/follow-up.md says how each figure adds up).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 
@@ -18,9 +21,10 @@ from cobudget.domain import reports as rules
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.engine import canonical
+from cobudget.engine.types import BudgetLine
 from cobudget.services import envelope_inputs, settlements
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
-from cobudget.services.reports import spent_by_line
+from cobudget.services.reports import LineSpending, line_spending
 
 
 class Source(msgspec.Struct, frozen=True):
@@ -36,8 +40,11 @@ class Line(msgspec.Struct, frozen=True):
     label: str
     min_cents: int
     max_cents: int
-    spent_cents: int
-    over: bool
+    spent_cents: int  # validated, paid from what the challenge received
+    own_funds_cents: int  # validated, paid from the lieu's own money
+    pending_cents: int  # awaiting validation, paid from what the challenge received
+    pending_own_funds_cents: int  # awaiting validation, paid from the lieu's own money
+    over: bool  # all of it above the maximum: only reports written before they were checked
 
 
 class DeliverableView(msgspec.Struct, frozen=True):
@@ -49,6 +56,7 @@ class DeliverableView(msgspec.Struct, frozen=True):
 
 class ReportSummary(msgspec.Struct, frozen=True):
     id: int
+    period: int
     status: str
     delivery: str
     published_at: dt.datetime | None
@@ -62,10 +70,17 @@ class Trail(msgspec.Struct, frozen=True):
     received_cents: int
     sources: list[Source]
     lines: list[Line]
-    spent_cents: int
-    deliverables: list[DeliverableView]
+    spent_cents: int  # validated, paid from what was received (never above received_cents)
+    pending_cents: int  # awaiting validation, paid from what was received
+    unreported_cents: int  # received_cents - spent_cents - pending_cents (0 at least)
+    own_funds_cents: int  # validated, paid from the lieu's own money, beyond what was received
+    pending_own_funds_cents: int
+    deliverables: list[DeliverableView]  # of validated reports
+    pending_deliverables: list[DeliverableView]  # of published reports awaiting validation
     reports: list[ReportSummary]
-    can_report: bool
+    next_period: int  # the period the proposers write for now
+    report_action: str  # start | resume | awaiting | "" (the reader does not write reports)
+    report_id: int | None  # the report to resume, when report_action is resume
 
 
 class FollowUp(msgspec.Struct, frozen=True):
@@ -76,8 +91,64 @@ class FollowUp(msgspec.Struct, frozen=True):
     leftover_cents: int
     received_cents: int
     spent_cents: int
+    pending_cents: int
+    own_funds_cents: int
     challenges: list[Trail]
     can_review: bool
+
+
+def _lines(budget_lines: list[BudgetLine], spending: LineSpending) -> list[Line]:
+    maximum = {line.id: line.max_cents for line in budget_lines}
+    total = {
+        line.id: sum(
+            figures.get(line.id, 0)
+            for figures in (
+                spending.spent,
+                spending.own_funds,
+                spending.pending,
+                spending.pending_own_funds,
+            )
+        )
+        for line in budget_lines
+    }
+    over = rules.over_maximum(total, maximum)
+    return [
+        Line(
+            id=line.id,
+            label=line.label,
+            min_cents=line.min_cents,
+            max_cents=line.max_cents,
+            spent_cents=spending.spent.get(line.id, 0),
+            own_funds_cents=spending.own_funds.get(line.id, 0),
+            pending_cents=spending.pending.get(line.id, 0),
+            pending_own_funds_cents=spending.pending_own_funds.get(line.id, 0),
+            over=line.id in over,
+        )
+        for line in sorted(budget_lines, key=lambda line: line.id)
+    ]
+
+
+async def _deliverables(reports: list[dict[str, Any]]) -> dict[int, list[DeliverableView]]:
+    """Report id → its deliverables, for the reports that are validated or awaiting it."""
+    held = [r["id"] for r in reports if r["status"] in rules.HELD]
+    by_report: dict[int, list[DeliverableView]] = {}
+    for d in (
+        await Deliverable.select()
+        .where(Deliverable.report.is_in(held or [0]))
+        .order_by(Deliverable.report, Deliverable.position)
+    ):
+        by_report.setdefault(d["report"], []).append(
+            DeliverableView(
+                title=d["title"], url=d["url"], licence=d["licence"], report_id=d["report"]
+            )
+        )
+    return by_report
+
+
+def _report_action(period: rules.Period) -> str:
+    if period.report_id is None:
+        return "start"
+    return "resume" if rules.can_write(period).allowed else "awaiting"
 
 
 async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
@@ -107,43 +178,22 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
         key = (t.challenge_id, t.from_kind, t.from_id, t.source)
         flows[key] = flows.get(key, 0) + t.amount_cents
     reports = await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
-    counted = [r["id"] for r in reports if r["status"] in rules.COUNTED]
-    spent = await spent_by_line(reports)
-    deliverables: dict[int, list[DeliverableView]] = {}
-    challenge_of = {r["id"]: r["challenge"] for r in reports}
-    for d in (
-        await Deliverable.select()
-        .where(Deliverable.report.is_in(counted or [0]))
-        .order_by(Deliverable.report, Deliverable.position)
-    ):
-        deliverables.setdefault(challenge_of[d["report"]], []).append(
-            DeliverableView(
-                title=d["title"], url=d["url"], licence=d["licence"], report_id=d["report"]
-            )
-        )
+    spending = await line_spending(reports)
+    deliverables = await _deliverables(reports)
     can_review = decide(actor, Action.REPORT_REVIEW, Target(network_id=network.id)).allowed
     trails = []
     for outcome in funded:
         challenge = by_id[outcome.challenge_id]
+        mine = [r for r in reports if r["challenge"] == outcome.challenge_id]
         may_write = decide(
             actor,
             Action.REPORT_WRITE,
             Target(network_id=network.id, proposer_lieu_ids=frozenset(challenge.proposers)),
         ).allowed
-        over = rules.over_maximum(
-            spent, {line.id: line.max_cents for line in challenge.budget_lines}
-        )
-        lines = [
-            Line(
-                id=line.id,
-                label=line.label,
-                min_cents=line.min_cents,
-                max_cents=line.max_cents,
-                spent_cents=spent.get(line.id, 0),
-                over=line.id in over,
-            )
-            for line in sorted(challenge.budget_lines, key=lambda line: line.id)
-        ]
+        lines = _lines(challenge.budget_lines, spending)
+        spent = sum(line.spent_cents for line in lines)
+        pending = sum(line.pending_cents for line in lines)
+        period = rules.current_period((r["id"], r["period"], r["status"]) for r in mine)
         sources = [
             Source(
                 kind=kind,
@@ -169,21 +219,38 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
                 received_cents=outcome.total_cents,
                 sources=sources,
                 lines=lines,
-                spent_cents=sum(line.spent_cents for line in lines),
-                deliverables=deliverables.get(outcome.challenge_id, []),
+                spent_cents=spent,
+                pending_cents=pending,
+                unreported_cents=max(0, outcome.total_cents - spent - pending),
+                own_funds_cents=sum(line.own_funds_cents for line in lines),
+                pending_own_funds_cents=sum(line.pending_own_funds_cents for line in lines),
+                deliverables=[
+                    d
+                    for r in mine
+                    if r["status"] == rules.Status.VALIDATED
+                    for d in deliverables.get(r["id"], [])
+                ],
+                pending_deliverables=[
+                    d
+                    for r in mine
+                    if r["status"] == rules.Status.PUBLISHED
+                    for d in deliverables.get(r["id"], [])
+                ],
                 reports=[
                     ReportSummary(
                         id=r["id"],
+                        period=r["period"],
                         status=r["status"],
                         delivery=r["delivery"],
                         published_at=r["published_at"],
                         created_at=r["created_at"],
                     )
-                    for r in reports
-                    if r["challenge"] == outcome.challenge_id
-                    and (r["status"] != rules.Status.DRAFT.value or may_write)
+                    for r in mine
+                    if r["status"] != rules.Status.DRAFT.value or may_write
                 ],
-                can_report=may_write,
+                next_period=period.number,
+                report_action=_report_action(period) if may_write else "",
+                report_id=period.report_id if may_write else None,
             )
         )
     trails.sort(key=lambda t: t.title.casefold())
@@ -195,6 +262,8 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
         leftover_cents=settlement.leftover_cents,
         received_cents=sum(t.received_cents for t in trails),
         spent_cents=sum(t.spent_cents for t in trails),
+        pending_cents=sum(t.pending_cents for t in trails),
+        own_funds_cents=sum(t.own_funds_cents for t in trails),
         challenges=trails,
         can_review=can_review,
     )
@@ -204,7 +273,8 @@ class ReportLine(msgspec.Struct, frozen=True):
     id: int
     label: str
     max_cents: int
-    spent_cents: int
+    spent_cents: int  # paid from what the challenge received
+    own_funds_cents: int  # paid from the lieu's own money
     receipt: str
 
 
@@ -214,6 +284,7 @@ class ReportPage(msgspec.Struct, frozen=True):
     envelope_title: str
     challenge_id: int
     challenge_title: str
+    period: int
     status: str
     delivery: str
     progress: str
@@ -244,10 +315,11 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
     may_write = decide(actor, Action.REPORT_WRITE, target).allowed
     if report["status"] == rules.Status.DRAFT.value and not may_write:
         raise NotFound("report", report_id)
-    spending = {
-        s["budget_line"]: s
-        for s in await ReportSpending.select().where(ReportSpending.report == report_id)
-    }
+    amounts: dict[tuple[int, str], int] = {}
+    receipts: dict[int, str] = {}
+    for s in await ReportSpending.select().where(ReportSpending.report == report_id):
+        amounts[(s["budget_line"], s["paid_from"])] = s["amount_cents"]
+        receipts[s["budget_line"]] = receipts.get(s["budget_line"]) or s["receipt"]
     deliverables = (
         await Deliverable.select()
         .where(Deliverable.report == report_id)
@@ -259,6 +331,7 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
         envelope_title=str(row["title"]),
         challenge_id=challenge.id,
         challenge_title=challenge.label,
+        period=report["period"],
         status=report["status"],
         delivery=report["delivery"],
         progress=report["progress"],
@@ -267,8 +340,9 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
                 id=line.id,
                 label=line.label,
                 max_cents=line.max_cents,
-                spent_cents=spending[line.id]["amount_cents"] if line.id in spending else 0,
-                receipt=spending[line.id]["receipt"] if line.id in spending else "",
+                spent_cents=amounts.get((line.id, rules.PaidFrom.ENVELOPE.value), 0),
+                own_funds_cents=amounts.get((line.id, rules.PaidFrom.OWN_FUNDS.value), 0),
+                receipt=receipts.get(line.id, ""),
             )
             for line in sorted(challenge.budget_lines, key=lambda line: line.id)
         ],

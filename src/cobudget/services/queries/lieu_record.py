@@ -1,12 +1,12 @@
 """What a lieu pledged, received and produced across the settled envelopes of its networks
-(SPEC §7): read from the published settlements and the reports that were published."""
+(SPEC §7): read from the published settlements and the validated reports."""
 
 from __future__ import annotations
 
 import msgspec
 
 from cobudget.db.tables import Deliverable, Envelope, Report, SettlementRecord
-from cobudget.domain.reports import COUNTED
+from cobudget.domain.reports import Status
 from cobudget.engine import canonical
 
 
@@ -56,17 +56,22 @@ async def lieu_record(lieu_id: int, network_ids: list[int]) -> list[EnvelopeReco
             taken.append((record["envelope"], mine, proposed, funded))
     # ... then what its funded challenges produced, in two queries for all of them.
     wanted = {(envelope, c.challenge_id) for envelope, _, _, funded in taken for c in funded}
-    report_of = {
-        (r["envelope"], r["challenge"]): r["id"]
-        for r in await Report.select(Report.id, Report.envelope, Report.challenge)
+    # Every period's validated report of each challenge, in the order of the periods.
+    reports_of: dict[tuple[int, int], list[int]] = {}
+    for r in (
+        await Report.select(Report.id, Report.envelope, Report.challenge)
         .where(Report.challenge.is_in(sorted({c for _, c in wanted}) or [0]))
-        .where(Report.status.is_in(sorted(COUNTED)))
-        if (r["envelope"], r["challenge"]) in wanted
-    }
+        .where(Report.status == Status.VALIDATED.value)
+        .order_by(Report.period)
+    ):
+        if (r["envelope"], r["challenge"]) in wanted:
+            reports_of.setdefault((r["envelope"], r["challenge"]), []).append(r["id"])
     produced_by: dict[int, list[Produced]] = {}
     for d in (
         await Deliverable.select()
-        .where(Deliverable.report.is_in(sorted(report_of.values()) or [0]))
+        .where(
+            Deliverable.report.is_in(sorted(i for ids in reports_of.values() for i in ids) or [0])
+        )
         .order_by(Deliverable.report, Deliverable.position)
     ):
         produced_by.setdefault(d["report"], []).append(
@@ -74,7 +79,7 @@ async def lieu_record(lieu_id: int, network_ids: list[int]) -> list[EnvelopeReco
         )
     result = []
     for envelope, mine, proposed, funded in taken:
-        reports = [report_of.get((envelope, c.challenge_id), 0) for c in funded]
+        reports = [r for c in funded for r in reports_of.get((envelope, c.challenge_id), [])]
         result.append(
             EnvelopeRecord(
                 envelope_id=envelope,
@@ -83,7 +88,7 @@ async def lieu_record(lieu_id: int, network_ids: list[int]) -> list[EnvelopeReco
                 captured_cents=sum(p.captured_cents for p in mine),
                 received_cents=sum(c.total_cents for c in funded),
                 funded_titles=[proposed[c.challenge_id] for c in funded],
-                produced=[d for r in sorted(reports) if r for d in produced_by.get(r, [])],
+                produced=[d for r in reports for d in produced_by.get(r, [])],
             )
         )
     return result

@@ -42,6 +42,7 @@ def _form(data: dict[str, str]) -> rules.ReportForm:
         progress=data.get("progress", ""),
         delivery=data.get("delivery", rules.Delivery.IN_PROGRESS.value),
         spending=lines("spending."),
+        own_funds=lines("own_funds."),
         receipts=lines("receipt."),
         deliverables=tuple(
             rules.DeliverableForm(
@@ -57,8 +58,11 @@ def _form(data: dict[str, str]) -> rules.ReportForm:
 def _values_of(report: queries.ReportPage) -> dict[str, str]:
     values = {"progress": report.progress, "delivery": report.delivery}
     for line in report.lines:
-        if line.spent_cents or line.receipt:
+        if line.spent_cents:
             values[f"spending.{line.id}"] = format_euros(line.spent_cents)
+        if line.own_funds_cents:
+            values[f"own_funds.{line.id}"] = format_euros(line.own_funds_cents)
+        if line.receipt:
             values[f"receipt.{line.id}"] = line.receipt
     for index, d in enumerate(report.deliverables):
         values |= {
@@ -75,7 +79,12 @@ async def follow_up(request: Request, actor: ActorDep, envelope_id: FromPath[int
     trail = await queries.follow_up(actor, envelope_id)
     diagram = trail_svg.layout(
         trail,
-        labels={"envelope": _("Abondement de l’enveloppe"), "unreported": _("Pas encore rapporté")},
+        labels={
+            "envelope": _("Abondement de l’enveloppe"),
+            "spent": _("Dépensé (rapports validés)"),
+            "pending": _("En attente de validation"),
+            "unreported": _("Pas encore rapporté"),
+        },
     )
     return await page(request, "reports/follow_up.html", trail=trail, diagram=diagram)
 
@@ -84,6 +93,7 @@ async def _form_page(
     request: Request,  # type: ignore[type-arg]
     *,
     found: reports.Funded,
+    period: int,
     action: str,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
@@ -103,6 +113,7 @@ async def _form_page(
         "reports/form.html",
         status_code=status_code,
         found=found,
+        period=period,
         action=action,
         values=values,
         errors=errors or {},
@@ -118,12 +129,15 @@ async def new_form(
     actor: ActorDep,
     envelope_id: FromPath[int],
     challenge_id: FromPath[int],
-) -> Template:
-    found = await reports.funded(envelope_id, challenge_id)
-    require(actor, Action.REPORT_WRITE, reports.target_of(found))
+) -> Template | Redirect:
+    """The form of the period's report; the report in progress, when there is one."""
+    period = await reports.period_to_write(actor, envelope_id, challenge_id)
+    if period.report_id is not None:
+        return see_other(f"/rapports/{period.report_id}/modifier")
     return await _form_page(
         request,
-        found=found,
+        found=await reports.funded(envelope_id, challenge_id),
+        period=period.number,
         action=f"/enveloppes/{envelope_id}/defis/{challenge_id}/rapports/nouveau",
         values={"delivery": rules.Delivery.IN_PROGRESS.value},
     )
@@ -138,6 +152,7 @@ async def new(
     challenge_id: FromPath[int],
     data: Form,
 ) -> Template | Redirect:
+    """Save the period's report: a new one, or the one in progress (never a second one)."""
     try:
         report_id = await reports.save(
             settings,
@@ -148,10 +163,11 @@ async def new(
             publish=data.get("publish") == "1",
         )
     except InvalidInput as error:
-        found = await reports.funded(envelope_id, challenge_id)
+        period = await reports.period_to_write(actor, envelope_id, challenge_id)
         return await _form_page(
             request,
-            found=found,
+            found=await reports.funded(envelope_id, challenge_id),
+            period=period.number,
             action=f"/enveloppes/{envelope_id}/defis/{challenge_id}/rapports/nouveau",
             values=data,
             errors=form_errors(error.fields),
@@ -181,6 +197,7 @@ async def edit_form(request: Request, actor: ActorDep, report_id: FromPath[int])
     return await _form_page(
         request,
         found=found,
+        period=report.period,
         action=f"/rapports/{report_id}/modifier",
         values=_values_of(report),
         comment=report.review_comment,
@@ -211,6 +228,7 @@ async def edit(
         return await _form_page(
             request,
             found=found,
+            period=report.period,
             action=f"/rapports/{report_id}/modifier",
             values=data,
             errors=form_errors(error.fields),

@@ -194,17 +194,24 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
             for line in c.budget_lines
         ]
     if table == "pledges":
+        # Hidden pledges (SPEC §4): until the close, each reader finds only its own units'
+        # pledges here; challenges.csv keeps the totals.
         hidden = lifecycle.pledges_hidden(bool(row["hide_pledges"]), phase)
         pledged = {p.pledge_id: p for p in result.pledges} if result else {}
+        readable = [
+            p
+            for p in inputs.pledges
+            if not hidden
+            or p.contributor_id
+            in (actor.member_of if p.contributor_kind == "lieu" else actor.cofunder_of)
+        ]
         return [
             {
                 "pledge_id": p.id,
                 "challenge_id": p.challenge_id,
                 "contributor_kind": p.contributor_kind,
-                "contributor_id": None if hidden else p.contributor_id,
-                "contributor_name": ""
-                if hidden
-                else (lieu_names if p.contributor_kind == "lieu" else org_names).get(
+                "contributor_id": p.contributor_id,
+                "contributor_name": (lieu_names if p.contributor_kind == "lieu" else org_names).get(
                     p.contributor_id, ""
                 ),
                 "source": p.source,
@@ -215,7 +222,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
                 if p.id in pledged
                 else p.amount_cents,
             }
-            for p in inputs.pledges
+            for p in readable
         ]
     if table == "positions":
         return await _positions([c.id for c in inputs.challenges])

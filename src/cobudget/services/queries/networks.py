@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 
@@ -11,15 +12,20 @@ from cobudget.db.tables import (
     CofunderPerson,
     CofundingOrg,
     Coordinator,
+    Envelope,
     Invitation,
     Lieu,
     Membership,
     Network,
     NetworkLieu,
+    Pledge,
     User,
 )
+from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide, require
+from cobudget.services.clock import now
+from cobudget.services.envelopes import calendar_of
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -80,6 +86,7 @@ class AuditLine(msgspec.Struct, frozen=True):
     entity_id: int | None
     before: object
     after: object
+    masked: bool = False  # a pledge or support of an envelope whose pledges are hidden
 
 
 def _network_summary(row: dict[str, object], lieu_count: int = 0) -> NetworkSummary:
@@ -252,18 +259,54 @@ async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[Aud
         .limit(limit)
         .output(load_json=True)
     )
+    masked = await _masked_entries(network_id, rows)
     return [
         AuditLine(
             at=r["at"],
             actor_name=r["actor.name"],
             action=r["action"],
             entity=r["entity"],
-            entity_id=r["entity_id"],
-            before=r["before"],
-            after=r["after"],
+            entity_id=None if index in masked else r["entity_id"],
+            before=None if index in masked else r["before"],
+            after=None if index in masked else r["after"],
+            masked=index in masked,
         )
-        for r in rows
+        for index, r in enumerate(rows)
     ]
+
+
+async def _masked_entries(network_id: int, rows: list[dict[str, Any]]) -> set[int]:
+    """The entries (by position) that tell a unit's pledge or support in an envelope whose
+    pledges are hidden now (SPEC §4): nobody reads them before the close, coordinators
+    included; afterwards they show as usual. Two queries, whatever the number of entries."""
+    moment = now()
+    hidden = {
+        int(r["id"])
+        for r in await Envelope.select().where(Envelope.network == network_id)
+        if lifecycle.pledges_hidden(
+            bool(r["hide_pledges"]), lifecycle.current_phase(calendar_of(r), moment)
+        )
+    }
+    if not hidden:
+        return set()
+    pledge_ids = [int(r["entity_id"]) for r in rows if r["entity"] == "pledge" and r["entity_id"]]
+    envelope_of_pledge = {
+        int(p["id"]): int(p["envelope"])
+        for p in await Pledge.select(Pledge.id, Pledge.envelope).where(
+            Pledge.id.is_in(pledge_ids or [0])
+        )
+    }
+    masked = set()
+    for index, r in enumerate(rows):
+        if r["action"].startswith("pledge."):
+            envelope = envelope_of_pledge.get(int(r["entity_id"] or 0))
+        elif r["action"].startswith("support."):
+            envelope = r["entity_id"]
+        else:
+            continue
+        if envelope in hidden:
+            masked.add(index)
+    return masked
 
 
 class MySpace(msgspec.Struct, frozen=True):

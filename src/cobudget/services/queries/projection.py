@@ -16,7 +16,13 @@ from cobudget.engine import canonical
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.errors import InvalidEnvelope
 from cobudget.engine.settle import settle
-from cobudget.engine.settlement import Explanation, LieuOutcome, Settlement
+from cobudget.engine.settlement import (
+    EqualSharesExplanation,
+    EqualSharesPayment,
+    Explanation,
+    LieuOutcome,
+    Settlement,
+)
 from cobudget.engine.types import EnvelopeInput, Rule
 from cobudget.services import envelope_inputs, projection_cache, settlements
 from cobudget.services.envelope_inputs import EnvelopeInputs
@@ -84,6 +90,9 @@ class LieuRow(msgspec.Struct, frozen=True):
     raise_cents: int
     spent_cents: int  # what the settlement takes from its drawing rights (and raise)
     unspent_cents: int | None
+    # While pledges are hidden (SPEC §4), another lieu's row gives its drawing rights only:
+    # its other figures read 0 (None for unspent) and `masked` says so.
+    masked: bool = False
 
 
 class Unit(msgspec.Struct, frozen=True):
@@ -302,6 +311,14 @@ def build(
         key=lambda r: r.name.casefold(),
     )
     left = {f"lieu:{r.id}": r.left_cents for r in lieux}
+    totals = LieuTotals(
+        drawing_rights_cents=sum(r.drawing_rights_cents for r in lieux),
+        raise_cents=sum(r.raise_cents for r in lieux),
+        spent_cents=sum(r.spent_cents for r in lieux),
+    )
+    if hidden:
+        lieux = [r if r.id in actor.member_of else _masked_row(r) for r in lieux]
+        rows = [_masked_payments(r, actor.member_of) for r in rows]
     return Projection(
         rule=inputs.rule,
         settled=row["settled_at"] is not None,
@@ -314,16 +331,42 @@ def build(
         digest=result.inputs_digest if result else "",
         challenges=rows,
         lieux=lieux,
-        lieu_totals=LieuTotals(
-            drawing_rights_cents=sum(r.drawing_rights_cents for r in lieux),
-            raise_cents=sum(r.raise_cents for r in lieux),
-            spent_cents=sum(r.spent_cents for r in lieux),
-        ),
+        lieu_totals=totals,
         units=[msgspec.structs.replace(u, left_cents=left.get(u.unit, 0)) for u in units],
         lieu_sources=lieu_sources,
         support=inputs.params.support
         if inputs.rule == "equal_shares" and inputs.params.support != "pledges"
         else None,
+    )
+
+
+def _masked_row(row: LieuRow) -> LieuRow:
+    """Another lieu's row while pledges are hidden: its drawing rights (public, by weight)
+    and nothing of what it pledged or would spend."""
+    return msgspec.structs.replace(
+        row,
+        pledged_cents=0,
+        left_cents=0,
+        raise_cents=0,
+        spent_cents=0,
+        unspent_cents=None,
+        masked=True,
+    )
+
+
+def _masked_payments(row: ChallengeRow, mine: frozenset[int]) -> ChallengeRow:
+    """While pledges are hidden, an equal-shares explanation keeps how many lieux pay (a count,
+    like a challenge's number of co-funders) but only the reader's own payments: the others
+    read lieu 0 and 0 cents."""
+    explanation = row.explanation
+    if not isinstance(explanation, EqualSharesExplanation):
+        return row
+    payments = [
+        p if p.lieu_id in mine else EqualSharesPayment(lieu_id=0, exact="0/1", cents=0)
+        for p in explanation.payments
+    ]
+    return msgspec.structs.replace(
+        row, explanation=msgspec.structs.replace(explanation, payments=payments)
     )
 
 

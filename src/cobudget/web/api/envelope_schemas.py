@@ -118,6 +118,9 @@ class ProjectionLieuOut(msgspec.Struct, frozen=True):
     # cofunding: drawing rights not spent, which go to the leftover (they add up to it).
     # equal_shares: null; what a lieu does not spend is no leftover, the envelope's is the only one.
     unspent_cents: int | None
+    # While pledges are hidden (until the close), another unit's row gives its drawing rights
+    # only: its other figures read 0 (null for unspent), and masked is true.
+    masked: bool = False
 
 
 class ProjectionLieuTotalsOut(msgspec.Struct, frozen=True):

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from cobudget.db.engine import bind_tables, make_engine
 from cobudget.settings import Settings
-from tests.support import database
+from tests.support import database, reconcile
 from tests.support.mail import Mailbox, start_smtp_server
 
 
@@ -40,14 +40,17 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 
 
 @pytest.fixture
-async def db(database_url: str) -> str:
-    """An empty, migrated database for this test."""
+async def db(database_url: str) -> AsyncIterator[str]:
+    """An empty, migrated database for this test; afterwards, whatever the test wrote, every
+    envelope's money must reconcile to the cent (`tests/support/reconcile.py`)."""
     bind_tables(make_engine(database_url))
     await database.empty_all_tables()
     from cobudget.services import projection_cache
 
     projection_cache.clear()  # ids start again after the tables are emptied
-    return database_url
+    yield database_url
+    bind_tables(make_engine(database_url))
+    await reconcile.check_every_envelope()
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,12 @@ async def what_carries(envelope_id: int) -> Carry:
     funded_since = await envelope_inputs.funded_elsewhere(int(str(row["network"])), envelope_id)
     return Carry(
         leftover_cents=settlement.leftover_cents,
-        unspent_cents={lieu.lieu_id: lieu.unspent_cents for lieu in settlement.lieux},
+        # What each lieu left of its drawing rights; under equal_shares the add-one raise is
+        # no money of its own, so a lieu that paid more than its rights left nothing.
+        unspent_cents={
+            lieu.lieu_id: max(0, lieu.drawing_rights_cents - lieu.spent_cents)
+            for lieu in settlement.lieux
+        },
         unfunded=sorted(
             (
                 (c.challenge_id, titles[c.challenge_id])

@@ -228,7 +228,7 @@ async def set_pledge(
         challenge_id=challenge_id,
         lieu_id=lieu_id,
         org_id=org_id,
-        own_funds=source == "own_funds" and amount_cents > 0,
+        own_funds=source == "own_funds",
     )
     request_hash = _request_hash(challenge_id, source, amount_cents)
     scoped = (

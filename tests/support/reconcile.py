@@ -17,7 +17,6 @@ from cobudget.db.tables import (
     Envelope,
     EnvelopeLieu,
     Pledge,
-    Report,
     ReportSpending,
     SettlementRecord,
 )
@@ -27,21 +26,20 @@ from cobudget.engine.types import Lieu
 
 
 async def check_every_envelope() -> None:
-    """Raise AssertionError, naming the envelope, on the first figure that does not add up."""
+    """Raise AssertionError, naming the envelope, on the first figure that does not add up.
+    A handful of queries whatever the number of envelopes: it runs after every test."""
     settled = set()
-    for record in await SettlementRecord.select():
+    records = await SettlementRecord.select()
+    validated = await _validated_spending() if records else {}
+    for record in records:
         envelope_id = int(record["envelope"])
         settled.add(envelope_id)
         inputs = canonical.decode_input(record["inputs"].encode())
         settlement = canonical.decode_settlement(record["settlement"].encode())
         _check_settlement(envelope_id, inputs, settlement)
-        await _check_reports(envelope_id, inputs, settlement)
-    for envelope in await Envelope.select(Envelope.id, Envelope.amount_cents):
-        if envelope["id"] not in settled:
-            await _check_open(int(envelope["id"]), int(envelope["amount_cents"]))
-    negative = await Pledge.count().where(
-        (Pledge.amount_cents < 0) | (Pledge.released_cents < 0)
-    )
+        _check_reports(envelope_id, inputs, settlement, validated.get(envelope_id, []))
+    await _check_open(settled)
+    negative = await Pledge.count().where((Pledge.amount_cents < 0) | (Pledge.released_cents < 0))
     assert negative == 0, "a pledge or a release is negative"
 
 
@@ -79,47 +77,65 @@ def _check_settlement(envelope_id: int, inputs, settlement) -> None:  # type: ig
         assert spent == sum(c.drawing_rights_cents for c in settlement.challenges), where
 
 
-async def _check_reports(envelope_id: int, inputs, settlement) -> None:  # type: ignore[no-untyped-def]
-    validated = [
-        r["id"]
-        for r in await Report.select(Report.id)
-        .where(Report.envelope == envelope_id)
-        .where(Report.status == "validated")
-    ]
-    if not validated:
-        return
+async def _validated_spending() -> dict[int, list[tuple[int, int]]]:
+    """Per envelope, the (budget line, cents) paid by the envelope in validated reports."""
+    spending: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for row in await ReportSpending.select(
+        ReportSpending.budget_line,
+        ReportSpending.amount_cents,
+        ReportSpending.paid_from,
+        ReportSpending.report.envelope,
+    ).where(ReportSpending.report.status == "validated"):
+        if row["paid_from"] == "envelope":
+            spending[row["report.envelope"]].append((row["budget_line"], row["amount_cents"]))
+    return spending
+
+
+def _check_reports(envelope_id: int, inputs, settlement, spent: list[tuple[int, int]]) -> None:  # type: ignore[no-untyped-def]
     received = {c.challenge_id: c.total_cents for c in settlement.challenges}
     line_max = {
         line.id: (c.id, line.max_cents) for c in inputs.challenges for line in c.budget_lines
     }
     per_challenge: dict[int, int] = defaultdict(int)
     per_line: dict[int, int] = defaultdict(int)
-    for row in await ReportSpending.select().where(ReportSpending.report.is_in(validated)):
-        if row.get("paid_from", "envelope") != "envelope":
-            continue
-        challenge_id, _maximum = line_max[row["budget_line"]]
-        per_challenge[challenge_id] += row["amount_cents"]
-        per_line[row["budget_line"]] += row["amount_cents"]
-    for challenge_id, spent in per_challenge.items():
-        assert spent <= received.get(challenge_id, 0), (envelope_id, challenge_id, spent)
-    for line_id, spent in per_line.items():
-        assert spent <= line_max[line_id][1], (envelope_id, line_id, spent)
+    for line_id, cents in spent:
+        per_challenge[line_max[line_id][0]] += cents
+        per_line[line_id] += cents
+    for challenge_id, total in per_challenge.items():
+        assert total <= received.get(challenge_id, 0), (envelope_id, challenge_id, total)
+    for line_id, total in per_line.items():
+        assert total <= line_max[line_id][1], (envelope_id, line_id, total)
 
 
-async def _check_open(envelope_id: int, amount_cents: int) -> None:
-    weights = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-        EnvelopeLieu.envelope == envelope_id
-    )
-    if not any(w["weight"] for w in weights):
-        return
-    rights = drawing_rights(amount_cents, [Lieu(id=w["lieu"], weight=w["weight"]) for w in weights])
-    pledged: dict[int, int] = defaultdict(int)
+async def _check_open(settled: set[int]) -> None:
+    """No lieu's drawing-right pledges exceed its drawing rights in an envelope not settled."""
+    amounts = {
+        r["id"]: r["amount_cents"]
+        for r in await Envelope.select(Envelope.id, Envelope.amount_cents)
+    }
+    weights: dict[int, list[Lieu]] = defaultdict(list)
+    for w in await EnvelopeLieu.select(
+        EnvelopeLieu.envelope, EnvelopeLieu.lieu, EnvelopeLieu.weight
+    ):
+        weights[w["envelope"]].append(Lieu(id=w["lieu"], weight=w["weight"]))
+    pledged: dict[tuple[int, int], int] = defaultdict(int)
     for p in (
-        await Pledge.select(Pledge.lieu, Pledge.amount_cents)
-        .where(Pledge.envelope == envelope_id)
+        await Pledge.select(Pledge.envelope, Pledge.lieu, Pledge.amount_cents)
         .where(Pledge.source == "drawing_rights")
         .where(Pledge.lieu.is_not_null())
+        .where(Pledge.amount_cents > 0)
     ):
-        pledged[p["lieu"]] += p["amount_cents"]
-    for lieu, cents in pledged.items():
-        assert cents <= rights.get(lieu, 0), (envelope_id, lieu, cents, rights.get(lieu, 0))
+        pledged[(p["envelope"], p["lieu"])] += p["amount_cents"]
+    rights: dict[int, dict[int, int]] = {}
+    for (envelope_id, lieu), cents in pledged.items():
+        if envelope_id in settled:
+            continue
+        if envelope_id not in rights:
+            lieux = weights.get(envelope_id, [])
+            rights[envelope_id] = (
+                drawing_rights(amounts[envelope_id], lieux)
+                if any(lieu.weight for lieu in lieux)
+                else {}
+            )
+        available = rights[envelope_id].get(lieu, 0)
+        assert cents <= available, (envelope_id, lieu, cents, available)

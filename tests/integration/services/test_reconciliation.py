@@ -101,7 +101,7 @@ async def _run(scenario: dict[str, object], app_settings: Settings) -> None:
 
 
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -7,11 +7,12 @@ runs them. Between tests every table is emptied, so tests stay independent.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -85,6 +86,17 @@ async def pooled_setup(url: str) -> AsyncIterator[None]:
     finally:
         await pooled.close_connection_pool()
         bind_tables(previous)
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy one SQLite database onto another, whole, with SQLite's backup API (safe with WAL;
+    the app keeps no connection open between requests)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 async def empty_all_tables() -> None:

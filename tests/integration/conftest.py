@@ -50,18 +50,17 @@ class World:
     reviewed_challenge_id: int = 0
 
 
-# On SQLite the world is built once per run and copied back before each test that asks for
-# it (SQLite's backup API, a few milliseconds), instead of being built again (hundreds of
-# queries): the role table alone asks for it 367 times. Its dates are relative to the moment
-# it was built, minutes ago at most.
+# The world is built once per run and copied back before each test that asks for it (SQLite's
+# backup API; on PostgreSQL, rows kept in a schema of their own), instead of being built again
+# (hundreds of queries): the role table alone asks for it 367 times. Its dates are relative to
+# the moment it was built, minutes ago at most.
 _SNAPSHOTS: dict[str, tuple[World, Path]] = {}
 
 
 @pytest.fixture
 async def world(db: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     if database.backend() != "sqlite":
-        async with database.pooled_setup(db):
-            return await _world()
+        return await _postgresql_world(db)
     snapshot = _SNAPSHOTS.get(db)
     if snapshot is not None:
         database.copy_sqlite(snapshot[1], database.sqlite_path(db))
@@ -70,6 +69,19 @@ async def world(db: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     path = tmp_path_factory.mktemp("world") / "world.sqlite3"
     database.copy_sqlite(database.sqlite_path(db), path)
     _SNAPSHOTS[db] = (built, path)
+    return built
+
+
+async def _postgresql_world(db: str) -> World:
+    """On PostgreSQL the same, with the world's rows kept in a schema of their own."""
+    snapshot = _SNAPSHOTS.get(db)
+    if snapshot is not None:
+        await database.restore_postgresql(db, "world_snapshot")
+        return snapshot[0]
+    async with database.pooled_setup(db):
+        built = await _world()
+    await database.snapshot_postgresql(db, "world_snapshot")
+    _SNAPSHOTS[db] = (built, Path())
     return built
 
 

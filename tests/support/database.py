@@ -99,6 +99,43 @@ def copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+async def snapshot_postgresql(url: str, schema: str) -> None:
+    """Copy every table into `schema`, to be copied back by `restore_postgresql`."""
+    names = [table._meta.tablename for table in ALL_TABLES]
+    script = f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}";' + "".join(
+        f'CREATE TABLE "{schema}"."{name}" AS TABLE public."{name}";' for name in names
+    )
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(script)
+    finally:
+        await connection.close()
+
+
+async def restore_postgresql(url: str, schema: str) -> None:
+    """Put back the rows `snapshot_postgresql` copied, ids and sequences included, in one
+    round trip."""
+    names = [table._meta.tablename for table in ALL_TABLES]
+    script = (
+        "TRUNCATE "
+        + ", ".join(f'public."{name}"' for name in names)
+        + " CASCADE;"
+        + "".join(
+            f'INSERT INTO public."{name}" SELECT * FROM "{schema}"."{name}";' for name in names
+        )
+        + "".join(
+            f"SELECT setval(pg_get_serial_sequence('public.\"{name}\"', 'id'), "
+            f'COALESCE((SELECT MAX(id) FROM public."{name}"), 0) + 1, false);'
+            for name in names
+        )
+    )
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(script)
+    finally:
+        await connection.close()
+
+
 async def empty_all_tables() -> None:
     if backend() == "postgresql":  # one statement, one round trip (ids keep growing)
         names = ", ".join(f'"{table._meta.tablename}"' for table in ALL_TABLES)

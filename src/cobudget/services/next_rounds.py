@@ -64,8 +64,8 @@ async def what_carries(envelope_id: int) -> Carry:
     settlement = record.decoded
     inputs = canonical.decode_input(record.inputs)
     titles = {c.id: c.label for c in inputs.challenges}
-    row = await envelope_inputs.envelope_row(envelope_id)
-    funded_since = await envelope_inputs.funded_elsewhere(int(str(row["network"])), envelope_id)
+    network_id = await settlements.network_id_of(envelope_id)
+    funded_since = await envelope_inputs.funded_elsewhere(network_id, envelope_id)
     return Carry(
         leftover_cents=settlement.leftover_cents,
         # What each lieu left of its drawing rights; under equal_shares the add-one raise is

@@ -108,9 +108,13 @@ async def _authorize(
 
 @dataclass(frozen=True)
 class _Held:
-    """The envelope and the challenge as they stand once their rows are held."""
+    """The envelope and the challenge as they stand once their rows are held: what the rules
+    are checked against, typed."""
 
-    envelope: dict[str, object]
+    amount_cents: int
+    rule: str
+    support: str
+    own_challenge_cap_pct: int
     funding_open: bool
     in_envelope: bool
     consented: bool
@@ -147,7 +151,10 @@ async def _hold(
     moment = now()
     latest = await latest_round(challenge_id)
     return _Held(
-        envelope=envelope,
+        amount_cents=int(envelope["amount_cents"]),
+        rule=str(envelope["rule"]),
+        support=str(envelope["support"]),
+        own_challenge_cap_pct=int(envelope["own_challenge_cap_pct"]),
         funding_open=lifecycle.pledges_are_open(calendar_of(envelope), moment),
         in_envelope=challenge_id in await envelope_inputs.challenge_ids(envelope),
         consented=is_consented(
@@ -160,14 +167,14 @@ async def _hold(
     )
 
 
-async def _rights(envelope: dict[str, object]) -> dict[int, int]:
+async def _rights(envelope_id: int, amount_cents: int) -> dict[int, int]:
     lieux = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-        EnvelopeLieu.envelope == envelope["id"]
+        EnvelopeLieu.envelope == envelope_id
     )
     if not any(r["weight"] for r in lieux):
         return {}
     return drawing_rights(
-        int(str(envelope["amount_cents"])),
+        amount_cents,
         [EngineLieu(id=r["lieu"], weight=r["weight"]) for r in lieux],
     )
 
@@ -242,7 +249,6 @@ async def set_pledge(
         # request to commit, then sees its key.
         if scoped is not None and (answer := await _honoured(scoped, request_hash)):
             return answer
-        envelope = held.envelope
         contributor = (Pledge.lieu == lieu_id) if lieu_id is not None else (Pledge.org == org_id)
         mine = (
             await Pledge.select(Pledge.id, Pledge.challenge, Pledge.source, Pledge.amount_cents)
@@ -260,7 +266,7 @@ async def set_pledge(
             .where(Pledge.challenge == challenge_id)
             .where(Pledge.amount_cents > 0)
         )
-        rights = await _rights(envelope) if lieu_id is not None else {}
+        rights = await _rights(envelope_id, held.amount_cents) if lieu_id is not None else {}
         refusal = rules.refusal(
             rules.PledgeFacts(
                 source=source,
@@ -269,17 +275,15 @@ async def set_pledge(
                 funding_open=held.funding_open,
                 challenge_consented=held.consented,
                 challenge_in_envelope=held.in_envelope,
-                drawing_rights_allowed=rules.drawing_rights_allowed(
-                    str(envelope["rule"]), str(envelope["support"])
-                ),
+                drawing_rights_allowed=rules.drawing_rights_allowed(held.rule, held.support),
                 rights_cents=rights.get(lieu_id or 0, 0),
                 other_rights_pledged_cents=sum(p["amount_cents"] for p in others),
                 proposes_challenge=challenge_id in proposed,
                 own_challenges_other_cents=sum(
                     p["amount_cents"] for p in others if p["challenge"] in proposed
                 ),
-                own_challenge_cap_pct=int(str(envelope["own_challenge_cap_pct"]))
-                if envelope["rule"] == "cofunding"
+                own_challenge_cap_pct=held.own_challenge_cap_pct
+                if held.rule == "cofunding"
                 else None,
                 current_cents=current["amount_cents"] if current else 0,
                 challenge_others_cents=sum(
@@ -354,15 +358,13 @@ async def set_support(
     )
     async with write_transaction():
         held = await _hold(envelope_id, challenge_id, lieu_id, None)
-        envelope = held.envelope
-        if envelope["support"] == "approval" and points > 1:
+        if held.support == "approval" and points > 1:
             raise InvalidInput({"points": "out_of_range:0:1"})
         refusal = rules.support_refusal(
             funding_open=held.funding_open,
             in_envelope=held.in_envelope,
             consented=held.consented,
-            by_support=envelope["rule"] == "equal_shares"
-            and envelope["support"] in ("approval", "points"),
+            by_support=held.rule == "equal_shares" and held.support in ("approval", "points"),
             points=points,
         )
         if refusal is not None:

@@ -155,6 +155,11 @@ async def _world() -> World:
     )
 
 
+def page_text(response) -> str:  # type: ignore[no-untyped-def]
+    """The page's text with Babel's narrow and non-breaking spaces read as spaces."""
+    return str(response.text).replace("\u202f", " ").replace("\xa0", " ")
+
+
 async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:  # type: ignore[type-arg]
     token = await csrf_token(client)
     response = await client.post(

@@ -16,11 +16,8 @@ from cobudget.domain.permissions import Actor
 from cobudget.services import next_rounds, settlements
 from cobudget.settings import Settings
 from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import page_text as _t
 from tests.support import factories
-
-
-def _t(response) -> str:  # type: ignore[no-untyped-def]
-    return str(response.text).replace("\u202f", " ").replace("\xa0", " ")
 
 
 def _coordinator(world: World) -> Actor:

@@ -33,14 +33,10 @@ from cobudget.settings import Settings
 from cobudget.web.context import SESSION_COOKIE
 from tests.conftest import csrf_token
 from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import page_text as _t
 from tests.support import factories
 
 HTMX = {"HX-Request": "true"}
-
-
-def _t(response) -> str:  # type: ignore[no-untyped-def]
-    """The page's text with Babel's narrow and non-breaking spaces read as spaces."""
-    return str(response.text).replace("\u202f", " ").replace("\xa0", " ")
 
 
 async def _pledge(

@@ -16,13 +16,10 @@ from litestar.testing import AsyncTestClient
 from cobudget.db.tables import Envelope, OutboxMessage
 from cobudget.services.clock import now
 from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import page_text as _t
 from tests.support import factories
 
 MINE, THEIRS = ("321,00 €", "32100"), ("654,00 €", "65400")
-
-
-def _t(response) -> str:  # type: ignore[no-untyped-def]
-    return str(response.text).replace("\u202f", " ").replace("\xa0", " ")
 
 
 async def _pledged(client: AsyncTestClient, world: World) -> int:  # type: ignore[type-arg]

@@ -14,13 +14,10 @@ from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import AuditEntry, Deliverable, OutboxMessage, Report, ReportSpending
 from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import page_text as _t
 from tests.support import factories
 
 OTHER_MEMBER = "membre.comptoir@exemple.fr"  # a member of the other lieu: not a proposer
-
-
-def _t(response) -> str:  # type: ignore[no-untyped-def]
-    return str(response.text).replace("\u202f", " ").replace("\xa0", " ")
 
 
 def _new(world: World, challenge: int | None = None) -> str:

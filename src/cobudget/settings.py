@@ -37,6 +37,11 @@ class Settings:
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 20
     secure_cookies: bool = False
+    # The engine runs in worker processes (services.computations): how many at once per app
+    # process, how long one may take, and how long a request waits for a free worker.
+    engine_workers: int = 2
+    engine_time_limit_seconds: float = 120.0
+    engine_queue_seconds: float = 10.0
     static_dir: Path = PROJECT_ROOT / "node_modules"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -78,4 +83,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
         secure_cookies=_flag(environ.get("COBUDGET_SECURE_COOKIES", "")),
+        engine_workers=int(environ.get("COBUDGET_ENGINE_WORKERS", "2")),
+        engine_time_limit_seconds=float(environ.get("COBUDGET_ENGINE_TIME_LIMIT", "120")),
     )

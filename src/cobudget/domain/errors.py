@@ -3,10 +3,11 @@
     DomainError
     ├── NotAllowed(action, reason)        403: the role table (SPEC §2) says no
     │   └── LoginRequired(action)         401: a visitor asked for a member's action
-    ├── NotFound(entity, key)             404
+    ├── NotFound(entity, key, hidden)     404 (hidden: exists, but the reader may not know it)
     ├── InvalidInput(fields)              422: field → message code, shown next to the field
     ├── Conflict(reason)                  409: a request contradicts one already honoured
-    └── TooManyAttempts(retry_after_s)    429: login rate limit
+    ├── TooManyAttempts(retry_after_s)    429: login rate limit
+    └── Busy(retry_after_s)               503: the server cannot do it now; try again soon
 
 Message codes are stable strings; their French (and English) text lives in `web/messages.py`.
 """
@@ -33,10 +34,14 @@ class LoginRequired(NotAllowed):
 
 
 class NotFound(DomainError):
-    def __init__(self, entity: str, key: object) -> None:
+    """`hidden`: the thing exists in a network the reader may not read. It is answered exactly
+    as an unknown one of what was asked for, so that ids cannot be probed for what is private."""
+
+    def __init__(self, entity: str, key: object, *, hidden: bool = False) -> None:
         super().__init__(f"{entity} {key!r} not found")
         self.entity = entity
         self.key = key
+        self.hidden = hidden
 
 
 class InvalidInput(DomainError):
@@ -57,4 +62,13 @@ class Conflict(DomainError):
 class TooManyAttempts(DomainError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(f"too many attempts, retry in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Busy(DomainError):
+    """Not the request's fault: no worker or lock freed up in time, or a computation passed its
+    time limit. Nothing was changed; the same request may succeed a little later."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"busy, retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from cobudget.domain.errors import LoginRequired, NotAllowed
+from cobudget.domain.errors import LoginRequired, NotAllowed, NotFound
 
 
 class Action(StrEnum):
@@ -171,10 +171,13 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
 
 
 def require(actor: Actor, action: Action, target: Target) -> None:
-    """Raise `LoginRequired` (visitor) or `NotAllowed` unless the role table allows it."""
+    """Raise `LoginRequired` (visitor) or `NotAllowed` unless the role table allows it; a
+    private network's things are `NotFound`, hidden, for whoever may not read them."""
     decision = decide(actor, action, target)
     if decision.allowed:
         return
+    if action == Action.NETWORK_READ:
+        raise NotFound("network", target.network_id, hidden=True)
     if decision.reason == "login_required":
         raise LoginRequired(action.value)
     raise NotAllowed(action.value, decision.reason)

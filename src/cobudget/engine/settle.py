@@ -28,3 +28,15 @@ def settle(inputs: EnvelopeInput) -> Settlement:
 
     result: Settlement = equal_shares.settle(inputs)
     return result
+
+
+def settle_encoded(inputs: bytes) -> tuple[bytes | None, str | None]:
+    """Canonical input bytes in, settlement bytes out, or the refusal as "item: reason": only
+    bytes and strings, so that a run can cross into a worker process and back cheaply."""
+    from cobudget.engine.canonical import decode_input, encode_settlement
+    from cobudget.engine.errors import InvalidEnvelope
+
+    try:
+        return encode_settlement(settle(decode_input(inputs))), None
+    except InvalidEnvelope as error:
+        return None, f"{error.item}: {error.reason}"

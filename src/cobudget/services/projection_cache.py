@@ -28,11 +28,10 @@ from dataclasses import dataclass
 import msgspec
 
 from cobudget.db.tables import Pledge, Support
+from cobudget.engine import canonical
 from cobudget.engine import types as engine
-from cobudget.engine.errors import InvalidEnvelope
-from cobudget.engine.settle import settle
 from cobudget.engine.settlement import Settlement
-from cobudget.services import envelope_inputs
+from cobudget.services import computations, envelope_inputs
 from cobudget.services.clock import now
 from cobudget.services.envelope_inputs import EnvelopeInputs
 
@@ -291,9 +290,13 @@ async def current(
         STATS["full"] += 1
         entry = await _full(row, structure)
         _ENTRIES[envelope_id] = entry
+    loaded = entry.loaded
     if run_engine and entry.settlement is None and entry.error is None:
-        try:
-            entry.settlement = settle(entry.loaded.inputs)
-        except InvalidEnvelope as error:
-            entry.error = f"{error.item}: {error.reason}"
-    return entry.loaded, entry.settlement, entry.error
+        # In a worker process (services.computations). Another request may have moved the
+        # entry on meanwhile: the result is kept only if it is still of the entry's inputs.
+        encoded, error = await computations.settle(canonical.encode_input(loaded.inputs))
+        settlement = canonical.decode_settlement(encoded) if encoded is not None else None
+        if entry.loaded is loaded:
+            entry.settlement, entry.error = settlement, error
+        return loaded, settlement, error
+    return loaded, entry.settlement, entry.error

@@ -32,6 +32,7 @@ from cobudget.engine import canonical
 from cobudget.engine.types import Challenge as FundedChallenge
 from cobudget.services import audit, envelope_inputs, outbox, rounds, settlements
 from cobudget.services.clock import now
+from cobudget.services.queries.networks import network_by_id
 from cobudget.settings import Settings
 
 REVIEW_DECISIONS = ("validate", "request_changes")
@@ -48,9 +49,11 @@ class Funded:
     received_cents: int
 
 
-async def funded(envelope_id: int, challenge_id: int) -> Funded:
-    """The funded challenge, or InvalidInput when the envelope funded no such challenge."""
+async def funded(actor: Actor, envelope_id: int, challenge_id: int) -> Funded:
+    """The funded challenge, or InvalidInput when the envelope funded no such challenge; for
+    whoever may read the network only (to others, a private envelope is an unknown one)."""
     row = await envelope_inputs.envelope_row(envelope_id)
+    await network_by_id(actor, int(str(row["network"])))
     record = await settlements.stored(envelope_id)
     if record is None:
         raise InvalidInput({"challenge": "challenge_not_funded"})
@@ -86,7 +89,7 @@ async def _report(report_id: int) -> dict[str, object]:
 async def period_to_write(actor: Actor, envelope_id: int, challenge_id: int) -> Period:
     """The period the proposers write for now: its report in progress to take up, or a new
     one; refused while the last report awaits its review."""
-    found = await funded(envelope_id, challenge_id)
+    found = await funded(actor, envelope_id, challenge_id)
     require(actor, Action.REPORT_WRITE, target_of(found))
     return await _report_to_write(envelope_id, challenge_id, None)
 
@@ -143,7 +146,7 @@ async def save(
     """Write the period's report (a new one, or the draft or sent-back one in progress; with
     `report_id`, that one); publish it if asked. Checked against the challenge's other reports
     in the same transaction: bad input and refusals write nothing."""
-    found = await funded(envelope_id, challenge_id)
+    found = await funded(actor, envelope_id, challenge_id)
     require(actor, Action.REPORT_WRITE, target_of(found))
     await _report_to_write(envelope_id, challenge_id, report_id)  # refuse early, outside
     checked = rules.check(form, frozenset(line.id for line in found.challenge.budget_lines))
@@ -255,7 +258,7 @@ async def review(
 ) -> None:
     """A coordinator validates a published report or sends it back with a comment."""
     report = await _report(report_id)
-    found = await funded(int(str(report["envelope"])), int(str(report["challenge"])))
+    found = await funded(actor, int(str(report["envelope"])), int(str(report["challenge"])))
     require(actor, Action.REPORT_REVIEW, Target(network_id=found.network_id))
     if decision not in REVIEW_DECISIONS:
         raise InvalidInput({"decision": "invalid_choice"})

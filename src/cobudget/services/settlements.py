@@ -9,8 +9,8 @@ what `cobudget verify` does offline on the published files.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from cobudget.db.tables import Challenge, Envelope, Pledge, SettlementRecord
@@ -19,10 +19,8 @@ from cobudget.domain import lifecycle
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine import canonical
-from cobudget.engine.errors import InvalidEnvelope
-from cobudget.engine.settle import settle as run_engine
 from cobudget.engine.settlement import Settlement
-from cobudget.services import audit, envelope_inputs, outbox
+from cobudget.services import audit, computations, envelope_inputs, outbox
 from cobudget.services.clock import now
 from cobudget.services.envelopes import audience, calendar_of
 from cobudget.services.queries.networks import network_by_id
@@ -87,16 +85,14 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
             .order_by(Challenge.id)
         )
         inputs = (await envelope_inputs.load(envelope_id, row=fresh)).inputs
-        try:
-            # In a worker thread: a large envelope takes seconds, and the other requests of
-            # this process go on meanwhile (the transaction waits, not the event loop).
-            settlement = await asyncio.to_thread(run_engine, inputs)
-        except InvalidEnvelope as error:
-            raise InvalidInput(
-                {"settlement": f"engine_refused:{error.item}:{error.reason}"}
-            ) from error
         input_bytes = canonical.encode_input(inputs)
-        settlement_bytes = canonical.encode_settlement(settlement)
+        # In a worker process: a large envelope takes seconds, and the other requests of this
+        # process go on meanwhile (the transaction waits, not the event loop).
+        settlement_bytes, refusal = await computations.settle(input_bytes)
+        if settlement_bytes is None:
+            item, _sep, reason = str(refusal).partition(": ")
+            raise InvalidInput({"settlement": f"engine_refused:{item}:{reason}"})
+        settlement = canonical.decode_settlement(settlement_bytes)
         await SettlementRecord.insert(
             SettlementRecord(
                 envelope=envelope_id,
@@ -209,18 +205,23 @@ class Verification:
     recomputed_digest: str
 
 
-async def verify(envelope_id: int) -> Verification:
-    """Recompute the settlement from the stored inputs; identical means byte for byte."""
-    record = await stored(envelope_id)
-    if record is None:
-        raise NotFound("settlement", envelope_id)
-    inputs = canonical.decode_input(record.inputs)
-    again = canonical.encode_settlement(run_engine(inputs))
-    return Verification(
-        identical=again == record.settlement,
-        digest=record.digest,
-        recomputed_digest=canonical.digest(inputs),
-    )
+async def verify(actor: Actor, envelope_id: int) -> Verification:
+    """Recompute the settlement from the stored inputs; identical means byte for byte.
+
+    Whoever may read the network asks, and only then is anything computed; the answer is
+    remembered by the bytes it compares, since a published settlement never changes."""
+    record = await readable(actor, envelope_id)
+
+    async def recompute() -> Verification:
+        again, _refusal = await computations.settle(record.inputs)
+        return Verification(
+            identical=again == record.settlement,
+            digest=record.digest,
+            recomputed_digest=hashlib.sha256(record.inputs).hexdigest(),
+        )
+
+    key = ("verify", hashlib.sha256(record.inputs + b"\0" + record.settlement).hexdigest())
+    return await computations.remembered(key, recompute)
 
 
 async def network_id_of(envelope_id: int) -> int:

@@ -23,7 +23,7 @@ from piccolo.engine.postgres import PostgresEngine
 from cobudget.db.engine import bind_tables, make_engine
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
-from cobudget.services import outbox
+from cobudget.services import computations, outbox
 from cobudget.settings import Settings
 from cobudget.web import api
 from cobudget.web.context import locale_middleware, provide_actor
@@ -65,6 +65,11 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        computations.configure(
+            workers=settings.engine_workers,
+            time_limit_seconds=settings.engine_time_limit_seconds,
+            queue_seconds=settings.engine_queue_seconds,
+        )
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(outbox.run_worker(settings, stop))
@@ -82,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
                 await worker
             if pooled:
                 await engine.close_connection_pool()
+            computations.shutdown()
 
     static_routers = [
         create_static_files_router(path="/static/app", directories=[STATIC_DIR], name="static"),

@@ -13,6 +13,7 @@ from litestar.exceptions import (
 from litestar.response import Template
 
 from cobudget.domain.errors import (
+    Busy,
     Conflict,
     DomainError,
     InvalidInput,
@@ -55,13 +56,36 @@ def _problem_or_page(
     )  # type: ignore[return-value]
 
 
+# What the first segment of an address names, to answer a hidden thing as an unknown one of it.
+_ENTITY_OF_SEGMENT = {
+    "reseaux": "network",
+    "networks": "network",
+    "enveloppes": "envelope",
+    "envelopes": "envelope",
+    "defis": "challenge",
+    "challenges": "challenge",
+    "rapports": "report",
+    "reports": "report",
+    "tours": "round",
+    "questions": "question",
+    "commentaires": "comment",
+    "lieux": "lieu",
+}
+
+
+def _entity_of_path(path: str) -> str:
+    segments = [s for s in path.removeprefix("/api/").split("/") if s]
+    return _ENTITY_OF_SEGMENT.get(segments[0], "page") if segments else "page"
+
+
 def domain_error_handler(request: Request, error: DomainError) -> Response:  # type: ignore[type-arg]
     if isinstance(error, LoginRequired):
         return _problem_or_page(request, 401, _("Connexion requise"), refusal_message(error.reason))
     if isinstance(error, NotAllowed):
         return _problem_or_page(request, 403, _("Action refusée"), refusal_message(error.reason))
     if isinstance(error, NotFound):
-        return _problem_or_page(request, 404, _("Introuvable"), not_found_message(error.entity))
+        entity = _entity_of_path(request.url.path) if error.hidden else error.entity
+        return _problem_or_page(request, 404, _("Introuvable"), not_found_message(entity))
     if isinstance(error, Conflict):
         message = field_message(error.reason)
         return _problem_or_page(
@@ -75,6 +99,15 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
             minutes,
         ) % {"num": minutes}
         response = _problem_or_page(request, 429, _("Trop de tentatives"), detail)
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    if isinstance(error, Busy):
+        response = _problem_or_page(
+            request,
+            503,
+            _("Service occupé"),
+            _("Le service est occupé pour le moment. Réessayez dans quelques secondes."),
+        )
         response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response
     if isinstance(error, InvalidInput):

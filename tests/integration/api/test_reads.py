@@ -4,6 +4,7 @@ visibility rules; lists paginated; every refusal a JSON problem with a 4xx statu
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -103,7 +104,7 @@ async def test_an_id_out_of_range_is_a_400_or_404_problem(
     problem(response, 404 if ident == "abc" else 400)
 
 
-async def test_a_private_network_is_refused_as_its_pages_are(
+async def test_a_private_network_answers_as_an_unknown_one(
     client: AsyncTestClient,  # type: ignore[type-arg]
     world: World,
 ) -> None:
@@ -123,16 +124,19 @@ async def test_a_private_network_is_refused_as_its_pages_are(
         f"/api/challenges/{challenge}/versions/1",
         f"/api/challenges/{challenge}/rounds",
     ]
-    for path in paths:
-        assert problem(await client.get(path), 401)["title"] == "Connexion requise", path
+
+    async def as_unknown() -> None:
+        for path in paths:
+            unknown = re.sub(r"/\d+(/|$)", r"/987654\1", path, count=1)
+            said = problem(await client.get(path), 404)
+            assert said == problem(await client.get(unknown), 404), path
+
+    await as_unknown()
     assert [n["id"] for n in (await client.get("/api/networks")).json()["items"]] == [
         world.network_id
     ]
-
     await log_in(client, world.emails["member"])
-    for path in paths:
-        body = problem(await client.get(path), 403)
-        assert body["detail"] == "Ce réseau n’est pas public.", path
+    await as_unknown()
 
     # Its coordinators read it (and the site's admins).
     user = await factories.make_user("discret@exemple.fr", "Coordination Discrète")

@@ -97,7 +97,7 @@ async def _run(scenario: dict[str, object], app_settings: Settings) -> None:
     }
     inputs = settlements.canonical.decode_input(record.inputs)
     assert {p.id: p.amount_cents for p in inputs.pledges} == stored
-    assert (await settlements.verify(envelope_id)).identical
+    assert (await settlements.verify(Actor(), envelope_id)).identical
 
 
 @settings(

@@ -453,7 +453,7 @@ async def test_a_crash_half_way_through_settling_leaves_the_envelope_closed_and_
     assert not await SettlementRecord.exists().where(SettlementRecord.envelope == envelope_id)
     monkeypatch.setattr(settlements.audit, "record", original)
     digest = await settlements.settle(settings, coordinator, envelope_id=envelope_id)
-    assert (await settlements.verify(envelope_id)).identical
+    assert (await settlements.verify(Actor(), envelope_id)).identical
     assert (await envelope_inputs.envelope_row(envelope_id))["settled_at"] is not None
     assert len(digest) == 64
 

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from cobudget.db.tables import AuditEntry, Pledge
+from cobudget.domain.permissions import Actor
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services import settlements
@@ -97,7 +98,8 @@ async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
     processes = 2 if backend() == "postgresql" else 1
     with app_processes(processes, db, smtp[1], tmp_path) as urls:
         clients = [
-            await _logged_in(urls[index % processes], email) for index, email in enumerate(funding.emails)
+            await _logged_in(urls[index % processes], email)
+            for index, email in enumerate(funding.emails)
         ]
         coordinator, coordinator_token = await _logged_in(urls[-1], funding.coordinator)
         closed = asyncio.Event()
@@ -195,7 +197,7 @@ async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
     assert [(p.id, p.amount_cents) for p in inputs.pledges] == [
         (r["id"], r["amount_cents"]) for r in stored
     ]
-    assert (await settlements.verify(funding.envelope_id)).identical
+    assert (await settlements.verify(Actor(), funding.envelope_id)).identical
 
     # At every commit, in the order the audit log kept: no lieu beyond its drawing rights, no
     # challenge beyond its maximum.

@@ -74,4 +74,5 @@ async def test_private_network_is_hidden_from_visitors(client: AsyncTestClient, 
     await factories.make_network("Réseau Discret", public=False)
     assert "Réseau Discret" not in (await client.get("/")).text
     response = await client.get("/reseaux/reseau-discret")
-    assert response.status_code == 401
+    assert response.status_code == 404  # as an unknown one (issue 14)
+    assert "Ce réseau n’existe pas." in response.text

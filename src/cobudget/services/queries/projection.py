@@ -14,8 +14,6 @@ from cobudget.domain.permissions import Actor
 from cobudget.domain.pledges import drawing_rights_allowed
 from cobudget.engine import canonical
 from cobudget.engine.drawing_rights import drawing_rights
-from cobudget.engine.errors import InvalidEnvelope
-from cobudget.engine.settle import settle
 from cobudget.engine.settlement import (
     EqualSharesExplanation,
     EqualSharesPayment,
@@ -24,7 +22,7 @@ from cobudget.engine.settlement import (
     Settlement,
 )
 from cobudget.engine.types import EnvelopeInput, Rule
-from cobudget.services import envelope_inputs, projection_cache, settlements
+from cobudget.services import computations, envelope_inputs, projection_cache, settlements
 from cobudget.services.envelope_inputs import EnvelopeInputs
 
 RULES: tuple[Rule, ...] = ("cofunding", "equal_shares", "matching")
@@ -152,13 +150,6 @@ def _sources(actor: Actor, unit: Unit, lieu_sources: list[str]) -> list[str]:
     if lieu_id in actor.lieu_admin_of:
         return lieu_sources
     return [source for source in lieu_sources if source != "own_funds"]
-
-
-def _settle(inputs: EnvelopeInput) -> tuple[Settlement | None, str | None]:
-    try:
-        return settle(inputs), None
-    except InvalidEnvelope as error:
-        return None, f"{error.item}: {error.reason}"
 
 
 async def envelope_projection(
@@ -410,29 +401,41 @@ class Comparison(msgspec.Struct, frozen=True):
 
 
 async def compare_rules(envelope_id: int, *, row: dict[str, object]) -> Comparison:
-    """What each of the three rules would give on the same pledges and support (SPEC §4)."""
+    """What each of the three rules would give on the same pledges and support (SPEC §4).
+
+    Computed in worker processes, and remembered by the inputs' digest: the settled inputs
+    never change, and live inputs are compared again only once they have changed."""
     record = await settlements.stored(envelope_id)
     if record is not None:
         inputs = canonical.decode_input(record.inputs)
     else:
         inputs = (await envelope_inputs.load(envelope_id, row=row)).inputs
-    results = []
-    for rule in RULES:
-        result, error = _settle(envelope_inputs.as_rule(inputs, rule))
-        spent = (
-            sum(c.drawing_rights_cents + c.match_cents for c in result.challenges) if result else 0
-        )
-        results.append(
-            RuleComparison(
-                rule=rule,
-                error=error,
-                funded_count=sum(1 for c in result.challenges if c.funded) if result else 0,
-                envelope_spent_cents=spent,
-                leftover_cents=result.leftover_cents if result else 0,
-                totals={c.challenge_id: c.total_cents for c in result.challenges} if result else {},
+    titles = sorted(((c.id, c.label) for c in inputs.challenges), key=lambda t: t[1].casefold())
+
+    async def compare() -> Comparison:
+        results = []
+        for rule in RULES:
+            encoded, error = await computations.settle(
+                canonical.encode_input(envelope_inputs.as_rule(inputs, rule))
             )
-        )
-    return Comparison(
-        titles=sorted(((c.id, c.label) for c in inputs.challenges), key=lambda t: t[1].casefold()),
-        rules=results,
-    )
+            result = canonical.decode_settlement(encoded) if encoded is not None else None
+            spent = (
+                sum(c.drawing_rights_cents + c.match_cents for c in result.challenges)
+                if result
+                else 0
+            )
+            results.append(
+                RuleComparison(
+                    rule=rule,
+                    error=error,
+                    funded_count=sum(1 for c in result.challenges if c.funded) if result else 0,
+                    envelope_spent_cents=spent,
+                    leftover_cents=result.leftover_cents if result else 0,
+                    totals={c.challenge_id: c.total_cents for c in result.challenges}
+                    if result
+                    else {},
+                )
+            )
+        return Comparison(titles=titles, rules=results)
+
+    return await computations.remembered(("compare", canonical.digest(inputs)), compare)

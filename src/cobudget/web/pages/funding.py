@@ -123,7 +123,7 @@ async def settle(
 @get("/enveloppes/{envelope_id:int}/verification", name="envelope_verify")
 async def verify(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
     """Anyone recomputes the published settlement from its stored inputs."""
-    result = await settlements.verify(envelope_id)
+    result = await settlements.verify(actor, envelope_id)
     return await envelope_page(request, actor, envelope_id, verification=result)
 
 

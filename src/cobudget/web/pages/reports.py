@@ -136,7 +136,7 @@ async def new_form(
         return see_other(f"/rapports/{period.report_id}/modifier")
     return await _form_page(
         request,
-        found=await reports.funded(envelope_id, challenge_id),
+        found=await reports.funded(actor, envelope_id, challenge_id),
         period=period.number,
         action=f"/enveloppes/{envelope_id}/defis/{challenge_id}/rapports/nouveau",
         values={"delivery": rules.Delivery.IN_PROGRESS.value},
@@ -166,7 +166,7 @@ async def new(
         period = await reports.period_to_write(actor, envelope_id, challenge_id)
         return await _form_page(
             request,
-            found=await reports.funded(envelope_id, challenge_id),
+            found=await reports.funded(actor, envelope_id, challenge_id),
             period=period.number,
             action=f"/enveloppes/{envelope_id}/defis/{challenge_id}/rapports/nouveau",
             values=data,
@@ -192,7 +192,7 @@ async def show(request: Request, actor: ActorDep, report_id: FromPath[int]) -> T
 @get("/rapports/{report_id:int}/modifier", name="report_edit")
 async def edit_form(request: Request, actor: ActorDep, report_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
     report = await queries.report_page(actor, report_id)
-    found = await reports.funded(report.envelope_id, report.challenge_id)
+    found = await reports.funded(actor, report.envelope_id, report.challenge_id)
     require(actor, Action.REPORT_WRITE, reports.target_of(found))
     return await _form_page(
         request,
@@ -224,7 +224,7 @@ async def edit(
             report_id=report_id,
         )
     except InvalidInput as error:
-        found = await reports.funded(report.envelope_id, report.challenge_id)
+        found = await reports.funded(actor, report.envelope_id, report.challenge_id)
         return await _form_page(
             request,
             found=found,

@@ -166,7 +166,6 @@ async def envelope_page(
     errors: dict[str, str] | None = None,
     error_challenge: int | None = None,
     ok: str = "",
-    verification: Any = None,
 ) -> Template:
     """The envelope page: configuration, calendar, and the live projection (or settlement)."""
     view = await queries.envelope_page(actor, envelope_id)
@@ -183,7 +182,6 @@ async def envelope_page(
         ok=ok,
         errors=errors or {},
         error_challenge=error_challenge,
-        verification=verification,
         request_key=secrets.token_urlsafe(16),
         released=await queries.released_pledges(actor, envelope_id),
     )

@@ -122,9 +122,18 @@ async def settle(
 
 @get("/enveloppes/{envelope_id:int}/verification", name="envelope_verify")
 async def verify(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
-    """Anyone recomputes the published settlement from its stored inputs."""
+    """Anyone recomputes the published settlement from its stored inputs: a page of its own,
+    the verdict, whatever the envelope's size."""
     result = await settlements.verify(actor, envelope_id)
-    return await envelope_page(request, actor, envelope_id, verification=result)
+    row = await envelope_inputs.envelope_row(envelope_id)
+    return await page(
+        request,
+        "envelopes/verification.html",
+        envelope_id=envelope_id,
+        title=row["title"],
+        digest=result.digest,
+        verification=result,
+    )
 
 
 @get(

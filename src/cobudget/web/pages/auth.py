@@ -39,7 +39,7 @@ async def login(request: Request, data: Form, settings: SettingsDep) -> Template
             settings,
             email=data.get("email", ""),
             password=data.get("password", ""),
-            address=client_address(request),
+            address=client_address(request, settings),
         )
     except InvalidInput as error:
         return await page(
@@ -70,7 +70,9 @@ async def forgot_form(request: Request) -> Template:  # type: ignore[type-arg]
 @post("/mot-de-passe-oublie")
 async def forgot(request: Request, data: Form, settings: SettingsDep) -> Template:  # type: ignore[type-arg]
     try:
-        await accounts.request_password_reset(settings, email=data.get("email", ""))
+        await accounts.request_password_reset(
+            settings, email=data.get("email", ""), address=client_address(request, settings)
+        )
     except InvalidInput as error:
         return await page(
             request,
@@ -94,9 +96,11 @@ async def reset(
 ) -> Template | Redirect:  # type: ignore[type-arg]
     try:
         user_id = await accounts.reset_password(
+            settings,
             token=token,
             password=data.get("password", ""),
             confirmation=data.get("password_confirmation", ""),
+            address=client_address(request, settings),
         )
     except InvalidInput as error:
         return await page(
@@ -129,8 +133,10 @@ async def accept_invitation(
 ) -> Template | Redirect:
     try:
         user_id = await invitations.accept(
+            settings,
             actor,
             token=token,
+            address=client_address(request, settings),
             name=data.get("name"),
             password=data.get("password"),
             confirmation=data.get("password_confirmation"),

@@ -70,6 +70,12 @@ async def reserve(limits: Sequence[Limit], *, action: str) -> list[int]:
     wait = 0.0
     for limit in limits:
         since = moment - dt.timedelta(seconds=limit.window_seconds)
+        # What left the window counts no more: the table keeps one window per key.
+        await (
+            LoginAttempt.delete()
+            .where(LoginAttempt.key == limit.key)
+            .where(LoginAttempt.at <= since)
+        )
         rows = (
             await LoginAttempt.select(LoginAttempt.at)
             .where(LoginAttempt.key == limit.key)

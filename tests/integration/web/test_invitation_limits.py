@@ -57,7 +57,8 @@ async def test_an_invitation_subject_carries_no_name_a_user_chose(
     await outbox.send_due(settings)
     message = await mailbox.wait_for("cible@exemple.fr")
     assert message["Subject"] == "Invitation : rejoindre un lieu sur Cobudget des communs"
-    assert f"le lieu « {PHISHING} »" in body_of(message)  # quoted, in the body only
+    # Names people chose (the lieu's, the inviter's) are quoted, in the body only.
+    assert f"« Jules Admin » vous invite à rejoindre le lieu « {PHISHING} »" in body_of(message)
 
 
 async def test_invitations_are_limited_per_invited_address_and_per_lieu_per_day(

@@ -1,7 +1,7 @@
 """Login guesses and invitation acceptances raced across app processes, as issue 14 found them:
 two processes on PostgreSQL (one on SQLite, the embedded default), requests from outside over
-HTTP. At most the limit of guesses is checked, a made-up X-Forwarded-For counts for nothing,
-and one invitation accepted in both processes at once grants one membership, without a 5xx."""
+HTTP. At most the limit of guesses is checked, a made-up X-Forwarded-For counts for nothing
+(behind a trusted proxy, the address the proxy saw counts), and one invitation accepted in both processes at once grants one membership, without a 5xx."""
 
 from __future__ import annotations
 
@@ -143,3 +143,31 @@ async def test_one_invitation_accepted_in_two_processes_at_once_grants_one_membe
             .where(Membership.user == user_id)
             .where(Membership.lieu == lieu_id)
         ) == 1
+
+
+async def test_behind_a_trusted_proxy_the_address_it_saw_is_counted(
+    db: str, smtp: tuple[Mailbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The test stands for a proxy on 127.0.0.1 that appends the address it saw; the client
+    # wrote what lies left of it, a new value each time.
+    monkeypatch.setenv("COBUDGET_TRUSTED_PROXIES", "127.0.0.1")
+    monkeypatch.setenv("COBUDGET_LOGIN_DELAY_SECONDS", "60")
+    monkeypatch.setenv("COBUDGET_LOGIN_MAX_PER_ADDRESS", "5")
+    with app_processes(1, db, smtp[1], tmp_path) as urls:
+        client, token = await _client(urls[0])
+
+        async def fail(index: int, seen_by_proxy: str) -> int:
+            response = await client.post(
+                "/connexion",
+                data={"email": f"inconnu{index}@exemple.fr", "password": "x", "_csrf_token": token},
+                headers={"x-forwarded-for": f"198.51.100.{index}, {seen_by_proxy}"},
+            )
+            return response.status_code
+
+        one_client = [await fail(index, "203.0.113.9") for index in range(6)]
+        another_client = await fail(99, "203.0.113.10")
+        await client.aclose()
+    assert one_client == [422] * 5 + [429]
+    assert another_client == 422
+    attempts = await LoginAttempt.select(LoginAttempt.key).where(LoginAttempt.key.like("address:%"))
+    assert {row["key"] for row in attempts} == {"address:203.0.113.9", "address:203.0.113.10"}

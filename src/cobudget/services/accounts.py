@@ -9,7 +9,7 @@ from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, limits, outbox
+from cobudget.services import audit, devices, limits, outbox
 from cobudget.services.clock import now
 from cobudget.services.limits import Limit
 from cobudget.services.passwords import hash_password, verify_password
@@ -22,11 +22,11 @@ MAX_PASSWORD_LENGTH = 200
 HOUR = 3600
 
 
-def _login_limits(settings: Settings, email: str, address: str) -> list[Limit]:
+def _login_limits(settings: Settings, email: str, address: str, device: str | None) -> list[Limit]:
     window = settings.login_window_seconds
     return [
         Limit(
-            account_key(email),
+            devices.device_key(settings.secret_key, device, email) or account_key(email),
             settings.login_max_per_account,
             window,
             settings.login_delay_seconds,
@@ -46,18 +46,24 @@ def account_key(email: str) -> str:
     return f"account:{email[:254]}"
 
 
-async def authenticate(settings: Settings, *, email: str, password: str, address: str) -> int:
+async def authenticate(
+    settings: Settings, *, email: str, password: str, address: str, device: str | None = None
+) -> int:
     """Return the user id for a right email and password.
 
     The attempt is first reserved as a failure of the account and of the client address, in
     one write transaction (refused with `TooManyAttempts` beyond the limits), and only then is
     the password checked: parallel guesses cannot all pass a check that each made alone. A
-    right password forgets its reservation, so the limits count failures only.
+    right password forgets its reservation, so the limits count failures only. A browser that
+    logged in to this account before (`device`, services/devices.py) is counted on its own, so
+    a guesser elsewhere does not hold it back.
     """
     email = (email or "").strip().lower()
     password = password or ""
     async with write_transaction():
-        reserved = await limits.reserve(_login_limits(settings, email, address), action="login")
+        reserved = await limits.reserve(
+            _login_limits(settings, email, address, device), action="login"
+        )
     user = await User.select(User.id, User.password_hash).where(User.email == email).first()
     # Longer passwords are never set (validation), so they are not worth a hash.
     right = len(password) <= MAX_PASSWORD_LENGTH and await verify_password(

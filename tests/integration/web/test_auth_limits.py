@@ -197,3 +197,23 @@ async def test_a_reset_link_lets_the_owner_in_while_a_guesser_holds_the_account(
     assert await WebSession.count() == 1
     client.cookies.clear()
     await log_in(client, email, "un-nouveau-secret")  # the failures were forgotten
+
+
+async def test_the_owners_browser_gets_in_while_a_guesser_holds_the_account_back(
+    world: World, settings: Settings
+) -> None:
+    email = world.emails["member"]
+    async with (
+        client_with(settings, login_delay_seconds=60) as owner,
+        client_with(settings, login_delay_seconds=60) as guesser,
+    ):
+        await log_in(owner, email)  # this browser is now known to the account
+        assert owner.cookies.get("cobudget_device")
+        await post_form(owner, "/deconnexion", {}, form_page="/mon-espace")
+        # Elsewhere, with a made-up device cookie: 3 failures, then a minute to wait.
+        guesser.cookies.set("cobudget_device", "invente.0123456789abcdef0123456789abcdef")
+        for _ in range(4):
+            await post_form(guesser, "/connexion", {"email": email, "password": "x"})
+        held = await post_form(guesser, "/connexion", {"email": email, "password": PASSWORD})
+        assert held.status_code == 429  # any browser the account does not know is held back
+        await log_in(owner, email)  # the owner's browser is counted on its own

@@ -6,6 +6,7 @@ and a secret key under the git-ignored `var/` folder, mail to a local SMTP serve
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -24,11 +25,27 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     mail_from: str = "Cobudget des communs <ne-pas-repondre@cobudget.localhost>"
-    # Login limits: at most `login_max_per_account` failed attempts for one email and
-    # `login_max_per_address` for one client address within `login_window_seconds`.
+    # Login limits (services/limits.py): `login_max_per_account` failed attempts for one email
+    # and `login_max_per_address` for one client address within `login_window_seconds` are free;
+    # each further attempt waits a delay that doubles from `login_delay_seconds`, up to
+    # `login_max_delay_seconds` for an account (short: a guesser cannot lock its owner out for
+    # long, and a reset link always works) and the whole window for an address.
     login_max_per_account: int = 5
     login_max_per_address: int = 20
     login_window_seconds: int = 900
+    login_delay_seconds: int = 2
+    login_max_delay_seconds: int = 60
+    # The client address is the direct peer, unless the peer is one of these proxies (addresses
+    # or CIDR blocks): then the rightmost X-Forwarded-For hop that is not a trusted proxy.
+    trusted_proxies: tuple[str, ...] = ()
+    # Other limits, each per rolling hour or day (services/limits.py).
+    reset_requests_per_address_per_hour: int = 10
+    reset_requests_per_email_per_hour: int = 3
+    reset_failures_per_address_per_hour: int = 20
+    signups_per_address_per_hour: int = 10
+    invitations_per_lieu_per_day: int = 30
+    invitations_per_network_per_day: int = 300
+    invitations_per_email_per_day: int = 3
     session_max_age_seconds: int = 14 * 24 * 3600
     # PostgreSQL connection pool per app process (0: a connection per query, as tests use).
     database_pool_size: int = 10
@@ -65,6 +82,17 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _proxies(value: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR blocks; a typo stops the start, not the limits."""
+    items = tuple(item.strip() for item in value.split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as error:
+            raise ValueError(f"COBUDGET_TRUSTED_PROXIES: {item!r} is no address or CIDR") from error
+    return items
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     var_dir = Path(environ.get("COBUDGET_VAR_DIR", str(PROJECT_ROOT / "var")))
     database_url = (
@@ -80,6 +108,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         mail_from=environ.get("COBUDGET_MAIL_FROM", Settings.mail_from),
         login_max_per_account=int(environ.get("COBUDGET_LOGIN_MAX_PER_ACCOUNT", "5")),
         login_max_per_address=int(environ.get("COBUDGET_LOGIN_MAX_PER_ADDRESS", "20")),
+        login_delay_seconds=int(environ.get("COBUDGET_LOGIN_DELAY_SECONDS", "2")),
+        login_max_delay_seconds=int(environ.get("COBUDGET_LOGIN_MAX_DELAY_SECONDS", "60")),
+        trusted_proxies=_proxies(environ.get("COBUDGET_TRUSTED_PROXIES", "")),
         database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
         secure_cookies=_flag(environ.get("COBUDGET_SECURE_COOKIES", "")),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from cobudget.settings import Settings
 from tests.conftest import csrf_token
 from tests.support import database, factories
 from tests.support.factories import PASSWORD
@@ -168,6 +171,16 @@ async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD) 
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+@asynccontextmanager
+async def client_with(settings: Settings, **changes: int) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """A client of an app whose settings differ from the test settings (lower limits, say)."""
+    from cobudget.web.app import create_app
+
+    app = create_app(replace(settings, **changes))  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        yield client
 
 
 async def post_form(

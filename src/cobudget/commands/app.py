@@ -89,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
         _start_mail_debug(settings.smtp_port)
     print(f"Cobudget des communs : ouvrez http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level="info"
+        create_app(settings), host=args.host, port=args.port, proxy_headers=False, log_level="info"
     )
     return 0
 

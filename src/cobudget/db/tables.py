@@ -122,7 +122,9 @@ class WebSession(Table, tablename="web_session"):
 
 
 class LoginAttempt(Table):
-    """A failed login, counted per account and per client address by the rate limit."""
+    """An attempt counted by a rate limit (services/limits.py): a login, reserved as a failure
+    until the password proves right, per account and per client address; a reset request, an
+    invitation, a sign-up. `key` names the limit and what it counts (`account:<email>`)."""
 
     key = Varchar(length=300, index=True, index_method=IndexMethod.btree)
     at = Timestamptz(index=True)

@@ -6,7 +6,7 @@
     ├── NotFound(entity, key, hidden)     404 (hidden: exists, but the reader may not know it)
     ├── InvalidInput(fields)              422: field → message code, shown next to the field
     ├── Conflict(reason)                  409: a request contradicts one already honoured
-    ├── TooManyAttempts(retry_after_s)    429: login rate limit
+    ├── TooManyAttempts(retry_after_s, action)  429: a rate limit (login, reset, invitation…)
     └── Busy(retry_after_s)               503: the server cannot do it now; try again soon
 
 Message codes are stable strings; their French (and English) text lives in `web/messages.py`.
@@ -60,9 +60,13 @@ class Conflict(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"too many attempts, retry in {retry_after_seconds} s")
+    """`action` names what was limited (`login`, `reset_request`, `reset`, `signup`,
+    `invitation`), so the message says which."""
+
+    def __init__(self, retry_after_seconds: int, action: str = "login") -> None:
+        super().__init__(f"too many attempts ({action}), retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
+        self.action = action
 
 
 class Busy(DomainError):

@@ -19,17 +19,20 @@ from cobudget.db.tables import (
     Network,
     User,
 )
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, outbox
+from cobudget.services import audit, limits, outbox
 from cobudget.services.clock import now
+from cobudget.services.limits import Limit
 from cobudget.services.passwords import hash_password
 from cobudget.services.tokens import new_token, token_hash
 from cobudget.settings import Settings
 
 VALID_FOR = dt.timedelta(days=14)
+HOUR = 3600
+DAY = 24 * HOUR
 
 
 class InvitationKind(StrEnum):
@@ -58,7 +61,18 @@ async def create(
     lieu_id: int | None = None,
     org_id: int | None = None,
 ) -> None:
-    """Store an invitation and write its email; call inside the use case's transaction."""
+    """Store an invitation and write its email; call inside the use case's transaction.
+
+    Limited per day for the invited address, the inviting lieu and the network, so nobody can
+    mail an address again and again or send a flood from one lieu (`TooManyAttempts`: the
+    transaction changes nothing)."""
+    rules = [
+        Limit(f"invite-email:{email}", settings.invitations_per_email_per_day, DAY),
+        Limit(f"invite-network:{network_id}", settings.invitations_per_network_per_day, DAY),
+    ]
+    if lieu_id is not None:
+        rules.append(Limit(f"invite-lieu:{lieu_id}", settings.invitations_per_lieu_per_day, DAY))
+    await limits.reserve(rules, action="invitation")
     token, hashed = new_token()
     moment = now()
     await Invitation.insert(
@@ -105,11 +119,21 @@ async def _view_of(
     )
 
 
-async def _pending(token: str) -> dict[str, object]:
+async def _by_token(token: str) -> dict[str, object]:
     invitation = await Invitation.select().where(Invitation.token_hash == token_hash(token)).first()
-    if invitation is None or invitation["accepted_at"] is not None:
+    if invitation is None:
         raise NotFound("invitation", "token")
-    if invitation["expires_at"] < now():
+    return invitation
+
+
+async def _pending(token: str) -> dict[str, object]:
+    return _still_pending(await _by_token(token))
+
+
+def _still_pending(invitation: dict[str, object]) -> dict[str, object]:
+    if invitation["accepted_at"] is not None:
+        raise NotFound("invitation", "token")
+    if invitation["expires_at"] < now():  # type: ignore[operator]
         raise NotFound("invitation", "expired")
     return invitation
 
@@ -126,38 +150,61 @@ async def describe(token: str) -> InvitationView:
 
 
 async def accept(
+    settings: Settings,
     actor: Actor,
     *,
     token: str,
+    address: str,
     name: str | None = None,
     password: str | None = None,
     confirmation: str | None = None,
 ) -> int:
     """Accept an invitation and return the user id to log in.
 
-    A new email signs up here (name and password); an existing account must be logged in as
-    that account, so nobody can attach a role to someone else's account.
+    A new email signs up here (name and password; sign-ups are limited per client address,
+    before the password is hashed); an existing account must be logged in as that account, so
+    nobody can attach a role to someone else's account. The invitation's row is held while it
+    is accepted: the same invitation accepted twice at once grants once, and the second
+    request of the invited account gets the same answer as the first.
     """
-    invitation = await _pending(token)
+    invitation = await _by_token(token)
     email = str(invitation["email"])
     existing = await User.select(User.id).where(User.email == email).first()
+    invited_is_actor = existing is not None and actor.user_id == existing["id"]
+    if invitation["accepted_at"] is not None and invited_is_actor:
+        return int(existing["id"])  # type: ignore[index]
+    _still_pending(invitation)
     new_hash = None
     if existing is None:
         checker = Checker()
         name = checker.text("name", name, max_length=120)
         password = checker.password("password", password, confirmation)
         checker.raise_if_any()
+        async with write_transaction():
+            await limits.reserve(
+                [Limit(f"signup:{address[:200]}", settings.signups_per_address_per_hour, HOUR)],
+                action="signup",
+            )
         new_hash = await hash_password(password)
-    elif actor.user_id != existing["id"]:
+    elif not invited_is_actor:
         raise NotAllowed("invitation.accept", "log_in_as_invited_account")
     async with write_transaction():
-        invitation = await _pending(token)  # again, inside the transaction: accepted once
+        await for_update(Invitation.select(Invitation.id).where(Invitation.id == invitation["id"]))
+        invitation = await _by_token(token)  # again, holding its row: accepted once
+        if invitation["accepted_at"] is not None and invited_is_actor:
+            return int(existing["id"])  # type: ignore[index]
+        _still_pending(invitation)
         if existing is None:
-            if await User.exists().where(User.email == email):
+            # Another invitation to this email accepted at the same moment made the account.
+            rows = (
+                await User.insert(
+                    User(email=email, name=name, password_hash=new_hash, created_at=now())
+                )
+                .on_conflict(action="DO NOTHING")
+                .returning(User.id)
+            )
+            if not rows:
                 raise InvalidInput({"email": "email_taken"})
-            rows = await User.insert(
-                User(email=email, name=name, password_hash=new_hash, created_at=now())
-            ).returning(User.id)
             user_id = int(rows[0]["id"])
             await outbox.enqueue(email, "welcome", name=name)
         else:
@@ -180,20 +227,17 @@ async def accept(
 async def _grant(invitation: dict[str, object], user_id: int) -> None:
     kind = InvitationKind(str(invitation["kind"]))
     if kind in (InvitationKind.LIEU_ADMIN, InvitationKind.MEMBER):
+        # One membership per person and lieu (a unique index): another invitation to the same
+        # lieu accepted at the same moment has granted it already, and that is no error.
         is_admin = kind == InvitationKind.LIEU_ADMIN
-        current = (
-            await Membership.select()
-            .where(Membership.user == user_id)
-            .where(Membership.lieu == invitation["lieu"])
-            .first()
-        )
-        if current is None:
-            await Membership.insert(
-                Membership(user=user_id, lieu=invitation["lieu"], is_admin=is_admin)
-            )
-        elif is_admin and not current["is_admin"]:
-            await Membership.update({Membership.is_admin: True}).where(
-                Membership.id == current["id"]
+        await Membership.insert(
+            Membership(user=user_id, lieu=invitation["lieu"], is_admin=is_admin)
+        ).on_conflict(action="DO NOTHING")
+        if is_admin:
+            await (
+                Membership.update({Membership.is_admin: True})
+                .where(Membership.user == user_id)
+                .where(Membership.lieu == invitation["lieu"])
             )
     elif kind == InvitationKind.COFUNDER:
         if (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+
 from litestar import Request
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -9,6 +12,7 @@ from cobudget import i18n
 from cobudget.domain.permissions import Actor
 from cobudget.services.actors import load_actor
 from cobudget.services.sessions import session_user
+from cobudget.settings import Settings
 
 SESSION_COOKIE = "cobudget_session"
 LOCALE_COOKIE = "cobudget_lang"
@@ -52,5 +56,42 @@ async def provide_actor(request: Request) -> Actor:  # type: ignore[type-arg]
     return actor
 
 
-def client_address(request: Request) -> str:  # type: ignore[type-arg]
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, settings: Settings) -> str:  # type: ignore[type-arg]
+    """The address the rate limits count: the direct peer, or behind trusted proxies the
+    address they forwarded (run the ASGI server without its own proxy-header handling)."""
+    peer = request.client.host if request.client else "unknown"
+    if not settings.trusted_proxies:
+        return peer
+    return forwarded_client(
+        peer, request.headers.getall("x-forwarded-for", []), settings.trusted_proxies
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(
+    trusted: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
+
+
+def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(trusted))
+
+
+def forwarded_client(peer: str, forwarded_for: list[str], trusted: tuple[str, ...]) -> str:
+    """X-Forwarded-For is read only when the peer is a trusted proxy, from the right: each
+    proxy appends the address it saw, so the rightmost hop that is not a trusted proxy is the
+    client; what lies left of it was written by the client and proves nothing."""
+    if not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    client = peer
+    for hop in reversed(hops):
+        client = hop
+        if not _is_trusted(hop, trusted):
+            break
+    return client

@@ -23,8 +23,12 @@ from cobudget.domain.errors import (
     TooManyAttempts,
 )
 from cobudget.i18n import gettext as _
-from cobudget.i18n import ngettext
-from cobudget.web.messages import field_message, not_found_message, refusal_message
+from cobudget.web.messages import (
+    field_message,
+    not_found_message,
+    refusal_message,
+    too_many_message,
+)
 
 
 def _problem_or_page(
@@ -92,12 +96,7 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
             request, 409, _("Requête en conflit"), message, {"idempotency_key": message}
         )
     if isinstance(error, TooManyAttempts):
-        minutes = max(1, error.retry_after_seconds // 60)
-        detail = ngettext(
-            "Trop de tentatives de connexion. Réessayez dans %(num)d minute.",
-            "Trop de tentatives de connexion. Réessayez dans %(num)d minutes.",
-            minutes,
-        ) % {"num": minutes}
+        detail = too_many_message(error.action, error.retry_after_seconds)
         response = _problem_or_page(request, 429, _("Trop de tentatives"), detail)
         response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response

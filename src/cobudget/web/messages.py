@@ -6,7 +6,10 @@ Domain errors carry stable codes, sometimes with parameters after a colon
 
 from __future__ import annotations
 
+import math
+
 from cobudget.i18n import gettext as _
+from cobudget.i18n import ngettext
 from cobudget.rendering import money
 
 
@@ -339,3 +342,35 @@ def not_found_message(entity: str) -> str:
         case "invitation":
             return _("Cette invitation n’existe pas, a déjà été acceptée ou a expiré.")
     return _("Cette page n’existe pas.")
+
+
+def too_many_message(action: str, retry_after_seconds: int) -> str:
+    """What a rate limit answers (429), with when to try again."""
+    match action:
+        case "login":
+            what = _("Trop de tentatives de connexion.")
+        case "reset_request":
+            what = _(
+                "Trop de demandes de nouveau mot de passe. Un lien déjà envoyé reste valable "
+                "deux heures."
+            )
+        case "reset":
+            what = _("Trop de liens de mot de passe invalides depuis votre adresse.")
+        case "signup":
+            what = _("Trop de comptes créés depuis votre adresse.")
+        case "invitation":
+            what = _("Trop d’invitations envoyées aujourd’hui pour ce lieu ou cette adresse.")
+        case _other:
+            what = _("Trop de tentatives.")
+    if retry_after_seconds < 60:
+        wait = ngettext(
+            "Réessayez dans %(num)d seconde.",
+            "Réessayez dans %(num)d secondes.",
+            retry_after_seconds,
+        ) % {"num": retry_after_seconds}
+    else:
+        minutes = math.ceil(retry_after_seconds / 60)
+        wait = ngettext(
+            "Réessayez dans %(num)d minute.", "Réessayez dans %(num)d minutes.", minutes
+        ) % {"num": minutes}
+    return f"{what} {wait}"

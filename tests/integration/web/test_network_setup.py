@@ -147,7 +147,9 @@ async def test_coordinator_invites_a_lieu_whose_admin_signs_up_and_sees_it(
     assert message_count == 1
     await outbox.send_due(settings)
     message = await mailbox.wait_for("grange@exemple.fr")
-    assert message["Subject"] == "Invitation : La Grange rejoint Réseau Test"
+    # No name a user chose goes into a subject (issue 14); the body quotes them.
+    assert message["Subject"] == "Invitation : administrer un lieu sur Cobudget des communs"
+    assert "le lieu « La Grange » dans le réseau « Réseau Test »" in message.get_content()
     user_id = await _accept(client, settings, mailbox, "grange@exemple.fr", "Sophie Vidal")
     assert (
         await Membership.exists()

@@ -7,11 +7,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import InvalidInput
-from cobudget.services import accounts, invitations, sessions
+from cobudget.services import accounts, devices, invitations, sessions
 from cobudget.settings import Settings
 from cobudget.web.context import SESSION_COOKIE, client_address
 from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
+
+DEVICE_COOKIE = "cobudget_device"
+DEVICE_MAX_AGE_SECONDS = 365 * 24 * 3600
 
 
 def _logged_in(settings: Settings, token: str, target: str = "/mon-espace") -> Redirect:
@@ -34,12 +37,14 @@ async def login_form(request: Request) -> Template:  # type: ignore[type-arg]
 
 @post("/connexion")
 async def login(request: Request, data: Form, settings: SettingsDep) -> Template | Redirect:  # type: ignore[type-arg]
+    email = data.get("email", "")
     try:
         user_id = await accounts.authenticate(
             settings,
-            email=data.get("email", ""),
+            email=email,
             password=data.get("password", ""),
-            address=client_address(request),
+            address=client_address(request, settings),
+            device=request.cookies.get(DEVICE_COOKIE),
         )
     except InvalidInput as error:
         return await page(
@@ -49,9 +54,19 @@ async def login(request: Request, data: Form, settings: SettingsDep) -> Template
             errors=form_errors(error.fields),
             values={"email": data.get("email", "")},
         )
-    return _logged_in(
+    response = _logged_in(
         settings, await sessions.open_session(user_id, settings.session_max_age_seconds)
     )
+    # This browser is known to this account from now on (services/devices.py).
+    response.set_cookie(
+        DEVICE_COOKIE,
+        devices.device_token(settings.secret_key, email.strip().lower()),
+        max_age=DEVICE_MAX_AGE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return response
 
 
 @post("/deconnexion", name="logout")
@@ -70,7 +85,9 @@ async def forgot_form(request: Request) -> Template:  # type: ignore[type-arg]
 @post("/mot-de-passe-oublie")
 async def forgot(request: Request, data: Form, settings: SettingsDep) -> Template:  # type: ignore[type-arg]
     try:
-        await accounts.request_password_reset(settings, email=data.get("email", ""))
+        await accounts.request_password_reset(
+            settings, email=data.get("email", ""), address=client_address(request, settings)
+        )
     except InvalidInput as error:
         return await page(
             request,
@@ -94,9 +111,11 @@ async def reset(
 ) -> Template | Redirect:  # type: ignore[type-arg]
     try:
         user_id = await accounts.reset_password(
+            settings,
             token=token,
             password=data.get("password", ""),
             confirmation=data.get("password_confirmation", ""),
+            address=client_address(request, settings),
         )
     except InvalidInput as error:
         return await page(
@@ -129,8 +148,10 @@ async def accept_invitation(
 ) -> Template | Redirect:
     try:
         user_id = await invitations.accept(
+            settings,
             actor,
             token=token,
+            address=client_address(request, settings),
             name=data.get("name"),
             password=data.get("password"),
             confirmation=data.get("password_confirmation"),

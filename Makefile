@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-sqlite test-postgresql test-slow lint bench chromium clean
+.PHONY: setup run test test-sqlite test-postgresql test-slow lint bench proof chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -52,6 +52,11 @@ bench: setup
 	$(BIN)/python benchmarks/engine_vs_pabutools.py
 	$(BIN)/python benchmarks/engine_scale.py
 	$(BIN)/python benchmarks/projection.py
+
+# The service under abuse and faults, from outside (docs/reliability.md): two app processes and
+# two outbox workers on a fresh PostgreSQL database, then the SQLite default alone. A few minutes.
+proof: setup
+	$(BIN)/python -m tests.proof
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -61,6 +61,7 @@ async def _run(cluster: Cluster, smtp_delay: float, only: str) -> list[Row]:
     steps: list[tuple[str, Callable[[], Awaitable[Row]]]] = [
         ("pledges", lambda: scenarios.pledges_with_chaos(cluster, chaos=several)),
         ("close", lambda: scenarios.close_and_settle_in_a_rush(cluster)),
+        ("lock", lambda: scenarios.held_lock(cluster)),
         ("login", lambda: scenarios.login_guesses(cluster)),
         ("oversized", lambda: scenarios.oversized_inputs(cluster)),
         ("verification", lambda: scenarios.big_verification(cluster)),
@@ -68,7 +69,7 @@ async def _run(cluster: Cluster, smtp_delay: float, only: str) -> list[Row]:
     ]
     rows = []
     for name, step in steps:
-        if only and only not in name:
+        if (only and only not in name) or (name == "lock" and not several):
             continue
         started = time.monotonic()
         try:
@@ -90,15 +91,16 @@ def _table(results: list[tuple[str, Row]]) -> str:
     for backend, row in results:
         statuses = " ".join(f"{s}×{n}" for s, n in sorted(row.statuses.items()))
         mails = "/".join(map(str, row.mails)) if row.mails else "–"
+        stall = f"{row.stall:.2f} s" if row.stall is not None else "–"
         lines.append(
             f"| {backend} | {row.scenario} | {row.requests} | {statuses} | {row.lost} "
-            f"| {row.doubled} | {mails} | {row.stall:.2f} s | {'; '.join(row.notes)} |"
+            f"| {row.doubled} | {mails} | {stall} | {'; '.join(row.notes)} |"
         )
     return "\n".join(lines)
 
 
 def _failed(row: Row) -> bool:
-    return bool(row.lost or row.doubled or row.errors or row.stall > STALL_LIMIT)
+    return bool(row.lost or row.doubled or row.errors or (row.stall or 0) > STALL_LIMIT)
 
 
 async def main(argv: list[str]) -> int:

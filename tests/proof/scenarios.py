@@ -29,7 +29,7 @@ class Row:
     lost: int = 0
     doubled: int = 0
     mails: tuple[int, int, int] | None = None  # sent, received, received more than once
-    stall: float = 0.0  # the healthy process's longest answer, in seconds
+    stall: float | None = None  # the healthy process's longest answer, in seconds
     notes: list[str] = field(default_factory=list)
 
     unanswered: int = 0  # requests still without a definite answer after every retry
@@ -430,14 +430,16 @@ async def slow_and_down_mail(cluster: Cluster, delay: float) -> Row:
                     link=f"http://exemple.fr/proof-mail-{n}",
                 )
 
-    await enqueue(0, 10)
+    # More than a worker takes at once, at `delay` each: longer than any claim that would be
+    # taken for a whole batch.
+    await enqueue(0, 24)
     await asyncio.sleep(delay * 2)
     cluster.smtp.stop()
-    await enqueue(10, 4)
+    await enqueue(24, 4)
     await asyncio.sleep(4)
     cluster.smtp.start()
-    total = 14
-    deadline = time.monotonic() + 180
+    total = 28
+    deadline = time.monotonic() + 30 * delay + 60
     while time.monotonic() < deadline:
         pending = await OutboxMessage.count().where(OutboxMessage.status != "sent")
         if not pending and sum(mailbox.received.values()) >= total:
@@ -452,4 +454,53 @@ async def slow_and_down_mail(cluster: Cluster, delay: float) -> Row:
     row.lost = max(0, total - len(mailbox.received))
     row.doubled = twice + max(0, len(mailbox.received) - total)
     mailbox.delay = 0
+    return row
+
+
+async def held_lock(cluster: Cluster) -> Row:
+    """Another session holds a lieu's row for 20 s (as a frozen process or a forgotten psql
+    would): that lieu's pledge gets a clear "réessayez" within seconds, never a hang, and the
+    other pages go on answering."""
+    import asyncpg
+
+    row = Row("une ligne verrouillée 20 s par une autre session")
+    setup = await funding(f"Proof {cluster.name} verrou", lieux=5)
+    url = cluster.apps[0].url
+    client, token = await logged_in(url, setup.emails[0], factories.PASSWORD)
+    holder = await asyncpg.connect(cluster.database_url)
+    transaction = holder.transaction()
+    await transaction.start()
+    await holder.execute("SELECT id FROM lieu WHERE id = $1 FOR UPDATE", setup.lieux[0])
+    body = {
+        "challenge_id": setup.challenges[2],
+        "unit": f"lieu:{setup.lieux[0]}",
+        "source": "drawing_rights",
+        "amount_cents": 5_000,
+        "idempotency_key": f"proof-verrou-{setup.envelope_id}",
+    }
+    try:
+        with Prober(url, f"/enveloppes/{setup.envelope_id}") as prober:
+            started = time.monotonic()
+            try:
+                answer = await client.put(
+                    f"/api/envelopes/{setup.envelope_id}/pledges",
+                    json=body,
+                    headers={"x-csrftoken": token},
+                    timeout=30,
+                )
+                status = answer.status_code
+            except httpx.HTTPError:
+                status = 599
+            waited = time.monotonic() - started
+            await asyncio.sleep(1)
+    finally:
+        await transaction.rollback()
+        await holder.close()
+        await client.aclose()
+    row.requests = 1
+    row.statuses[status] += 1
+    row.unanswered = status == 599
+    row.stall = max(prober.longest, waited)
+    row.statuses.update({s: n for s, n in prober.statuses.items() if s >= 500})
+    row.notes.append(f"the pledge answered {status} after {waited:.1f} s")
     return row

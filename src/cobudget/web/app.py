@@ -29,6 +29,7 @@ from cobudget.web import api
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.errors import domain_error_handler, http_error_handler
 from cobudget.web.explanations import explain
+from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
 from cobudget.web.pages import (
     account,
     admin,
@@ -130,6 +131,8 @@ def create_app(settings: Settings) -> Litestar:
             HTTPException: http_error_handler,  # type: ignore[dict-item]
         },
         lifespan=[lifespan],
+        before_request=refuse_deep_json,
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=api.openapi_config("/static/vendor/swagger"),
         logging_config=LoggingConfig(log_exceptions="always"),
         debug=False,

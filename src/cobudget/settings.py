@@ -36,13 +36,18 @@ class Settings:
     outbox_in_app: bool = True
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 20
-    secure_cookies: bool = False
     static_dir: Path = PROJECT_ROOT / "node_modules"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS (from `base_url`, so it cannot be forgotten): cookies are Secure
+        and `__Host-` prefixed, and responses carry HSTS."""
+        return self.base_url.lower().startswith("https://")
 
 
 def _secret_key(var_dir: Path) -> str:
@@ -77,5 +82,4 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         login_max_per_address=int(environ.get("COBUDGET_LOGIN_MAX_PER_ADDRESS", "20")),
         database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
-        secure_cookies=_flag(environ.get("COBUDGET_SECURE_COOKIES", "")),
     )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import jinja2
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
@@ -27,8 +26,10 @@ from cobudget.services import outbox
 from cobudget.settings import Settings
 from cobudget.web import api
 from cobudget.web.context import locale_middleware, provide_actor
+from cobudget.web.csrf import cross_site_writes_refused, csrf_config
 from cobudget.web.errors import domain_error_handler, http_error_handler
 from cobudget.web.explanations import explain
+from cobudget.web.headers import with_security_headers
 from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
 from cobudget.web.pages import (
     account,
@@ -96,7 +97,7 @@ def create_app(settings: Settings) -> Litestar:
             for name, folder in VENDOR_FILES.items()
         ),
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *public.ROUTES,
             *auth.ROUTES,
@@ -119,13 +120,11 @@ def create_app(settings: Settings) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
         template_config=TemplateConfig(engine=Jinja.from_environment(_web_environment())),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-        ),
-        middleware=[DefineMiddleware(locale_middleware)],
+        csrf_config=csrf_config(settings),
+        middleware=[
+            DefineMiddleware(cross_site_writes_refused(settings)),
+            DefineMiddleware(locale_middleware),
+        ],
         exception_handlers={
             DomainError: domain_error_handler,  # type: ignore[dict-item]
             HTTPException: http_error_handler,  # type: ignore[dict-item]
@@ -137,3 +136,6 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="always"),
         debug=False,
     )
+    # Around everything, error pages and unknown paths included: the security headers.
+    app.asgi_handler = with_security_headers(app.asgi_handler, settings)
+    return app

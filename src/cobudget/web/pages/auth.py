@@ -22,7 +22,7 @@ def _logged_in(settings: Settings, token: str, target: str = "/mon-espace") -> R
         max_age=settings.session_max_age_seconds,
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=settings.https,
     )
     return response
 

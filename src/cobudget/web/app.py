@@ -12,7 +12,6 @@ import jinja2
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
-from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
@@ -24,10 +23,14 @@ from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import outbox
 from cobudget.settings import Settings
-from cobudget.web import api
+from cobudget.web import api, request_log
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.csrf import cross_site_writes_refused, csrf_config
-from cobudget.web.errors import domain_error_handler, http_error_handler
+from cobudget.web.errors import (
+    domain_error_handler,
+    http_error_handler,
+    unexpected_error_handler,
+)
 from cobudget.web.explanations import explain
 from cobudget.web.headers import with_security_headers
 from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
@@ -128,14 +131,19 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers={
             DomainError: domain_error_handler,  # type: ignore[dict-item]
             HTTPException: http_error_handler,  # type: ignore[dict-item]
+            Exception: unexpected_error_handler,  # type: ignore[dict-item]
         },
         lifespan=[lifespan],
         before_request=refuse_deep_json,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=api.openapi_config("/static/vendor/swagger"),
-        logging_config=LoggingConfig(log_exceptions="always"),
+        logging_config=request_log.logging_config(),
+        after_exception=[request_log.log_failure],
         debug=False,
     )
-    # Around everything, error pages and unknown paths included: the security headers.
-    app.asgi_handler = with_security_headers(app.asgi_handler, settings)
+    # Around everything, error pages and unknown paths included: the request id and log line,
+    # and the security headers.
+    app.asgi_handler = request_log.with_request_log(
+        with_security_headers(app.asgi_handler, settings)
+    )
     return app

@@ -132,3 +132,9 @@ def _page_path_out_of_range(request: Request, error: HTTPException) -> bool:  # 
         and bool(extra)
         and all(isinstance(e, dict) and e.get("source") == "path" for e in extra)
     )
+
+
+def unexpected_error_handler(request: Request, _error: Exception) -> Response:  # type: ignore[type-arg]
+    """Any other exception: the 500 page or problem (logged once, with its traceback, by
+    `web/request_log.py`); nothing of the exception is shown."""
+    return http_error_handler(request, HTTPException(status_code=500))

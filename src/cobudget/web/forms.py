@@ -50,18 +50,20 @@ def row_numbers(data: Mapping[str, str], prefix: str, *, rows: int, error: str) 
     return sorted(found)
 
 
-def numbered(data: Mapping[str, str], prefix: str) -> dict[int, str]:
+def numbered(data: Mapping[str, str], prefix: str, *, field: str = "") -> dict[int, str]:
     """The fields `{prefix}.<id>` by id (a lieu's weight, a line's spending, a ticked box…).
-    An id out of range, or more than MAX_CHOICES of them, is refused (InvalidInput)."""
+    An id out of range, or more than MAX_CHOICES of them, is refused (InvalidInput on
+    `field`, by default the prefix: where the form shows that group's message)."""
+    field = field or prefix
     found: dict[int, str] = {}
     for key, value in data.items():
         if key.startswith(prefix + "."):
             number = whole_number(key[len(prefix) + 1 :])
             if number is None:
-                raise InvalidInput({prefix: "invalid_choice"})
+                raise InvalidInput({field: "invalid_choice"})
             found[number] = value
     if len(found) > MAX_CHOICES:
-        raise InvalidInput({prefix: f"too_many:{MAX_CHOICES}"})
+        raise InvalidInput({field: f"too_many:{MAX_CHOICES}"})
     return found
 
 

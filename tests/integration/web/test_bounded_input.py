@@ -128,6 +128,7 @@ async def test_a_huge_number_in_a_field_is_refused_with_a_message(
         {**GOOD, "lieu": number, f"co_proposer.{number}": "on", "action": "publish"},
     )
     assert 400 <= proposal.status_code < 500, proposal.status_code
+    assert "Choisissez une des options proposées." in _t(proposal)
     compared = await client.get(f"/defis/{world.challenge_id}/comparer?de={number}&a=1")
     assert 400 <= compared.status_code < 500, compared.status_code
 

@@ -56,7 +56,9 @@ def _form(data: dict[str, str]) -> challenges.ChallengeForm:
             for i in indexes
         ],
         co_proposer_ids=[
-            lieu_id for lieu_id, value in numbered(data, "co_proposer").items() if value == "on"
+            lieu_id
+            for lieu_id, value in numbered(data, "co_proposer", field="co_proposers").items()
+            if value == "on"
         ],
     )
 

@@ -184,3 +184,18 @@ async def test_an_api_page_beyond_the_bounds_is_refused(
 ) -> None:
     response = await client.get(f"/api/networks/{world.network_id}/challenges?{query}")
     assert response.status_code == 400, response.status_code
+
+
+@pytest.mark.parametrize("number", [HUGE, ENORMOUS])
+@pytest.mark.parametrize(
+    "path", ["/api/envelopes/{n}", "/api/challenges/{n}/versions/{n}", "/api/reports/{n}"]
+)
+async def test_a_number_in_an_api_path_beyond_any_id_is_a_problem_not_a_failure(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+    path: str,
+    number: str,
+) -> None:
+    response = await client.get(path.format(n=number))
+    assert response.status_code in (400, 404), response.status_code
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -9,6 +9,7 @@ anyone flood the logs and drown the real errors. The id comes from a well-formed
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import re
 import uuid
@@ -60,6 +61,17 @@ def logging_config() -> LoggingConfig:
             "cobudget": {"level": "INFO", "propagate": True},
         },
     )
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging, with the request id in its access lines too (uvicorn writes them
+    while the response starts, inside the request, so the id is known)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    access = config["formatters"]["access"]
+    access["fmt"] = access["fmt"].replace("%(levelprefix)s", "%(levelprefix)s [%(request_id)s]")
+    return config
 
 
 async def log_failure(error: BaseException, _scope: Scope) -> None:

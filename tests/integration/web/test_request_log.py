@@ -109,3 +109,9 @@ async def test_a_path_with_a_line_break_stays_on_one_log_line(
     await client.get("/pas%0Aune%0DINFO fausse-ligne")
     (record,) = _records(caplog)
     assert "\n" not in record.getMessage() and "\r" not in record.getMessage()
+
+
+def test_uvicorn_access_lines_carry_the_request_id_too() -> None:
+    from cobudget.web.request_log import uvicorn_log_config
+
+    assert "[%(request_id)s]" in uvicorn_log_config()["formatters"]["access"]["fmt"]

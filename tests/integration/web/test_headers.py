@@ -107,6 +107,9 @@ async def test_over_https_cookies_are_secure_host_only_and_hsts_is_sent(
     session_cookie = logged_in.headers["set-cookie"]
     assert "cobudget_session=" in session_cookie and "Secure" in session_cookie
     assert "HttpOnly" in session_cookie
+    language = await https_client.get("/langue/en", follow_redirects=False)
+    assert "cobudget_lang=en" in language.headers["set-cookie"]
+    assert "Secure" in language.headers["set-cookie"]
 
 
 def test_https_follows_from_the_base_url_alone() -> None:

@@ -53,7 +53,6 @@ class Settings:
     outbox_in_app: bool = True
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 20
-    secure_cookies: bool = False
     # The engine runs in worker processes (services.computations): how many at once per app
     # process, how long one may take, and how long a request waits for a free worker.
     engine_workers: int = 2
@@ -65,6 +64,12 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS (from `base_url`, so it cannot be forgotten): cookies are Secure
+        and `__Host-` prefixed, and responses carry HSTS."""
+        return self.base_url.lower().startswith("https://")
 
 
 def _secret_key(var_dir: Path) -> str:
@@ -113,7 +118,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         trusted_proxies=_proxies(environ.get("COBUDGET_TRUSTED_PROXIES", "")),
         database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
-        secure_cookies=_flag(environ.get("COBUDGET_SECURE_COOKIES", "")),
         engine_workers=int(environ.get("COBUDGET_ENGINE_WORKERS", "2")),
         engine_time_limit_seconds=float(environ.get("COBUDGET_ENGINE_TIME_LIMIT", "120")),
     )

@@ -50,6 +50,9 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    # Every CSP violation of every page is recorded (the policy forbids inline script and
+    # style: web/headers.py) and fails the test, as a console error does.
+    await context.add_init_script(CSP_RECORDER)
     page = await context.new_page()
     errors: list[str] = []
 
@@ -63,15 +66,36 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
     page.on("console", on_console)
     yield page
+    violations = await csp_violations(page)
     await context.close()
     assert not errors, f"the browser console showed errors: {errors}"
+    assert not violations, f"the Content-Security-Policy refused: {violations}"
+
+
+CSP_RECORDER = """
+window.__csp_violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__csp_violations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+async def csp_violations(page: Page) -> list[str]:
+    """What the Content-Security-Policy refused on the current page so far."""
+    try:
+        return list(await page.evaluate("window.__csp_violations || []"))
+    except Exception:  # a closed or navigating page has nothing to report
+        return []
 
 
 async def check_page(page: Page, name: str) -> None:
     """Photograph the page and fail on any serious or critical axe-core violation."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    await page.add_script_tag(content=AXE.read_text())
+    # Evaluated by the browser's devtools protocol, which the page's CSP does not govern (a
+    # <script> tag with the code inline would be refused, as the CSP means it to be).
+    await page.evaluate(AXE.read_text())
+    assert not await csp_violations(page), await csp_violations(page)
     result = await page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
     )

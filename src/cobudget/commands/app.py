@@ -82,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cobudget.web.app import create_app
+    from cobudget.web.request_log import uvicorn_log_config
 
     settings = _settings()
     asyncio.run(_prepare(settings, demo=args.demo))
@@ -89,7 +90,12 @@ def _run(args: argparse.Namespace) -> int:
         _start_mail_debug(settings.smtp_port)
     print(f"Cobudget des communs : ouvrez http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, proxy_headers=False, log_level="info"
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        proxy_headers=False,
+        log_level="info",
+        log_config=uvicorn_log_config(),
     )
     return 0
 

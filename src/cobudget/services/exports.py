@@ -327,18 +327,30 @@ async def _reports(
     ]
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
+# return, may strip them and then read one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: booleans as true/false; text that a spreadsheet would read as a
+    formula (`=HYPERLINK(…)`, `-2+3+cmd|…`) behind a `'`, so it shows as the text it is.
+    Numbers are ours (amounts, ids) and stay numbers: a negative amount is never text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(table: str, data: Iterable[dict[str, object]]) -> bytes:
-    """UTF-8 CSV with a header row, in the documented column order; booleans as true/false."""
+    """UTF-8 CSV with a header row, in the documented column order; booleans as true/false;
+    text cells neutralised against formulas (`csv_cell`, docs/open-data.md)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=TABLES[table], lineterminator="\n")
     writer.writeheader()
     for item in data:
-        writer.writerow(
-            {
-                key: ("true" if value else "false") if isinstance(value, bool) else value
-                for key, value in item.items()
-            }
-        )
+        writer.writerow({key: csv_cell(value) for key, value in item.items()})
     return buffer.getvalue().encode()
 
 

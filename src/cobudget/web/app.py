@@ -10,10 +10,8 @@ from pathlib import Path
 
 import jinja2
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
-from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
@@ -25,10 +23,17 @@ from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import computations, outbox
 from cobudget.settings import Settings
-from cobudget.web import api
+from cobudget.web import api, request_log
 from cobudget.web.context import locale_middleware, provide_actor
-from cobudget.web.errors import domain_error_handler, http_error_handler
+from cobudget.web.csrf import cross_site_writes_refused, csrf_config
+from cobudget.web.errors import (
+    domain_error_handler,
+    http_error_handler,
+    unexpected_error_handler,
+)
 from cobudget.web.explanations import explain
+from cobudget.web.headers import with_security_headers
+from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
 from cobudget.web.pages import (
     account,
     admin,
@@ -101,7 +106,7 @@ def create_app(settings: Settings) -> Litestar:
             for name, folder in VENDOR_FILES.items()
         ),
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *public.ROUTES,
             *auth.ROUTES,
@@ -124,19 +129,27 @@ def create_app(settings: Settings) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
         template_config=TemplateConfig(engine=Jinja.from_environment(_web_environment())),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-        ),
-        middleware=[DefineMiddleware(locale_middleware)],
+        csrf_config=csrf_config(settings),
+        middleware=[
+            DefineMiddleware(cross_site_writes_refused(settings)),
+            DefineMiddleware(locale_middleware),
+        ],
         exception_handlers={
             DomainError: domain_error_handler,  # type: ignore[dict-item]
             HTTPException: http_error_handler,  # type: ignore[dict-item]
+            Exception: unexpected_error_handler,  # type: ignore[dict-item]
         },
         lifespan=[lifespan],
+        before_request=refuse_deep_json,
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=api.openapi_config("/static/vendor/swagger"),
-        logging_config=LoggingConfig(log_exceptions="always"),
+        logging_config=request_log.logging_config(),
+        after_exception=[request_log.log_failure],
         debug=False,
     )
+    # Around everything, error pages and unknown paths included: the request id and log line,
+    # and the security headers.
+    app.asgi_handler = request_log.with_request_log(
+        with_security_headers(app.asgi_handler, settings)
+    )
+    return app

@@ -125,11 +125,15 @@ def http_error_handler(request: Request, error: HTTPException) -> Response:  # t
         return _problem_or_page(
             request, 401, _("Connexion requise"), refusal_message("login_required")
         )
-    if status == 404:
+    if status == 404 or _page_path_out_of_range(request, error):
         return _problem_or_page(request, 404, _("Introuvable"), not_found_message("page"))
     if status == 405:
         return _problem_or_page(
             request, 405, _("Méthode non permise"), _("Cette adresse ne s’utilise pas ainsi.")
+        )
+    if status == 413:
+        return _problem_or_page(
+            request, 413, _("Requête trop volumineuse"), _("La requête est trop volumineuse.")
         )
     if status >= 500:
         return _problem_or_page(
@@ -148,3 +152,21 @@ def http_error_handler(request: Request, error: HTTPException) -> Response:  # t
         _("La requête n’a pas pu être comprise."),
         {name: field_message("invalid") for name in names},
     )
+
+
+def _page_path_out_of_range(request: Request, error: HTTPException) -> bool:  # type: ignore[type-arg]
+    """A page's path with an id no row can have (`/defis/99999999999`): not found, as an
+    unknown id (the API says 400 instead, as its description documents)."""
+    extra = error.extra if isinstance(error, ValidationException) else None
+    return (
+        not request.url.path.startswith("/api/")
+        and isinstance(extra, list)
+        and bool(extra)
+        and all(isinstance(e, dict) and e.get("source") == "path" for e in extra)
+    )
+
+
+def unexpected_error_handler(request: Request, _error: Exception) -> Response:  # type: ignore[type-arg]
+    """Any other exception: the 500 page or problem (logged once, with its traceback, by
+    `web/request_log.py`); nothing of the exception is shown."""
+    return http_error_handler(request, HTTPException(status_code=500))

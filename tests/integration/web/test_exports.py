@@ -19,7 +19,7 @@ from cobudget.domain.permissions import Actor
 from cobudget.services import settlements
 from cobudget.services.clock import now
 from cobudget.settings import Settings
-from tests.integration.conftest import World, log_in
+from tests.integration.conftest import World, log_in, post_form
 from tests.support import factories
 
 TABLES = ("challenges", "budget_lines", "pledges", "positions", "settlement", "reports")
@@ -152,3 +152,66 @@ async def test_a_pabulib_export_reads_back_into_pabutools_with_the_same_outcome(
     ours = {str(c.challenge_id) for c in record.decoded.challenges if c.funded}
     assert {p.name for p in full} == ours
     assert len(ours) >= 2
+
+
+FORMULAS = ('=HYPERLINK("http://evil.example","clic")', "-2+3+cmd|' /C calc'!A0")
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+async def test_text_a_spreadsheet_would_read_as_a_formula_is_neutralised_in_every_csv(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+    formula: str,
+) -> None:
+    from cobudget.db.tables import BudgetLine, ChallengeVersion, Lieu, RoundPosition
+
+    await ChallengeVersion.update({ChallengeVersion.title: formula}).where(
+        ChallengeVersion.challenge == world.consented_challenge_id
+    )
+    await BudgetLine.update({BudgetLine.label: formula}).where(
+        BudgetLine.version.challenge == world.consented_challenge_id
+    )
+    await RoundPosition.update({RoundPosition.text: formula}).where(
+        RoundPosition.round.challenge == world.consented_challenge_id
+    )
+    await Lieu.update({Lieu.name: formula}).where(Lieu.id == world.lieu_id)
+    await log_in(client, world.emails["member"])
+    pledged = await post_form(
+        client,
+        f"/enveloppes/{world.envelope_id}/contributions",
+        {
+            "challenge": str(world.consented_challenge_id),
+            "unit": f"lieu:{world.lieu_id}",
+            "source": "drawing_rights",
+            "amount": "100",
+        },
+    )
+    assert pledged.status_code == 303, pledged.text
+    base = f"/enveloppes/{world.envelope_id}/donnees"
+    cells = {
+        "challenges": "title",
+        "budget_lines": "label",
+        "positions": "text",
+        "pledges": "contributor_name",
+    }
+    for table, column in cells.items():
+        response = await client.get(f"{base}/{table}.csv")
+        rows = _csv(response.content)
+        texts = [row[column] for row in rows if formula in row[column]]
+        assert texts and set(texts) == {"'" + formula}, (table, texts)
+        # Amounts are ours, written as numbers: never prefixed.
+        for row in rows:
+            assert all(not v.startswith("'") for k, v in row.items() if k.endswith("_cents"))
+        # JSON is not read by spreadsheets: the text as typed.
+        as_json = json.loads((await client.get(f"{base}/{table}.json")).content)
+        assert formula in {row[column] for row in as_json["rows"]}
+
+
+def test_a_negative_amount_stays_a_number_and_only_text_is_neutralised() -> None:
+    from cobudget.services.exports import csv_cell
+
+    assert csv_cell(-1250) == -1250
+    assert csv_cell("-1250") == "'-1250"
+    assert csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_cell("\tx") == "'\tx" and csv_cell("\rx") == "'\rx" and csv_cell("+1") == "'+1"
+    assert csv_cell("La Fabrique") == "La Fabrique" and csv_cell(True) == "true"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.integration.conftest import World
@@ -51,8 +52,16 @@ async def test_language_switch_gives_english_and_remembers_it(
     assert "Français" in page
 
 
-async def test_language_switch_refuses_to_redirect_elsewhere(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
-    switch = await client.get("/langue/en?next=//evil.example", follow_redirects=False)
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "/%5Cevil.example", "/%09/evil.example", "/%0A/evil.example"]
+)
+async def test_language_switch_refuses_to_redirect_elsewhere(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    db: str,
+    target: str,
+) -> None:
+    """Browsers read `/\\host`, and `/<tab>/host` once they drop the tab, as `//host`."""
+    switch = await client.get(f"/langue/en?next={target}", follow_redirects=False)
     assert switch.headers["location"] == "/"
 
 

@@ -11,12 +11,13 @@ import msgspec
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
+from cobudget.web.forms import MAX_ID
+
 T = TypeVar("T")
 P = TypeVar("P", bound="Paged")
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000, description="Page number, from 1.")]
 PerPage = Annotated[

@@ -17,7 +17,7 @@ from cobudget.web.forms import ActorDep
 @put(
     "/envelopes/{envelope_id:int}/pledges",
     status_code=200,
-    responses=problems(400, 401, 403, 404, 409, 422),
+    responses=problems(400, 401, 403, 404, 409, 413, 422),
     summary="Set, change or withdraw (0) a pledge",
 )
 async def set_pledge(actor: ActorDep, envelope_id: Id, data: JSONBody[PledgeIn]) -> PledgeOut:

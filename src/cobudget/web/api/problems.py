@@ -11,9 +11,10 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _MEANING = {
     400: "A path, query or body parameter is malformed or out of range.",
     401: "Log in first (session cookie).",
-    403: "The role table refuses it, or the CSRF header is missing.",
+    403: "The role table refuses it, the CSRF header is missing, or it comes from another site.",
     404: "No such resource, or one the reader may not see (a draft, for instance).",
     409: "The idempotency key was already used for a request with another body: nothing stored.",
+    413: "The request body is above 1 MiB.",
     422: "The request is well formed but refused; `errors` says why, field by field.",
 }
 

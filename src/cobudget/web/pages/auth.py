@@ -25,7 +25,7 @@ def _logged_in(settings: Settings, token: str, target: str = "/mon-espace") -> R
         max_age=settings.session_max_age_seconds,
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=settings.https,
     )
     return response
 
@@ -64,7 +64,7 @@ async def login(request: Request, data: Form, settings: SettingsDep) -> Template
         max_age=DEVICE_MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=settings.https,
     )
     return response
 

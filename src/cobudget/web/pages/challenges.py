@@ -3,10 +3,10 @@ say « nous aussi », answer a co-proposal."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from cobudget.domain import challenges as rules
@@ -16,20 +16,29 @@ from cobudget.services import challenges
 from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import rounds as round_queries
-from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.forms import (
+    MAX_ID,
+    ActorDep,
+    Form,
+    PathId,
+    SettingsDep,
+    form_id,
+    numbered,
+    row_numbers,
+)
 from cobudget.web.render import form_errors, page, see_other
 
+VersionNumber = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
 SPARE_LINES = 3
 MIN_LINES = 5
 
 
+MAX_LINE_ROWS = rules.MAX_BUDGET_LINES + SPARE_LINES  # the most rows the form ever shows
+
+
 def _form(data: dict[str, str]) -> challenges.ChallengeForm:
-    indexes = sorted(
-        {
-            int(key.split(".")[1])
-            for key in data
-            if key.startswith("lines.") and key.split(".")[1].isdigit()
-        }
+    indexes = row_numbers(
+        data, "lines", rows=MAX_LINE_ROWS, error=f"too_many_lines:{rules.MAX_BUDGET_LINES}"
     )
     return challenges.ChallengeForm(
         title=data.get("title", ""),
@@ -47,9 +56,9 @@ def _form(data: dict[str, str]) -> challenges.ChallengeForm:
             for i in indexes
         ],
         co_proposer_ids=[
-            int(key.split(".")[1])
-            for key, value in data.items()
-            if key.startswith("co_proposer.") and key.split(".")[1].isdigit() and value == "on"
+            lieu_id
+            for lieu_id, value in numbered(data, "co_proposer", field="co_proposers").items()
+            if value == "on"
         ],
     )
 
@@ -75,10 +84,13 @@ def _values_of(version: rules.ChallengeVersion) -> dict[str, str]:
 
 
 def _line_count(values: dict[str, str]) -> int:
-    used = [
-        int(k.split(".")[1]) for k in values if k.startswith("lines.") and k.split(".")[1].isdigit()
-    ]
-    return max(MIN_LINES, (max(used) + 1 if used else 0) + SPARE_LINES)
+    """The rows the form shows: those in use and a few spare ones, never above the maximum (a
+    refused form with a row numbered beyond it shows the rows it may have)."""
+    try:
+        used = row_numbers(values, "lines", rows=MAX_LINE_ROWS, error="")
+    except InvalidInput:
+        return MAX_LINE_ROWS
+    return min(MAX_LINE_ROWS, max(MIN_LINES, (max(used) + 1 if used else 0) + SPARE_LINES))
 
 
 async def _form_page(
@@ -160,7 +172,7 @@ async def new(
 ) -> Template | Redirect:
     network = await network_queries.network_by_slug(actor, slug)
     lieux = await _my_lieux(actor, slug)
-    lieu_id = int(data.get("lieu", "0")) if data.get("lieu", "").isdigit() else 0
+    lieu_id = form_id(data.get("lieu"))
     try:
         challenge_id = await challenges.propose(
             settings,
@@ -215,12 +227,12 @@ async def challenge_page(
 
 
 @get("/defis/{challenge_id:int}", name="challenge")
-async def show(request: Request, actor: ActorDep, challenge_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def show(request: Request, actor: ActorDep, challenge_id: PathId) -> Template:  # type: ignore[type-arg]
     return await challenge_page(request, actor, challenge_id)
 
 
 @get("/defis/{challenge_id:int}/modifier", name="challenge_edit")
-async def edit_form(request: Request, actor: ActorDep, challenge_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def edit_form(request: Request, actor: ActorDep, challenge_id: PathId) -> Template:  # type: ignore[type-arg]
     view = await queries.challenge_page(actor, challenge_id)
     if not view.can_edit:
         await challenges.require_proposer(actor, challenge_id)
@@ -236,18 +248,14 @@ async def edit_form(request: Request, actor: ActorDep, challenge_id: FromPath[in
 
 
 def _objection_answers(data: dict[str, str]) -> dict[int, str]:
-    return {
-        int(key.split(".")[1]): value
-        for key, value in data.items()
-        if key.startswith("objection.") and key.split(".")[1].isdigit()
-    }
+    return numbered(data, "objection")
 
 
 @post("/defis/{challenge_id:int}/modifier")
 async def edit(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    challenge_id: FromPath[int],
+    challenge_id: PathId,
     data: Form,
     settings: SettingsDep,
 ) -> Template | Redirect:
@@ -287,8 +295,8 @@ async def edit(
 async def version(
     request: Request,
     actor: ActorDep,
-    challenge_id: FromPath[int],  # type: ignore[type-arg]
-    number: FromPath[int],
+    challenge_id: PathId,  # type: ignore[type-arg]
+    number: PathId,
 ) -> Template:
     view, shown = await queries.version_page(actor, challenge_id, number)
     return await page(request, "challenges/version.html", view=view, version=shown)
@@ -298,9 +306,9 @@ async def version(
 async def compare(
     request: Request,
     actor: ActorDep,
-    challenge_id: FromPath[int],  # type: ignore[type-arg]
-    de: FromQuery[int] = 1,
-    a: FromQuery[int] = 2,
+    challenge_id: PathId,  # type: ignore[type-arg]
+    de: VersionNumber = 1,
+    a: VersionNumber = 2,
 ) -> Template:
     view, before, after, diff = await queries.version_diff(actor, challenge_id, de, a)
     return await page(
@@ -310,9 +318,9 @@ async def compare(
 
 @post("/defis/{challenge_id:int}/nous-aussi", name="challenge_concern")
 async def concern(
-    request: Request, actor: ActorDep, challenge_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, challenge_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
-    lieu_id = int(data.get("lieu", "0")) if data.get("lieu", "").isdigit() else 0
+    lieu_id = form_id(data.get("lieu"))
     try:
         await challenges.declare_concerned(
             actor, challenge_id=challenge_id, lieu_id=lieu_id, note=data.get("note", "")
@@ -326,7 +334,7 @@ async def concern(
 
 @post("/defis/{challenge_id:int}/co-porteurs/{lieu_id:int}", name="co_proposal_answer")
 async def co_proposal(
-    actor: ActorDep, challenge_id: FromPath[int], lieu_id: FromPath[int], data: Form
+    actor: ActorDep, challenge_id: PathId, lieu_id: PathId, data: Form
 ) -> Redirect:
     await challenges.answer_co_proposal(
         actor, challenge_id=challenge_id, lieu_id=lieu_id, accept=data.get("answer") == "accept"

@@ -14,7 +14,7 @@ from cobudget.domain.permissions import Action, Target, decide, require
 from cobudget.domain.validation import CofunderKind, LegalForm
 from cobudget.services import cofunders, lieux
 from cobudget.services.queries import networks as queries
-from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
 
@@ -109,7 +109,7 @@ async def invite_lieu(
 
 @post("/reseaux/{slug:str}/lieux/{lieu_id:int}/statut", name="lieu_status")
 async def lieu_status(
-    request: Request, actor: ActorDep, slug: FromPath[str], lieu_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, slug: FromPath[str], lieu_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     network = await queries.network_by_slug(actor, slug)
     try:

@@ -20,7 +20,7 @@ from cobudget.services import envelope_inputs, envelopes
 from cobudget.services.queries import envelopes as queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import projection as projection_queries
-from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered
 from cobudget.web.render import form_errors, page, see_other
 
 PARIS = ZoneInfo(envelopes.TIME_ZONE)
@@ -46,11 +46,7 @@ def _form(data: dict[str, str]) -> envelopes.EnvelopeForm:
         funding_from=data.get("funding_from", ""),
         funding_until=data.get("funding_until", ""),
         diagnosis_during_funding=data.get("diagnosis_during_funding") == "on",
-        weights={
-            int(key.split(".")[1]): value
-            for key, value in data.items()
-            if key.startswith("weight.") and key.split(".")[1].isdigit()
-        },
+        weights=numbered(data, "weight"),
     )
 
 
@@ -188,12 +184,12 @@ async def envelope_page(
 
 
 @get("/enveloppes/{envelope_id:int}", name="envelope")
-async def show(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def show(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
     return await envelope_page(request, actor, envelope_id, ok=request.query_params.get("ok", ""))
 
 
 @get("/enveloppes/{envelope_id:int}/modifier", name="envelope_edit")
-async def edit_form(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def edit_form(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
     require(
         actor,
         Action.ENVELOPE_MANAGE,
@@ -212,7 +208,7 @@ async def edit_form(request: Request, actor: ActorDep, envelope_id: FromPath[int
 
 @post("/enveloppes/{envelope_id:int}/modifier")
 async def edit(
-    request: Request, actor: ActorDep, envelope_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, envelope_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     try:
         await envelopes.update_draft(actor, envelope_id=envelope_id, form=_form(data))
@@ -236,7 +232,7 @@ async def move(
     request: Request,
     actor: ActorDep,
     settings: SettingsDep,
-    envelope_id: FromPath[int],
+    envelope_id: PathId,
     data: Form,
 ) -> Template | Redirect:  # type: ignore[type-arg]
     try:

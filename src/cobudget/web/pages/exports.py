@@ -9,7 +9,7 @@ from litestar.response import Response
 
 from cobudget.domain.errors import NotFound
 from cobudget.services import exports
-from cobudget.web.forms import ActorDep
+from cobudget.web.forms import ActorDep, PathId
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -27,9 +27,7 @@ def _download(body: bytes, filename: str, extension: str) -> Response[bytes]:
 
 
 @get("/enveloppes/{envelope_id:int}/donnees/{filename:str}", name="envelope_export")
-async def export(
-    actor: ActorDep, envelope_id: FromPath[int], filename: FromPath[str]
-) -> Response[bytes]:
+async def export(actor: ActorDep, envelope_id: PathId, filename: FromPath[str]) -> Response[bytes]:
     """`challenges.csv`, `pledges.json`, … ; `reglement-complet.json`; `enveloppe.pb`."""
     name, _dot, extension = filename.rpartition(".")
     download = f"enveloppe-{envelope_id}-{filename}"

@@ -5,7 +5,6 @@ every form also works with a full page load."""
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from cobudget.domain import lifecycle
@@ -16,7 +15,7 @@ from cobudget.services import envelope_inputs, next_rounds, pledges, settlements
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import projection as projection_queries
 from cobudget.services.queries.networks import network_by_id
-from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered, whole_number
 from cobudget.web.pages.envelopes import envelope_page
 from cobudget.web.render import form_errors, page, see_other
 
@@ -31,28 +30,33 @@ async def _refused(
     """The envelope page again (422) with the refusal next to the challenge's form when it is
     about what was typed there, at the top of the projection when it is about the challenge or
     the envelope itself."""
-    beside_form = challenge.isdigit() and set(error.fields) <= {"amount", "source", "points"}
+    beside_form = whole_number(challenge) is not None and set(error.fields) <= {
+        "amount",
+        "source",
+        "points",
+    }
     return await envelope_page(
         request,
         actor,
         envelope_id,
         status_code=422,
         errors=form_errors(error.fields),
-        error_challenge=int(challenge) if beside_form else None,
+        error_challenge=whole_number(challenge) if beside_form else None,
     )
 
 
 def _int(value: str, field: str) -> int:
-    if not value.strip().isdigit():
+    number = whole_number(value)
+    if number is None:
         raise InvalidInput({field: "not_a_whole_number"})
-    return int(value)
+    return number
 
 
 @post("/enveloppes/{envelope_id:int}/contributions", name="envelope_pledge")
 async def pledge(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    envelope_id: FromPath[int],
+    envelope_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     """Set, change or withdraw (amount 0) a pledge."""
@@ -82,7 +86,7 @@ async def pledge(
 async def support(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    envelope_id: FromPath[int],
+    envelope_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     """Give, change or withdraw (0) a lieu's approval or points (rule `equal_shares`)."""
@@ -108,7 +112,7 @@ async def settle(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
     settings: SettingsDep,
-    envelope_id: FromPath[int],
+    envelope_id: PathId,
 ) -> Template | Redirect:
     """Settle a closed envelope: the engine runs once and the settlement is published."""
     try:
@@ -121,7 +125,7 @@ async def settle(
 
 
 @get("/enveloppes/{envelope_id:int}/verification", name="envelope_verify")
-async def verify(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def verify(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
     """Anyone recomputes the published settlement from its stored inputs: a page of its own,
     the verdict, whatever the envelope's size."""
     result = await settlements.verify(actor, envelope_id)
@@ -143,8 +147,8 @@ async def verify(request: Request, actor: ActorDep, envelope_id: FromPath[int]) 
 async def challenge_pledges(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    envelope_id: FromPath[int],
-    challenge_id: FromPath[int],
+    envelope_id: PathId,
+    challenge_id: PathId,
 ) -> Template:
     """Who pledged what to one challenge (loaded on demand: a large envelope has thousands)."""
     view = await envelope_queries.envelope_page(actor, envelope_id)
@@ -166,7 +170,7 @@ async def challenge_pledges(
 
 
 @get("/enveloppes/{envelope_id:int}/donnees-reglement.json", name="envelope_inputs_file")
-async def inputs_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[bytes]:
+async def inputs_file(actor: ActorDep, envelope_id: PathId) -> Response[bytes]:
     """The canonical inputs the settlement was computed from, for `cobudget verify`."""
     record = await settlements.readable(actor, envelope_id)
     return Response(
@@ -179,7 +183,7 @@ async def inputs_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[b
 
 
 @get("/enveloppes/{envelope_id:int}/reglement.json", name="envelope_settlement_file")
-async def settlement_file(actor: ActorDep, envelope_id: FromPath[int]) -> Response[bytes]:
+async def settlement_file(actor: ActorDep, envelope_id: PathId) -> Response[bytes]:
     """The settlement bytes exactly as stored."""
     record = await settlements.readable(actor, envelope_id)
     return Response(
@@ -192,7 +196,7 @@ async def settlement_file(actor: ActorDep, envelope_id: FromPath[int]) -> Respon
 
 
 @get("/enveloppes/{envelope_id:int}/comparaison", name="envelope_compare")
-async def compare(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def compare(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
     """The three rules side by side on the same pledges and support: for coordinators at any
     time, for everyone once the settlement is published."""
     row = await envelope_inputs.envelope_row(envelope_id)
@@ -237,7 +241,7 @@ async def _next_round_page(
 async def next_round_form(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    envelope_id: FromPath[int],
+    envelope_id: PathId,
 ) -> Template:
     require(
         actor,
@@ -261,7 +265,7 @@ async def next_round_form(
 async def next_round(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    envelope_id: FromPath[int],
+    envelope_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     form = next_rounds.NextRoundForm(
@@ -270,9 +274,7 @@ async def next_round(
         carry_leftover=data.get("carry_leftover") == "on",
         split=data.get("split", "weights"),
         carried_challenges=tuple(
-            int(key.split(".", 1)[1])
-            for key, value in data.items()
-            if key.startswith("carry.") and key.split(".", 1)[1].isdigit() and value == "on"
+            challenge_id for challenge_id, value in numbered(data, "carry").items() if value == "on"
         ),
     )
     try:

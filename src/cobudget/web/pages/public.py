@@ -13,7 +13,7 @@ from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import networks as queries
 from cobudget.services.queries.lieu_record import lieu_record
 from cobudget.web.context import LOCALE_COOKIE
-from cobudget.web.forms import ActorDep
+from cobudget.web.forms import ActorDep, SettingsDep
 from cobudget.web.render import page
 
 
@@ -61,13 +61,27 @@ async def lieu(request: Request, actor: ActorDep, slug: FromPath[str]) -> Templa
 
 
 @get("/langue/{code:str}", name="language")
-async def language(code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
+async def language(
+    code: FromPath[str], settings: SettingsDep, next: FromQuery[str] = "/"
+) -> Redirect:
     """Switch language with a plain link, so it works without JavaScript."""
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    response = Redirect(path=target, status_code=303)
+    response = Redirect(path=_same_site(next), status_code=303)
     if code in LOCALES:
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+        response.set_cookie(
+            LOCALE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=settings.https,
+        )
     return response
+
+
+def _same_site(target: str) -> str:
+    """A path of this site, or "/": browsers read `/\\host` and a path with a tab or a line
+    break in it (which they drop) as `//host`, another site."""
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if local and not any(ord(c) < 0x20 or c == "\\" for c in target) else "/"
 
 
 FAVICON = (

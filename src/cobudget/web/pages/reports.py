@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain import reports as rules
@@ -17,33 +16,31 @@ from cobudget.i18n import gettext as _
 from cobudget.services import reports
 from cobudget.services.queries import follow_up as queries
 from cobudget.web import trail_svg
-from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered, row_numbers
 from cobudget.web.render import form_errors, page, see_other
 
 EMPTY_DELIVERABLE_ROWS = 3
 
 
+MAX_DELIVERABLE_ROWS = rules.MAX_DELIVERABLES + EMPTY_DELIVERABLE_ROWS
+
+
 def _form(data: dict[str, str]) -> rules.ReportForm:
     def lines(prefix: str) -> dict[int, str]:
-        return {
-            int(key.split(".", 1)[1]): value
-            for key, value in data.items()
-            if key.startswith(prefix) and key.split(".", 1)[1].isdigit()
-        }
+        return numbered(data, prefix)
 
-    rows = sorted(
-        {
-            int(key.split(".")[1])
-            for key in data
-            if key.startswith("deliverable.") and key.split(".")[1].isdigit()
-        }
+    rows = row_numbers(
+        data,
+        "deliverable",
+        rows=MAX_DELIVERABLE_ROWS,
+        error=f"too_many:{rules.MAX_DELIVERABLES}",
     )
     return rules.ReportForm(
         progress=data.get("progress", ""),
         delivery=data.get("delivery", rules.Delivery.IN_PROGRESS.value),
-        spending=lines("spending."),
-        own_funds=lines("own_funds."),
-        receipts=lines("receipt."),
+        spending=lines("spending"),
+        own_funds=lines("own_funds"),
+        receipts=lines("receipt"),
         deliverables=tuple(
             rules.DeliverableForm(
                 title=data.get(f"deliverable.{row}.title", ""),
@@ -74,7 +71,7 @@ def _values_of(report: queries.ReportPage) -> dict[str, str]:
 
 
 @get("/enveloppes/{envelope_id:int}/suivi", name="envelope_follow_up")
-async def follow_up(request: Request, actor: ActorDep, envelope_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def follow_up(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
     """The money trail: a picture and a table with the same numbers, and the reports."""
     trail = await queries.follow_up(actor, envelope_id)
     diagram = trail_svg.layout(
@@ -100,14 +97,11 @@ async def _form_page(
     status_code: int = 200,
     comment: str = "",
 ) -> Template:
-    rows = max(
-        (
-            int(key.split(".")[1]) + 1
-            for key in values
-            if key.startswith("deliverable.") and key.split(".")[1].isdigit()
-        ),
-        default=0,
-    )
+    try:
+        used = row_numbers(values, "deliverable", rows=MAX_DELIVERABLE_ROWS, error="")
+        rows = min(MAX_DELIVERABLE_ROWS, (max(used) + 1 if used else 0) + EMPTY_DELIVERABLE_ROWS)
+    except InvalidInput:  # a refused form with a row numbered beyond the maximum
+        rows = MAX_DELIVERABLE_ROWS
     return await page(
         request,
         "reports/form.html",
@@ -117,7 +111,7 @@ async def _form_page(
         action=action,
         values=values,
         errors=errors or {},
-        deliverable_rows=range(rows + EMPTY_DELIVERABLE_ROWS),
+        deliverable_rows=range(rows),
         licences=[licence for licence in Licence if licence.value in rules.FREE_LICENCES],
         comment=comment,
     )
@@ -127,8 +121,8 @@ async def _form_page(
 async def new_form(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
-    envelope_id: FromPath[int],
-    challenge_id: FromPath[int],
+    envelope_id: PathId,
+    challenge_id: PathId,
 ) -> Template | Redirect:
     """The form of the period's report; the report in progress, when there is one."""
     period = await reports.period_to_write(actor, envelope_id, challenge_id)
@@ -148,8 +142,8 @@ async def new(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
     settings: SettingsDep,
-    envelope_id: FromPath[int],
-    challenge_id: FromPath[int],
+    envelope_id: PathId,
+    challenge_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     """Save the period's report: a new one, or the one in progress (never a second one)."""
@@ -177,7 +171,7 @@ async def new(
 
 
 @get("/rapports/{report_id:int}", name="report")
-async def show(request: Request, actor: ActorDep, report_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def show(request: Request, actor: ActorDep, report_id: PathId) -> Template:  # type: ignore[type-arg]
     report = await queries.report_page(actor, report_id)
     return await page(
         request,
@@ -190,7 +184,7 @@ async def show(request: Request, actor: ActorDep, report_id: FromPath[int]) -> T
 
 
 @get("/rapports/{report_id:int}/modifier", name="report_edit")
-async def edit_form(request: Request, actor: ActorDep, report_id: FromPath[int]) -> Template:  # type: ignore[type-arg]
+async def edit_form(request: Request, actor: ActorDep, report_id: PathId) -> Template:  # type: ignore[type-arg]
     report = await queries.report_page(actor, report_id)
     found = await reports.funded(actor, report.envelope_id, report.challenge_id)
     require(actor, Action.REPORT_WRITE, reports.target_of(found))
@@ -209,7 +203,7 @@ async def edit(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
     settings: SettingsDep,
-    report_id: FromPath[int],
+    report_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     report = await queries.report_page(actor, report_id)
@@ -243,7 +237,7 @@ async def review(
     request: Request,  # type: ignore[type-arg]
     actor: ActorDep,
     settings: SettingsDep,
-    report_id: FromPath[int],
+    report_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     try:

@@ -13,7 +13,7 @@ from cobudget.domain.errors import InvalidInput
 from cobudget.domain.validation import Checker
 from cobudget.services import rounds
 from cobudget.services.queries import networks as network_queries
-from cobudget.web.forms import ActorDep, Form, SettingsDep
+from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, whole_number
 from cobudget.web.pages.challenges import challenge_page
 from cobudget.web.render import form_errors, page, see_other
 
@@ -25,10 +25,6 @@ def _deadline(data: dict[str, str]):  # type: ignore[no-untyped-def]
     deadline = checker.local_datetime("deadline", data.get("deadline"), TIME_ZONE)
     checker.raise_if_any()
     return deadline
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 async def _back(request: Request, actor, challenge_id: int, call) -> Template | Redirect:  # type: ignore[no-untyped-def,type-arg]
@@ -47,7 +43,7 @@ async def open_round(
     request: Request,
     actor: ActorDep,
     settings: SettingsDep,  # type: ignore[type-arg]
-    challenge_id: FromPath[int],
+    challenge_id: PathId,
     data: Form,
 ) -> Template | Redirect:
     async def call() -> None:
@@ -63,9 +59,7 @@ async def _challenge_of(round_id: int) -> int:
 
 
 @post("/tours/{round_id:int}/cloture", name="round_close")
-async def close_round(
-    request: Request, actor: ActorDep, round_id: FromPath[int]
-) -> Template | Redirect:  # type: ignore[type-arg]
+async def close_round(request: Request, actor: ActorDep, round_id: PathId) -> Template | Redirect:  # type: ignore[type-arg]
     return await _back(
         request,
         actor,
@@ -76,7 +70,7 @@ async def close_round(
 
 @post("/tours/{round_id:int}/prolongation", name="round_extend")
 async def extend_round(
-    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, round_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     async def call() -> None:
         await rounds.extend_round(actor, round_id=round_id, deadline=_deadline(data))
@@ -86,9 +80,9 @@ async def extend_round(
 
 @post("/tours/{round_id:int}/position", name="position_take")
 async def take_position(
-    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, round_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
-    lieu_id = _int_or_none(data.get("lieu")) or 0
+    lieu_id = whole_number(data.get("lieu")) or 0
     if data.get("action") == "withdraw":
         call = lambda: rounds.withdraw_position(actor, round_id=round_id, lieu_id=lieu_id)  # noqa: E731
     else:
@@ -98,14 +92,14 @@ async def take_position(
             lieu_id=lieu_id,
             kind=data.get("kind", ""),
             text=data.get("text", ""),
-            criterion_id=_int_or_none(data.get("criterion_id")),
+            criterion_id=whole_number(data.get("criterion_id")),
         )
     return await _back(request, actor, await _challenge_of(round_id), call)
 
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
 async def ask(
-    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, round_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     return await _back(
         request,
@@ -114,7 +108,7 @@ async def ask(
         lambda: rounds.ask_question(
             actor,
             round_id=round_id,
-            lieu_id=_int_or_none(data.get("lieu")) or 0,
+            lieu_id=whole_number(data.get("lieu")) or 0,
             text=data.get("text", ""),
         ),
     )
@@ -122,7 +116,7 @@ async def ask(
 
 @post("/questions/{question_id:int}/reponse", name="question_answer")
 async def answer(
-    request: Request, actor: ActorDep, question_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, question_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     round_id = await rounds.round_of_question(question_id)
     return await _back(
@@ -135,10 +129,10 @@ async def answer(
 
 @post("/tours/{round_id:int}/commentaires", name="comment_add")
 async def add_comment(
-    request: Request, actor: ActorDep, round_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, round_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     kind, _sep, raw_id = data.get("as", "").partition(":")
-    lieu_id = _int_or_none(raw_id) if kind == "lieu" else None
+    lieu_id = whole_number(raw_id) if kind == "lieu" else None
     return await _back(
         request,
         actor,
@@ -147,7 +141,7 @@ async def add_comment(
             actor,
             round_id=round_id,
             lieu_id=lieu_id,
-            criterion_id=_int_or_none(data.get("criterion_id")),
+            criterion_id=whole_number(data.get("criterion_id")),
             text=data.get("text", ""),
         ),
     )
@@ -155,7 +149,7 @@ async def add_comment(
 
 @post("/commentaires/{comment_id:int}/masquer", name="comment_hide")
 async def hide_comment(
-    request: Request, actor: ActorDep, comment_id: FromPath[int], data: Form
+    request: Request, actor: ActorDep, comment_id: PathId, data: Form
 ) -> Template | Redirect:  # type: ignore[type-arg]
     round_id = await rounds.round_of_comment(comment_id)
     return await _back(

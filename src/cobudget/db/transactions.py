@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.select import Select
 
+from cobudget.db.engine import Timeouts
 from cobudget.db.tables import User
+from cobudget.domain.errors import Busy
 
 _sqlite_write_lock = asyncio.Lock()
 
@@ -20,19 +22,36 @@ async def write_transaction() -> AsyncIterator[None]:
 
     On SQLite: BEGIN IMMEDIATE takes the write lock at the start (a deferred transaction that
     reads then writes fails under concurrency), and one asyncio lock per process keeps this
-    process's writers in line so that only other processes wait on the busy timeout.
-    On PostgreSQL: an ordinary transaction; row locks are taken where a use case needs them.
+    process's writers in line so that only other processes wait on the busy timeout. Neither
+    wait is endless: past the engine's `Timeouts.acquire` (the process's lock) or `lock` (the
+    busy timeout, another process holding SQLite's lock), the request is refused with `Busy`.
+    On PostgreSQL: an ordinary transaction; row locks are taken where a use case needs them,
+    and a lock held elsewhere is waited for `lock_timeout`, then `Busy` (`db.engine`).
     """
     engine = User._meta.db
     if isinstance(engine, SQLiteEngine):
-        async with (
-            _sqlite_write_lock,
-            engine.transaction(transaction_type=TransactionType.immediate),
-        ):
-            yield
+        timeouts: Timeouts = getattr(engine, "timeouts", Timeouts())
+        try:
+            async with asyncio.timeout(timeouts.acquire or None):
+                await _sqlite_write_lock.acquire()
+        except TimeoutError as error:
+            raise Busy(timeouts.retry_after_seconds, "write lock") from error
+        try:
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                yield
+        finally:
+            _sqlite_write_lock.release()
     else:
         async with engine.transaction():
             yield
+
+
+async def allow_long_pause(seconds: int) -> None:
+    """Inside a write transaction that must compute for a while between two statements (the
+    engine settling a large envelope), let this transaction stay idle up to `seconds` on
+    PostgreSQL instead of the idle-in-transaction timeout meant for frozen processes."""
+    if not isinstance(User._meta.db, SQLiteEngine):
+        await User.raw(f"SET LOCAL idle_in_transaction_session_timeout = '{int(seconds)}s'")
 
 
 def for_update(query: Select) -> Select:

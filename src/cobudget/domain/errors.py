@@ -6,7 +6,12 @@
     ├── NotFound(entity, key)             404
     ├── InvalidInput(fields)              422: field → message code, shown next to the field
     ├── Conflict(reason)                  409: a request contradicts one already honoured
-    └── TooManyAttempts(retry_after_s)    429: login rate limit
+    │   └── Duplicate(constraint)         409: a unique rule of the product, held by the database,
+    │                                          refused a second row (another request won the race)
+    ├── TooManyAttempts(retry_after_s)    429: login rate limit
+    └── Busy(retry_after_s)               503: a wait for a lock, a connection or a statement
+                                               ran out (a stuck process holds what is asked):
+                                               nothing was written, try again in a few seconds
 
 Message codes are stable strings; their French (and English) text lives in `web/messages.py`.
 """
@@ -58,3 +63,22 @@ class TooManyAttempts(DomainError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(f"too many attempts, retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
+
+
+class Duplicate(Conflict):
+    """A second row where the product allows one (a unique index named `constraint`): two
+    requests did the same thing at once and the other one was stored."""
+
+    def __init__(self, constraint: str) -> None:
+        super().__init__("duplicate")
+        self.constraint = constraint
+
+
+class Busy(DomainError):
+    """The database could not give what was asked within its time limits (a lock held by a
+    stuck process, no free connection, a statement too long): the transaction was rolled back."""
+
+    def __init__(self, retry_after_seconds: int, cause: str = "") -> None:
+        super().__init__(f"busy ({cause}), retry in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+        self.cause = cause

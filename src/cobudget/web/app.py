@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
-from cobudget.db.engine import bind_tables, make_engine
+from cobudget.db.engine import bind_tables, make_engine, timeouts_of
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import outbox
@@ -60,20 +60,22 @@ def _web_environment() -> jinja2.Environment:
 
 
 def create_app(settings: Settings) -> Litestar:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeouts_of(settings))
     bind_tables(engine)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        # The pool first and the outbox worker after it, stopped in the reverse order: a claim
+        # begun before the pool would end on a connection the pool does not know (issue 14).
+        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
+        if pooled:
+            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(outbox.run_worker(settings, stop))
             if settings.outbox_in_app
             else None
         )
-        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
-        if pooled:
-            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         try:
             yield
         finally:

@@ -13,8 +13,10 @@ from litestar.exceptions import (
 from litestar.response import Template
 
 from cobudget.domain.errors import (
+    Busy,
     Conflict,
     DomainError,
+    Duplicate,
     InvalidInput,
     LoginRequired,
     NotAllowed,
@@ -62,6 +64,22 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
         return _problem_or_page(request, 403, _("Action refusée"), refusal_message(error.reason))
     if isinstance(error, NotFound):
         return _problem_or_page(request, 404, _("Introuvable"), not_found_message(error.entity))
+    if isinstance(error, Busy):
+        response = _problem_or_page(
+            request,
+            503,
+            _("Service occupé"),
+            _("Le service est occupé, réessayez dans quelques secondes."),
+        )
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    if isinstance(error, Duplicate):
+        return _problem_or_page(
+            request,
+            409,
+            _("Requête en conflit"),
+            _("Une autre requête vient de faire la même chose : rechargez la page pour la voir."),
+        )
     if isinstance(error, Conflict):
         message = field_message(error.reason)
         return _problem_or_page(

@@ -139,6 +139,9 @@ class OutboxMessage(Table):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(index=True)
     claimed_until = Timestamptz(null=True, default=None)
+    # The token of the worker that holds the claim: it marks the message sent only if the
+    # token is still its own (services/outbox.py).
+    claim_token = Varchar(length=32, null=True, default=None)
     last_error = Text(default="")
     sent_at = Timestamptz(null=True, default=None)
     # What the message is about (e.g. "envelope:12:funding"), so a later move of the calendar

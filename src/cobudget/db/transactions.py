@@ -11,7 +11,7 @@ from piccolo.query.methods.select import Select
 
 from cobudget.db.engine import Timeouts
 from cobudget.db.tables import User
-from cobudget.domain.errors import Busy
+from cobudget.domain.errors import Busy, Duplicate
 
 _sqlite_write_lock = asyncio.Lock()
 
@@ -69,3 +69,20 @@ def for_share(query: Select) -> Select:
     if isinstance(User._meta.db, SQLiteEngine):
         return query
     return query.lock_rows("SHARE")
+
+
+@asynccontextmanager
+async def unless_duplicate() -> AsyncIterator[None]:
+    """A step of a write transaction that may meet a unique index (another request stored the
+    same row a moment ago): if it does, the step alone is undone (a savepoint) and `Duplicate`
+    raised, and the transaction can go on, e.g. to update the row the other request stored."""
+    transaction = User._meta.db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("unless_duplicate() runs inside a write transaction")
+    savepoint = await transaction.savepoint()
+    try:
+        yield
+    except Duplicate:
+        await savepoint.rollback_to()
+        raise
+    await savepoint.release()

@@ -42,8 +42,10 @@ class Settings:
     database_statement_timeout_seconds: float = 20.0
     # PostgreSQL ends a session left idle inside a transaction (a frozen process) after this:
     database_idle_in_transaction_seconds: float = 10.0
-    # A connection from the PostgreSQL pool; on SQLite, this process's turn to write:
+    # A connection from the PostgreSQL pool:
     database_acquire_timeout_seconds: float = 5.0
+    # SQLite: this process's turn to write (its writers queue; a rush of 200 takes seconds):
+    database_write_queue_seconds: float = 15.0
     # The outbox worker runs inside the app process unless a separate `cobudget worker` does.
     outbox_in_app: bool = True
     outbox_poll_seconds: float = 2.0
@@ -101,6 +103,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         database_acquire_timeout_seconds=_seconds(
             environ, "COBUDGET_DATABASE_ACQUIRE_TIMEOUT", 5.0
+        ),
+        database_write_queue_seconds=_seconds(
+            environ, "COBUDGET_DATABASE_WRITE_QUEUE_TIMEOUT", 15.0
         ),
         smtp_timeout_seconds=_seconds(environ, "COBUDGET_SMTP_TIMEOUT", 30.0),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),

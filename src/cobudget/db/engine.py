@@ -41,7 +41,10 @@ class Timeouts:
     lock: float = 3.0  # PostgreSQL lock_timeout; SQLite busy timeout
     statement: float = 20.0  # PostgreSQL statement_timeout
     idle_in_transaction: float = 10.0  # PostgreSQL idle_in_transaction_session_timeout
-    acquire: float = 5.0  # a pooled PostgreSQL connection; SQLite: this process's write lock
+    acquire: float = 5.0  # a pooled PostgreSQL connection
+    # SQLite: this process's turn to write. Its writers are healthy (each waits for another
+    # process at most `lock`), so a rush may queue them longer than one lock wait.
+    write_queue: float = 15.0
 
     @property
     def retry_after_seconds(self) -> int:
@@ -62,11 +65,12 @@ def timeouts_of(settings: Settings) -> Timeouts:
         statement=settings.database_statement_timeout_seconds,
         idle_in_transaction=settings.database_idle_in_transaction_seconds,
         acquire=settings.database_acquire_timeout_seconds,
+        write_queue=settings.database_write_queue_seconds,
     )
 
 
 # Migrations lock and rewrite whole tables, and run once, before the app serves: no limit.
-NO_TIMEOUTS = Timeouts(lock=0, statement=0, idle_in_transaction=0, acquire=0)
+NO_TIMEOUTS = Timeouts(lock=0, statement=0, idle_in_transaction=0, acquire=0, write_queue=0)
 
 
 class SafeSQLiteTransaction(SQLiteTransaction):

@@ -23,7 +23,7 @@ async def write_transaction() -> AsyncIterator[None]:
     On SQLite: BEGIN IMMEDIATE takes the write lock at the start (a deferred transaction that
     reads then writes fails under concurrency), and one asyncio lock per process keeps this
     process's writers in line so that only other processes wait on the busy timeout. Neither
-    wait is endless: past the engine's `Timeouts.acquire` (the process's lock) or `lock` (the
+    wait is endless: past the engine's `Timeouts.write_queue` (the process's lock) or `lock` (the
     busy timeout, another process holding SQLite's lock), the request is refused with `Busy`.
     On PostgreSQL: an ordinary transaction; row locks are taken where a use case needs them,
     and a lock held elsewhere is waited for `lock_timeout`, then `Busy` (`db.engine`).
@@ -32,7 +32,7 @@ async def write_transaction() -> AsyncIterator[None]:
     if isinstance(engine, SQLiteEngine):
         timeouts: Timeouts = getattr(engine, "timeouts", Timeouts())
         try:
-            async with asyncio.timeout(timeouts.acquire or None):
+            async with asyncio.timeout(timeouts.write_queue or None):
                 await _sqlite_write_lock.acquire()
         except TimeoutError as error:
             raise Busy(timeouts.retry_after_seconds, "write lock") from error

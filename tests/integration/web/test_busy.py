@@ -148,7 +148,7 @@ async def test_sqlite_locked_by_another_process_answers_503_within_the_busy_time
 
 @pytest.mark.skipif(backend() != "sqlite", reason="SQLite's per-process write lock")
 async def test_sqlite_a_writer_waits_its_turn_in_the_process_a_bounded_time(db: str) -> None:
-    bind_tables(make_engine(db, Timeouts(acquire=0.5)))
+    bind_tables(make_engine(db, Timeouts(write_queue=0.5)))
     await transactions._sqlite_write_lock.acquire()  # a writer of this process that never ends
     try:
         started = time.monotonic()

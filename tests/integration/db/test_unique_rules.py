@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from cobudget.db.engine import bind_tables, make_engine
 from cobudget.db.tables import (
@@ -28,6 +29,7 @@ from cobudget.domain.errors import Duplicate, InvalidInput
 from cobudget.domain.permissions import Actor
 from cobudget.services import challenges, rounds
 from cobudget.services.clock import now
+from tests.integration.conftest import log_in, page_text, post_form
 from tests.support import database, factories
 from tests.support.database import backend
 from tests.support.mail import Mailbox
@@ -142,6 +144,26 @@ async def test_two_positions_of_one_lieu_at_once_never_stand_side_by_side(db: st
     # The next change reads the whole history and is numbered after it.
     await rounds.withdraw_position(actor, round_id=round_id, lieu_id=lieux[1])
     assert await RoundPosition.count().where(RoundPosition.number == len(numbers) + 1) == 1
+
+
+async def test_a_position_change_that_lost_the_race_is_answered_409_and_writes_nothing(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    db: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    network_id, lieux, _users = await _network()
+    challenge = await factories.make_challenge(network_id, lieux[0])
+    round_id = await factories.make_round(challenge, 1, days=5)
+    await log_in(client, "lieu1@exemple.fr")
+    page = f"/defis/{challenge}"
+    form = {"lieu": str(lieux[1]), "kind": "consent", "text": ""}
+    assert (await post_form(client, f"/tours/{round_id}/position", form, page)).status_code == 303
+    # Another request read the same history and stored its entry first.
+    monkeypatch.setattr(rounds, "_next_number", lambda _known, _lieu: 1)
+    lost = await post_form(client, f"/tours/{round_id}/position", form, page)
+    assert lost.status_code == 409
+    assert "Une autre requête vient de faire la même chose" in page_text(lost)
+    assert await RoundPosition.count().where(RoundPosition.round == round_id) == 1
 
 
 async def test_two_new_versions_at_once_one_is_published_the_other_is_told(db: str) -> None:

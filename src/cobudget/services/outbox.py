@@ -201,11 +201,16 @@ async def send_one(settings: Settings) -> bool | None:
     )
 
 
-async def send_due(settings: Settings, limit: int = BATCH) -> int:
-    """Send what is due, one claim per message, at most `limit`; return how many were sent.
-    Failures are kept for a retry."""
+async def send_due(
+    settings: Settings, limit: int = BATCH, stop: asyncio.Event | None = None
+) -> int:
+    """Send what is due, one claim per message, at most `limit` and no further once `stop` is
+    set (a slow SMTP server does not hold up a shutdown for a whole batch); return how many were
+    sent. Failures are kept for a retry."""
     sent = 0
     for _index in range(limit):
+        if stop is not None and stop.is_set():
+            break
         outcome = await send_one(settings)
         if outcome is None:
             break
@@ -217,7 +222,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Send due messages until `stop` is set, polling every `outbox_poll_seconds`."""
     while not stop.is_set():
         try:
-            await send_due(settings)
+            await send_due(settings, stop=stop)
         except Exception:  # a broken database must not kill the loop; log and go on
             log.exception("outbox worker step failed")
         with contextlib.suppress(TimeoutError):

@@ -16,14 +16,17 @@ and the process's write lock is waited for a bounded time. A wait that runs out 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
@@ -31,6 +34,8 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
 from cobudget.db.failures import translated
 from cobudget.db.tables import ALL_TABLES
 from cobudget.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -120,23 +125,69 @@ class CobudgetSQLiteEngine(SQLiteEngine):
             return await super().run_ddl(ddl, in_pool)
 
 
-_GONE = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+# A request that waits for the database several times in a row (a connection, then the
+# envelope's row, the contributor's, the challenge's…) would wait several timeouts if each wait
+# had its own: what the current task (a request, a worker's step) has already waited is deducted
+# from the lock and pool timeouts of its next waits, down to this floor. Time spent computing
+# between statements does not count. Each request runs in a task of its own and starts at 0.
+FLOOR_SECONDS = 0.3
+_waited: ContextVar[list[float] | None] = ContextVar("cobudget_database_waited", default=None)
+
+
+def new_wait_budget() -> None:
+    """Start counting again: at the start of each request (the web app's middleware), so the
+    tasks a request starts share its count, and before each unit of work of a long-lived task."""
+    _waited.set([0.0])
+
+
+def _left(limit: float) -> float:
+    """What is left of `limit` for this task's next wait (0: no limit)."""
+    spent = _waited.get()
+    return max(FLOOR_SECONDS, limit - (spent[0] if spent else 0.0)) if limit else 0.0
+
+
+@contextlib.contextmanager
+def _counted() -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        spent = _waited.get()
+        if spent is None:
+            spent = [0.0]
+            _waited.set(spent)
+        spent[0] += time.monotonic() - started
 
 
 class BoundedPostgresTransaction(PostgresTransaction):
     """Waits a bounded time for a pooled connection, and gives its connection back even when
-    the server already ended the session (a timeout), so the pool never loses one."""
+    the server already ended the session (a timeout), so the pool never loses one.
+
+    `lock_timeout` bounds each lock wait; a transaction takes several locks (a pledge: the
+    envelope, the contributor, the challenge), so before each statement its lock timeout is
+    lowered to what is left of the task's budget (`_left`): the whole request waits about one
+    lock timeout, whatever it needs."""
+
+    lock_timeout: float = 0.0
 
     async def get_connection(self):  # type: ignore[no-untyped-def]
         engine: CobudgetPostgresEngine = self.engine  # type: ignore[assignment]
         if engine.pool:
-            return await engine.pool.acquire(timeout=engine.timeouts.acquire or None)
+            return await engine.pool.acquire(timeout=_left(engine.timeouts.acquire) or None)
         return await engine.get_new_connection()
+
+    async def tighten(self) -> None:
+        """Before a statement: lower this transaction's lock timeout to what is left of it."""
+        limit = self.engine.timeouts.lock  # type: ignore[attr-defined]
+        left = _left(limit)
+        if limit and left < (self.lock_timeout or limit) - 0.1:
+            await self.connection.execute(f"SET LOCAL lock_timeout = '{int(left * 1000)}ms'")
+            self.lock_timeout = left
 
     async def __aenter__(self) -> PostgresTransaction:
         engine: CobudgetPostgresEngine = self.engine  # type: ignore[assignment]
         try:
-            with translated(engine.timeouts.retry_after_seconds):
+            with translated(engine.timeouts.retry_after_seconds), _counted():
                 return await super().__aenter__()
         except BaseException:
             connection = getattr(self, "connection", None)
@@ -151,9 +202,10 @@ class BoundedPostgresTransaction(PostgresTransaction):
         try:
             if exception:
                 if not self._rolled_back:
-                    # The session may be gone (a timeout ended it): the error that made us roll
-                    # back is the one to tell; the connection is closed below either way.
-                    with contextlib.suppress(*_GONE):
+                    # The session may be gone (a timeout ended it) or the connection broken:
+                    # the error that made us roll back is the one to tell; the connection is
+                    # given back or closed below either way.
+                    with contextlib.suppress(Exception):
                         await self.rollback()
             elif not self._committed and not self._rolled_back:
                 with translated(engine.timeouts.retry_after_seconds):
@@ -168,10 +220,13 @@ class BoundedPostgresTransaction(PostgresTransaction):
         before the pool started) is closed instead of upsetting the pool."""
         pool = self.engine.pool
         holder = getattr(connection, "_holder", None)
-        if pool is not None and getattr(holder, "_pool", None) is pool:
-            await pool.release(connection)
-        elif not connection.is_closed():
-            await connection.close()
+        try:
+            if pool is not None and getattr(holder, "_pool", None) is pool:
+                await pool.release(connection)  # a broken one is terminated and replaced
+            elif not connection.is_closed():
+                await connection.close()
+        except Exception:
+            log.warning("a database connection could not be given back cleanly", exc_info=True)
 
 
 class CobudgetPostgresEngine(PostgresEngine):
@@ -185,11 +240,14 @@ class CobudgetPostgresEngine(PostgresEngine):
     async def _run_in_pool(self, query: str, args: Any = None):  # type: ignore[no-untyped-def]
         if not self.pool:
             raise ValueError("A pool isn't currently running.")
-        async with self.pool.acquire(timeout=self.timeouts.acquire or None) as connection:
+        async with self.pool.acquire(timeout=_left(self.timeouts.acquire) or None) as connection:
             return await connection.fetch(query, *(args or []))
 
     async def run_querystring(self, querystring, in_pool: bool = True):  # type: ignore[no-untyped-def]
-        with translated(self.timeouts.retry_after_seconds):
+        transaction = self.current_transaction.get()
+        with translated(self.timeouts.retry_after_seconds), _counted():
+            if isinstance(transaction, BoundedPostgresTransaction):
+                await transaction.tighten()
             return await super().run_querystring(querystring, in_pool)
 
     async def run_ddl(self, ddl: str, in_pool: bool = True):  # type: ignore[no-untyped-def]

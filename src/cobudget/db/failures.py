@@ -3,8 +3,9 @@ again), a unique index that refused a second row is `Duplicate` (409). Applied o
 engines of `db.engine` around every query and transaction, so no service sees a driver error.
 
 PostgreSQL: lock_timeout (55P03), statement_timeout or a cancel (57014), this session's
-idle-in-transaction timeout (25P03), a deadlock (40P01), a serialization failure (40001), and a
-pool that gave no connection in time (TimeoutError). SQLite: "database is locked" / "busy"
+idle-in-transaction timeout (25P03) or its connection lost (a frozen process wakes up to find
+its session ended), a deadlock (40P01), a serialization failure (40001), and a pool that gave no
+connection in time (TimeoutError). SQLite: "database is locked" / "busy"
 after the busy timeout, and the process's write lock not acquired in time (TimeoutError).
 """
 
@@ -31,11 +32,15 @@ def translated(retry_after_seconds: int) -> Iterator[None]:
         yield
     except asyncpg.PostgresError as error:
         state = getattr(error, "sqlstate", None)
-        if state in BUSY_SQLSTATES:
+        if state in BUSY_SQLSTATES or isinstance(error, asyncpg.PostgresConnectionError):
             raise Busy(retry_after_seconds, type(error).__name__) from error
         if state == UNIQUE_VIOLATION:
             raise Duplicate(str(getattr(error, "constraint_name", "") or "")) from error
         raise
+    except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError) as error:
+        # The client's side of a connection the server ended while this process was frozen:
+        # the transaction is lost, as with 25P03.
+        raise Busy(retry_after_seconds, type(error).__name__) from error
     except sqlite3.OperationalError as error:
         text = str(error)
         if "locked" in text or "busy" in text:

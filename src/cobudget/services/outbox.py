@@ -29,6 +29,7 @@ from piccolo.columns import Column
 from piccolo.custom_types import Combinable
 from piccolo.engine.sqlite import SQLiteEngine
 
+from cobudget.db.engine import new_wait_budget
 from cobudget.db.tables import OutboxMessage
 from cobudget.db.transactions import write_transaction
 from cobudget.rendering import render_email
@@ -171,6 +172,7 @@ async def _settle(claimed: Claimed, values: dict[Column, object]) -> bool:
 async def send_one(settings: Settings) -> bool | None:
     """Claim and send one due message: None when nothing is due, else whether it was sent and
     marked sent by this worker. A failure is kept for a later attempt."""
+    new_wait_budget()  # each message is a unit of work of its own (db/engine.py)
     claimed = await _claim_one(settings)
     if claimed is None:
         return None

@@ -18,9 +18,10 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
 from piccolo.engine.postgres import PostgresEngine
 
-from cobudget.db.engine import bind_tables, make_engine, timeouts_of
+from cobudget.db.engine import bind_tables, make_engine, new_wait_budget, timeouts_of
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import outbox
@@ -57,6 +58,16 @@ def _web_environment() -> jinja2.Environment:
     env = environment()
     env.filters["explain"] = explain
     return env
+
+
+def _wait_budget(app: ASGIApp) -> ASGIApp:
+    """Each request waits for the database about one timeout in all (db/engine.py)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        new_wait_budget()
+        await app(scope, receive, send)
+
+    return middleware
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -126,7 +137,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_httponly=True,
             cookie_samesite="lax",
         ),
-        middleware=[DefineMiddleware(locale_middleware)],
+        middleware=[DefineMiddleware(_wait_budget), DefineMiddleware(locale_middleware)],
         exception_handlers={
             DomainError: domain_error_handler,  # type: ignore[dict-item]
             HTTPException: http_error_handler,  # type: ignore[dict-item]

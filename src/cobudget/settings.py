@@ -25,6 +25,9 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     mail_from: str = "Cobudget des communs <ne-pas-repondre@cobudget.localhost>"
+    # One SMTP conversation (connect, send, quit) may not take longer than this; the outbox's
+    # claim on a message lasts longer (services/outbox.py).
+    smtp_timeout_seconds: float = 30.0
     # Login limits (services/limits.py): `login_max_per_account` failed attempts for one email
     # and `login_max_per_address` for one client address within `login_window_seconds` are free;
     # each further attempt waits a delay that doubles from `login_delay_seconds`, up to
@@ -49,6 +52,17 @@ class Settings:
     session_max_age_seconds: int = 14 * 24 * 3600
     # PostgreSQL connection pool per app process (0: a connection per query, as tests use).
     database_pool_size: int = 10
+    # No wait on the database is endless (issue 14; db/engine.py): past these, a request is
+    # answered 503 « réessayez » and a frozen session's rows are freed. Seconds, 0 = no limit.
+    # PostgreSQL lock_timeout, and SQLite's busy timeout:
+    database_lock_timeout_seconds: float = 3.0
+    database_statement_timeout_seconds: float = 20.0
+    # PostgreSQL ends a session left idle inside a transaction (a frozen process) after this:
+    database_idle_in_transaction_seconds: float = 10.0
+    # A connection from the PostgreSQL pool:
+    database_acquire_timeout_seconds: float = 5.0
+    # SQLite: this process's turn to write (its writers queue; a rush of 200 takes seconds):
+    database_write_queue_seconds: float = 15.0
     # The outbox worker runs inside the app process unless a separate `cobudget worker` does.
     outbox_in_app: bool = True
     outbox_poll_seconds: float = 2.0
@@ -98,6 +112,10 @@ def _proxies(value: str) -> tuple[str, ...]:
     return items
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    return float(environ.get(name) or default)
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     var_dir = Path(environ.get("COBUDGET_VAR_DIR", str(PROJECT_ROOT / "var")))
     database_url = (
@@ -117,6 +135,20 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         login_max_delay_seconds=int(environ.get("COBUDGET_LOGIN_MAX_DELAY_SECONDS", "60")),
         trusted_proxies=_proxies(environ.get("COBUDGET_TRUSTED_PROXIES", "")),
         database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
+        database_lock_timeout_seconds=_seconds(environ, "COBUDGET_DATABASE_LOCK_TIMEOUT", 3.0),
+        database_statement_timeout_seconds=_seconds(
+            environ, "COBUDGET_DATABASE_STATEMENT_TIMEOUT", 20.0
+        ),
+        database_idle_in_transaction_seconds=_seconds(
+            environ, "COBUDGET_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 10.0
+        ),
+        database_acquire_timeout_seconds=_seconds(
+            environ, "COBUDGET_DATABASE_ACQUIRE_TIMEOUT", 5.0
+        ),
+        database_write_queue_seconds=_seconds(
+            environ, "COBUDGET_DATABASE_WRITE_QUEUE_TIMEOUT", 15.0
+        ),
+        smtp_timeout_seconds=_seconds(environ, "COBUDGET_SMTP_TIMEOUT", 30.0),
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
         engine_workers=int(environ.get("COBUDGET_ENGINE_WORKERS", "2")),
         engine_time_limit_seconds=float(environ.get("COBUDGET_ENGINE_TIME_LIMIT", "120")),

@@ -16,8 +16,12 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
+    # A slow server: each message is kept this long before it is acknowledged.
+    delay_seconds: float = 0.0
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -56,8 +60,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_smtp_server() -> tuple[Controller, Mailbox, int]:
-    mailbox = Mailbox()
+def start_smtp_server(delay_seconds: float = 0.0) -> tuple[Controller, Mailbox, int]:
+    mailbox = Mailbox(delay_seconds=delay_seconds)
     port = free_port()  # aiosmtpd cannot bind port 0
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()

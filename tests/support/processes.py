@@ -15,6 +15,9 @@ import httpx
 
 from tests.support.mail import free_port
 
+# The process behind each URL `app_process` yields, for the tests that freeze one (SIGSTOP).
+RUNNING: dict[str, subprocess.Popen[bytes]] = {}
+
 
 @contextmanager
 def app_process(database_url: str, smtp_port: int, var_dir: Path) -> Iterator[str]:
@@ -47,9 +50,11 @@ def app_process(database_url: str, smtp_port: int, var_dir: Path) -> Iterator[st
         process.kill()
         log.close()
         raise RuntimeError(log_path.read_text())
+    RUNNING[url] = process
     try:
         yield url
     finally:
+        RUNNING.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -70,4 +75,3 @@ def app_processes(
             stack.enter_context(app_process(database_url, smtp_port, var_dir))
             for _index in range(count)
         ]
-

@@ -36,11 +36,11 @@ def _settings() -> Settings:
 
 
 async def _prepare(settings: Settings, *, demo: bool) -> None:
-    from cobudget.db.engine import bind_tables, make_engine
+    from cobudget.db.engine import bind_tables, make_engine, timeouts_of
     from cobudget.db.migrate import migrate
 
     await migrate(settings)
-    bind_tables(make_engine(settings.database_url))
+    bind_tables(make_engine(settings.database_url, timeouts_of(settings)))
     if demo:
         from cobudget.services.demo import load_demo
 
@@ -101,11 +101,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _worker(_args: argparse.Namespace) -> int:
-    from cobudget.db.engine import bind_tables, make_engine
+    from cobudget.db.engine import bind_tables, make_engine, timeouts_of
     from cobudget.services.outbox import run_worker
 
     settings = _settings()
-    bind_tables(make_engine(settings.database_url))
+    bind_tables(make_engine(settings.database_url, timeouts_of(settings)))
     print("Envoi de la file des e-mails (Ctrl-C pour arrêter).", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings, asyncio.Event()))

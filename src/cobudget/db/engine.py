@@ -3,40 +3,256 @@
 SQLite is the embedded default; several requests writing at once would fail with "database is
 locked" under Piccolo's deferred transactions, so SQLite runs in WAL mode with a busy timeout,
 and every write transaction (see `db.transactions`) starts with BEGIN IMMEDIATE under one lock
-per process. PostgreSQL is used as is.
+per process.
+
+No wait is endless (issue 14): a process frozen while it holds a row, or a psql session left
+open, costs the others a few seconds at most. PostgreSQL connections carry a lock timeout, a
+statement timeout and an idle-in-transaction timeout (which ends the frozen session and frees
+its rows), and a pool connection is waited for a bounded time; SQLite has a short busy timeout
+and the process's write lock is waited for a bounded time. A wait that runs out is the domain's
+`Busy` (`db.failures`), which the web answers 503 with Retry-After.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
 
+from cobudget.db.failures import translated
 from cobudget.db.tables import ALL_TABLES
+from cobudget.settings import Settings
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a request may wait for the database, in seconds (0: no limit). Built from the
+    settings (`timeouts_of`); the defaults are the settings' defaults."""
+
+    lock: float = 3.0  # PostgreSQL lock_timeout; SQLite busy timeout
+    statement: float = 20.0  # PostgreSQL statement_timeout
+    idle_in_transaction: float = 10.0  # PostgreSQL idle_in_transaction_session_timeout
+    acquire: float = 5.0  # a pooled PostgreSQL connection
+    # SQLite: this process's turn to write. Its writers are healthy (each waits for another
+    # process at most `lock`), so a rush may queue them longer than one lock wait.
+    write_queue: float = 15.0
+
+    @property
+    def retry_after_seconds(self) -> int:
+        return max(2, math.ceil(self.lock))
+
+    def server_settings(self) -> dict[str, str]:
+        """asyncpg's `server_settings`: sent when each connection opens, pooled or not."""
+        return {
+            "lock_timeout": f"{int(self.lock * 1000)}ms",
+            "statement_timeout": f"{int(self.statement * 1000)}ms",
+            "idle_in_transaction_session_timeout": f"{int(self.idle_in_transaction * 1000)}ms",
+        }
+
+
+def timeouts_of(settings: Settings) -> Timeouts:
+    return Timeouts(
+        lock=settings.database_lock_timeout_seconds,
+        statement=settings.database_statement_timeout_seconds,
+        idle_in_transaction=settings.database_idle_in_transaction_seconds,
+        acquire=settings.database_acquire_timeout_seconds,
+        write_queue=settings.database_write_queue_seconds,
+    )
+
+
+# Migrations lock and rewrite whole tables, and run once, before the app serves: no limit.
+NO_TIMEOUTS = Timeouts(lock=0, statement=0, idle_in_transaction=0, acquire=0, write_queue=0)
 
 
 class SafeSQLiteTransaction(SQLiteTransaction):
-    """Closes its connection when BEGIN fails, so a timed-out start cannot hang the process."""
+    """Closes its connection when BEGIN fails, so a timed-out start cannot hang the process;
+    a lock that stays taken is `Busy`."""
 
     async def __aenter__(self) -> SQLiteTransaction:
         try:
-            return await super().__aenter__()
+            with translated(self.engine.timeouts.retry_after_seconds):  # type: ignore[attr-defined]
+                return await super().__aenter__()
         except BaseException:
             connection = getattr(self, "connection", None)
             if connection is not None:
                 await connection.close()
             raise
 
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
+        if self._parent:
+            return exception is None
+        try:
+            with translated(self.engine.timeouts.retry_after_seconds):  # type: ignore[attr-defined]
+                if exception:
+                    if not self._rolled_back:
+                        await self.rollback()
+                elif not self._committed and not self._rolled_back:
+                    await self.commit()
+        finally:
+            await self.connection.close()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
 
 class CobudgetSQLiteEngine(SQLiteEngine):
+    def __init__(self, *, path: str, timeouts: Timeouts) -> None:
+        super().__init__(path=str(path), timeout=timeouts.lock or 3600)
+        self.timeouts = timeouts
+
     def transaction(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         return SafeSQLiteTransaction(self, *args, **kwargs)
+
+    async def run_querystring(self, querystring, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        with translated(self.timeouts.retry_after_seconds):
+            return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        with translated(self.timeouts.retry_after_seconds):
+            return await super().run_ddl(ddl, in_pool)
+
+
+# A request that waits for the database several times in a row (a connection, then the
+# envelope's row, the contributor's, the challenge's…) would wait several timeouts if each wait
+# had its own: what the current task (a request, a worker's step) has already waited is deducted
+# from the lock and pool timeouts of its next waits, down to this floor. Time spent computing
+# between statements does not count. Each request runs in a task of its own and starts at 0.
+FLOOR_SECONDS = 0.3
+_waited: ContextVar[list[float] | None] = ContextVar("cobudget_database_waited", default=None)
+
+
+def new_wait_budget() -> None:
+    """Start counting again: at the start of each request (the web app's middleware), so the
+    tasks a request starts share its count, and before each unit of work of a long-lived task."""
+    _waited.set([0.0])
+
+
+def _left(limit: float) -> float:
+    """What is left of `limit` for this task's next wait (0: no limit)."""
+    spent = _waited.get()
+    return max(FLOOR_SECONDS, limit - (spent[0] if spent else 0.0)) if limit else 0.0
+
+
+@contextlib.contextmanager
+def _counted() -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        spent = _waited.get()
+        if spent is None:
+            spent = [0.0]
+            _waited.set(spent)
+        spent[0] += time.monotonic() - started
+
+
+class BoundedPostgresTransaction(PostgresTransaction):
+    """Waits a bounded time for a pooled connection, and gives its connection back even when
+    the server already ended the session (a timeout), so the pool never loses one.
+
+    `lock_timeout` bounds each lock wait; a transaction takes several locks (a pledge: the
+    envelope, the contributor, the challenge), so before each statement its lock timeout is
+    lowered to what is left of the task's budget (`_left`): the whole request waits about one
+    lock timeout, whatever it needs."""
+
+    lock_timeout: float = 0.0
+
+    async def get_connection(self):  # type: ignore[no-untyped-def]
+        engine: CobudgetPostgresEngine = self.engine  # type: ignore[assignment]
+        if engine.pool:
+            return await engine.pool.acquire(timeout=_left(engine.timeouts.acquire) or None)
+        return await engine.get_new_connection()
+
+    async def tighten(self) -> None:
+        """Before a statement: lower this transaction's lock timeout to what is left of it."""
+        limit = self.engine.timeouts.lock  # type: ignore[attr-defined]
+        left = _left(limit)
+        if limit and left < (self.lock_timeout or limit) - 0.1:
+            await self.connection.execute(f"SET LOCAL lock_timeout = '{int(left * 1000)}ms'")
+            self.lock_timeout = left
+
+    async def __aenter__(self) -> PostgresTransaction:
+        engine: CobudgetPostgresEngine = self.engine  # type: ignore[assignment]
+        try:
+            with translated(engine.timeouts.retry_after_seconds), _counted():
+                return await super().__aenter__()
+        except BaseException:
+            connection = getattr(self, "connection", None)
+            if connection is not None and self._parent is None:
+                await self._give_back(connection)
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
+        if self._parent:
+            return exception is None
+        engine: CobudgetPostgresEngine = self.engine  # type: ignore[assignment]
+        try:
+            if exception:
+                if not self._rolled_back:
+                    # The session may be gone (a timeout ended it) or the connection broken:
+                    # the error that made us roll back is the one to tell; the connection is
+                    # given back or closed below either way.
+                    with contextlib.suppress(Exception):
+                        await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                with translated(engine.timeouts.retry_after_seconds):
+                    await self.commit()
+        finally:
+            await self._give_back(self.connection)
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+    async def _give_back(self, connection: Any) -> None:
+        """To the pool it came from; a connection opened without the pool (a transaction begun
+        before the pool started) is closed instead of upsetting the pool."""
+        pool = self.engine.pool
+        holder = getattr(connection, "_holder", None)
+        try:
+            if pool is not None and getattr(holder, "_pool", None) is pool:
+                await pool.release(connection)  # a broken one is terminated and replaced
+            elif not connection.is_closed():
+                await connection.close()
+        except Exception:
+            log.warning("a database connection could not be given back cleanly", exc_info=True)
+
+
+class CobudgetPostgresEngine(PostgresEngine):
+    def __init__(self, *, dsn: str, timeouts: Timeouts) -> None:
+        super().__init__(config={"dsn": dsn, "server_settings": timeouts.server_settings()})
+        self.timeouts = timeouts
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return BoundedPostgresTransaction(engine=self, allow_nested=allow_nested)
+
+    async def _run_in_pool(self, query: str, args: Any = None):  # type: ignore[no-untyped-def]
+        if not self.pool:
+            raise ValueError("A pool isn't currently running.")
+        async with self.pool.acquire(timeout=_left(self.timeouts.acquire) or None) as connection:
+            return await connection.fetch(query, *(args or []))
+
+    async def run_querystring(self, querystring, in_pool: bool = True):  # type: ignore[no-untyped-def]
+        transaction = self.current_transaction.get()
+        with translated(self.timeouts.retry_after_seconds), _counted():
+            if isinstance(transaction, BoundedPostgresTransaction):
+                await transaction.tighten()
+            return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True):  # type: ignore[no-untyped-def]
+        with translated(self.timeouts.retry_after_seconds):
+            return await super().run_ddl(ddl, in_pool)
 
 
 def sqlite_path(url: str) -> Path:
@@ -45,16 +261,17 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
+    timeouts = timeouts or Timeouts()
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-        return CobudgetSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return CobudgetSQLiteEngine(path=str(path), timeouts=timeouts)
     scheme = urlparse(url).scheme
     if scheme in {"postgres", "postgresql"}:
-        return PostgresEngine(config={"dsn": url})
+        return CobudgetPostgresEngine(dsn=url, timeouts=timeouts)
     raise ValueError(f"unsupported database URL (sqlite:/// or postgresql://): {url!r}")
 
 

@@ -9,7 +9,8 @@ import os
 
 from piccolo.conf.apps import AppRegistry
 
-from cobudget.db.engine import make_engine
+from cobudget.db.engine import NO_TIMEOUTS, make_engine
 
-DB = make_engine(os.environ["COBUDGET_DATABASE_URL"])
+# Migrations rewrite whole tables once, before the app serves: no time limit (db/engine.py).
+DB = make_engine(os.environ["COBUDGET_DATABASE_URL"], NO_TIMEOUTS)
 APP_REGISTRY = AppRegistry(apps=["cobudget.db.piccolo_app"])

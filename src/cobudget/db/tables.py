@@ -141,6 +141,9 @@ class OutboxMessage(Table):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(index=True)
     claimed_until = Timestamptz(null=True, default=None)
+    # The token of the worker that holds the claim: it marks the message sent only if the
+    # token is still its own (services/outbox.py).
+    claim_token = Varchar(length=32, null=True, default=None)
     last_error = Text(default="")
     sent_at = Timestamptz(null=True, default=None)
     # What the message is about (e.g. "envelope:12:funding"), so a later move of the calendar
@@ -243,10 +246,15 @@ class ConsentRound(Table):
 
 class RoundPosition(Table):
     """One entry of a lieu's position history in a round: the latest entry stands (a withdrawal
-    is an entry too), so changes are never lost."""
+    is an entry too), so changes are never lost.
+
+    `number`: the entry's place in the lieu's history in the round (1, 2, 3…), unique per round
+    and lieu (an index made by a migration): one standing position per lieu and round, and two
+    changes written at once from the same history cannot both be stored."""
 
     round = ForeignKey(references=ConsentRound, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
+    number = Integer(default=1)
     kind = Varchar(length=20)
     text = Text(default="")
     criterion = ForeignKey(references=Criterion, null=True, on_delete=OnDelete.set_null)

@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.select import Select
 
+from cobudget.db.engine import Timeouts
 from cobudget.db.tables import User
+from cobudget.domain.errors import Busy, Duplicate
 
 _sqlite_write_lock = asyncio.Lock()
 
@@ -20,19 +22,36 @@ async def write_transaction() -> AsyncIterator[None]:
 
     On SQLite: BEGIN IMMEDIATE takes the write lock at the start (a deferred transaction that
     reads then writes fails under concurrency), and one asyncio lock per process keeps this
-    process's writers in line so that only other processes wait on the busy timeout.
-    On PostgreSQL: an ordinary transaction; row locks are taken where a use case needs them.
+    process's writers in line so that only other processes wait on the busy timeout. Neither
+    wait is endless: past the engine's `Timeouts.write_queue` (the process's lock) or `lock` (the
+    busy timeout, another process holding SQLite's lock), the request is refused with `Busy`.
+    On PostgreSQL: an ordinary transaction; row locks are taken where a use case needs them,
+    and a lock held elsewhere is waited for `lock_timeout`, then `Busy` (`db.engine`).
     """
     engine = User._meta.db
     if isinstance(engine, SQLiteEngine):
-        async with (
-            _sqlite_write_lock,
-            engine.transaction(transaction_type=TransactionType.immediate),
-        ):
-            yield
+        timeouts: Timeouts = getattr(engine, "timeouts", Timeouts())
+        try:
+            async with asyncio.timeout(timeouts.write_queue or None):
+                await _sqlite_write_lock.acquire()
+        except TimeoutError as error:
+            raise Busy(timeouts.retry_after_seconds, "write lock") from error
+        try:
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                yield
+        finally:
+            _sqlite_write_lock.release()
     else:
         async with engine.transaction():
             yield
+
+
+async def allow_long_pause(seconds: int) -> None:
+    """Inside a write transaction that must compute for a while between two statements (the
+    engine settling a large envelope), let this transaction stay idle up to `seconds` on
+    PostgreSQL instead of the idle-in-transaction timeout meant for frozen processes."""
+    if not isinstance(User._meta.db, SQLiteEngine):
+        await User.raw(f"SET LOCAL idle_in_transaction_session_timeout = '{int(seconds)}s'")
 
 
 def for_update(query: Select) -> Select:
@@ -50,3 +69,20 @@ def for_share(query: Select) -> Select:
     if isinstance(User._meta.db, SQLiteEngine):
         return query
     return query.lock_rows("SHARE")
+
+
+@asynccontextmanager
+async def unless_duplicate() -> AsyncIterator[None]:
+    """A step of a write transaction that may meet a unique index (another request stored the
+    same row a moment ago): if it does, the step alone is undone (a savepoint) and `Duplicate`
+    raised, and the transaction can go on, e.g. to update the row the other request stored."""
+    transaction = User._meta.db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("unless_duplicate() runs inside a write transaction")
+    savepoint = await transaction.savepoint()
+    try:
+        yield
+    except Duplicate:
+        await savepoint.rollback_to()
+        raise
+    await savepoint.release()

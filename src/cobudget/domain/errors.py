@@ -6,8 +6,12 @@
     ├── NotFound(entity, key, hidden)     404 (hidden: exists, but the reader may not know it)
     ├── InvalidInput(fields)              422: field → message code, shown next to the field
     ├── Conflict(reason)                  409: a request contradicts one already honoured
+    │   └── Duplicate(constraint)         409: a unique rule of the product, held by the database,
+    │                                          refused a second row (another request won the race)
     ├── TooManyAttempts(retry_after_s, action)  429: a rate limit (login, reset, invitation…)
-    └── Busy(retry_after_s)               503: the server cannot do it now; try again soon
+    └── Busy(retry_after_s)               503: a wait for a lock, a connection, a statement or
+                                               an engine worker ran out, or a computation its
+                                               time limit: nothing was written, try again soon
 
 Message codes are stable strings; their French (and English) text lives in `web/messages.py`.
 """
@@ -69,10 +73,22 @@ class TooManyAttempts(DomainError):
         self.action = action
 
 
-class Busy(DomainError):
-    """Not the request's fault: no worker or lock freed up in time, or a computation passed its
-    time limit. Nothing was changed; the same request may succeed a little later."""
+class Duplicate(Conflict):
+    """A second row where the product allows one (a unique index named `constraint`): two
+    requests did the same thing at once and the other one was stored."""
 
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"busy, retry in {retry_after_seconds} s")
+    def __init__(self, constraint: str) -> None:
+        super().__init__("duplicate")
+        self.constraint = constraint
+
+
+class Busy(DomainError):
+    """Not the request's fault: the database could not give what was asked within its time
+    limits (a lock held by a stuck process, no free connection, a statement too long), or no
+    engine worker freed up in time, or a computation passed its time limit. Nothing was
+    written; the same request may succeed a little later."""
+
+    def __init__(self, retry_after_seconds: int, cause: str = "") -> None:
+        super().__init__(f"busy ({cause}), retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
+        self.cause = cause

@@ -3,6 +3,7 @@ co-proposing lieux who accept, and lieux that say « nous aussi »."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,9 +17,9 @@ from cobudget.db.tables import (
     Membership,
     NetworkLieu,
 )
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import unless_duplicate, write_transaction
 from cobudget.domain import challenges as rules
-from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.errors import Duplicate, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker
 from cobudget.services import audit, outbox
@@ -360,7 +361,10 @@ async def amend(
         )
         if fresh is None or fresh["current_version"] != current:
             raise InvalidInput({"title": "version_changed_meanwhile"})
-        await _insert_version(challenge_id, current + 1, checked.version, actor, published=True)
+        try:  # two publications at once: the version number is taken (a unique index)
+            await _insert_version(challenge_id, current + 1, checked.version, actor, published=True)
+        except Duplicate as error:
+            raise InvalidInput({"title": "version_changed_meanwhile"}) from error
         await Challenge.update({Challenge.current_version: current + 1}).where(
             Challenge.id == challenge_id
         )
@@ -451,19 +455,28 @@ async def declare_concerned(actor: Actor, *, challenge_id: int, lieu_id: int, no
             .where(ConcernedLieu.lieu == lieu_id)
             .first()
         )
-        if existing:
-            await ConcernedLieu.update({ConcernedLieu.note: note}).where(
-                ConcernedLieu.id == existing["id"]
-            )
-        else:
-            await ConcernedLieu.insert(
-                ConcernedLieu(
-                    challenge=challenge_id,
-                    lieu=lieu_id,
-                    note=note,
-                    declared_by=actor.user_id,
-                    declared_at=now(),
-                )
+        inserted = False
+        if not existing:
+            # Another request of the lieu may store it at this moment (one per lieu and
+            # challenge, a unique index): then this one updates the note, as a second « nous
+            # aussi » does.
+            with contextlib.suppress(Duplicate):
+                async with unless_duplicate():
+                    await ConcernedLieu.insert(
+                        ConcernedLieu(
+                            challenge=challenge_id,
+                            lieu=lieu_id,
+                            note=note,
+                            declared_by=actor.user_id,
+                            declared_at=now(),
+                        )
+                    )
+                    inserted = True
+        if not inserted:
+            await (
+                ConcernedLieu.update({ConcernedLieu.note: note})
+                .where(ConcernedLieu.challenge == challenge_id)
+                .where(ConcernedLieu.lieu == lieu_id)
             )
         await audit.record(
             actor,

@@ -3,8 +3,14 @@
 A message is inserted inside the use case's transaction, so it exists exactly when the action
 happened. A worker loop (in the app process, or `cobudget worker`) claims due messages, sends
 them through SMTP and marks them sent; a failure leaves the message pending with a later
-`next_attempt_at`, so an SMTP outage loses nothing. Claims expire, so a worker that dies
-mid-send does not keep a message forever, and two workers never claim the same message.
+`next_attempt_at`, so an SMTP outage loses nothing.
+
+Exactly once, as far as SMTP allows (issue 14): a worker claims one message at a time, with a
+token of its own and a lease longer than one SMTP conversation may last, and writes the outcome
+only if the token is still its own; so two workers never send one message while its claim
+holds, however slow the server. Claims expire, so a worker that dies mid-send does not keep a
+message forever: the message then goes again, with the same Message-ID (one per outbox row),
+so the resend of a message already delivered is recognisable as the same message.
 """
 
 from __future__ import annotations
@@ -13,10 +19,17 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import secrets
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from urllib.parse import urlparse
 
+from piccolo.columns import Column
+from piccolo.custom_types import Combinable
+from piccolo.engine.sqlite import SQLiteEngine
+
+from cobudget.db.engine import new_wait_budget
 from cobudget.db.tables import OutboxMessage
 from cobudget.db.transactions import write_transaction
 from cobudget.rendering import render_email
@@ -24,7 +37,6 @@ from cobudget.services.clock import now
 from cobudget.settings import Settings
 
 log = logging.getLogger(__name__)
-CLAIM_SECONDS = 120
 BATCH = 20
 
 
@@ -67,31 +79,62 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, 5 * 2 ** min(attempts, 10)))
 
 
-async def _claim(limit: int) -> list[dict[str, object]]:
+def lease_seconds(settings: Settings) -> float:
+    """How long a claim on one message lasts: longer than one SMTP conversation can take (each
+    of its at most eight steps waits `smtp_timeout_seconds`, then fails), so a message is never
+    sent by a second worker while the first is still sending it."""
+    return 10 * settings.smtp_timeout_seconds + 10
+
+
+def message_id(settings: Settings, outbox_id: int, created_at: dt.datetime) -> str:
+    """The Message-ID of one outbox row, the same at every attempt: a resend after a crash
+    (sent, not yet marked sent) is recognisable as the same message. The domain is this
+    install's (its base URL's host); the row's creation time tells installs' ids apart."""
+    host = urlparse(settings.base_url).hostname or "cobudget.localhost"
+    stamp = created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{outbox_id}.{stamp}@{host}>"
+
+
+def _due(moment: dt.datetime) -> Combinable:
+    return (
+        (OutboxMessage.status == "pending")
+        & (OutboxMessage.next_attempt_at <= moment)
+        & ((OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < moment))
+    )
+
+
+async def _claim_one(settings: Settings) -> Claimed | None:
+    """Claim the next due message for this worker alone: a fresh token and a lease. On
+    PostgreSQL a message another worker is claiming is skipped, not waited for."""
     moment = now()
+    token = secrets.token_hex(16)
     async with write_transaction():
-        due = await (
-            OutboxMessage.select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending")
-            .where(OutboxMessage.next_attempt_at <= moment)
-            .where((OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < moment))
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        claimed = []
-        for row in due:
-            taken = await (
-                OutboxMessage.update(
-                    {OutboxMessage.claimed_until: moment + dt.timedelta(seconds=CLAIM_SECONDS)}
-                )
-                .where(OutboxMessage.id == row["id"])
-                .where(
-                    (OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < moment)
-                )
-                .returning(*OutboxMessage.all_columns())
+        query = OutboxMessage.select(OutboxMessage.id).where(_due(moment))
+        query = query.order_by(OutboxMessage.id).limit(1)
+        if not isinstance(OutboxMessage._meta.db, SQLiteEngine):
+            query = query.lock_rows(skip_locked=True)
+        row = await query.first()
+        if row is None:
+            return None
+        taken = await (
+            OutboxMessage.update(
+                {
+                    OutboxMessage.claimed_until: moment
+                    + dt.timedelta(seconds=lease_seconds(settings)),
+                    OutboxMessage.claim_token: token,
+                }
             )
-            claimed.extend(taken)
-    return claimed
+            .where(OutboxMessage.id == row["id"])
+            .where(_due(moment))
+            .returning(*OutboxMessage.all_columns())
+        )
+    return Claimed(token=token, row=taken[0]) if taken else None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    token: str
+    row: dict[str, object]
 
 
 def _send(settings: Settings, message: dict[str, object]) -> None:
@@ -99,43 +142,81 @@ def _send(settings: Settings, message: dict[str, object]) -> None:
     email["From"] = settings.mail_from
     email["To"] = str(message["to_address"])
     email["Subject"] = str(message["subject"])
-    email["Message-ID"] = make_msgid(domain="cobudget.localhost")
+    email["Message-ID"] = message_id(
+        settings,
+        int(str(message["id"])),
+        message["created_at"],  # type: ignore[arg-type]
+    )
     email.set_content(str(message["body"]))
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+    with smtplib.SMTP(
+        settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
+    ) as smtp:
         smtp.send_message(email)
 
 
-async def send_due(settings: Settings, limit: int = BATCH) -> int:
-    """Send what is due; return how many were sent. Failures are kept for a retry."""
+async def _settle(claimed: Claimed, values: dict[Column, object]) -> bool:
+    """Write the outcome of a send, only if this worker still holds the claim (compare and set
+    on its token); False when the lease ran out and another worker took the message."""
+    async with write_transaction():
+        rows = await (
+            OutboxMessage.update({**values, OutboxMessage.claimed_until: None})
+            .where(OutboxMessage.id == claimed.row["id"])
+            .where(OutboxMessage.claim_token == claimed.token)
+            .returning(OutboxMessage.id)
+        )
+    if not rows:
+        log.warning("email %s: the claim ran out during the send", claimed.row["id"])
+    return bool(rows)
+
+
+async def send_one(settings: Settings) -> bool | None:
+    """Claim and send one due message: None when nothing is due, else whether it was sent and
+    marked sent by this worker. A failure is kept for a later attempt."""
+    new_wait_budget()  # each message is a unit of work of its own (db/engine.py)
+    claimed = await _claim_one(settings)
+    if claimed is None:
+        return None
+    message = claimed.row
+    attempts = int(str(message["attempts"])) + 1
+    try:
+        await asyncio.to_thread(_send, settings, message)
+    except (OSError, smtplib.SMTPException) as error:
+        status = "failed" if attempts >= settings.outbox_max_attempts else "pending"
+        log.warning("sending email %s failed (%s), attempt %d", message["id"], error, attempts)
+        await _settle(
+            claimed,
+            {
+                OutboxMessage.attempts: attempts,
+                OutboxMessage.status: status,
+                OutboxMessage.last_error: str(error)[:500],
+                OutboxMessage.next_attempt_at: now() + _retry_delay(attempts),
+            },
+        )
+        return False
+    return await _settle(
+        claimed,
+        {
+            OutboxMessage.status: "sent",
+            OutboxMessage.sent_at: now(),
+            OutboxMessage.attempts: attempts,
+        },
+    )
+
+
+async def send_due(
+    settings: Settings, limit: int = BATCH, stop: asyncio.Event | None = None
+) -> int:
+    """Send what is due, one claim per message, at most `limit` and no further once `stop` is
+    set (a slow SMTP server does not hold up a shutdown for a whole batch); return how many were
+    sent. Failures are kept for a retry."""
     sent = 0
-    for message in await _claim(limit):
-        try:
-            await asyncio.to_thread(_send, settings, message)
-        except (OSError, smtplib.SMTPException) as error:
-            attempts = int(str(message["attempts"])) + 1
-            status = "failed" if attempts >= settings.outbox_max_attempts else "pending"
-            log.warning("sending email %s failed (%s), attempt %d", message["id"], error, attempts)
-            async with write_transaction():
-                await OutboxMessage.update(
-                    {
-                        OutboxMessage.attempts: attempts,
-                        OutboxMessage.status: status,
-                        OutboxMessage.last_error: str(error)[:500],
-                        OutboxMessage.next_attempt_at: now() + _retry_delay(attempts),
-                        OutboxMessage.claimed_until: None,
-                    }
-                ).where(OutboxMessage.id == message["id"])
-            continue
-        async with write_transaction():
-            await OutboxMessage.update(
-                {
-                    OutboxMessage.status: "sent",
-                    OutboxMessage.sent_at: now(),
-                    OutboxMessage.attempts: int(str(message["attempts"])) + 1,
-                    OutboxMessage.claimed_until: None,
-                }
-            ).where(OutboxMessage.id == message["id"])
-        sent += 1
+    for _index in range(limit):
+        if stop is not None and stop.is_set():
+            break
+        outcome = await send_one(settings)
+        if outcome is None:
+            break
+        sent += outcome
     return sent
 
 
@@ -143,7 +224,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Send due messages until `stop` is set, polling every `outbox_poll_seconds`."""
     while not stop.is_set():
         try:
-            await send_due(settings)
+            await send_due(settings, stop=stop)
         except Exception:  # a broken database must not kill the loop; log and go on
             log.exception("outbox worker step failed")
         with contextlib.suppress(TimeoutError):

@@ -276,6 +276,13 @@ async def _criteria_ids(network_id: int) -> frozenset[int]:
     return frozenset(row["id"] for row in rows)
 
 
+def _next_number(known: RoundFacts, lieu_id: int) -> int:
+    """The number of the lieu's next entry in the round. Two requests that read the same history
+    at once give the same number, and the unique index stores one of them: the other is refused
+    (`Duplicate`, 409) instead of a second position standing beside it."""
+    return 1 + sum(1 for position in known.positions if position.lieu_id == lieu_id)
+
+
 async def take_position(
     actor: Actor, *, round_id: int, lieu_id: int, kind: str, text: str, criterion_id: int | None
 ) -> None:
@@ -297,6 +304,7 @@ async def take_position(
             RoundPosition(
                 round=round_id,
                 lieu=lieu_id,
+                number=_next_number(current, lieu_id),
                 kind=kind,
                 text=(text or "").strip(),
                 criterion=criterion_id,
@@ -329,6 +337,7 @@ async def withdraw_position(actor: Actor, *, round_id: int, lieu_id: int) -> Non
             RoundPosition(
                 round=round_id,
                 lieu=lieu_id,
+                number=_next_number(current, lieu_id),
                 kind=standing.kind.value,
                 withdrawn=True,
                 taken_by=actor.user_id,

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from cobudget.db.tables import Challenge, Envelope, Pledge, SettlementRecord
-from cobudget.db.transactions import for_update, write_transaction
+from cobudget.db.transactions import allow_long_pause, for_update, write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
@@ -25,6 +25,10 @@ from cobudget.services.clock import now
 from cobudget.services.envelopes import audience, calendar_of
 from cobudget.services.queries.networks import network_by_id
 from cobudget.settings import Settings
+
+# The engine settles the largest envelopes seen (10,000 lieux) in a few seconds, inside the
+# settling transaction: it may stay idle that long, not the idle-in-transaction timeout.
+SETTLE_PAUSE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
             .order_by(Challenge.id)
         )
         inputs = (await envelope_inputs.load(envelope_id, row=fresh)).inputs
+        await allow_long_pause(SETTLE_PAUSE_SECONDS)  # the engine runs between two statements
         input_bytes = canonical.encode_input(inputs)
         # In a worker process: a large envelope takes seconds, and the other requests of this
         # process go on meanwhile (the transaction waits, not the event loop).

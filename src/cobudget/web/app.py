@@ -16,9 +16,10 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
 from piccolo.engine.postgres import PostgresEngine
 
-from cobudget.db.engine import bind_tables, make_engine
+from cobudget.db.engine import bind_tables, make_engine, new_wait_budget, timeouts_of
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import computations, outbox
@@ -64,8 +65,18 @@ def _web_environment() -> jinja2.Environment:
     return env
 
 
+def _wait_budget(app: ASGIApp) -> ASGIApp:
+    """Each request waits for the database about one timeout in all (db/engine.py)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        new_wait_budget()
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def create_app(settings: Settings) -> Litestar:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeouts_of(settings))
     bind_tables(engine)
 
     @asynccontextmanager
@@ -75,15 +86,17 @@ def create_app(settings: Settings) -> Litestar:
             time_limit_seconds=settings.engine_time_limit_seconds,
             queue_seconds=settings.engine_queue_seconds,
         )
+        # The pool first and the outbox worker after it, stopped in the reverse order: a claim
+        # begun before the pool would end on a connection the pool does not know (issue 14).
+        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
+        if pooled:
+            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(outbox.run_worker(settings, stop))
             if settings.outbox_in_app
             else None
         )
-        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
-        if pooled:
-            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
         try:
             yield
         finally:
@@ -131,6 +144,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=TemplateConfig(engine=Jinja.from_environment(_web_environment())),
         csrf_config=csrf_config(settings),
         middleware=[
+            DefineMiddleware(_wait_budget),
             DefineMiddleware(cross_site_writes_refused(settings)),
             DefineMiddleware(locale_middleware),
         ],

@@ -16,6 +16,7 @@ from cobudget.domain.errors import (
     Busy,
     Conflict,
     DomainError,
+    Duplicate,
     InvalidInput,
     LoginRequired,
     NotAllowed,
@@ -90,6 +91,22 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
     if isinstance(error, NotFound):
         entity = _entity_of_path(request.url.path) if error.hidden else error.entity
         return _problem_or_page(request, 404, _("Introuvable"), not_found_message(entity))
+    if isinstance(error, Busy):
+        response = _problem_or_page(
+            request,
+            503,
+            _("Service occupé"),
+            _("Le service est occupé, réessayez dans quelques secondes."),
+        )
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    if isinstance(error, Duplicate):
+        return _problem_or_page(
+            request,
+            409,
+            _("Requête en conflit"),
+            _("Une autre requête vient de faire la même chose : rechargez la page pour la voir."),
+        )
     if isinstance(error, Conflict):
         message = field_message(error.reason)
         return _problem_or_page(
@@ -98,15 +115,6 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:  # t
     if isinstance(error, TooManyAttempts):
         detail = too_many_message(error.action, error.retry_after_seconds)
         response = _problem_or_page(request, 429, _("Trop de tentatives"), detail)
-        response.headers["Retry-After"] = str(error.retry_after_seconds)
-        return response
-    if isinstance(error, Busy):
-        response = _problem_or_page(
-            request,
-            503,
-            _("Service occupé"),
-            _("Le service est occupé pour le moment. Réessayez dans quelques secondes."),
-        )
         response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response
     if isinstance(error, InvalidInput):

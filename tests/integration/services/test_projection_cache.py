@@ -108,16 +108,27 @@ async def test_incremental_projection_equals_a_full_recompute(
                     points=rng.choice([0, 1, 1]),
                 )
             elif kind == "direct":  # another process, or an import: no audit entry
-                await Pledge.insert(
-                    Pledge(
-                        envelope=envelope_id,
-                        challenge=challenge,
-                        lieu=lieux[index],
-                        source="own_funds",
-                        amount_cents=rng.choice([100, 3_000]),
-                        updated_at=now(),
-                    )
+                # One pledge per unit, challenge and source (a unique index): changed if any.
+                amount = rng.choice([100, 3_000])
+                changed = await (
+                    Pledge.update({Pledge.amount_cents: amount, Pledge.updated_at: now()})
+                    .where(Pledge.envelope == envelope_id)
+                    .where(Pledge.challenge == challenge)
+                    .where(Pledge.lieu == lieux[index])
+                    .where(Pledge.source == "own_funds")
+                    .returning(Pledge.id)
                 )
+                if not changed:
+                    await Pledge.insert(
+                        Pledge(
+                            envelope=envelope_id,
+                            challenge=challenge,
+                            lieu=lieux[index],
+                            source="own_funds",
+                            amount_cents=amount,
+                            updated_at=now(),
+                        )
+                    )
             else:  # a position in a new round changes which challenges are consented
                 round_id = await factories.make_round(challenge, 1, days=3, quorum=1)
                 await RoundPosition.insert(

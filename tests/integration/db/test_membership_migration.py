@@ -13,6 +13,7 @@ import pytest
 
 from cobudget.db.engine import bind_tables, make_engine
 from cobudget.db.tables import Membership
+from cobudget.domain.errors import Duplicate
 from tests.support import database, factories
 
 BEFORE = "2026-12-06T02:07:49:293308"  # the migration just before the unique index
@@ -46,7 +47,7 @@ async def test_duplicate_memberships_are_merged_before_the_unique_index(
         _migrate(url, "all")
         rows = await Membership.select().order_by(Membership.id)
         assert [(r["lieu"], r["is_admin"]) for r in rows] == [(lieu, True), (other, False)]
-        with pytest.raises(Exception, match=r"(?i)unique"):
+        with pytest.raises(Duplicate, match="duplicate"):
             await Membership.insert(Membership(user=user, lieu=other, is_admin=False))
     finally:
         bind_tables(previous)

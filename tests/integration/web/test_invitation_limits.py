@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import Invitation, Lieu, Membership, OutboxMessage, User
+from cobudget.domain.errors import Duplicate
 from cobudget.services import outbox
 from cobudget.services.clock import now
 from cobudget.services.tokens import new_token
@@ -144,5 +145,5 @@ async def test_two_invitations_to_one_lieu_accepted_at_once_grant_one_membership
 async def test_the_database_holds_one_membership_per_person_and_lieu(world: World) -> None:
     user = await User.select(User.id).where(User.email == world.emails["member"]).first()
     assert user is not None
-    with pytest.raises(Exception, match=r"(?i)unique"):
+    with pytest.raises(Duplicate, match="duplicate"):
         await Membership.insert(Membership(user=user["id"], lieu=world.lieu_id, is_admin=False))

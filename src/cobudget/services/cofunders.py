@@ -32,6 +32,7 @@ async def invite_cofunder(
     description = checker.text("description", description, max_length=2000, required=False)
     email = checker.email("email", email)
     checker.raise_if_any()
+    await invitations.reserve(settings, email=email, network_id=network_id)
     async with write_transaction():
         if (
             await CofundingOrg.exists()

@@ -61,18 +61,8 @@ async def create(
     lieu_id: int | None = None,
     org_id: int | None = None,
 ) -> None:
-    """Store an invitation and write its email; call inside the use case's transaction.
-
-    Limited per day for the invited address, the inviting lieu and the network, so nobody can
-    mail an address again and again or send a flood from one lieu (`TooManyAttempts`: the
-    transaction changes nothing)."""
-    rules = [
-        Limit(f"invite-email:{email}", settings.invitations_per_email_per_day, DAY),
-        Limit(f"invite-network:{network_id}", settings.invitations_per_network_per_day, DAY),
-    ]
-    if lieu_id is not None:
-        rules.append(Limit(f"invite-lieu:{lieu_id}", settings.invitations_per_lieu_per_day, DAY))
-    await limits.reserve(rules, action="invitation")
+    """Store an invitation and write its email; call inside the use case's transaction, after
+    `reserve` outside it."""
     token, hashed = new_token()
     moment = now()
     await Invitation.insert(
@@ -97,6 +87,26 @@ async def create(
         inviter=inviter["name"] if inviter else "",
         link=f"{settings.base_url}/invitations/{token}",
     )
+
+
+async def reserve(
+    settings: Settings, *, email: str, network_id: int, lieu_id: int | None = None
+) -> None:
+    """Count one invitation against the day's limits of the invited address, the network and
+    the inviting lieu, so nobody can mail an address again and again or send a flood from one
+    lieu; `TooManyAttempts` before anything is written.
+
+    In a short transaction of its own, before the use case's: the count is serialised per key
+    (services/limits.py), and holding that for a whole use case would queue every invitation of
+    a network behind the slowest one. An invitation refused later still counts: it was tried."""
+    rules = [
+        Limit(f"invite-email:{email}", settings.invitations_per_email_per_day, DAY),
+        Limit(f"invite-network:{network_id}", settings.invitations_per_network_per_day, DAY),
+    ]
+    if lieu_id is not None:
+        rules.append(Limit(f"invite-lieu:{lieu_id}", settings.invitations_per_lieu_per_day, DAY))
+    async with write_transaction():
+        await limits.reserve(rules, action="invitation")
 
 
 async def _view_of(

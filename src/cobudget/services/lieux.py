@@ -49,6 +49,7 @@ async def invite_lieu(
     email = checker.email("email", email)
     weight = checker.positive_int("weight", weight, maximum=MAX_WEIGHT)
     checker.raise_if_any()
+    await invitations.reserve(settings, email=email, network_id=network_id)
     async with write_transaction():
         same_name = (
             NetworkLieu.select(NetworkLieu.id)
@@ -187,6 +188,10 @@ async def invite_person(
     checker = Checker()
     email = checker.email("email", email)
     checker.raise_if_any()
+    network_id = min(target.lieu_network_ids) if target.lieu_network_ids else None
+    if network_id is None:
+        raise NotFound("network", None)
+    await invitations.reserve(settings, email=email, network_id=network_id, lieu_id=lieu_id)
     async with write_transaction():
         member = (
             Membership.select(Membership.id)
@@ -195,9 +200,6 @@ async def invite_person(
         )
         if await member.first():
             raise InvalidInput({"email": "already_member"})
-        network_id = min(target.lieu_network_ids) if target.lieu_network_ids else None
-        if network_id is None:
-            raise NotFound("network", None)
         await invitations.create(
             settings,
             actor,

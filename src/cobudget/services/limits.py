@@ -13,7 +13,8 @@ A limit counts the rows of one key (`account:…`, `address:…`, `reset-email:�
 
 On PostgreSQL an advisory lock per key (held until the transaction ends) serialises the
 transactions that count the same key, across processes; SQLite's write transactions already run
-one at a time.
+one at a time. A reservation is its own short transaction, before the work it limits, so that
+the lock is never held for a whole use case.
 """
 
 from __future__ import annotations
@@ -54,11 +55,20 @@ class Limit:
         return max(0.0, (allowed_at - moment).total_seconds())
 
 
+# How long a reservation waits for the others of its keys. Longer than the database's lock
+# timeout (3 s): the only holders of these locks are reservations, a few statements each, so a
+# queue of them is legitimate traffic (fifty invitations sent at once in one network), and one
+# frozen in the middle is ended by the idle-in-transaction timeout (10 s) anyway.
+LOCK_WAIT_SECONDS = 12
+
+
 async def _lock(keys: Sequence[str]) -> None:
     if isinstance(LoginAttempt._meta.db, SQLiteEngine):
         return
+    await LoginAttempt.raw(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'")
     for key in sorted(set(keys)):  # one order for every transaction: no deadlock
         await LoginAttempt.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
+    await LoginAttempt.raw("SET LOCAL lock_timeout TO DEFAULT")
 
 
 async def reserve(limits: Sequence[Limit], *, action: str) -> list[int]:

@@ -59,6 +59,7 @@ async def appoint_coordinator(
     checker = Checker()
     email = checker.email("email", email)
     checker.raise_if_any()
+    await invitations.reserve(settings, email=email, network_id=network_id)
     async with write_transaction():
         user = await User.select(User.id, User.name).where(User.email == email).first()
         if user is None:

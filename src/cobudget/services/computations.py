@@ -29,7 +29,12 @@ from typing import TypeVar
 import pebble
 
 from cobudget.domain.errors import Busy
+from cobudget.engine import canonical
+from cobudget.engine.errors import InvalidEnvelope
+from cobudget.engine.settle import settle as settle_here
 from cobudget.engine.settle import settle_encoded
+from cobudget.engine.settlement import Settlement
+from cobudget.engine.types import EnvelopeInput
 
 T = TypeVar("T")
 
@@ -130,3 +135,21 @@ async def settle(
 ) -> tuple[bytes | None, str | None]:
     """The settlement bytes of canonical inputs, or why the engine refused them."""
     return await run(settle_encoded, inputs, time_limit=time_limit)
+
+
+# The rules whose run costs about as much as reading and encoding their inputs (one pass over
+# the pledges, sorted): a worker would save the event loop nothing and add the round trip
+# (about 10 ms on 5,000 pledges). Equal shares can take seconds: always in a worker.
+_AS_CHEAP_AS_THEIR_INPUTS = frozenset({"cofunding", "matching"})
+
+
+async def settle_inputs(inputs: EnvelopeInput) -> tuple[Settlement | None, str | None]:
+    """The settlement of live inputs (the projection), or why the engine refused them: here
+    for the rules that cost no more than their inputs, in a worker for the others."""
+    if inputs.rule in _AS_CHEAP_AS_THEIR_INPUTS:
+        try:
+            return settle_here(inputs), None
+        except InvalidEnvelope as error:
+            return None, f"{error.item}: {error.reason}"
+    encoded, error = await settle(canonical.encode_input(inputs))
+    return (canonical.decode_settlement(encoded) if encoded is not None else None), error

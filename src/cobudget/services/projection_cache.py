@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import msgspec
 
 from cobudget.db.tables import Pledge, Support
-from cobudget.engine import canonical
 from cobudget.engine import types as engine
 from cobudget.engine.settlement import Settlement
 from cobudget.services import computations, envelope_inputs
@@ -292,10 +291,10 @@ async def current(
         _ENTRIES[envelope_id] = entry
     loaded = entry.loaded
     if run_engine and entry.settlement is None and entry.error is None:
-        # In a worker process (services.computations). Another request may have moved the
-        # entry on meanwhile: the result is kept only if it is still of the entry's inputs.
-        encoded, error = await computations.settle(canonical.encode_input(loaded.inputs))
-        settlement = canonical.decode_settlement(encoded) if encoded is not None else None
+        # Off the event loop when the rule may take long (services.computations). Another
+        # request may have moved the entry on meanwhile: the result is kept only if it is
+        # still of the entry's inputs.
+        settlement, error = await computations.settle_inputs(loaded.inputs)
         if entry.loaded is loaded:
             entry.settlement, entry.error = settlement, error
         return loaded, settlement, error

@@ -30,12 +30,11 @@ from tests.proof.cluster import (
     Cluster,
     Process,
     Smtp,
-    drop_postgresql,
     environment,
-    fresh_postgresql,
     migrate,
 )
 from tests.proof.scenarios import Row
+from tests.support.database import create_postgresql, drop_postgresql
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 STALL_LIMIT = 5.0
@@ -120,7 +119,7 @@ async def main(argv: list[str]) -> int:
                 var_dir = Path(tmp) / backend
                 var_dir.mkdir()
                 if backend == "postgresql":
-                    url = await fresh_postgresql(server)
+                    url = await create_postgresql(server, "cobudget_proof")
                 else:
                     url = f"sqlite:///{var_dir / 'proof.sqlite3'}"
                 cluster = await asyncio.to_thread(_cluster, backend, url, var_dir, smtp)

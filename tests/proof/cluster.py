@@ -17,7 +17,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import httpx
 from aiosmtpd.controller import Controller
@@ -149,31 +148,6 @@ def environment(
 
 def migrate(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "cobudget.cli", "migrate"], env=env, check=True)
-
-
-async def fresh_postgresql(server_url: str) -> str:
-    """A new, empty database on the server of `server_url`; its URL."""
-    import asyncpg
-
-    name = f"cobudget_proof_{uuid.uuid4().hex[:10]}"
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    parts = urlparse(server_url)
-    return urlunparse(parts._replace(path=f"/{name}"))
-
-
-async def drop_postgresql(server_url: str, url: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(server_url)
-    try:
-        name = urlparse(url).path.lstrip("/")
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 class Prober:

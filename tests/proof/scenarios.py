@@ -43,37 +43,9 @@ class Row:
         return sum(failed.values()) + self.unanswered
 
 
-@dataclass(frozen=True)
-class Funding:
-    envelope_id: int
-    lieux: list[int]
-    emails: list[str]
-    coordinator: str
-    challenges: list[int]
-
-
-async def funding(name: str, lieux: int = 12, rights_cents: int = 50_000) -> Funding:
-    """A network with `lieux` lieux (an admin each), a coordinator, four consented challenges
-    and an envelope open for pledges."""
-    network_id = await factories.make_network(name)
-    ids, emails = [], []
-    for index in range(lieux):
-        lieu = await factories.make_lieu(network_id, f"{name} lieu {index:02d}")
-        email = f"{network_id}-lieu{index:02d}@exemple.fr"
-        await factories.add_member(await factories.make_user(email), lieu, admin=True)
-        ids.append(lieu)
-        emails.append(email)
-    coordinator = f"{network_id}-coordination@exemple.fr"
-    await factories.add_coordinator(await factories.make_user(coordinator), network_id)
-    challenges = [
-        await factories.make_consented_challenge(network_id, ids[i], ids[i + 1], f"Défi {i}")
-        for i in range(4)
-    ]
-    envelope_id = await factories.make_envelope(network_id, ids, amount_cents=lieux * rights_cents)
-    return Funding(envelope_id, ids, emails, coordinator, challenges)
-
-
-def _bodies(setup: Funding, count: int, rng: random.Random) -> list[tuple[int, dict[str, Any]]]:
+def _bodies(
+    setup: factories.Funding, count: int, rng: random.Random
+) -> list[tuple[int, dict[str, Any]]]:
     bodies = []
     for number in range(count):
         unit = rng.randrange(len(setup.lieux))
@@ -122,9 +94,41 @@ async def _send_until_answered(
     return None
 
 
-async def _lost_and_doubled(
-    setup: Funding, answers: dict[str, tuple[int, dict[str, Any], httpx.Response | None]]
-) -> tuple[int, int]:
+Answers = dict[str, tuple[int, dict[str, Any], httpx.Response | None]]
+
+
+async def _rush(
+    setup: factories.Funding,
+    urls: list[str],
+    clients: list[tuple[httpx.AsyncClient, str]],
+    row: Row,
+    *,
+    count: int,
+    seconds: float,
+    seed: int,
+) -> Answers:
+    """`count` pledge requests from the lieux' admins, spread over `seconds`, 24 in flight at
+    most (as a dozen lieux' people may send at once), each sent until answered."""
+    rng = random.Random(seed)
+    path = f"/api/envelopes/{setup.envelope_id}/pledges"
+    in_flight = asyncio.Semaphore(24)
+    answers: Answers = {}
+
+    async def send(index: int, unit: int, body: dict[str, Any], delay: float) -> None:
+        await asyncio.sleep(delay)
+        client, token = clients[unit]
+        async with in_flight:
+            answer = await _send_until_answered(client, token, urls, path, body, row, index)
+        answers[body["idempotency_key"]] = (unit, body, answer)
+
+    bodies = _bodies(setup, count, rng)
+    await asyncio.gather(
+        *(send(i, u, b, rng.uniform(0, seconds)) for i, (u, b) in enumerate(bodies))
+    )
+    return answers
+
+
+async def _lost_and_doubled(setup: factories.Funding, answers: Answers) -> tuple[int, int]:
     """Writes lost: requests answered 200 whose key the database does not hold. Writes
     doubled: two pledge rows for one contributor, challenge and source, or more pledge.set
     entries in the journal than keys held (each keyed write records one of each)."""
@@ -167,24 +171,12 @@ async def pledges_with_chaos(cluster: Cluster, *, chaos: bool) -> Row:
     (SIGSTOP) for 3 s, then killed (-9) and started again. Every request is retried with its
     idempotency key until it is answered: each answered write is stored once."""
     row = Row("contributions, SIGSTOP et kill -9" if chaos else "contributions en rafale")
-    setup = await funding(f"Proof {cluster.name} rafale")
+    setup = await factories.make_funding(f"Proof {cluster.name} rafale")
     urls = [app.url for app in cluster.apps]
     clients = [
         await logged_in(urls[i % len(urls)], email, factories.PASSWORD)
         for i, email in enumerate(setup.emails)
     ]
-    rng = random.Random(14)
-    bodies = _bodies(setup, 300, rng)
-    answers: dict[str, tuple[int, dict[str, Any], httpx.Response | None]] = {}
-    path = f"/api/envelopes/{setup.envelope_id}/pledges"
-    in_flight = asyncio.Semaphore(24)  # as many as a dozen lieux' people may send at once
-
-    async def send(index: int, unit: int, body: dict[str, Any]) -> None:
-        await asyncio.sleep(rng.uniform(0, 8))
-        client, token = clients[unit]
-        async with in_flight:
-            answer = await _send_until_answered(client, token, urls, path, body, row, index)
-        answers[body["idempotency_key"]] = (unit, body, answer)
 
     async def trouble() -> None:
         victim = cluster.apps[-1]
@@ -197,8 +189,10 @@ async def pledges_with_chaos(cluster: Cluster, *, chaos: bool) -> Row:
         await asyncio.to_thread(victim.start)
 
     with Prober(urls[0], f"/enveloppes/{setup.envelope_id}") as prober:
-        tasks = [send(i, unit, body) for i, (unit, body) in enumerate(bodies)]
-        await asyncio.gather(*tasks, *([trouble()] if chaos and len(urls) > 1 else []))
+        rush = _rush(setup, urls, clients, row, count=300, seconds=8, seed=14)
+        answers, *_trouble = await asyncio.gather(
+            rush, *([trouble()] if chaos and len(urls) > 1 else [])
+        )
     row.stall = prober.longest
     row.statuses.update({s: n for s, n in prober.statuses.items() if s >= 500})
     for client, _token in clients:
@@ -217,24 +211,13 @@ async def close_and_settle_in_a_rush(cluster: Cluster) -> Row:
     from cobudget.engine.canonical import decode_input
 
     row = Row("clôture et règlement en pleine rafale")
-    setup = await funding(f"Proof {cluster.name} cloture")
+    setup = await factories.make_funding(f"Proof {cluster.name} cloture")
     urls = [app.url for app in cluster.apps]
     clients = [
         await logged_in(urls[i % len(urls)], email, factories.PASSWORD)
         for i, email in enumerate(setup.emails)
     ]
     coordinators = [await logged_in(url, setup.coordinator, factories.PASSWORD) for url in urls]
-    rng = random.Random(15)
-    path = f"/api/envelopes/{setup.envelope_id}/pledges"
-    answers: dict[str, tuple[int, dict[str, Any], httpx.Response | None]] = {}
-    in_flight = asyncio.Semaphore(24)
-
-    async def send(index: int, unit: int, body: dict[str, Any]) -> None:
-        await asyncio.sleep(rng.uniform(0, 3))
-        client, token = clients[unit]
-        async with in_flight:
-            answer = await _send_until_answered(client, token, urls, path, body, row, index)
-        answers[body["idempotency_key"]] = (unit, body, answer)
 
     async def close_and_settle() -> None:
         await asyncio.sleep(1.2)
@@ -256,8 +239,9 @@ async def close_and_settle_in_a_rush(cluster: Cluster) -> Row:
         if sorted(s.status_code for s in settles)[0] != 303:
             row.notes.append(f"settle answered {[s.status_code for s in settles]}")
 
-    bodies = _bodies(setup, 150, rng)
-    await asyncio.gather(close_and_settle(), *(send(i, u, b) for i, (u, b) in enumerate(bodies)))
+    answers, _settled = await asyncio.gather(
+        _rush(setup, urls, clients, row, count=150, seconds=3, seed=15), close_and_settle()
+    )
     for client, _token in [*clients, *coordinators]:
         await client.aclose()
 
@@ -328,7 +312,7 @@ OVERSIZED: list[tuple[str, str, Any]] = [
 async def oversized_inputs(cluster: Cluster) -> Row:
     """Oversized indexes, numbers and bodies: each a 4xx, answered quickly, the process alive."""
     row = Row("entrées démesurées")
-    setup = await funding(f"Proof {cluster.name} demesure", lieux=5)
+    setup = await factories.make_funding(f"Proof {cluster.name} demesure", lieux=5)
     url = cluster.apps[0].url
     client, token = await logged_in(url, setup.emails[0], factories.PASSWORD)
     names = {"slug": f"proof-{cluster.name}-demesure", "envelope": setup.envelope_id}
@@ -465,7 +449,7 @@ async def held_lock(cluster: Cluster) -> Row:
     import asyncpg
 
     row = Row("une ligne verrouillée 20 s par une autre session")
-    setup = await funding(f"Proof {cluster.name} verrou", lieux=5)
+    setup = await factories.make_funding(f"Proof {cluster.name} verrou", lieux=5)
     url = cluster.apps[0].url
     client, token = await logged_in(url, setup.emails[0], factories.PASSWORD)
     holder = await asyncpg.connect(cluster.database_url)

@@ -33,8 +33,12 @@ async def create_database(tmp_dir: Path) -> str:
     if backend() == "sqlite":
         folder = SHARED_MEMORY if SHARED_MEMORY.is_dir() else tmp_dir
         return f"sqlite:///{folder / f'cobudget-test-{uuid.uuid4().hex[:12]}.sqlite3'}"
-    server_url = os.environ["COBUDGET_TEST_DATABASE_URL"]
-    name = f"cobudget_test_{uuid.uuid4().hex[:12]}"
+    return await create_postgresql(os.environ["COBUDGET_TEST_DATABASE_URL"], "cobudget_test")
+
+
+async def create_postgresql(server_url: str, prefix: str) -> str:
+    """A new, empty database on the server of `server_url`; its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(server_url)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
@@ -48,7 +52,10 @@ async def drop_database(url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
         return
-    server_url = os.environ["COBUDGET_TEST_DATABASE_URL"]
+    await drop_postgresql(os.environ["COBUDGET_TEST_DATABASE_URL"], url)
+
+
+async def drop_postgresql(server_url: str, url: str) -> None:
     name = urlparse(url).path.lstrip("/")
     connection = await asyncpg.connect(server_url)
     try:

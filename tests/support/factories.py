@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -339,3 +340,36 @@ async def budget_line_of(challenge_id: int) -> int:
     line = await BudgetLine.select(BudgetLine.id).where(BudgetLine.version == version["id"]).first()
     assert line is not None
     return int(line["id"])
+
+
+@dataclass(frozen=True)
+class Funding:
+    """An envelope open for pledges, the lieux it counts (an admin each, by `emails`), its
+    network's coordinator and four consented challenges."""
+
+    envelope_id: int
+    lieux: list[int]
+    emails: list[str]
+    coordinator: str
+    challenges: list[int]
+
+
+async def make_funding(name: str, *, lieux: int = 12, rights_cents: int = 50_000) -> Funding:
+    """A network named `name` with `lieux` lieux of `rights_cents` drawing rights each, and
+    its envelope in funding: what the races and `make proof` pledge to."""
+    network_id = await make_network(name)
+    ids, emails = [], []
+    for index in range(lieux):
+        lieu = await make_lieu(network_id, f"{name} lieu {index:02d}")
+        email = f"{network_id}-lieu{index:02d}@exemple.fr"
+        await add_member(await make_user(email), lieu, admin=True)
+        ids.append(lieu)
+        emails.append(email)
+    coordinator = f"{network_id}-coordination@exemple.fr"
+    await add_coordinator(await make_user(coordinator), network_id)
+    challenges = [
+        await make_consented_challenge(network_id, ids[i], ids[i + 1], f"Défi {i}")
+        for i in range(4)
+    ]
+    envelope_id = await make_envelope(network_id, ids, amount_cents=lieux * rights_cents)
+    return Funding(envelope_id, ids, emails, coordinator, challenges)

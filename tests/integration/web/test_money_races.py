@@ -37,36 +37,6 @@ REQUESTS = 200
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-@dataclass(frozen=True)
-class Funding:
-    envelope_id: int
-    lieux: list[int]
-    emails: list[str]
-    coordinator: str
-    challenges: list[int]
-
-
-async def _funding() -> Funding:
-    network_id = await factories.make_network("Réseau des Courses")
-    lieux, emails = [], []
-    for index in range(LIEUX):
-        lieu = await factories.make_lieu(network_id, f"Lieu {index:02d}")
-        email = f"lieu{index:02d}@exemple.fr"
-        await factories.add_member(await factories.make_user(email), lieu, admin=True)
-        lieux.append(lieu)
-        emails.append(email)
-    coordinator = "coordination@exemple.fr"
-    await factories.add_coordinator(await factories.make_user(coordinator), network_id)
-    challenges = [
-        await factories.make_consented_challenge(
-            network_id, lieux[index], lieux[index + 1], f"Défi {index}"
-        )
-        for index in range(4)
-    ]
-    envelope_id = await factories.make_envelope(network_id, lieux, amount_cents=LIEUX * RIGHTS)
-    return Funding(envelope_id, lieux, emails, coordinator, challenges)
-
-
 async def _logged_in(url: str, email: str) -> tuple[httpx.AsyncClient, str]:
     """A client of one process, logged in, with the CSRF token its writes carry."""
     client = httpx.AsyncClient(base_url=url, timeout=60)
@@ -93,7 +63,7 @@ class Answer:
 async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
     db: str, smtp: tuple[Mailbox, int], tmp_path: Path
 ) -> None:
-    funding = await _funding()
+    funding = await factories.make_funding("Réseau des Courses", lieux=LIEUX, rights_cents=RIGHTS)
     rng = random.Random(13)
     processes = 2 if backend() == "postgresql" else 1
     with app_processes(processes, db, smtp[1], tmp_path) as urls:

@@ -52,6 +52,8 @@ bench: setup
 	$(BIN)/python benchmarks/engine_vs_pabutools.py
 	$(BIN)/python benchmarks/engine_scale.py
 	$(BIN)/python benchmarks/projection.py
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python benchmarks/pages.py
 
 # The service under abuse and faults, from outside (docs/reliability.md): two app processes and
 # two outbox workers on a fresh PostgreSQL database, then the SQLite default alone. A few minutes.

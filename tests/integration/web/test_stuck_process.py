@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.web.test_money_races import _funding, _logged_in
+from tests.integration.web.test_money_races import LIEUX, RIGHTS, _logged_in
+from tests.support import factories
 from tests.support.database import backend
 from tests.support.mail import Mailbox
 from tests.support.processes import RUNNING, app_processes
@@ -38,7 +39,7 @@ async def test_a_frozen_process_holding_rows_stalls_the_healthy_one_a_few_second
     db: str, smtp: tuple[Mailbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COBUDGET_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", str(IDLE_IN_TRANSACTION))
-    funding = await _funding()
+    funding = await factories.make_funding("Réseau des Courses", lieux=LIEUX, rights_cents=RIGHTS)
     with app_processes(2, db, smtp[1], tmp_path) as (frozen_url, healthy_url):
         frozen = [await _logged_in(frozen_url, email) for email in funding.emails]
         healthy = [await _logged_in(healthy_url, email) for email in funding.emails]

@@ -134,6 +134,9 @@ def with_request_log(app: ASGIApp) -> ASGIApp:
             reason = f" ({outcome['reason']})" if "reason" in outcome else ""
             if 400 <= status < 500:
                 log.info("%s %s refused: %d%s", method, path, status, reason)
+            elif status == 503 and str(outcome.get("reason", "")).startswith("Busy"):
+                # Asked to retry: worth watching (a stuck process, a queue), not an error.
+                log.warning("%s %s busy: %d%s", method, path, status, reason)
             elif status >= 500 and not outcome.get("logged"):
                 log.error("%s %s answered %d%s", method, path, status, reason)
             REQUEST_ID.reset(tokens[0])

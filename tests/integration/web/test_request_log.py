@@ -1,5 +1,6 @@
 """The log (issue 14): an ordinary refusal (401, 403, 404, 422) is one INFO line without a
-traceback; a failure (500) one ERROR record with its traceback; every line of a request
+traceback; a "réessayez" (503, Busy) one WARNING line; a failure (500) one ERROR record with its
+traceback; every line of a request
 carries its request id, which the response repeats in `X-Request-ID`."""
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import logging
 import pytest
 from litestar.testing import AsyncTestClient
 
-from cobudget.services import challenges
+from cobudget.domain.errors import Busy
+from cobudget.services import challenges, settlements
 from tests.integration.conftest import World, log_in, post_form
 
 
@@ -80,6 +82,24 @@ async def test_a_failure_is_one_error_with_its_traceback_and_the_request_id(
     assert errors[0].exc_info and errors[0].exc_info[0] is RuntimeError
     assert errors[0].request_id == response.headers["x-request-id"]  # type: ignore[attr-defined]
     assert "disk is on fire" not in response.text
+
+
+async def test_a_busy_answer_is_one_warning_line_without_traceback(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def busy(*_args: object, **_kwargs: object) -> None:
+        raise Busy(retry_after_seconds=3)
+
+    monkeypatch.setattr(settlements, "verify", busy)
+    caplog.set_level(logging.INFO)
+    response = await client.get(f"/enveloppes/{world.settled_envelope_id}/verification")
+    assert response.status_code == 503 and response.headers["retry-after"] == "3"
+    records = [r for r in _records(caplog) if r.levelno >= logging.WARNING]
+    assert [r.levelno for r in records] == [logging.WARNING], [r.getMessage() for r in records]
+    assert "busy: 503" in records[0].getMessage() and not records[0].exc_info
 
 
 async def test_a_well_formed_incoming_request_id_is_kept_and_any_other_replaced(

@@ -79,19 +79,27 @@ end
 # The reference: a bare Litestar + Jinja app, one page of about 21 KB.
 
 BARE_TEMPLATE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{ title }}</title>
-<link rel="stylesheet" href="/static/app.css"></head>
-<body><header><nav><a href="/">Accueil</a> · <a href="/connexion">Se connecter</a></nav></header>
-<main><h1>{{ title }}</h1>
-<table><thead><tr><th>Lieu</th><th>Ville</th><th>Forme</th><th>Territoire</th><th>Montant</th>
-</tr></thead><tbody>
-{% for row in rows %}<tr><th scope="row"><a href="/lieux/{{ row.slug }}">{{ row.name }}</a></th>
-<td>{{ row.town }}</td><td>{{ row.form }}</td><td>{{ row.territory }}</td>
-<td>{{ row.amount }}</td></tr>
-{% endfor %}</tbody></table></main>
-<footer><p>Cobudget des communs · logiciel libre</p></footer></body></html>
+<html lang="fr"><head><meta charset="utf-8"><title>{{ title }} · Cobudget des communs</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/app.css"><script src="/static/htmx.min.js" defer></script>
+</head>
+<body><a class="skip" href="#contenu">Aller au contenu</a>
+<header class="container"><nav aria-label="Principale"><ul><li><a href="/">Cobudget des
+communs</a></li></ul><ul><li><a href="/connexion">Se connecter</a></li><li><a
+href="/langue/en">English</a></li></ul></nav></header>
+<main id="contenu" class="container"><hgroup><h1>{{ title }}</h1><p>Les défis communs du
+réseau, avec ce que chacun demande et les lieux qui le portent.</p></hgroup>
+<ul class="cards">
+{% for card in cards %}<li><article aria-labelledby="defi-{{ card.id }}">
+<h3 id="defi-{{ card.id }}"><a href="/defis/{{ card.id }}">{{ card.title }}</a></h3>
+<p>Porté par {{ card.lieu }} · de 3 000,00 € à 6 000,00 € · plusieurs lieux concernés.
+Un commun partagé entre les tiers-lieux du réseau, sous licence libre, que chacun peut
+reprendre, adapter et améliorer pour ses propres usages.</p></article></li>
+{% endfor %}</ul></main>
+<footer class="container"><p>Cobudget des communs · logiciel libre sous AGPL-3.0-or-later ·
+<a href="/api">API</a> · <a href="/schema">OpenAPI</a></p></footer></body></html>
 """
-BARE_ROWS = 126  # about 21 KB of HTML
+BARE_CARDS = 54  # about 21 KB of HTML: markup and text, three values a card
 
 
 def bare_app() -> object:
@@ -108,18 +116,11 @@ def bare_app() -> object:
 
     @get("/")
     async def page() -> Template:
-        rows = [
-            {
-                "slug": f"lieu-{i}",
-                "name": f"Tiers-lieu n° {i:03d}",
-                "town": "Clermont-Ferrand",
-                "form": "association",
-                "territory": "Livradois-Forez",
-                "amount": f"{1_234 + i} €",
-            }
-            for i in range(BARE_ROWS)
+        cards = [
+            {"id": i, "title": f"Défi commun n° {i}", "lieu": f"Tiers-lieu n° {i:03d}"}
+            for i in range(BARE_CARDS)
         ]
-        return Template(template_name="page.html", context={"title": "Référence", "rows": rows})
+        return Template(template_name="page.html", context={"title": "Référence", "cards": cards})
 
     return Litestar(
         route_handlers=[page],

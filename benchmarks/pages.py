@@ -594,6 +594,7 @@ def main() -> int:
         finally:
             if args.backend == "postgresql":
                 asyncio.run(drop_postgresql(server, url))
+    shutil.rmtree(folder)  # kept when a step fails: its logs say why
     print(
         f"\n{'SQLite' if args.backend == 'sqlite' else 'PostgreSQL'}, one app process, "
         f"{CONNECTIONS} connections (wrk, 1 thread), {args.seconds} s per page and role, "

@@ -126,28 +126,34 @@ async def _claim_one(settings: Settings) -> Claimed | None:
             )
             .where(OutboxMessage.id == row["id"])
             .where(_due(moment))
-            .returning(*OutboxMessage.all_columns())
+            .returning(*(getattr(OutboxMessage, name) for name in _CLAIMED_COLUMNS))
         )
-    return Claimed(token=token, row=taken[0]) if taken else None
+    return Claimed(token=token, **taken[0]) if taken else None
 
 
 @dataclass(frozen=True)
 class Claimed:
+    """A message this worker holds: what it sends, and the token that proves its claim."""
+
     token: str
-    row: dict[str, object]
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    created_at: dt.datetime
+    attempts: int
 
 
-def _send(settings: Settings, message: dict[str, object]) -> None:
+_CLAIMED_COLUMNS = ("id", "to_address", "subject", "body", "created_at", "attempts")
+
+
+def _send(settings: Settings, message: Claimed) -> None:
     email = EmailMessage()
     email["From"] = settings.mail_from
-    email["To"] = str(message["to_address"])
-    email["Subject"] = str(message["subject"])
-    email["Message-ID"] = message_id(
-        settings,
-        int(str(message["id"])),
-        message["created_at"],  # type: ignore[arg-type]
-    )
-    email.set_content(str(message["body"]))
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = message_id(settings, message.id, message.created_at)
+    email.set_content(message.body)
     with smtplib.SMTP(
         settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
     ) as smtp:
@@ -160,12 +166,12 @@ async def _settle(claimed: Claimed, values: dict[Column, object]) -> bool:
     async with write_transaction():
         rows = await (
             OutboxMessage.update({**values, OutboxMessage.claimed_until: None})
-            .where(OutboxMessage.id == claimed.row["id"])
+            .where(OutboxMessage.id == claimed.id)
             .where(OutboxMessage.claim_token == claimed.token)
             .returning(OutboxMessage.id)
         )
     if not rows:
-        log.warning("email %s: the claim ran out during the send", claimed.row["id"])
+        log.warning("email %s: the claim ran out during the send", claimed.id)
     return bool(rows)
 
 
@@ -176,13 +182,12 @@ async def send_one(settings: Settings) -> bool | None:
     claimed = await _claim_one(settings)
     if claimed is None:
         return None
-    message = claimed.row
-    attempts = int(str(message["attempts"])) + 1
+    attempts = claimed.attempts + 1
     try:
-        await asyncio.to_thread(_send, settings, message)
+        await asyncio.to_thread(_send, settings, claimed)
     except (OSError, smtplib.SMTPException) as error:
         status = "failed" if attempts >= settings.outbox_max_attempts else "pending"
-        log.warning("sending email %s failed (%s), attempt %d", message["id"], error, attempts)
+        log.warning("sending email %s failed (%s), attempt %d", claimed.id, error, attempts)
         await _settle(
             claimed,
             {

@@ -75,7 +75,7 @@ async def test_a_worker_whose_claim_ran_out_does_not_mark_the_message_another_to
     assert await outbox._claim_one(settings) is None  # claimed: nobody else takes it
     # The lease runs out while the first worker is still sending; a second worker claims it.
     await OutboxMessage.update({OutboxMessage.claimed_until: now()}).where(
-        OutboxMessage.id == first.row["id"]
+        OutboxMessage.id == first.id
     )
     second = await outbox._claim_one(settings)
     assert second is not None and second.token != first.token

@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from cobudget.db.engine import bind_tables, make_engine
+from cobudget.db.engine import bind_tables, close_pool, make_engine, open_pool
 from cobudget.settings import Settings
 from tests.support import database, reconcile
 from tests.support.mail import Mailbox, start_smtp_server
@@ -43,14 +43,21 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 async def db(database_url: str) -> AsyncIterator[str]:
     """An empty, migrated database for this test; afterwards, whatever the test wrote, every
     envelope's money must reconcile to the cent (`tests/support/reconcile.py`)."""
-    bind_tables(make_engine(database_url))
-    await database.empty_all_tables()
-    from cobudget.services import projection_cache
+    engine = make_engine(database_url)
+    bind_tables(engine)
+    # Connections kept open, as the app keeps them (SQLite's, or asyncpg's pool): the test
+    # client runs the app in this test's event loop, so the app uses them too.
+    await open_pool(engine, 4)
+    try:
+        await database.empty_all_tables()
+        from cobudget.services import projection_cache
 
-    projection_cache.clear()  # ids start again after the tables are emptied
-    yield database_url
-    bind_tables(make_engine(database_url))
-    await reconcile.check_every_envelope()
+        projection_cache.clear()  # ids start again after the tables are emptied
+        yield database_url
+        bind_tables(engine)
+        await reconcile.check_every_envelope()
+    finally:
+        await close_pool(engine)
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +73,9 @@ def session_settings(
         login_max_per_account=3,
         login_max_per_address=6,
         outbox_in_app=False,  # tests send the outbox themselves, to read what arrives
-        database_pool_size=0,  # the test client runs the app in a loop of its own
+        # Connections kept as in production: the app's lifespan opens a pool in the app's loop
+        # (the test client's thread), the `db` fixture one in the test's loop.
+        database_pool_size=4,
     )
 
 

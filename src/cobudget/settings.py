@@ -50,7 +50,8 @@ class Settings:
     invitations_per_network_per_day: int = 300
     invitations_per_email_per_day: int = 3
     session_max_age_seconds: int = 14 * 24 * 3600
-    # PostgreSQL connection pool per app process (0: a connection per query, as tests use).
+    # Connections kept open per app process: PostgreSQL's pool, SQLite's kept connections
+    # (0: a connection per query).
     database_pool_size: int = 10
     # No wait on the database is endless (issue 14; db/engine.py): past these, a request is
     # answered 503 « réessayez » and a frozen session's rows are freed. Seconds, 0 = no limit.

@@ -5,6 +5,13 @@ locked" under Piccolo's deferred transactions, so SQLite runs in WAL mode with a
 and every write transaction (see `db.transactions`) starts with BEGIN IMMEDIATE under one lock
 per process.
 
+Connections are kept open (issue 15): Piccolo opens an SQLite connection (a thread, the file,
+the schema) for every query outside a transaction, 2 to 3 ms each, which made a page of 25
+queries cost 50 ms. Once the app starts (`open_pool`), SQLite keeps a few connections and lends
+them to queries and transactions; PostgreSQL uses asyncpg's pool. In WAL mode each statement
+outside a transaction reads the latest committed state, so a kept connection never serves an
+old one, whichever process wrote.
+
 No wait is endless (issue 14): a process frozen while it holds a row, or a psql session left
 open, costs the others a few seconds at most. PostgreSQL connections carry a lock timeout, a
 statement timeout and an idle-in-transaction timeout (which ends the frozen session and frees
@@ -15,7 +22,9 @@ and the process's write lock is waited for a bounded time. A wait that runs out 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 import math
 import sqlite3
@@ -27,9 +36,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
 
 from cobudget.db.failures import translated
 from cobudget.db.tables import ALL_TABLES
@@ -79,8 +89,14 @@ NO_TIMEOUTS = Timeouts(lock=0, statement=0, idle_in_transaction=0, acquire=0, wr
 
 
 class SafeSQLiteTransaction(SQLiteTransaction):
-    """Closes its connection when BEGIN fails, so a timed-out start cannot hang the process;
-    a lock that stays taken is `Busy`."""
+    """Borrows a kept connection (closes it instead when anything went wrong with it), so a
+    timed-out start cannot hang the process; a lock that stays taken is `Busy`."""
+
+    async def get_connection(self):  # type: ignore[no-untyped-def]
+        return await self.engine.borrow()  # type: ignore[attr-defined]
+
+    async def begin(self) -> None:
+        await self.connection.execute(f"BEGIN {self.transaction_type.value}")
 
     async def __aenter__(self) -> SQLiteTransaction:
         try:
@@ -95,28 +111,112 @@ class SafeSQLiteTransaction(SQLiteTransaction):
     async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
         if self._parent:
             return exception is None
+        engine: CobudgetSQLiteEngine = self.engine  # type: ignore[assignment]
+        ended = False
         try:
-            with translated(self.engine.timeouts.retry_after_seconds):  # type: ignore[attr-defined]
+            with translated(engine.timeouts.retry_after_seconds):
                 if exception:
                     if not self._rolled_back:
                         await self.rollback()
                 elif not self._committed and not self._rolled_back:
                     await self.commit()
+            ended = True
         finally:
-            await self.connection.close()
+            await engine.give_back(self.connection, reusable=ended)
             self.engine.current_transaction.reset(self.context)
         return exception is None
 
 
 class CobudgetSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with our timeouts and a few connections kept open.
+
+    Without `keep_connections` (migrations, one-off commands, tests that build an engine of
+    their own) every query opens and closes its connection, as Piccolo does."""
+
     def __init__(self, *, path: str, timeouts: Timeouts) -> None:
         super().__init__(path=str(path), timeout=timeouts.lock or 3600)
         self.timeouts = timeouts
+        self.queries = 0  # statements run, for the tests that count a page's queries
+        self._idle: list[aiosqlite.Connection] = []
+        self._keep = 0
+
+    # Connections ---------------------------------------------------------------------------
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        """A new connection. Its thread is a daemon: a connection left open (a test that
+        stopped half-way) must not keep the interpreter from exiting."""
+        connection = aiosqlite.Connection(
+            functools.partial(sqlite3.connect, **self.connection_kwargs), iter_chunk_size=64
+        )
+        connection._thread.daemon = True  # aiosqlite 0.22 starts it on `await`
+        await connection
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def keep_connections(self, count: int) -> None:
+        """From now on, keep up to `count` connections open between queries."""
+        self._keep = max(0, count)
+
+    async def close_connections(self) -> None:
+        self._keep = 0
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    @property
+    def keeps_connections(self) -> bool:
+        return self._keep > 0
+
+    async def borrow(self) -> aiosqlite.Connection:
+        if self._idle:
+            return self._idle.pop()
+        return await self.get_connection()
+
+    async def give_back(self, connection: aiosqlite.Connection, *, reusable: bool = True) -> None:
+        """Keep `connection` for the next query if it is healthy and outside any transaction;
+        close it otherwise, or when enough are kept."""
+        if reusable and len(self._idle) < self._keep:
+            try:
+                in_transaction = connection.in_transaction
+            except ValueError:  # already closed
+                return
+            if not in_transaction:
+                self._idle.append(connection)
+                return
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+    # Queries ---------------------------------------------------------------------------------
 
     def transaction(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         return SafeSQLiteTransaction(self, *args, **kwargs)
 
+    async def _run_in_new_connection(  # type: ignore[no-untyped-def]
+        self, query, args=None, query_type="generic", table=None
+    ):
+        """Outside a transaction: on a kept connection (autocommit, `isolation_level=None`)."""
+        connection = await self.borrow()
+        reusable = False
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+            reusable = True
+            return rows
+        finally:
+            await self.give_back(connection, reusable=reusable)
+
+    async def _run_in_existing_connection(  # type: ignore[no-untyped-def]
+        self, connection, query, args=None, query_type="generic", table=None
+    ):
+        """Inside a transaction: the connection was set up when it opened (foreign keys on,
+        rows as dicts), so unlike Piccolo this sends no PRAGMA before each statement."""
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
     async def run_querystring(self, querystring, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        self.queries += 1
         with translated(self.timeouts.retry_after_seconds):
             return await super().run_querystring(querystring, in_pool)
 
@@ -230,9 +330,35 @@ class BoundedPostgresTransaction(PostgresTransaction):
 
 
 class CobudgetPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with our timeouts, and a pool per event loop.
+
+    An asyncpg pool serves the loop it was made in only. The app has one loop, but under the
+    test client the app runs in a loop of its own (a thread) beside the test's: each loop that
+    starts a pool gets its own, and a loop without one opens a connection per query."""
+
     def __init__(self, *, dsn: str, timeouts: Timeouts) -> None:
+        self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
         super().__init__(config={"dsn": dsn, "server_settings": timeouts.server_settings()})
         self.timeouts = timeouts
+        self.queries = 0  # statements run, for the tests that count a page's queries
+
+    @property  # type: ignore[override]
+    def pool(self) -> Any:
+        try:
+            return self._pools.get(asyncio.get_running_loop())
+        except RuntimeError:  # no loop running
+            return None
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # Piccolo's constructor sets None
+            return
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return BoundedPostgresTransaction(engine=self, allow_nested=allow_nested)
@@ -244,6 +370,7 @@ class CobudgetPostgresEngine(PostgresEngine):
             return await connection.fetch(query, *(args or []))
 
     async def run_querystring(self, querystring, in_pool: bool = True):  # type: ignore[no-untyped-def]
+        self.queries += 1
         transaction = self.current_transaction.get()
         with translated(self.timeouts.retry_after_seconds), _counted():
             if isinstance(transaction, BoundedPostgresTransaction):
@@ -279,3 +406,39 @@ def bind_tables(engine: Engine) -> None:
     """Point every table at `engine` (Piccolo would otherwise look for a piccolo_conf)."""
     for table in ALL_TABLES:
         table._meta.db = engine
+
+
+def bound_engine() -> Engine:
+    """The engine the tables are bound to now."""
+    return ALL_TABLES[0]._meta.db
+
+
+async def open_pool(engine: Engine, size: int) -> bool:
+    """Keep `size` connections for `engine` (asyncpg's pool; kept SQLite connections). False
+    when it already has them, or `size` is 0: the caller then leaves them to whoever opened
+    them."""
+    if size <= 0:
+        return False
+    if isinstance(engine, CobudgetSQLiteEngine):
+        if engine.keeps_connections:
+            return False
+        await engine.keep_connections(size)
+        return True
+    if isinstance(engine, PostgresEngine):
+        if engine.pool is not None:
+            return False
+        await engine.start_connection_pool(min_size=1, max_size=size)
+        return True
+    return False
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, CobudgetSQLiteEngine):
+        await engine.close_connections()
+    elif isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+
+
+def queries_run(engine: Engine | None = None) -> int:
+    """How many statements `engine` (by default the bound one) has run since it was made."""
+    return int(getattr(engine or bound_engine(), "queries", 0))

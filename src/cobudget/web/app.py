@@ -17,9 +17,16 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
-from piccolo.engine.postgres import PostgresEngine
 
-from cobudget.db.engine import bind_tables, make_engine, new_wait_budget, timeouts_of
+from cobudget.db.engine import (
+    bind_tables,
+    bound_engine,
+    close_pool,
+    make_engine,
+    new_wait_budget,
+    open_pool,
+    timeouts_of,
+)
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import computations, outbox
@@ -88,9 +95,9 @@ def create_app(settings: Settings) -> Litestar:
         )
         # The pool first and the outbox worker after it, stopped in the reverse order: a claim
         # begun before the pool would end on a connection the pool does not know (issue 14).
-        pooled = isinstance(engine, PostgresEngine) and settings.database_pool_size > 0
-        if pooled:
-            await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
+        # The pool is the bound engine's (tests bind one per test and may have opened it).
+        bound = bound_engine()
+        pooled = await open_pool(bound, settings.database_pool_size)
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(outbox.run_worker(settings, stop))
@@ -104,7 +111,7 @@ def create_app(settings: Settings) -> Litestar:
             if worker is not None:
                 await worker
             if pooled:
-                await engine.close_connection_pool()
+                await close_pool(bound)
             computations.shutdown()
 
     static_routers = [

@@ -5,10 +5,11 @@ Reading a large envelope from the database costs more than settling it, and almo
 during funding is a pledge or a support. So each process keeps, per envelope, the engine's
 inputs and their settlement, with a fingerprint of what they were read from:
 
-- `structure`: one query of aggregates over everything but pledges and support (challenges and
+- `structure`: aggregates over everything but pledges and support (challenges and
   their versions, rounds, positions, co-proposers, eligible lieux, other settlements, every
   audited change that is not a pledge or a support). If it moved, everything is read again.
-- pledges and support: only the rows written since the last read (by id and `updated_at`) are
+- pledges and support: their count, sum, last id and last write, read in the same statement as
+  the structure; then only the rows written since the last read (by id and `updated_at`) are
   read and applied; the count and sum the database reports must then match what is held, or
   everything is read again (a deleted row, a clock step back).
 - consent follows the clock too: an entry expires at the next deadline of a round in progress.
@@ -178,23 +179,20 @@ def clear() -> None:
     _ENTRIES.clear()
 
 
-async def _structure(row: EnvelopeRecord) -> _Structure:
+# Both in one statement: the structure's aggregates and where the pledges and support stand.
+_STATE = f"SELECT * FROM ({_STRUCTURE}) AS structure, ({_MARKS}) AS marks"
+
+
+async def _state(row: EnvelopeRecord) -> tuple[_Structure, Mark, Mark]:
+    """(structure, pledges' mark, support's mark), read together, before any row they vouch
+    for: a write after this read shows on the next one."""
     rows = await Pledge.raw(
-        _STRUCTURE.replace("{network}", str(int(row.network))).replace(
-            "{envelope}", str(int(row.id))
-        )
+        _STATE.replace("{network}", str(int(row.network))).replace("{envelope}", str(int(row.id)))
     )
-    structure = typed_one(rows[0], _Structure)
-    assert structure is not None  # one row of aggregates, always
-    return structure
-
-
-async def _marks(envelope_id: int) -> tuple[Mark, Mark]:
-    """(pledges, support): row count, total, last id and last write time of each."""
-    rows = await Pledge.raw(_MARKS.replace("{envelope}", str(int(envelope_id))))
-    both = typed_one(rows[0], _Marks)
-    assert both is not None  # one row of aggregates, always
+    structure, both = typed_one(rows[0], _Structure), typed_one(rows[0], _Marks)
+    assert structure is not None and both is not None  # one row of aggregates, always
     return (
+        structure,
         Mark(both.p_rows, both.p_total, both.p_last_id, both.p_last_at),
         Mark(both.s_rows, both.s_total, both.s_last_id, both.s_last_at),
     )
@@ -273,8 +271,9 @@ def _knows_every_lieu(entry: _Entry) -> bool:
     )
 
 
-async def _full(row: EnvelopeRecord, structure: _Structure) -> _Entry:
-    pledge_mark, support_mark = await _marks(row.id)
+async def _full(
+    row: EnvelopeRecord, structure: _Structure, pledge_mark: Mark, support_mark: Mark
+) -> _Entry:
     loaded = await envelope_inputs.load(row.id, row=row)
     entry = _Entry(
         structure=structure,
@@ -297,10 +296,11 @@ def _agrees(held: Iterable[int], mark: Mark) -> bool:
     return len(amounts) == mark.rows and sum(amounts) == mark.total
 
 
-async def _apply_changes(entry: _Entry, envelope_id: int) -> bool:
+async def _apply_changes(
+    entry: _Entry, envelope_id: int, pledge_mark: Mark, support_mark: Mark
+) -> bool:
     """Read the pledge and support rows written since the entry was made; False when what is
     then held does not add up to what the database says (read everything again)."""
-    pledge_mark, support_mark = await _marks(envelope_id)
     if pledge_mark == entry.pledge_mark and support_mark == entry.support_mark:
         STATS["unchanged"] += 1
         return True
@@ -337,7 +337,7 @@ async def current(
     """The envelope's inputs as they stand, and the engine's settlement of them (or why the
     engine refused them), recomputed only from what changed."""
     row = record_of(row)
-    structure = await _structure(row)
+    structure, pledge_mark, support_mark = await _state(row)
     entry = _ENTRIES.get(envelope_id)
     moment = now()
     fresh = (
@@ -345,11 +345,11 @@ async def current(
         and entry.structure == structure
         and entry.config == _config(row)
         and (entry.valid_until is None or moment < entry.valid_until)
-        and await _apply_changes(entry, envelope_id)
+        and await _apply_changes(entry, envelope_id, pledge_mark, support_mark)
     )
     if not fresh or entry is None:
         STATS["full"] += 1
-        entry = await _full(row, structure)
+        entry = await _full(row, structure, pledge_mark, support_mark)
         _ENTRIES[envelope_id] = entry
     loaded = entry.loaded
     if run_engine and entry.settlement is None and entry.error is None:

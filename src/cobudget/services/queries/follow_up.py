@@ -179,13 +179,16 @@ def _lines(budget_lines: list[BudgetLine], spending: LineSpending) -> list[Line]
 
 
 async def _deliverables(report_ids: Iterable[int]) -> dict[int, list[DeliverableView]]:
-    """Report id → its deliverables, in their order, in one query."""
+    """Report id → its deliverables, in their order, in one query (none without reports)."""
     by_report: dict[int, list[DeliverableView]] = {}
+    ids = sorted(report_ids)
+    if not ids:
+        return by_report
     for d in await fetch(
         Deliverable.select(
             Deliverable.report, Deliverable.title, Deliverable.url, Deliverable.licence
         )
-        .where(Deliverable.report.is_in(sorted(report_ids) or [0]))
+        .where(Deliverable.report.is_in(ids))
         .order_by(Deliverable.report)
         .order_by(Deliverable.position),
         _Deliverable,
@@ -197,10 +200,11 @@ async def _deliverables(report_ids: Iterable[int]) -> dict[int, list[Deliverable
 
 
 async def _names(table: type[Lieu] | type[CofundingOrg], ids: set[int]) -> dict[int, str]:
-    rows = await fetch(
-        table.select(table.id, table.name).where(table.id.is_in(sorted(ids) or [0])),
-        _Name,
-    )
+    """Id → name, in one query (none when there is no one to name: most envelopes have no
+    co-funder)."""
+    if not ids:
+        return {}
+    rows = await fetch(table.select(table.id, table.name).where(table.id.is_in(sorted(ids))), _Name)
     return {r.id: r.name for r in rows}
 
 

@@ -196,22 +196,70 @@ async def envelope_projection(actor: Actor, view: EnvelopeView, row: EnvelopeRec
     the names of its lieux and co-funders as they are now; the live inputs are not read."""
     phase = lifecycle.Phase(view.phase)
     record = await settlements.stored(row.id) if row.settled_at is not None else None
-    result: Settlement | None
     if record is not None:
+        return await _settled(actor, view, row, record)
+    loaded, result, error = await projection_cache.current(row.id, row=row)
+    return _built(actor, loaded, result, error, row=row, phase=phase)
+
+
+@dataclass
+class _Settled:
+    """A published settlement decoded once (it is never written again), and the projections
+    built from it, by reader and by the names it was shown with."""
+
+    digest: str
+    inputs: EnvelopeInput
+    result: Settlement
+    by_reader: dict[tuple[object, ...], Projection]
+
+
+_SETTLED: dict[int, _Settled] = {}
+
+
+async def _settled(
+    actor: Actor, view: EnvelopeView, row: EnvelopeRecord, record: settlements.Stored
+) -> Projection:
+    held = _SETTLED.get(row.id)
+    if held is None or held.digest != record.digest:
         inputs = canonical.decode_input(record.inputs)
-        result, error = record.decoded, None
-        members = frozenset(lieu.id for lieu in view.lieux)
-        lieu_names, org_names = await _settled_names(actor, row, inputs, members)
+        held = _SETTLED[row.id] = _Settled(record.digest, inputs, record.decoded, {})
+    members = frozenset(lieu.id for lieu in view.lieux)
+    lieu_names, org_names = await _settled_names(actor, row, held.inputs, members)
+    phase = lifecycle.Phase(view.phase)
+    key = (
+        _reader(actor, phase, row),
+        members,
+        tuple(sorted(lieu_names.items())),
+        tuple(sorted(org_names.items())),
+    )
+    projection = held.by_reader.get(key)
+    if projection is None:
+        if len(held.by_reader) >= _READERS_KEPT:
+            held.by_reader.clear()
         loaded = EnvelopeInputs(
-            inputs=inputs,
+            inputs=held.inputs,
             challenges={},  # the stored inputs carry each challenge's title as its label
             lieu_names=lieu_names,
             org_names=org_names,
             members=members,
         )
-        return build(actor, loaded, inputs, result, error, row=row, phase=phase)
-    loaded, result, error = await projection_cache.current(row.id, row=row)
-    return _built(actor, loaded, result, error, row=row, phase=phase)
+        projection = held.by_reader[key] = build(
+            actor, loaded, held.inputs, held.result, None, row=row, phase=phase
+        )
+    return projection
+
+
+def _reader(actor: Actor, phase: lifecycle.Phase, row: EnvelopeRecord) -> tuple[object, ...]:
+    """What of the reader, the moment and the envelope a built projection depends on besides
+    its inputs: two readers alike (every visitor) get the same one."""
+    return (
+        phase,
+        row.hide_pledges,
+        row.settled_at,
+        actor.member_of,
+        actor.cofunder_of,
+        actor.lieu_admin_of,
+    )
 
 
 @dataclass
@@ -239,15 +287,7 @@ def _built(
     """`build`, remembered while the projection cache holds the same inputs and settlement
     (the very same objects: any change makes new ones) for a reader with the same lieux and
     co-funders: every visitor shares one, and a 200-challenge envelope takes ~8 ms to build."""
-    key = (
-        error,
-        phase,
-        row.hide_pledges,
-        row.settled_at,
-        actor.member_of,
-        actor.cofunder_of,
-        actor.lieu_admin_of,
-    )
+    key = (error, _reader(actor, phase, row))
     held = _BUILT.get(row.id)
     if held is None or held.loaded is not loaded or held.result is not result:
         held = _BUILT[row.id] = _Built(loaded, result, {})

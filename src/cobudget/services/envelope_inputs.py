@@ -36,7 +36,8 @@ from cobudget.domain import consent
 from cobudget.domain.challenges import is_consented
 from cobudget.domain.errors import NotFound
 from cobudget.engine import types as engine
-from cobudget.engine.canonical import decode_settlement
+from cobudget.engine.canonical import decode_input, decode_settlement
+from cobudget.engine.settlement import Settlement
 from cobudget.services.clock import now
 
 
@@ -539,6 +540,34 @@ async def load(envelope_id: int, *, row: EnvelopeLike | None = None) -> Envelope
         org_names={r.id: r.name for r in org_rows},
         members=frozenset(weights),
     )
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A published settlement's canonical inputs and settlement, decoded."""
+
+    inputs_bytes: bytes
+    settlement_bytes: bytes
+    inputs: engine.EnvelopeInput
+    settlement: Settlement
+
+
+_DECODED: dict[str, Decoded] = {}
+_DECODED_KEPT = 16
+
+
+def decoded(digest: str, inputs: bytes, settlement: bytes) -> Decoded:
+    """The stored inputs and settlement of a settled envelope, decoded once per process while
+    their bytes stay the same (they are written once; a large envelope's take milliseconds to
+    decode): the very same objects, so what is built from them can be kept too."""
+    held = _DECODED.get(digest)
+    if held is None or held.inputs_bytes != inputs or held.settlement_bytes != settlement:
+        if len(_DECODED) >= _DECODED_KEPT:
+            _DECODED.pop(next(iter(_DECODED)))
+        held = _DECODED[digest] = Decoded(
+            inputs, settlement, decode_input(inputs), decode_settlement(settlement)
+        )
+    return held
 
 
 def as_rule(inputs: engine.EnvelopeInput, rule: engine.Rule) -> engine.EnvelopeInput:

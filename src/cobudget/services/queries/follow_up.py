@@ -21,7 +21,6 @@ from cobudget.db.tables import CofundingOrg, Deliverable, Lieu, Report, ReportSp
 from cobudget.domain import reports as rules
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide
-from cobudget.engine import canonical
 from cobudget.engine.settlement import Settlement
 from cobudget.engine.types import BudgetLine
 from cobudget.services import envelope_inputs, settlements
@@ -253,8 +252,8 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
     record = await settlements.stored(envelope_id)
     if record is None:
         raise NotFound("settlement", envelope_id)
-    settlement = record.decoded
-    inputs = canonical.decode_input(record.inputs)
+    stored = envelope_inputs.decoded(record.digest, record.inputs, record.settlement)
+    settlement, inputs = stored.settlement, stored.inputs
     by_id = {c.id: c for c in inputs.challenges}
     funded = [c for c in settlement.challenges if c.funded]
     sources = _sources(
@@ -384,9 +383,8 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
     record = await settlements.stored(envelope_id)
     if record is None:  # pragma: no cover - reports exist only on settled envelopes
         raise NotFound("report", report_id)
-    challenge = next(
-        c for c in canonical.decode_input(record.inputs).challenges if c.id == report.challenge
-    )
+    inputs = envelope_inputs.decoded(record.digest, record.inputs, record.settlement).inputs
+    challenge = next(c for c in inputs.challenges if c.id == report.challenge)
     target = Target(network_id=network.id, proposer_lieu_ids=frozenset(challenge.proposers))
     may_write = decide(actor, Action.REPORT_WRITE, target).allowed
     if report.status == rules.Status.DRAFT.value and not may_write:

@@ -204,12 +204,9 @@ async def envelope_projection(actor: Actor, view: EnvelopeView, row: EnvelopeRec
 
 @dataclass
 class _Settled:
-    """A published settlement decoded once (it is never written again), and the projections
-    built from it, by reader and by the names it was shown with."""
+    """The projections built from a published settlement, by reader and by the names shown."""
 
-    digest: str
-    inputs: EnvelopeInput
-    result: Settlement
+    decoded: envelope_inputs.Decoded
     by_reader: dict[tuple[object, ...], Projection]
 
 
@@ -219,12 +216,12 @@ _SETTLED: dict[int, _Settled] = {}
 async def _settled(
     actor: Actor, view: EnvelopeView, row: EnvelopeRecord, record: settlements.Stored
 ) -> Projection:
+    stored = envelope_inputs.decoded(record.digest, record.inputs, record.settlement)
     held = _SETTLED.get(row.id)
-    if held is None or held.digest != record.digest:
-        inputs = canonical.decode_input(record.inputs)
-        held = _SETTLED[row.id] = _Settled(record.digest, inputs, record.decoded, {})
+    if held is None or held.decoded is not stored:
+        held = _SETTLED[row.id] = _Settled(stored, {})
     members = frozenset(lieu.id for lieu in view.lieux)
-    lieu_names, org_names = await _settled_names(actor, row, held.inputs, members)
+    lieu_names, org_names = await _settled_names(actor, row, stored.inputs, members)
     phase = lifecycle.Phase(view.phase)
     key = (
         _reader(actor, phase, row),
@@ -237,14 +234,14 @@ async def _settled(
         if len(held.by_reader) >= _READERS_KEPT:
             held.by_reader.clear()
         loaded = EnvelopeInputs(
-            inputs=held.inputs,
+            inputs=stored.inputs,
             challenges={},  # the stored inputs carry each challenge's title as its label
             lieu_names=lieu_names,
             org_names=org_names,
             members=members,
         )
         projection = held.by_reader[key] = build(
-            actor, loaded, held.inputs, held.result, None, row=row, phase=phase
+            actor, loaded, stored.inputs, stored.settlement, None, row=row, phase=phase
         )
     return projection
 
@@ -539,8 +536,8 @@ async def compare_rules(row: EnvelopeRecord) -> Comparison:
     never change, and live inputs are compared again only once they have changed."""
     record = await settlements.stored(row.id) if row.settled_at is not None else None
     if record is not None:
-        inputs = canonical.decode_input(record.inputs)
-    else:  # the live inputs, as the projection holds them (two queries once they are held)
+        inputs = envelope_inputs.decoded(record.digest, record.inputs, record.settlement).inputs
+    else:  # the live inputs, as the projection holds them (one statement once they are held)
         inputs = (await projection_cache.current(row.id, row=row, run_engine=False))[0].inputs
     titles = sorted(((c.id, c.label) for c in inputs.challenges), key=lambda t: t[1].casefold())
 

@@ -41,6 +41,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
 
+from cobudget.db import data_version
 from cobudget.db.failures import translated
 from cobudget.db.tables import ALL_TABLES
 from cobudget.settings import Settings
@@ -119,6 +120,9 @@ class SafeSQLiteTransaction(SQLiteTransaction):
                     if not self._rolled_back:
                         await self.rollback()
                 elif not self._committed and not self._rolled_back:
+                    if getattr(self, "wrote", False):
+                        sql, value = data_version.bump_sql("?")
+                        await self.connection.execute(sql, [value])
                     await self.commit()
             ended = True
         finally:
@@ -137,6 +141,7 @@ class CobudgetSQLiteEngine(SQLiteEngine):
         super().__init__(path=str(path), timeout=timeouts.lock or 3600)
         self.timeouts = timeouts
         self.queries = 0  # statements run, for the tests that count a page's queries
+        self.versioned = True  # its writes change the data version (`make_engine`)
         self._idle: list[aiosqlite.Connection] = []
         self._keep = 0
 
@@ -216,9 +221,31 @@ class CobudgetSQLiteEngine(SQLiteEngine):
             return await cursor.fetchall()
 
     async def run_querystring(self, querystring, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        """As Piccolo's, and a write a page may show changes the data version: before its
+        transaction commits, or right after the statement outside one (`db/data_version`)."""
         self.queries += 1
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        writes = self.versioned and data_version.changes_pages(query)
         with translated(self.timeouts.retry_after_seconds):
-            return await super().run_querystring(querystring, in_pool)
+            transaction = self.current_transaction.get()
+            if transaction is not None:
+                rows = await self._run_in_existing_connection(transaction.connection, query, args)
+                if writes:
+                    transaction.wrote = True
+                return rows
+            rows = await self._run_in_new_connection(query, args)
+            if writes:
+                await self.bump_data_version()
+            return rows
+
+    async def bump_data_version(self) -> None:
+        sql, value = data_version.bump_sql("?")
+        await self._run_in_new_connection(sql, [value])
+
+    async def read_data_version(self) -> int:
+        self.queries += 1
+        rows = await self._run_in_new_connection(data_version.READ_SQL)
+        return int(rows[0]["version"]) if rows else 0
 
     async def run_ddl(self, ddl: str, in_pool: bool = False):  # type: ignore[no-untyped-def]
         with translated(self.timeouts.retry_after_seconds):
@@ -309,6 +336,9 @@ class BoundedPostgresTransaction(PostgresTransaction):
                         await self.rollback()
             elif not self._committed and not self._rolled_back:
                 with translated(engine.timeouts.retry_after_seconds):
+                    if getattr(self, "wrote", False):
+                        sql, value = data_version.bump_sql("$1")
+                        await self.connection.execute(sql, value)
                     await self.commit()
         finally:
             await self._give_back(self.connection)
@@ -341,6 +371,7 @@ class CobudgetPostgresEngine(PostgresEngine):
         super().__init__(config={"dsn": dsn, "server_settings": timeouts.server_settings()})
         self.timeouts = timeouts
         self.queries = 0  # statements run, for the tests that count a page's queries
+        self.versioned = True  # its writes change the data version (`make_engine`)
 
     @property  # type: ignore[override]
     def pool(self) -> Any:
@@ -370,12 +401,39 @@ class CobudgetPostgresEngine(PostgresEngine):
             return await connection.fetch(query, *(args or []))
 
     async def run_querystring(self, querystring, in_pool: bool = True):  # type: ignore[no-untyped-def]
+        """As Piccolo's, and a write a page may show changes the data version: before its
+        transaction commits, or right after the statement outside one (`db/data_version`)."""
         self.queries += 1
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        writes = self.versioned and data_version.changes_pages(query)
         transaction = self.current_transaction.get()
         with translated(self.timeouts.retry_after_seconds), _counted():
-            if isinstance(transaction, BoundedPostgresTransaction):
-                await transaction.tighten()
-            return await super().run_querystring(querystring, in_pool)
+            if transaction is not None:
+                if isinstance(transaction, BoundedPostgresTransaction):
+                    await transaction.tighten()
+                rows = await transaction.connection.fetch(query, *args)
+                if writes:
+                    transaction.wrote = True
+                return rows
+            rows = await self._run(query, args, in_pool)
+            if writes:
+                await self.bump_data_version()
+            return rows
+
+    async def _run(self, query: str, args: Any, in_pool: bool = True) -> Any:
+        if in_pool and self.pool:
+            return await self._run_in_pool(query, args)
+        return await self._run_in_new_connection(query, args)
+
+    async def bump_data_version(self) -> None:
+        sql, value = data_version.bump_sql("$1")
+        await self._run(sql, [value])
+
+    async def read_data_version(self) -> int:
+        self.queries += 1
+        with translated(self.timeouts.retry_after_seconds), _counted():
+            rows = await self._run(data_version.READ_SQL, [])
+        return int(rows[0]["version"]) if rows else 0
 
     async def run_ddl(self, ddl: str, in_pool: bool = True):  # type: ignore[no-untyped-def]
         with translated(self.timeouts.retry_after_seconds):
@@ -388,17 +446,23 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
+def make_engine(url: str, timeouts: Timeouts | None = None, *, versioned: bool = True) -> Engine:
+    """The engine for `url`. `versioned`: its writes change the data version (every engine but
+    the migrations', which run before the table exists and before any page is served)."""
     timeouts = timeouts or Timeouts()
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-        return CobudgetSQLiteEngine(path=str(path), timeouts=timeouts)
+        engine: Engine = CobudgetSQLiteEngine(path=str(path), timeouts=timeouts)
+        engine.versioned = versioned  # type: ignore[attr-defined]
+        return engine
     scheme = urlparse(url).scheme
     if scheme in {"postgres", "postgresql"}:
-        return CobudgetPostgresEngine(dsn=url, timeouts=timeouts)
+        engine = CobudgetPostgresEngine(dsn=url, timeouts=timeouts)
+        engine.versioned = versioned  # type: ignore[attr-defined]
+        return engine
     raise ValueError(f"unsupported database URL (sqlite:/// or postgresql://): {url!r}")
 
 
@@ -442,3 +506,9 @@ async def close_pool(engine: Engine) -> None:
 def queries_run(engine: Engine | None = None) -> int:
     """How many statements `engine` (by default the bound one) has run since it was made."""
     return int(getattr(engine or bound_engine(), "queries", 0))
+
+
+async def read_data_version(engine: Engine | None = None) -> int:
+    """The data version now (0 where the engine keeps none), for the page cache."""
+    reader = getattr(engine or bound_engine(), "read_data_version", None)
+    return int(await reader()) if reader is not None else 0

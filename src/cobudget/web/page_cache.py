@@ -21,6 +21,8 @@ version, which every process reads from the database.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -39,6 +41,7 @@ from cobudget.web.context import LOCALE_COOKIE, SESSION_COOKIE
 log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 60.0
+WAIT_FOR_MAKER_SECONDS = 5.0
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 MARK = b"\x00csrf\x00"
 KEPT_TYPES = (b"text/html", b"application/json")
@@ -74,6 +77,8 @@ class PageCache:
         self.size = 0
         self.hits = 0
         self.misses = 0
+        # The pages being made now, so that requests for the same one wait instead of making it.
+        self.making: dict[tuple[int, tuple[object, ...]], asyncio.Future[None]] = {}
 
     def get(self, version: int, key: tuple[object, ...]) -> Kept | None:
         if version != self.version:
@@ -151,12 +156,26 @@ def with_page_cache(app: ASGIApp, cache: PageCache, csrf: CSRFConfig) -> ASGIApp
         key = _key(scope, cookies)
         token = cookies.get(cookie_name)
         kept = cache.get(version, key)
+        if kept is None and (version, key) in cache.making:
+            # Another request is making this very page: wait for it rather than make it again
+            # (sixteen visitors arriving at once would otherwise make it sixteen times).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WAIT_FOR_MAKER_SECONDS):
+                    await asyncio.shield(cache.making[version, key])
+            kept = cache.get(version, key)
         if kept is not None and (token is not None or kept.cookie is not None):
             cache.hits += 1
             await _answer(kept, token, send, csrf)
             return
         cache.misses += 1
-        await _make_and_keep(app, scope, receive, send, cache, version, key, cookie_name, token)
+        made = cache.making.setdefault((version, key), asyncio.get_running_loop().create_future())
+        try:
+            await _make_and_keep(app, scope, receive, send, cache, version, key, cookie_name, token)
+        finally:
+            if cache.making.get((version, key)) is made:
+                del cache.making[version, key]
+            if not made.done():
+                made.set_result(None)
 
     return wrapped
 

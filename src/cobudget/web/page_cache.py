@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
 from litestar.config.csrf import CSRFConfig
+from litestar.enums import ScopeType
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -119,7 +120,7 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 def _keepable(scope: Scope, cookies: dict[str, str]) -> bool:
-    if scope["type"] != "http" or scope.get("method") != "GET":
+    if scope["type"] != ScopeType.HTTP or scope.get("method") != "GET":
         return False
     path: str = scope.get("path", "")
     return SESSION_COOKIE not in cookies and not path.startswith(NOT_KEPT_PREFIXES)
@@ -143,7 +144,7 @@ def with_page_cache(app: ASGIApp, cache: PageCache, csrf: CSRFConfig) -> ASGIApp
     cookie_name = csrf.cookie_name
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        cookies = _cookies(scope) if scope["type"] == "http" else {}
+        cookies = _cookies(scope) if scope["type"] == ScopeType.HTTP else {}
         if cache.max_bytes <= 0 or not _keepable(scope, cookies):
             await app(scope, receive, send)
             return
@@ -206,16 +207,18 @@ async def _make_and_keep(
 ) -> None:
     """Run the app, pass its answer on as it comes, and keep a copy if it may be kept."""
     started = now()
-    start: Message | None = None
+    status = 0
+    headers: list[tuple[bytes, bytes]] = []
     chunks: list[bytes] = []
     keep = True
 
     async def sending(message: Message) -> None:
-        nonlocal start, keep
+        nonlocal status, keep
         if message["type"] == "http.response.start":
             # A copy: the wrappers outside (request id, security headers) add to the message.
-            start = {**message, "headers": [tuple(h) for h in message.get("headers", [])]}
-            keep = message["status"] == 200
+            status = message["status"]
+            headers.extend((bytes(k), bytes(v)) for k, v in message.get("headers", []))
+            keep = status == 200
         elif message["type"] == "http.response.body" and keep:
             chunks.append(bytes(message.get("body", b"")))
             if sum(map(len, chunks)) > MAX_ENTRY_BYTES:
@@ -224,9 +227,9 @@ async def _make_and_keep(
         await send(message)
 
     await app(scope, receive, sending)
-    if not keep or start is None:
+    if not keep or not status:
         return
-    kept = _kept_copy(start, b"".join(chunks), cookie_name, token)
+    kept = _kept_copy(status, headers, b"".join(chunks), cookie_name, token)
     if kept is None:
         return
     until = await next_moment(started)
@@ -241,27 +244,33 @@ async def _make_and_keep(
         )
 
 
-def _kept_copy(start: Message, body: bytes, cookie_name: str, token: str | None) -> Kept | None:
+def _kept_copy(
+    status: int,
+    start_headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    cookie_name: str,
+    token: str | None,
+) -> Kept | None:
     """The answer with its CSRF token marked, or None if it must not be kept (a cookie other
     than the CSRF one, a type other than HTML or JSON)."""
     headers: list[tuple[bytes, bytes]] = []
     cookie: bytes | None = None
     content_type = b""
-    for name, value in start.get("headers", []):
-        name = bytes(name).lower()
+    for raw_name, value in start_headers:
+        name = raw_name.lower()
         if name == b"set-cookie":
             parsed: SimpleCookie = SimpleCookie()
             parsed.load(value.decode("latin-1"))
             if list(parsed) != [cookie_name]:
                 return None
             token = parsed[cookie_name].value
-            cookie = bytes(value).replace(token.encode(), MARK)
+            cookie = value.replace(token.encode(), MARK)
             continue
         if name == b"content-type":
-            content_type = bytes(value)
-        headers.append((name, bytes(value)))
+            content_type = value
+        headers.append((name, value))
     if not content_type.startswith(KEPT_TYPES):
         return None
     if token:
         body = body.replace(token.encode(), MARK)
-    return Kept(start["status"], tuple(headers), body, cookie, 0.0)
+    return Kept(status, tuple(headers), body, cookie, 0.0)

@@ -108,8 +108,7 @@ async def _form_page(
     network_view: network_queries.NetworkPage | None = None,
 ) -> Template:
     """The form; `challenge` is the challenge edited (already read by the caller), and
-    `network_view` the network's page when the caller has read it."""
-    view = network_view or await network_queries.network_page(actor, network.slug)
+    `network_view` the network's page, whose lieux a new challenge may invite to co-propose."""
     objections: list[Any] = []
     if mode == "amend" and challenge is not None:
         panel = await round_queries.diagnosis_panel(actor, challenge)
@@ -126,7 +125,7 @@ async def _form_page(
         licences=list(rules.Licence),
         line_count=_line_count(values),
         my_lieux=lieux or [],
-        network_lieux=view.lieux,
+        network_lieux=network_view.lieux if network_view is not None else [],
         challenge_id=challenge.id if challenge is not None else None,
         objections=objections,
     )

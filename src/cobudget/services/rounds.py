@@ -135,8 +135,8 @@ class _CommentRow(msgspec.Struct, frozen=True):
     text: str
 
 
-class _RoundOf(msgspec.Struct, frozen=True):
-    round: int
+class _ChallengeOf(msgspec.Struct, frozen=True):
+    challenge: int
 
 
 def _require(decision: Decision, action: str) -> None:
@@ -784,21 +784,36 @@ async def record_amendment(
         )
 
 
-async def round_of_question(question_id: int) -> int:
+async def challenge_of_round(round_id: int) -> int:
+    """The challenge a round is on (where a form about it sends the reader back)."""
     row = await fetch_one(
-        RoundQuestion.select(RoundQuestion.round).where(RoundQuestion.id == question_id).first(),
-        _RoundOf,
+        ConsentRound.select(ConsentRound.challenge).where(ConsentRound.id == round_id).first(),
+        _ChallengeOf,
+    )
+    if row is None:
+        raise NotFound("round", round_id)
+    return row.challenge
+
+
+async def challenge_of_question(question_id: int) -> int:
+    row = await fetch_one(
+        RoundQuestion.select(RoundQuestion.round.challenge.as_alias("challenge"))
+        .where(RoundQuestion.id == question_id)
+        .first(),
+        _ChallengeOf,
     )
     if row is None:
         raise NotFound("question", question_id)
-    return row.round
+    return row.challenge
 
 
-async def round_of_comment(comment_id: int) -> int:
+async def challenge_of_comment(comment_id: int) -> int:
     row = await fetch_one(
-        RoundComment.select(RoundComment.round).where(RoundComment.id == comment_id).first(),
-        _RoundOf,
+        RoundComment.select(RoundComment.round.challenge.as_alias("challenge"))
+        .where(RoundComment.id == comment_id)
+        .first(),
+        _ChallengeOf,
     )
     if row is None:
         raise NotFound("comment", comment_id)
-    return row.round
+    return row.challenge

@@ -65,10 +65,6 @@ async def open_round(
     return await _back(request, actor, challenge_id, call)
 
 
-async def _challenge_of(round_id: int) -> int:
-    return (await rounds.facts(round_id)).challenge_id
-
-
 @post("/tours/{round_id:int}/cloture", name="round_close")
 async def close_round(
     request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId
@@ -76,7 +72,7 @@ async def close_round(
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_round(round_id),
         lambda: rounds.close_round(actor, round_id=round_id),
     )
 
@@ -88,7 +84,7 @@ async def extend_round(
     async def call() -> None:
         await rounds.extend_round(actor, round_id=round_id, deadline=_deadline(data))
 
-    return await _back(request, actor, await _challenge_of(round_id), call)
+    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
 
 
 @post("/tours/{round_id:int}/position", name="position_take")
@@ -107,7 +103,7 @@ async def take_position(
             text=data.get("text", ""),
             criterion_id=whole_number(data.get("criterion_id")),
         )
-    return await _back(request, actor, await _challenge_of(round_id), call)
+    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
 
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
@@ -117,7 +113,7 @@ async def ask(
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_round(round_id),
         lambda: rounds.ask_question(
             actor,
             round_id=round_id,
@@ -131,11 +127,10 @@ async def ask(
 async def answer(
     request: Request[Any, Any, Any], actor: ActorDep, question_id: PathId, data: Form
 ) -> Template | Redirect:
-    round_id = await rounds.round_of_question(question_id)
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_question(question_id),
         lambda: rounds.answer_question(actor, question_id=question_id, text=data.get("text", "")),
     )
 
@@ -149,7 +144,7 @@ async def add_comment(
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_round(round_id),
         lambda: rounds.comment(
             actor,
             round_id=round_id,
@@ -164,11 +159,10 @@ async def add_comment(
 async def hide_comment(
     request: Request[Any, Any, Any], actor: ActorDep, comment_id: PathId, data: Form
 ) -> Template | Redirect:
-    round_id = await rounds.round_of_comment(comment_id)
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_comment(comment_id),
         lambda: rounds.hide_comment(actor, comment_id=comment_id, reason=data.get("reason", "")),
     )
 

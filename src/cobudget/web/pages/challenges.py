@@ -134,9 +134,10 @@ async def _form_page(
 async def _my_lieux(actor: Actor, slug: str) -> tuple[network_queries.NetworkPage, list[Any]]:
     """The network's page and the reader's lieux in it, who may propose for them. A network the
     reader may not see is refused before asking them to log in."""
-    view = await network_queries.network_page(actor, slug)
     if not actor.is_authenticated:
+        await network_queries.network_by_slug(actor, slug)
         raise LoginRequired("challenge.propose")
+    view = await network_queries.network_page(actor, slug)
     lieux = [lieu for lieu in view.lieux if lieu.id in actor.member_of]
     if not lieux:
         raise NotAllowed("challenge.propose", "member_only")

@@ -99,17 +99,17 @@ async def _form_page(
     *,
     mode: str,
     action: str,
-    network: Any,
+    network: network_queries.NetworkSummary,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-    lieux: list[Any] | None = None,
+    lieux: list[network_queries.LieuSummary] | None = None,
     challenge: queries.ChallengePage | None = None,
     network_view: network_queries.NetworkPage | None = None,
 ) -> Template:
     """The form; `challenge` is the challenge edited (already read by the caller), and
     `network_view` the network's page, whose lieux a new challenge may invite to co-propose."""
-    objections: list[Any] = []
+    objections: list[round_queries.PositionView] = []
     if mode == "amend" and challenge is not None:
         panel = await round_queries.diagnosis_panel(actor, challenge)
         objections = panel.objections_to_answer
@@ -131,7 +131,9 @@ async def _form_page(
     )
 
 
-async def _my_lieux(actor: Actor, slug: str) -> tuple[network_queries.NetworkPage, list[Any]]:
+async def _my_lieux(
+    actor: Actor, slug: str
+) -> tuple[network_queries.NetworkPage, list[network_queries.LieuSummary]]:
     """The network's page and the reader's lieux in it, who may propose for them. A network the
     reader may not see is refused before asking them to log in."""
     if not actor.is_authenticated:

@@ -147,8 +147,8 @@ def _require(decision: Decision, action: str) -> None:
 def pure_round(
     row: StoredRound | Mapping[str, Any], proposers: frozenset[int], members: frozenset[int]
 ) -> consent.Round:
-    """A stored round as the pure consent rules read it (a row as Piccolo gives it is read as
-    a `StoredRound` first)."""
+    """A stored round as the pure consent rules read it. A row as Piccolo hands it (readers of
+    envelopes still pass those) is checked as a `StoredRound` first."""
     stored = row if isinstance(row, StoredRound) else typed_one(row, StoredRound)
     assert stored is not None
     return consent.Round(
@@ -164,7 +164,8 @@ def pure_round(
 
 
 def pure_position(row: PositionRow | Mapping[str, Any]) -> consent.Position:
-    """A stored position entry as the pure consent rules read it."""
+    """A stored position entry as the pure consent rules read it; a row as Piccolo hands it is
+    checked as a `PositionRow` first."""
     stored = row if isinstance(row, PositionRow) else typed_one(row, PositionRow)
     assert stored is not None
     return consent.Position(

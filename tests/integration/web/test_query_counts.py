@@ -176,9 +176,6 @@ async def _counts(
     return counts
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the challenge page still reads per round (issue 15, in progress)"
-)
 async def test_no_page_reads_more_as_the_network_grows(
     clients: dict[str, AsyncTestClient],  # type: ignore[type-arg]
 ) -> None:

@@ -151,7 +151,9 @@ def calendar_of(row: EnvelopeCalendar | Mapping[str, Any]) -> lifecycle.Calendar
     )
 
 
-class _LieuWeight(msgspec.Struct, frozen=True):
+class LieuWeight(msgspec.Struct, frozen=True):
+    """A lieu's weight for drawing rights, in a network or an envelope."""
+
     lieu: int
     weight: int
 
@@ -161,7 +163,7 @@ async def _network_lieu_weights(network_id: int) -> dict[int, int]:
         NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
             NetworkLieu.network == network_id
         ),
-        _LieuWeight,
+        LieuWeight,
     )
     return {row.lieu: row.weight for row in rows}
 
@@ -241,7 +243,7 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
             EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
                 EnvelopeLieu.envelope == envelope_id
             ),
-            _LieuWeight,
+            LieuWeight,
         )
     }
     values = _check(form, frozenset(current))

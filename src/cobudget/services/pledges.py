@@ -51,7 +51,7 @@ from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services import audit, envelope_inputs
 from cobudget.services.challenges import challenges_proposed_by
 from cobudget.services.clock import now
-from cobudget.services.envelopes import EnvelopeRow, calendar_of
+from cobudget.services.envelopes import EnvelopeRow, LieuWeight, calendar_of
 from cobudget.services.rounds import latest_round
 
 # Who pledges, as forms and the API send it: "lieu:N" or "org:N" (`queries.projection.Unit`).
@@ -192,17 +192,12 @@ class _Versioned(msgspec.Struct, frozen=True):
     current_version: int
 
 
-class _Weight(msgspec.Struct, frozen=True):
-    lieu: int
-    weight: int
-
-
 async def _rights(envelope_id: int, amount_cents: int) -> dict[int, int]:
     lieux = await fetch(
         EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
             EnvelopeLieu.envelope == envelope_id
         ),
-        _Weight,
+        LieuWeight,
     )
     if not any(r.weight for r in lieux):
         return {}

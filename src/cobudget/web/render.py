@@ -11,11 +11,11 @@ from cobudget.web.context import provide_actor
 
 
 async def page(
-    request: Request,
+    request: Request[Any, Any, Any],
     template: str,
     *,
     status_code: int = 200,
-    **context: Any,  # type: ignore[type-arg]
+    **context: Any,
 ) -> Template:
     """Render a page with what every layout needs (the actor, the current path)."""
     actor = await provide_actor(request)

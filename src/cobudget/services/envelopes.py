@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from piccolo.querystring import QueryString
 
 from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
@@ -255,12 +256,12 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
         await Envelope.update(
             {getattr(Envelope, key): value for key, value in values.items()}
         ).where(Envelope.id == envelope_id)
-        # One update per weight that changes, not per lieu: most lieux keep theirs.
-        for weight, lieux in _by_weight(weights, current).items():
+        changed = {lieu: w for lieu, w in sorted(weights.items()) if current.get(lieu) != w}
+        if changed:  # one update for every lieu whose weight changes
             await (
-                EnvelopeLieu.update({EnvelopeLieu.weight: weight})
+                EnvelopeLieu.update({EnvelopeLieu.weight: _weight_by_lieu(changed)})
                 .where(EnvelopeLieu.envelope == envelope_id)
-                .where(EnvelopeLieu.lieu.is_in(lieux))
+                .where(EnvelopeLieu.lieu.is_in(list(changed)))
             )
         await audit.record(
             actor,
@@ -272,13 +273,11 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
         )
 
 
-def _by_weight(weights: Mapping[int, int], current: Mapping[int, int]) -> dict[int, list[int]]:
-    """The lieux whose weight changes, grouped by their new weight."""
-    changed: dict[int, list[int]] = {}
-    for lieu, weight in sorted(weights.items()):
-        if current.get(lieu) != weight:
-            changed.setdefault(weight, []).append(lieu)
-    return changed
+def _weight_by_lieu(weights: Mapping[int, int]) -> QueryString:
+    """`CASE WHEN lieu = … THEN … END`: each lieu's new weight, in one statement. Cast, so that
+    PostgreSQL reads the parameters as integers, not text."""
+    cases = " ".join("WHEN lieu = {} THEN CAST({} AS INTEGER)" for _ in weights)
+    return QueryString(f"CASE {cases} END", *(v for pair in weights.items() for v in pair))
 
 
 class Email(msgspec.Struct, frozen=True):

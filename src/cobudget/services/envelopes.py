@@ -68,7 +68,10 @@ def _bounded_int(checker: Checker, name: str, value: str, low: int, high: int) -
     return number
 
 
-def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
+def _check(
+    form: EnvelopeForm, lieu_ids: frozenset[int]
+) -> tuple[dict[str, object], dict[int, int]]:
+    """The envelope's columns as checked, and the weights typed for the lieux."""
     checker = Checker()
     values: dict[str, object] = {
         "title": checker.text("title", form.title, max_length=200),
@@ -94,8 +97,9 @@ def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
         name: checker.local_datetime(name, getattr(form, name), TIME_ZONE)
         for name in ("proposals_from", "diagnosis_from", "funding_from", "funding_until")
     }
-    if all(dates.values()):
-        calendar = lifecycle.Calendar(**dates)  # type: ignore[arg-type]
+    proposals, diagnosis, funding, until = dates.values()
+    if proposals and diagnosis and funding and until:
+        calendar = lifecycle.Calendar(proposals, diagnosis, funding, until)
         for name, code in calendar.check().items():
             checker.fail(name, code)
     values.update(dates)
@@ -108,8 +112,7 @@ def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
     if weights and not any(weights.values()):
         checker.fail("weights", "no_weight")
     checker.raise_if_any()
-    values["weights"] = weights
-    return values
+    return values, weights
 
 
 class EnvelopeCalendar(msgspec.Struct, frozen=True):
@@ -173,8 +176,8 @@ async def create_envelope(actor: Actor, *, network_id: int, form: EnvelopeForm) 
     """A draft with every lieu of the network, at the weight it has in the network."""
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     network_weights = await _network_lieu_weights(network_id)
-    values = _check(form, frozenset(network_weights))
-    weights = {**network_weights, **values.pop("weights")}  # type: ignore[dict-item]
+    values, changes = _check(form, frozenset(network_weights))
+    weights = {**network_weights, **changes}
     async with write_transaction():
         envelope = Envelope(
             {getattr(Envelope, name): value for name, value in values.items()},
@@ -247,8 +250,8 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
             LieuWeight,
         )
     }
-    values = _check(form, frozenset(current))
-    weights = {**current, **values.pop("weights")}  # type: ignore[dict-item]
+    values, changes = _check(form, frozenset(current))
+    weights = {**current, **changes}
     async with write_transaction():
         fresh = await _envelope(envelope_id, lock=True)
         if lifecycle.config_is_frozen(calendar_of(fresh), now()):

@@ -164,6 +164,7 @@ class Claimed(msgspec.Struct, frozen=True):
     attempts: int
 
 
+# The columns a claim reads back: every field of `Claimed` but its first, the token.
 _CLAIMED_COLUMNS = Claimed.__struct_fields__[1:]
 
 

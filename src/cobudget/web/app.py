@@ -161,9 +161,9 @@ def create_app(settings: Settings) -> Litestar:
             DefineMiddleware(locale_middleware),
         ],
         exception_handlers={
-            DomainError: domain_error_handler,  # type: ignore[dict-item]
-            HTTPException: http_error_handler,  # type: ignore[dict-item]
-            Exception: unexpected_error_handler,  # type: ignore[dict-item]
+            DomainError: domain_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
         },
         lifespan=[lifespan],
         before_request=refuse_deep_json,

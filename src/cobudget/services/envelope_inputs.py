@@ -39,9 +39,10 @@ from cobudget.engine import types as engine
 from cobudget.engine.canonical import decode_input, decode_settlement
 from cobudget.engine.settlement import Settlement
 from cobudget.services.clock import now
+from cobudget.services.envelopes import EnvelopeCalendar
 
 
-class EnvelopeRecord(msgspec.Struct, frozen=True):
+class EnvelopeRecord(EnvelopeCalendar, frozen=True):
     """An envelope's row, whole: what its pages show and the engine's inputs are made of."""
 
     id: int
@@ -56,13 +57,6 @@ class EnvelopeRecord(msgspec.Struct, frozen=True):
     eligible_forms: list[str]
     quorum: int
     hide_pledges: bool
-    proposals_from: dt.datetime
-    diagnosis_from: dt.datetime
-    funding_from: dt.datetime
-    funding_until: dt.datetime
-    diagnosis_during_funding: bool
-    opened_at: dt.datetime | None
-    settled_at: dt.datetime | None
     created_by: int | None
     created_at: dt.datetime
     previous_envelope: int | None

@@ -74,10 +74,6 @@ class _Link(msgspec.Struct, frozen=True):
     legal_form: str = msgspec.field(name="lieu.legal_form")
 
 
-def _calendar(row: EnvelopeRecord) -> lifecycle.Calendar:
-    return calendar_of(msgspec.structs.asdict(row))
-
-
 async def envelope_page(actor: Actor, envelope_id: int) -> EnvelopeView:
     return await envelope_view(actor, await envelope_inputs.envelope(envelope_id))
 
@@ -87,7 +83,7 @@ async def envelope_view(actor: Actor, row: EnvelopeRecord) -> EnvelopeView:
     coordinators."""
     network = await network_by_id(actor, row.network)
     can_manage = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id)).allowed
-    calendar = _calendar(row)
+    calendar = calendar_of(row)
     moment = now()
     phase = lifecycle.current_phase(calendar, moment)
     if phase is lifecycle.Phase.DRAFT and not can_manage:
@@ -162,7 +158,7 @@ async def network_envelopes(actor: Actor, network_id: int) -> list[EnvelopeSumma
     moment = now()
     summaries = []
     for row in rows:
-        phase = lifecycle.current_phase(_calendar(row), moment)
+        phase = lifecycle.current_phase(calendar_of(row), moment)
         if phase is lifecycle.Phase.DRAFT and not can_manage:
             continue
         summaries.append(

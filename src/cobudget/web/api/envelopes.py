@@ -97,7 +97,7 @@ async def settlement(actor: ActorDep, envelope_id: Id) -> SettlementOut:
     files = f"/enveloppes/{envelope_id}"
     return SettlementOut(
         envelope_id=envelope_id,
-        settled_at=record.settled_at,  # type: ignore[arg-type]
+        settled_at=record.settled_at,
         inputs_digest=record.digest,
         settlement_sha256=hashlib.sha256(record.settlement).hexdigest(),
         inputs=canonical.decode_input(record.inputs),

@@ -184,3 +184,30 @@ async def test_parts_kept_for_people_logged_in_follow_every_write(
     async with AsyncTestClient(app=client.app, base_url="http://testserver.local") as visitor:
         seen = (await visitor.get(path)).text
     assert "Un titre tout neuf" in seen and "Gérer le réseau" not in seen
+
+
+async def test_kept_parts_never_show_a_hidden_pledge_to_another_reader(
+    settings: Settings,
+    world: World,
+) -> None:
+    """The hidden-pledge check of issue 13, with every part kept and one app for all: the
+    member reads every page first (its parts kept with its own pledge), then the other
+    lieu's member, the coordinator and a visitor read them, and none sees that pledge."""
+    from cobudget.web.app import create_app
+    from tests.integration.web.test_hidden_pledges import MINE, THEIRS, _everything, _pledged
+
+    app = create_app(replace(settings, page_cache_bytes=KEEP))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as setup:
+        envelope_id = await _pledged(setup, world)
+    other = {"member": world.emails["member"], "other_member": "autre@exemple.fr"}
+    readers = ["member", "other_member", "coordinator", "visitor", "member"]
+    for reader in readers:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+            if reader != "visitor":
+                await log_in(client, other.get(reader) or world.emails[reader])
+            seen = await _everything(client, world, envelope_id)
+        assert "975,00 €" in seen
+        assert (MINE[0] in seen or MINE[1] in seen) == (reader == "member"), reader
+        assert (THEIRS[0] in seen or THEIRS[1] in seen) == (reader == "other_member"), reader
+    kept = kept_parts(app.template_engine.engine).parts  # type: ignore[union-attr]
+    assert any(key[1] == "projection-challenge" for key in kept)

@@ -7,6 +7,7 @@ bars, the amounts and the explanations always agree with each other.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import msgspec
@@ -130,6 +131,9 @@ class Projection(msgspec.Struct, frozen=True):
     units: list[Unit]
     lieu_sources: list[str]  # where a lieu's pledge may come from under this rule
     support: str | None  # "approval" or "points" when lieux give support, else None
+    # Who it was built for (`_reader`, as a short digest): two readers with the same one read
+    # the same projection, so a page may keep its parts under it (web/fragments.py).
+    reader: str = ""
 
 
 def _units(actor: Actor, loaded: EnvelopeInputs) -> list[Unit]:
@@ -257,6 +261,12 @@ def _reader(actor: Actor, phase: lifecycle.Phase, row: EnvelopeRecord) -> tuple[
         actor.cofunder_of,
         actor.lieu_admin_of,
     )
+
+
+def _reader_digest(reader: tuple[object, ...]) -> str:
+    """`_reader` as a short stable string (sets sorted: their order is not)."""
+    parts = [sorted(part) if isinstance(part, frozenset) else part for part in reader]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -457,6 +467,7 @@ def build(
         support=inputs.params.support
         if inputs.rule == "equal_shares" and inputs.params.support != "pledges"
         else None,
+        reader=_reader_digest(_reader(actor, phase, row)),
     )
 
 

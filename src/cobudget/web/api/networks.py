@@ -32,7 +32,7 @@ async def list_networks(actor: ActorDep, paging: PagingDep) -> NetworkPage:
 @get("/networks/{network_id:int}", responses=READ, summary="One network")
 async def network(actor: ActorDep, network_id: Id) -> NetworkDetail:
     summary = await queries.network_by_id(actor, network_id)
-    view = await queries.network_page(actor, summary.slug)
+    view = await queries.network_view(summary)
     fields = msgspec.structs.asdict(summary) | {"lieu_count": len(view.lieux)}
     return as_schema(
         fields | {"cofunders": view.cofunders, "coordinators": view.coordinators}, NetworkDetail
@@ -45,8 +45,7 @@ async def network_lieux(
     network_id: Id,
     paging: PagingDep,
 ) -> NetworkLieuPage:
-    summary = await queries.network_by_id(actor, network_id)
-    view = await queries.network_page(actor, summary.slug)
+    view = await queries.network_view(await queries.network_by_id(actor, network_id))
     return paginate(view.lieux, NetworkLieuPage, paging)
 
 

@@ -96,7 +96,7 @@ _NETWORK_FIELDS = ("id", "slug", "name", "region", "description", "is_public")
 _LIEU_FIELDS = ("id", "slug", "name", "town", "legal_form", "territory", "description")
 
 
-def _columns(path: Any, names: tuple[str, ...]) -> list[Any]:
+def columns(path: Any, names: tuple[str, ...]) -> list[Any]:
     """The columns `names` of a table, or of one reached by a foreign key (`Coordinator.
     network`), each under its own name, so the rows read straight into a summary."""
     return [getattr(path, name).as_alias(name) for name in names]
@@ -117,7 +117,7 @@ class _NetworkQuorum(msgspec.Struct, frozen=True):
 
 async def visible_networks(actor: Actor) -> list[NetworkSummary]:
     networks = await fetch(
-        Network.select(*_columns(Network, _NETWORK_FIELDS)).order_by(Network.name),
+        Network.select(*columns(Network, _NETWORK_FIELDS)).order_by(Network.name),
         NetworkSummary,
     )
     counts = {
@@ -136,7 +136,7 @@ async def visible_networks(actor: Actor) -> list[NetworkSummary]:
 
 async def network_by_slug(actor: Actor, slug: str) -> NetworkSummary:
     network = await fetch_one(
-        Network.select(*_columns(Network, _NETWORK_FIELDS)).where(Network.slug == slug).first(),
+        Network.select(*columns(Network, _NETWORK_FIELDS)).where(Network.slug == slug).first(),
         NetworkSummary,
     )
     if network is None:
@@ -146,7 +146,7 @@ async def network_by_slug(actor: Actor, slug: str) -> NetworkSummary:
 
 async def network_by_id(actor: Actor, network_id: int) -> NetworkSummary:
     network = await fetch_one(
-        Network.select(*_columns(Network, _NETWORK_FIELDS)).where(Network.id == network_id).first(),
+        Network.select(*columns(Network, _NETWORK_FIELDS)).where(Network.id == network_id).first(),
         NetworkSummary,
     )
     if network is None:
@@ -171,7 +171,7 @@ async def network_view(network: NetworkSummary) -> NetworkPage:
     """What a network's page shows of a network already read (and allowed): its lieux,
     co-funders and coordinators, one query each."""
     lieux = await fetch(
-        NetworkLieu.select(NetworkLieu.weight, *_columns(NetworkLieu.lieu, _LIEU_FIELDS))
+        NetworkLieu.select(NetworkLieu.weight, *columns(NetworkLieu.lieu, _LIEU_FIELDS))
         .where(NetworkLieu.network == network.id)
         .order_by(NetworkLieu.lieu.name),
         LieuSummary,
@@ -198,7 +198,7 @@ async def network_view(network: NetworkSummary) -> NetworkPage:
     )
 
 
-class _LieuRow(msgspec.Struct, frozen=True):
+class LieuRow(msgspec.Struct, frozen=True):
     id: int
     slug: str
     name: str
@@ -209,15 +209,23 @@ class _LieuRow(msgspec.Struct, frozen=True):
     website: str
 
 
+LIEU_ROW_FIELDS = (*_LIEU_FIELDS, "website")
+
+
 async def lieu_page(actor: Actor, slug: str) -> LieuPage:
     row = await fetch_one(
-        Lieu.select(*_columns(Lieu, (*_LIEU_FIELDS, "website"))).where(Lieu.slug == slug).first(),
-        _LieuRow,
+        Lieu.select(*columns(Lieu, LIEU_ROW_FIELDS)).where(Lieu.slug == slug).first(), LieuRow
     )
     if row is None:
         raise NotFound("lieu", slug)
+    return await lieu_view(actor, row)
+
+
+async def lieu_view(actor: Actor, row: LieuRow) -> LieuPage:
+    """What a lieu's page shows of a lieu already read: its networks the actor may read, how
+    many people it has."""
     networks = await fetch(
-        NetworkLieu.select(*_columns(NetworkLieu.network, _NETWORK_FIELDS))
+        NetworkLieu.select(*columns(NetworkLieu.network, _NETWORK_FIELDS))
         .where(NetworkLieu.lieu == row.id)
         .order_by(NetworkLieu.id),
         NetworkSummary,
@@ -327,7 +335,7 @@ async def _masked_entries(network_id: int, rows: list[_AuditRow]) -> set[int]:
     included; afterwards they show as usual. Two queries, whatever the number of entries."""
     moment = now()
     envelopes = await fetch(
-        Envelope.select(*_columns(Envelope, tuple(_EnvelopeCalendar.__struct_fields__))).where(
+        Envelope.select(*columns(Envelope, tuple(_EnvelopeCalendar.__struct_fields__))).where(
             Envelope.network == network_id
         ),
         _EnvelopeCalendar,
@@ -392,12 +400,12 @@ async def my_space(actor: Actor) -> MySpace:
     if person is None:
         raise NotFound("user", actor.user_id)
     memberships = (
-        await Membership.select(Membership.is_admin, *_columns(Membership.lieu, _LIEU_FIELDS))
+        await Membership.select(Membership.is_admin, *columns(Membership.lieu, _LIEU_FIELDS))
         .where(Membership.user == actor.user_id)
         .order_by(Membership.lieu.name)
     )
     coordinated = await fetch(
-        Coordinator.select(*_columns(Coordinator.network, _NETWORK_FIELDS))
+        Coordinator.select(*columns(Coordinator.network, _NETWORK_FIELDS))
         .where(Coordinator.user == actor.user_id)
         .order_by(Coordinator.id),
         NetworkSummary,
@@ -449,7 +457,7 @@ class _NetworkOf(msgspec.Struct, frozen=True):
 
 async def lieu_for_edit(actor: Actor, slug: str) -> LieuProfile:
     lieu = await fetch_one(
-        Lieu.select(*_columns(Lieu, ("id", "slug", "name", "town", "description", "website")))
+        Lieu.select(*columns(Lieu, ("id", "slug", "name", "town", "description", "website")))
         .where(Lieu.slug == slug)
         .first(),
         LieuProfile,

@@ -51,7 +51,7 @@ async def network_lieux(
 
 @get("/lieux/{lieu_id:int}", responses=READ, summary="One lieu")
 async def lieu(actor: ActorDep, lieu_id: Id) -> LieuDetail:
-    view = await queries.lieu_page(actor, await api_queries.lieu_slug(lieu_id))
+    view = await api_queries.lieu_page_by_id(actor, lieu_id)
     fields = msgspec.structs.asdict(view.lieu) | {"networks": view.networks}
     return as_schema(
         fields | {"website": view.website, "people_count": view.people_count}, LieuDetail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -22,15 +24,17 @@ async def _lieu_or_refuse(actor: ActorDep, slug: FromPath[str], action: Action) 
 
 
 @get("/lieux/{slug:str}/modifier", name="lieu_edit")
-async def edit_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def edit_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     lieu = await _lieu_or_refuse(actor, slug, Action.LIEU_EDIT_PROFILE)
     return await page(request, "lieux/edit.html", lieu=lieu, errors={}, values=lieu.form_values())
 
 
 @post("/lieux/{slug:str}/modifier")
 async def edit(
-    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:
     lieu = await queries.lieu_for_edit(actor, slug)
     try:
         await lieux.edit_profile(
@@ -54,7 +58,9 @@ async def edit(
 
 
 @get("/lieux/{slug:str}/personnes/inviter", name="invite_person")
-async def invite_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def invite_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     lieu = await _lieu_or_refuse(actor, slug, Action.PERSON_INVITE)
     return await page(
         request, "lieux/invite_person.html", lieu=lieu, errors={}, values={}, sent=False
@@ -63,10 +69,10 @@ async def invite_form(request: Request, actor: ActorDep, slug: FromPath[str]) ->
 
 @post("/lieux/{slug:str}/personnes/inviter")
 async def invite(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
-    data: Form,  # type: ignore[type-arg]
+    data: Form,
     settings: SettingsDep,
 ) -> Template:
     lieu = await queries.lieu_for_edit(actor, slug)

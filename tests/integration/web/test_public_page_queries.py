@@ -8,7 +8,7 @@ from __future__ import annotations
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.engine import queries_run
-from cobudget.db.tables import AuditEntry, Invitation
+from cobudget.db.tables import AuditEntry, Invitation, Pledge
 from cobudget.services.clock import now
 from tests.integration.conftest import World, log_in
 from tests.support import factories
@@ -75,8 +75,8 @@ async def _counts(client: AsyncTestClient, world: World) -> dict[tuple[str, str]
 
 
 async def _grow(world: World) -> None:
-    """More of everything the pages list: lieux (with members), challenges, envelopes (one
-    settled with the test lieu's pledge), cofunders, coordinators, invitations, journal."""
+    """More of everything the pages list: lieux (with members), challenges (with rounds),
+    envelopes (one with pledges, one settled), cofunders, coordinators, invitations, journal."""
     lieux = [
         await factories.make_lieu(world.network_id, f"Lieu en plus {index}") for index in range(6)
     ]
@@ -84,13 +84,29 @@ async def _grow(world: World) -> None:
         person = await factories.make_user(f"personne{index}@exemple.fr", f"Personne {index}")
         await factories.add_member(person, lieu, admin=index % 2 == 0)
         await factories.add_member(person, world.lieu_id)
-        await factories.make_challenge(world.network_id, lieu, f"Un défi en plus {index}")
+        challenge = await factories.make_challenge(
+            world.network_id, lieu, f"Un défi en plus {index}", versions=2
+        )
+        await factories.make_round(challenge, 2)
     for index in range(3):
         person = await factories.make_user(f"cofinanceur{index}@exemple.fr", f"Cofi {index}")
         await factories.make_cofunder(world.network_id, f"Organisation {index}", person)
         coordinator = await factories.make_user(f"coord{index}@exemple.fr", f"Coord {index}")
         await factories.add_coordinator(coordinator, world.network_id)
-    await factories.make_envelope(world.network_id, [world.lieu_id, *lieux])
+    funding = await factories.make_envelope(world.network_id, [world.lieu_id, *lieux])
+    await Pledge.insert(
+        *(
+            Pledge(
+                envelope=funding,
+                challenge=world.consented_challenge_id,
+                lieu=lieu,
+                source="drawing_rights",
+                amount_cents=10_000,
+                updated_at=now(),
+            )
+            for lieu in lieux
+        )
+    )
     await factories.make_envelope(world.network_id, [world.lieu_id, *lieux], phase="closed")
     funded = await factories.make_consented_challenge(
         world.network_id, world.lieu_id, lieux[0], "Un autre commun financé"
@@ -138,7 +154,9 @@ async def test_no_page_reads_more_as_the_network_grows(
     large = await _counts(client, world)
     grown = {page: (small[page], large[page]) for page in small if small[page] != large[page]}
     assert not grown, grown
-    print(small)
+    # And few: the network page, the largest, reads its lieux, co-funders, coordinators,
+    # challenges (four kinds of rows) and envelopes, and the person's session and roles.
+    assert max(large.values()) <= 12, large
 
 
 async def test_a_logged_in_request_reads_the_session_and_actor_in_two_queries_at_most(

@@ -7,10 +7,9 @@ from cobudget.db.tables import Lieu
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.services.queries.networks import (
-    LIEU_ROW_FIELDS,
     LieuPage,
     LieuRow,
-    columns,
+    lieu_row_columns,
     lieu_view,
 )
 
@@ -18,7 +17,7 @@ from cobudget.services.queries.networks import (
 async def lieu_page_by_id(actor: Actor, lieu_id: int) -> LieuPage:
     """A lieu's page, as `networks.lieu_page` reads it by slug; NotFound for an unknown id."""
     row = await fetch_one(
-        Lieu.select(*columns(Lieu, LIEU_ROW_FIELDS)).where(Lieu.id == lieu_id).first(), LieuRow
+        Lieu.select(*lieu_row_columns()).where(Lieu.id == lieu_id).first(), LieuRow
     )
     if row is None:
         raise NotFound("lieu", lieu_id)

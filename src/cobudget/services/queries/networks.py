@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import msgspec
-from piccolo.query.functions.aggregate import Count
+from piccolo.querystring import QueryString
 
 from cobudget.db.rows import fetch, fetch_one, typed
 from cobudget.db.tables import (
@@ -102,9 +102,13 @@ def columns(path: Any, names: tuple[str, ...]) -> list[Any]:
     return [getattr(path, name).as_alias(name) for name in names]
 
 
-class _LieuCount(msgspec.Struct, frozen=True):
-    network: int
-    count: int
+# Counted in the row's own query (a correlated subquery) rather than in one more query.
+_LIEU_COUNT = QueryString(
+    "(SELECT COUNT(*) FROM network_lieu WHERE network_lieu.network = network.id)"
+).as_alias("lieu_count")
+_PEOPLE_COUNT = QueryString(
+    "(SELECT COUNT(*) FROM membership WHERE membership.lieu = lieu.id)"
+).as_alias("people_count")
 
 
 class _Name(msgspec.Struct, frozen=True):
@@ -117,18 +121,11 @@ class _NetworkQuorum(msgspec.Struct, frozen=True):
 
 async def visible_networks(actor: Actor) -> list[NetworkSummary]:
     networks = await fetch(
-        Network.select(*columns(Network, _NETWORK_FIELDS)).order_by(Network.name),
+        Network.select(*columns(Network, _NETWORK_FIELDS), _LIEU_COUNT).order_by(Network.name),
         NetworkSummary,
     )
-    counts = {
-        row.network: row.count
-        for row in await fetch(
-            NetworkLieu.select(NetworkLieu.network, Count()).group_by(NetworkLieu.network),
-            _LieuCount,
-        )
-    }
     return [
-        msgspec.structs.replace(network, lieu_count=counts.get(network.id, 0))
+        network
         for network in networks
         if network.is_public or actor.is_site_admin or network.id in actor.coordinator_of
     ]
@@ -207,14 +204,17 @@ class LieuRow(msgspec.Struct, frozen=True):
     territory: str
     description: str
     website: str
+    people_count: int
 
 
-LIEU_ROW_FIELDS = (*_LIEU_FIELDS, "website")
+def lieu_row_columns() -> list[Any]:
+    """The columns of a `LieuRow`, its count of people included."""
+    return [*columns(Lieu, (*_LIEU_FIELDS, "website")), _PEOPLE_COUNT]
 
 
 async def lieu_page(actor: Actor, slug: str) -> LieuPage:
     row = await fetch_one(
-        Lieu.select(*columns(Lieu, LIEU_ROW_FIELDS)).where(Lieu.slug == slug).first(), LieuRow
+        Lieu.select(*lieu_row_columns()).where(Lieu.slug == slug).first(), LieuRow
     )
     if row is None:
         raise NotFound("lieu", slug)
@@ -242,12 +242,11 @@ async def lieu_view(actor: Actor, row: LieuRow) -> LieuPage:
         require(
             actor, Action.NETWORK_READ, Target(network_id=networks[0].id, network_is_public=False)
         )
-    people = await Membership.count().where(Membership.lieu == row.id)
     return LieuPage(
         lieu=msgspec.convert(row, LieuSummary, from_attributes=True),
         website=row.website,
         networks=readable,
-        people_count=people,
+        people_count=row.people_count,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from typing import Any
 
 from litestar import Request
 from litestar.enums import ScopeType
@@ -46,18 +47,18 @@ def locale_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def provide_actor(request: Request) -> Actor:  # type: ignore[type-arg]
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     """The actor of this request, loaded once (one query: session and roles together) and
     kept on the request state."""
     cached = request.state.get("actor")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Actor):
+        return cached
     actor = await session_actor(request.cookies.get(SESSION_COOKIE))
     request.state["actor"] = actor
     return actor
 
 
-def client_address(request: Request, settings: Settings) -> str:  # type: ignore[type-arg]
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
     """The address the rate limits count: the direct peer, or behind trusted proxies the
     address they forwarded (run the ASGI server without its own proxy-header handling)."""
     peer = request.client.host if request.client else "unknown"

@@ -27,9 +27,11 @@ chromium:
 run: setup
 	$(BIN)/cobudget run --demo --mail-debug
 
-# The whole suite on SQLite, then the database-facing tests again on PostgreSQL when
-# COBUDGET_TEST_DATABASE_URL is set (e.g. postgresql://postgres@127.0.0.1:5432/test).
-test: setup chromium lint test-sqlite test-postgresql
+# The whole suite on SQLite and, at the same time, the database-facing tests again on
+# PostgreSQL when COBUDGET_TEST_DATABASE_URL is set (e.g. postgresql://postgres@127.0.0.1:5432/test).
+# The two runs share nothing (each its own databases) and each prints its output when it ends.
+test: setup chromium lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 # Tests marked slow (equal-shares parity on the largest pabulib instances, minutes each) run
 # with `make test-slow`; `make bench` compares every instance with pabutools as well.

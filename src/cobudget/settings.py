@@ -50,6 +50,8 @@ class Settings:
     invitations_per_network_per_day: int = 300
     invitations_per_email_per_day: int = 3
     session_max_age_seconds: int = 14 * 24 * 3600
+    # Pages for visitors kept per app process, by data version (web/page_cache.py); 0: none.
+    page_cache_bytes: int = 32 * 1024 * 1024
     # Connections kept open per app process: PostgreSQL's pool, SQLite's kept connections
     # (0: a connection per query).
     database_pool_size: int = 10
@@ -136,6 +138,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         login_max_delay_seconds=int(environ.get("COBUDGET_LOGIN_MAX_DELAY_SECONDS", "60")),
         trusted_proxies=_proxies(environ.get("COBUDGET_TRUSTED_PROXIES", "")),
         database_pool_size=int(environ.get("COBUDGET_DATABASE_POOL_SIZE", "10")),
+        page_cache_bytes=int(float(environ.get("COBUDGET_PAGE_CACHE_MB", "32")) * 1024 * 1024),
         database_lock_timeout_seconds=_seconds(environ, "COBUDGET_DATABASE_LOCK_TIMEOUT", 3.0),
         database_statement_timeout_seconds=_seconds(
             environ, "COBUDGET_DATABASE_STATEMENT_TIMEOUT", 20.0

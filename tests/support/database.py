@@ -72,7 +72,7 @@ def migrate(url: str, var_dir: Path) -> None:
 
 
 @asynccontextmanager
-async def pooled_setup(url: str) -> AsyncIterator[None]:
+async def pooled_setup(url: str, *, versioned: bool = True) -> AsyncIterator[None]:
     """Set-up code (factories) with a small connection pool on PostgreSQL, where a connection
     per query makes a fixture like the integration `world` take over a second. The pool lives in
     the test's event loop only: the previous engine is bound again before the test runs, since
@@ -80,18 +80,17 @@ async def pooled_setup(url: str) -> AsyncIterator[None]:
     if backend() != "postgresql":
         yield
         return
-    from piccolo.engine.postgres import PostgresEngine
-
-    from cobudget.db.engine import bind_tables
+    from cobudget.db.engine import bind_tables, close_pool, make_engine, open_pool
 
     previous = ALL_TABLES[0]._meta.db
-    pooled = PostgresEngine(config={"dsn": url})
-    await pooled.start_connection_pool(min_size=1, max_size=2)
+    # The app's engine (its writes change the data version the page cache follows), pooled.
+    pooled = make_engine(url, versioned=versioned)
+    await open_pool(pooled, 2)
     bind_tables(pooled)
     try:
         yield
     finally:
-        await pooled.close_connection_pool()
+        await close_pool(pooled)
         bind_tables(previous)
 
 

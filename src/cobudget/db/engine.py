@@ -29,7 +29,7 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
 
+from cobudget.db import data_version
 from cobudget.db.failures import translated
 from cobudget.db.tables import ALL_TABLES
 from cobudget.settings import Settings
@@ -92,6 +93,8 @@ class SafeSQLiteTransaction(SQLiteTransaction):
     """Borrows a kept connection (closes it instead when anything went wrong with it), so a
     timed-out start cannot hang the process; a lock that stays taken is `Busy`."""
 
+    wrote: bool = False  # a statement changed what a page may show (`db/data_version`)
+
     async def get_connection(self):  # type: ignore[no-untyped-def]
         return await self.engine.borrow()  # type: ignore[attr-defined]
 
@@ -117,9 +120,12 @@ class SafeSQLiteTransaction(SQLiteTransaction):
             with translated(engine.timeouts.retry_after_seconds):
                 if exception:
                     if not self._rolled_back:
-                        await self.rollback()
+                        await self.rollback()  # type: ignore[no-untyped-call]  # Piccolo
                 elif not self._committed and not self._rolled_back:
-                    await self.commit()
+                    if self.wrote:
+                        sql, value = data_version.bump_sql("?")
+                        await self.connection.execute(sql, [value])
+                    await self.commit()  # type: ignore[no-untyped-call]  # Piccolo
             ended = True
         finally:
             await engine.give_back(self.connection, reusable=ended)
@@ -137,6 +143,7 @@ class CobudgetSQLiteEngine(SQLiteEngine):
         super().__init__(path=str(path), timeout=timeouts.lock or 3600)
         self.timeouts = timeouts
         self.queries = 0  # statements run, for the tests that count a page's queries
+        self.versioned = True  # its writes change the data version (`make_engine`)
         self._idle: list[aiosqlite.Connection] = []
         self._keep = 0
 
@@ -193,32 +200,63 @@ class CobudgetSQLiteEngine(SQLiteEngine):
     def transaction(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         return SafeSQLiteTransaction(self, *args, **kwargs)
 
-    async def _run_in_new_connection(  # type: ignore[no-untyped-def]
-        self, query, args=None, query_type="generic", table=None
-    ):
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: Sequence[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
         """Outside a transaction: on a kept connection (autocommit, `isolation_level=None`)."""
         connection = await self.borrow()
         reusable = False
         try:
             async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
+                rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]
             reusable = True
             return rows
         finally:
             await self.give_back(connection, reusable=reusable)
 
-    async def _run_in_existing_connection(  # type: ignore[no-untyped-def]
-        self, connection, query, args=None, query_type="generic", table=None
-    ):
+    async def _run_in_existing_connection(
+        self,
+        connection: aiosqlite.Connection,
+        query: str,
+        args: Sequence[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
         """Inside a transaction: the connection was set up when it opened (foreign keys on,
         rows as dicts), so unlike Piccolo this sends no PRAGMA before each statement."""
         async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+            return list(await cursor.fetchall())  # type: ignore[arg-type]  # rows are dicts
 
     async def run_querystring(self, querystring, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        """As Piccolo's, and a write a page may show changes the data version: before its
+        transaction commits, or right after the statement outside one (`db/data_version`)."""
         self.queries += 1
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        writes = self.versioned and data_version.changes_pages(query)
         with translated(self.timeouts.retry_after_seconds):
-            return await super().run_querystring(querystring, in_pool)
+            transaction = self.current_transaction.get()
+            if transaction is not None:
+                rows = await self._run_in_existing_connection(transaction.connection, query, args)
+                if writes and isinstance(transaction, SafeSQLiteTransaction):
+                    transaction.wrote = True
+                return rows
+            rows = await self._run_in_new_connection(query, args)
+            if writes:
+                await self.bump_data_version()
+            return rows
+
+    async def bump_data_version(self) -> None:
+        sql, value = data_version.bump_sql("?")
+        await self._run_in_new_connection(sql, [value])
+
+    async def read_data_version(self) -> int:
+        self.queries += 1
+        rows = await self._run_in_new_connection(data_version.READ_SQL)
+        return int(rows[0]["version"]) if rows else 0
 
     async def run_ddl(self, ddl: str, in_pool: bool = False):  # type: ignore[no-untyped-def]
         with translated(self.timeouts.retry_after_seconds):
@@ -269,6 +307,7 @@ class BoundedPostgresTransaction(PostgresTransaction):
     lock timeout, whatever it needs."""
 
     lock_timeout: float = 0.0
+    wrote: bool = False  # a statement changed what a page may show (`db/data_version`)
 
     async def get_connection(self):  # type: ignore[no-untyped-def]
         engine: CobudgetPostgresEngine = self.engine  # type: ignore[assignment]
@@ -306,10 +345,13 @@ class BoundedPostgresTransaction(PostgresTransaction):
                     # the error that made us roll back is the one to tell; the connection is
                     # given back or closed below either way.
                     with contextlib.suppress(Exception):
-                        await self.rollback()
+                        await self.rollback()  # type: ignore[no-untyped-call]  # Piccolo
             elif not self._committed and not self._rolled_back:
                 with translated(engine.timeouts.retry_after_seconds):
-                    await self.commit()
+                    if self.wrote:
+                        sql, value = data_version.bump_sql("$1")
+                        await self.connection.execute(sql, value)
+                    await self.commit()  # type: ignore[no-untyped-call]  # Piccolo
         finally:
             await self._give_back(self.connection)
             self.engine.current_transaction.reset(self.context)
@@ -318,10 +360,10 @@ class BoundedPostgresTransaction(PostgresTransaction):
     async def _give_back(self, connection: Any) -> None:
         """To the pool it came from; a connection opened without the pool (a transaction begun
         before the pool started) is closed instead of upsetting the pool."""
-        pool = self.engine.pool
-        holder = getattr(connection, "_holder", None)
+        pool: Any = self.engine.pool  # this loop's pool (see the engine)
+        from_pool = pool is not None and getattr(connection, "_holder", None) in pool._holders
         try:
-            if pool is not None and getattr(holder, "_pool", None) is pool:
+            if from_pool:
                 await pool.release(connection)  # a broken one is terminated and replaced
             elif not connection.is_closed():
                 await connection.close()
@@ -341,8 +383,9 @@ class CobudgetPostgresEngine(PostgresEngine):
         super().__init__(config={"dsn": dsn, "server_settings": timeouts.server_settings()})
         self.timeouts = timeouts
         self.queries = 0  # statements run, for the tests that count a page's queries
+        self.versioned = True  # its writes change the data version (`make_engine`)
 
-    @property  # type: ignore[override]
+    @property
     def pool(self) -> Any:
         try:
             return self._pools.get(asyncio.get_running_loop())
@@ -370,12 +413,39 @@ class CobudgetPostgresEngine(PostgresEngine):
             return await connection.fetch(query, *(args or []))
 
     async def run_querystring(self, querystring, in_pool: bool = True):  # type: ignore[no-untyped-def]
+        """As Piccolo's, and a write a page may show changes the data version: before its
+        transaction commits, or right after the statement outside one (`db/data_version`)."""
         self.queries += 1
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        writes = self.versioned and data_version.changes_pages(query)
         transaction = self.current_transaction.get()
         with translated(self.timeouts.retry_after_seconds), _counted():
-            if isinstance(transaction, BoundedPostgresTransaction):
-                await transaction.tighten()
-            return await super().run_querystring(querystring, in_pool)
+            if transaction is not None:
+                if isinstance(transaction, BoundedPostgresTransaction):
+                    await transaction.tighten()
+                rows = await transaction.connection.fetch(query, *args)
+                if writes and isinstance(transaction, BoundedPostgresTransaction):
+                    transaction.wrote = True
+                return rows
+            rows = await self._run(query, args, in_pool)
+            if writes:
+                await self.bump_data_version()
+            return rows
+
+    async def _run(self, query: str, args: Any, in_pool: bool = True) -> Any:
+        if in_pool and self.pool:
+            return await self._run_in_pool(query, args)
+        return await self._run_in_new_connection(query, args)
+
+    async def bump_data_version(self) -> None:
+        sql, value = data_version.bump_sql("$1")
+        await self._run(sql, [value])
+
+    async def read_data_version(self) -> int:
+        self.queries += 1
+        with translated(self.timeouts.retry_after_seconds), _counted():
+            rows = await self._run(data_version.READ_SQL, [])
+        return int(rows[0]["version"]) if rows else 0
 
     async def run_ddl(self, ddl: str, in_pool: bool = True):  # type: ignore[no-untyped-def]
         with translated(self.timeouts.retry_after_seconds):
@@ -388,32 +458,40 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
+def make_engine(
+    url: str, timeouts: Timeouts | None = None, *, versioned: bool = True
+) -> Engine[Any]:
+    """The engine for `url`. `versioned`: its writes change the data version (every engine but
+    the migrations', which run before the table exists and before any page is served)."""
     timeouts = timeouts or Timeouts()
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-        return CobudgetSQLiteEngine(path=str(path), timeouts=timeouts)
+        lite = CobudgetSQLiteEngine(path=str(path), timeouts=timeouts)
+        lite.versioned = versioned
+        return lite
     scheme = urlparse(url).scheme
     if scheme in {"postgres", "postgresql"}:
-        return CobudgetPostgresEngine(dsn=url, timeouts=timeouts)
+        postgres = CobudgetPostgresEngine(dsn=url, timeouts=timeouts)
+        postgres.versioned = versioned
+        return postgres
     raise ValueError(f"unsupported database URL (sqlite:/// or postgresql://): {url!r}")
 
 
-def bind_tables(engine: Engine) -> None:
+def bind_tables(engine: Engine[Any]) -> None:
     """Point every table at `engine` (Piccolo would otherwise look for a piccolo_conf)."""
     for table in ALL_TABLES:
         table._meta.db = engine
 
 
-def bound_engine() -> Engine:
+def bound_engine() -> Engine[Any]:
     """The engine the tables are bound to now."""
     return ALL_TABLES[0]._meta.db
 
 
-async def open_pool(engine: Engine, size: int) -> bool:
+async def open_pool(engine: Engine[Any], size: int) -> bool:
     """Keep `size` connections for `engine` (asyncpg's pool; kept SQLite connections). False
     when it already has them, or `size` is 0: the caller then leaves them to whoever opened
     them."""
@@ -432,13 +510,19 @@ async def open_pool(engine: Engine, size: int) -> bool:
     return False
 
 
-async def close_pool(engine: Engine) -> None:
+async def close_pool(engine: Engine[Any]) -> None:
     if isinstance(engine, CobudgetSQLiteEngine):
         await engine.close_connections()
     elif isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 
-def queries_run(engine: Engine | None = None) -> int:
+def queries_run(engine: Engine[Any] | None = None) -> int:
     """How many statements `engine` (by default the bound one) has run since it was made."""
     return int(getattr(engine or bound_engine(), "queries", 0))
+
+
+async def read_data_version(engine: Engine[Any] | None = None) -> int:
+    """The data version now (0 where the engine keeps none), for the page cache."""
+    reader = getattr(engine or bound_engine(), "read_data_version", None)
+    return int(await reader()) if reader is not None else 0

@@ -12,5 +12,6 @@ from piccolo.conf.apps import AppRegistry
 from cobudget.db.engine import NO_TIMEOUTS, make_engine
 
 # Migrations rewrite whole tables once, before the app serves: no time limit (db/engine.py).
-DB = make_engine(os.environ["COBUDGET_DATABASE_URL"], NO_TIMEOUTS)
+# Nor data version: migrations run before its table exists, and before any page is cached.
+DB = make_engine(os.environ["COBUDGET_DATABASE_URL"], NO_TIMEOUTS, versioned=False)
 APP_REGISTRY = AppRegistry(apps=["cobudget.db.piccolo_app"])

@@ -4,9 +4,13 @@ co-proposing lieux who accept, and lieux that say « nous aussi »."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one, typed
 from cobudget.db.tables import (
     BudgetLine,
     Challenge,
@@ -41,6 +45,118 @@ class ChallengeForm:
     co_proposer_ids: Sequence[int] = field(default_factory=tuple)
 
 
+class ChallengeRow(msgspec.Struct, frozen=True):
+    id: int
+    network: int
+    lieu: int  # the proposing lieu
+    current_version: int  # 0 while a draft
+
+
+class VersionRow(msgspec.Struct, frozen=True):
+    """A stored version without its budget lines (`version_of` adds them)."""
+
+    id: int
+    number: int
+    title: str
+    problem: str
+    commons: str
+    users: str
+    licence: str
+    requested_cents: int | None
+    published_at: dt.datetime | None
+
+
+class LineRow(msgspec.Struct, frozen=True):
+    version: int  # the version's row id
+    label: str
+    min_cents: int
+    max_cents: int
+
+
+class _LieuOf(msgspec.Struct, frozen=True):
+    lieu: int
+
+
+class _NetworkOf(msgspec.Struct, frozen=True):
+    network: int
+
+
+class IdRow(msgspec.Struct, frozen=True):
+    id: int
+
+
+class _ChallengeOf(msgspec.Struct, frozen=True):
+    challenge: int
+
+
+class _Admin(msgspec.Struct, frozen=True):
+    email: str = msgspec.field(name="user.email")
+    lieu_name: str = msgspec.field(name="lieu.name")
+
+
+class _Invitation(msgspec.Struct, frozen=True):
+    id: int
+    accepted_at: dt.datetime | None
+
+
+class NameRow(msgspec.Struct, frozen=True):
+    name: str
+
+
+class _CurrentVersion(msgspec.Struct, frozen=True):
+    current_version: int
+
+
+VERSION_COLUMNS = (
+    ChallengeVersion.id,
+    ChallengeVersion.number,
+    ChallengeVersion.title,
+    ChallengeVersion.problem,
+    ChallengeVersion.commons,
+    ChallengeVersion.users,
+    ChallengeVersion.licence,
+    ChallengeVersion.requested_cents,
+    ChallengeVersion.published_at,
+)
+LINE_COLUMNS = (BudgetLine.version, BudgetLine.label, BudgetLine.min_cents, BudgetLine.max_cents)
+
+
+def version_of(row: VersionRow, lines: Iterable[LineRow]) -> rules.ChallengeVersion:
+    """A stored version as the pure rules read it; `lines` are its own, in their order."""
+    return rules.ChallengeVersion(
+        number=row.number,
+        title=row.title,
+        problem=row.problem,
+        commons=row.commons,
+        users=row.users,
+        licence=row.licence,
+        requested_cents=row.requested_cents,
+        # Each version stores its own rows, so a row id is no identity across versions: lines
+        # are compared by their label (`diff_versions` pairs lines without ids that way).
+        budget_lines=tuple(
+            rules.BudgetLine(label=line.label, min_cents=line.min_cents, max_cents=line.max_cents)
+            for line in lines
+        ),
+    )
+
+
+def inserted_id(rows: list[dict[str, object]]) -> int:
+    """The id an insert `.returning(Table.id)` gave back."""
+    return typed(rows, IdRow)[0].id
+
+
+async def challenge_row(challenge_id: int) -> ChallengeRow:
+    row = await fetch_one(
+        Challenge.select(Challenge.id, Challenge.network, Challenge.lieu, Challenge.current_version)
+        .where(Challenge.id == challenge_id)
+        .first(),
+        ChallengeRow,
+    )
+    if row is None:
+        raise NotFound("challenge", challenge_id)
+    return row
+
+
 @dataclass(frozen=True)
 class _Checked:
     version: rules.ChallengeVersion
@@ -73,38 +189,48 @@ def _check(form: ChallengeForm, *, member_lieu_ids: frozenset[int], lieu_id: int
     return _Checked(version, co_proposers)
 
 
-async def _network_lieu_ids(network_id: int) -> frozenset[int]:
-    rows = await NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id)
-    return frozenset(row["lieu"] for row in rows)
+async def network_lieu_ids(network_id: int) -> frozenset[int]:
+    """The network's member lieux."""
+    rows = await fetch(
+        NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id), _LieuOf
+    )
+    return frozenset(row.lieu for row in rows)
 
 
 async def _lieu_network_ids(lieu_id: int) -> frozenset[int]:
-    rows = await NetworkLieu.select(NetworkLieu.network).where(NetworkLieu.lieu == lieu_id)
-    return frozenset(row["network"] for row in rows)
+    rows = await fetch(
+        NetworkLieu.select(NetworkLieu.network).where(NetworkLieu.lieu == lieu_id), _NetworkOf
+    )
+    return frozenset(row.network for row in rows)
+
+
+async def accepted_co_proposer_ids(challenge_id: int) -> frozenset[int]:
+    """The co-proposers that accepted: with the proposing lieu, the challenge's proposers."""
+    rows = await fetch(
+        CoProposer.select(CoProposer.lieu)
+        .where(CoProposer.challenge == challenge_id)
+        .where(CoProposer.accepted_at.is_not_null()),
+        _LieuOf,
+    )
+    return frozenset(row.lieu for row in rows)
 
 
 async def proposer_lieu_ids(challenge_id: int) -> frozenset[int]:
     """The proposing lieu and the co-proposers that accepted."""
-    challenge = await Challenge.select(Challenge.lieu).where(Challenge.id == challenge_id).first()
-    if challenge is None:
-        raise NotFound("challenge", challenge_id)
-    accepted = (
-        await CoProposer.select(CoProposer.lieu)
-        .where(CoProposer.challenge == challenge_id)
-        .where(CoProposer.accepted_at.is_not_null())
-    )
-    return frozenset({challenge["lieu"], *(row["lieu"] for row in accepted)})
+    challenge = await challenge_row(challenge_id)
+    return frozenset({challenge.lieu}) | await accepted_co_proposer_ids(challenge_id)
 
 
 async def challenges_proposed_by(lieu_id: int) -> frozenset[int]:
     """The challenges a lieu proposes, as proposing lieu or accepted co-proposer."""
-    own = await Challenge.select(Challenge.id).where(Challenge.lieu == lieu_id)
-    joined = (
-        await CoProposer.select(CoProposer.challenge)
+    own = await fetch(Challenge.select(Challenge.id).where(Challenge.lieu == lieu_id), IdRow)
+    joined = await fetch(
+        CoProposer.select(CoProposer.challenge)
         .where(CoProposer.lieu == lieu_id)
-        .where(CoProposer.accepted_at.is_not_null())
+        .where(CoProposer.accepted_at.is_not_null()),
+        _ChallengeOf,
     )
-    return frozenset({*(row["id"] for row in own), *(row["challenge"] for row in joined)})
+    return frozenset({*(row.id for row in own), *(row.challenge for row in joined)})
 
 
 async def _insert_version(
@@ -131,7 +257,7 @@ async def _insert_version(
             published_at=moment if published else None,
         )
     ).returning(ChallengeVersion.id)
-    version_id = int(rows[0]["id"])
+    version_id = inserted_id(rows)
     if version.budget_lines:
         await BudgetLine.insert(
             *(
@@ -165,17 +291,18 @@ async def _invite_co_proposers(
     moment = now()
     for lieu_id in sorted(lieu_ids):
         await CoProposer.insert(CoProposer(challenge=challenge_id, lieu=lieu_id, invited_at=moment))
-        admins = (
-            await Membership.select(Membership.user.email, Membership.lieu.name)
+        admins = await fetch(
+            Membership.select(Membership.user.email, Membership.lieu.name)
             .where(Membership.lieu == lieu_id)
-            .where(Membership.is_admin.eq(True))
+            .where(Membership.is_admin.eq(True)),
+            _Admin,
         )
         for admin in admins:
             await outbox.enqueue(
-                admin["user.email"],
+                admin.email,
                 "co_proposal",
                 title=title,
-                lieu=admin["lieu.name"],
+                lieu=admin.lieu_name,
                 proposer=proposer_name,
                 link=f"{settings.base_url}/defis/{challenge_id}",
             )
@@ -200,7 +327,7 @@ async def propose(
             lieu_network_ids=await _lieu_network_ids(lieu_id),
         ),
     )
-    checked = _check(form, member_lieu_ids=await _network_lieu_ids(network_id), lieu_id=lieu_id)
+    checked = _check(form, member_lieu_ids=await network_lieu_ids(network_id), lieu_id=lieu_id)
     async with write_transaction():
         rows = await Challenge.insert(
             Challenge(
@@ -211,15 +338,15 @@ async def propose(
                 current_version=1 if publish else 0,
             )
         ).returning(Challenge.id)
-        challenge_id = int(rows[0]["id"])
+        challenge_id = inserted_id(rows)
         await _insert_version(challenge_id, 1, checked.version, actor, published=publish)
-        lieu = await Lieu.select(Lieu.name).where(Lieu.id == lieu_id).first()
+        lieu = await fetch_one(Lieu.select(Lieu.name).where(Lieu.id == lieu_id).first(), NameRow)
         await _invite_co_proposers(
             settings,
             challenge_id,
             checked.version.title,
             checked.co_proposer_ids,
-            lieu["name"] if lieu else "",
+            lieu.name if lieu else "",
         )
         await audit.record(
             actor,
@@ -232,16 +359,13 @@ async def propose(
     return challenge_id
 
 
-async def _editable(actor: Actor, challenge_id: int) -> dict[str, object]:
-    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
-    if challenge is None:
-        raise NotFound("challenge", challenge_id)
+async def _editable(actor: Actor, challenge_id: int) -> ChallengeRow:
+    challenge = await challenge_row(challenge_id)
+    proposers = frozenset({challenge.lieu}) | await accepted_co_proposer_ids(challenge_id)
     require(
         actor,
         Action.CHALLENGE_EDIT,
-        Target(
-            network_id=challenge["network"], proposer_lieu_ids=await proposer_lieu_ids(challenge_id)
-        ),
+        Target(network_id=challenge.network, proposer_lieu_ids=proposers),
     )
     return challenge
 
@@ -251,12 +375,10 @@ async def save_draft(
 ) -> None:
     """Edit a challenge that was never published (its draft is not a version yet)."""
     challenge = await _editable(actor, challenge_id)
-    if challenge["current_version"]:
+    if challenge.current_version:
         raise InvalidInput({"title": "already_published"})
     checked = _check(
-        form,
-        member_lieu_ids=await _network_lieu_ids(int(str(challenge["network"]))),
-        lieu_id=int(str(challenge["lieu"])),
+        form, member_lieu_ids=await network_lieu_ids(challenge.network), lieu_id=challenge.lieu
     )
     async with write_transaction():
         await ChallengeVersion.delete().where(ChallengeVersion.challenge == challenge_id)
@@ -270,44 +392,28 @@ async def save_draft(
             "challenge.publish" if publish else "challenge.draft",
             entity="challenge",
             entity_id=challenge_id,
-            network_id=int(str(challenge["network"])),
+            network_id=challenge.network,
             after=_snapshot(checked.version),
         )
 
 
 async def load_version(challenge_id: int, number: int) -> rules.ChallengeVersion:
-    row = (
-        await ChallengeVersion.select()
+    row = await fetch_one(
+        ChallengeVersion.select(*VERSION_COLUMNS)
         .where(ChallengeVersion.challenge == challenge_id)
         .where(ChallengeVersion.number == number)
-        .first()
+        .first(),
+        VersionRow,
     )
     if row is None:
         raise NotFound("challenge_version", number)
-    lines = (
-        await BudgetLine.select()
-        .where(BudgetLine.version == row["id"])
-        .order_by(BudgetLine.position)
+    lines = await fetch(
+        BudgetLine.select(*LINE_COLUMNS)
+        .where(BudgetLine.version == row.id)
+        .order_by(BudgetLine.position),
+        LineRow,
     )
-    return rules.ChallengeVersion(
-        number=number,
-        title=row["title"],
-        problem=row["problem"],
-        commons=row["commons"],
-        users=row["users"],
-        licence=row["licence"],
-        requested_cents=row["requested_cents"],
-        # Each version stores its own rows, so a row id is no identity across versions: lines
-        # are compared by their label (`diff_versions` pairs lines without ids that way).
-        budget_lines=tuple(
-            rules.BudgetLine(
-                label=line["label"],
-                min_cents=line["min_cents"],
-                max_cents=line["max_cents"],
-            )
-            for line in lines
-        ),
-    )
+    return version_of(row, lines)
 
 
 async def amend(
@@ -324,7 +430,7 @@ async def amend(
     from cobudget.services import rounds  # rounds builds on this module
 
     challenge = await _editable(actor, challenge_id)
-    current = int(str(challenge["current_version"]))
+    current = challenge.current_version
     if not current:
         raise InvalidInput({"title": "not_published_yet"})
     answers = {lieu: text for lieu, text in (answers or {}).items() if text.strip()}
@@ -346,20 +452,17 @@ async def amend(
     if not decision.allowed:
         raise NotAllowed(Action.CHALLENGE_EDIT.value, decision.reason)
     checked = _check(
-        form,
-        member_lieu_ids=await _network_lieu_ids(int(str(challenge["network"]))),
-        lieu_id=int(str(challenge["lieu"])),
+        form, member_lieu_ids=await network_lieu_ids(challenge.network), lieu_id=challenge.lieu
     )
     previous = await load_version(challenge_id, current)
     if rules.diff_versions(previous, checked.version).is_empty:
         raise InvalidInput({"title": "no_change"})
     async with write_transaction():
-        fresh = (
-            await Challenge.select(Challenge.current_version)
-            .where(Challenge.id == challenge_id)
-            .first()
+        fresh = await fetch_one(
+            Challenge.select(Challenge.current_version).where(Challenge.id == challenge_id).first(),
+            _CurrentVersion,
         )
-        if fresh is None or fresh["current_version"] != current:
+        if fresh is None or fresh.current_version != current:
             raise InvalidInput({"title": "version_changed_meanwhile"})
         try:  # two publications at once: the version number is taken (a unique index)
             await _insert_version(challenge_id, current + 1, checked.version, actor, published=True)
@@ -381,7 +484,7 @@ async def amend(
             "challenge.amend",
             entity="challenge",
             entity_id=challenge_id,
-            network_id=int(str(challenge["network"])),
+            network_id=challenge.network,
             before=_snapshot(previous),
             after=_snapshot(checked.version),
         )
@@ -392,23 +495,21 @@ async def answer_co_proposal(
     actor: Actor, *, challenge_id: int, lieu_id: int, accept: bool
 ) -> None:
     """The invited lieu accepts (it becomes a proposer) or declines (the invitation is gone)."""
-    invitation = (
-        await CoProposer.select()
+    invitation = await fetch_one(
+        CoProposer.select(CoProposer.id, CoProposer.accepted_at)
         .where(CoProposer.challenge == challenge_id)
         .where(CoProposer.lieu == lieu_id)
-        .first()
+        .first(),
+        _Invitation,
     )
-    if invitation is None or invitation["accepted_at"] is not None:
+    if invitation is None or invitation.accepted_at is not None:
         raise NotFound("co_proposal", challenge_id)
-    challenge = (
-        await Challenge.select(Challenge.network).where(Challenge.id == challenge_id).first()
-    )
-    assert challenge is not None
+    challenge = await challenge_row(challenge_id)
     require(
         actor,
         Action.CO_PROPOSAL_ANSWER,
         Target(
-            network_id=challenge["network"],
+            network_id=challenge.network,
             lieu_id=lieu_id,
             lieu_network_ids=await _lieu_network_ids(lieu_id),
         ),
@@ -416,44 +517,46 @@ async def answer_co_proposal(
     async with write_transaction():
         if accept:
             await CoProposer.update({CoProposer.accepted_at: now()}).where(
-                CoProposer.id == invitation["id"]
+                CoProposer.id == invitation.id
             )
         else:
-            await CoProposer.delete().where(CoProposer.id == invitation["id"])
+            await CoProposer.delete().where(CoProposer.id == invitation.id)
         await audit.record(
             actor,
             "co_proposal.accept" if accept else "co_proposal.decline",
             entity="challenge",
             entity_id=challenge_id,
-            network_id=challenge["network"],
+            network_id=challenge.network,
             after={"lieu_id": lieu_id},
         )
 
 
 async def declare_concerned(actor: Actor, *, challenge_id: int, lieu_id: int, note: str) -> None:
     """« Nous aussi » for the acting lieu; saying it again updates the note."""
-    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
-    if challenge is None or not challenge["current_version"]:
+    challenge = await challenge_row(challenge_id)
+    if not challenge.current_version:
         raise NotFound("challenge", challenge_id)
     require(
         actor,
         Action.CHALLENGE_CONCERN,
         Target(
-            network_id=challenge["network"],
+            network_id=challenge.network,
             lieu_id=lieu_id,
             lieu_network_ids=await _lieu_network_ids(lieu_id),
-            proposer_lieu_ids=await proposer_lieu_ids(challenge_id),
+            proposer_lieu_ids=frozenset({challenge.lieu})
+            | await accepted_co_proposer_ids(challenge_id),
         ),
     )
     checker = Checker()
     note = checker.text("note", note, max_length=2000, required=False)
     checker.raise_if_any()
     async with write_transaction():
-        existing = (
-            await ConcernedLieu.select(ConcernedLieu.id)
+        existing = await fetch_one(
+            ConcernedLieu.select(ConcernedLieu.id)
             .where(ConcernedLieu.challenge == challenge_id)
             .where(ConcernedLieu.lieu == lieu_id)
-            .first()
+            .first(),
+            IdRow,
         )
         inserted = False
         if not existing:
@@ -483,7 +586,7 @@ async def declare_concerned(actor: Actor, *, challenge_id: int, lieu_id: int, no
             "challenge.concern",
             entity="challenge",
             entity_id=challenge_id,
-            network_id=challenge["network"],
+            network_id=challenge.network,
             after={"lieu_id": lieu_id, "note": note},
         )
 

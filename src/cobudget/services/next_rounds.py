@@ -13,10 +13,13 @@ import datetime as dt
 from dataclasses import dataclass
 from math import gcd
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one, typed
 from cobudget.db.tables import Envelope, EnvelopeLieu
 from cobudget.db.transactions import write_transaction
 from cobudget.domain.challenges import check_euros
-from cobudget.domain.errors import InvalidInput, NotAllowed
+from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker
 from cobudget.engine import canonical
@@ -24,17 +27,63 @@ from cobudget.services import audit, envelope_inputs, settlements
 from cobudget.services.clock import now
 
 SPLITS = ("weights", "unspent")
-_COPIED = (
-    "rule",
-    "min_cofunders",
-    "own_challenge_cap_pct",
-    "support",
-    "utility",
-    "eligible_forms",
-    "quorum",
-    "hide_pledges",
-    "diagnosis_during_funding",
-)
+
+
+class _Settled(msgspec.Struct, frozen=True):
+    """What a next round copies of the settled envelope: its network, its calendar's shape and
+    its rules."""
+
+    network: int
+    proposals_from: dt.datetime
+    diagnosis_from: dt.datetime
+    funding_from: dt.datetime
+    funding_until: dt.datetime
+    rule: str
+    min_cofunders: int
+    own_challenge_cap_pct: int
+    support: str
+    utility: str
+    eligible_forms: list[str]
+    quorum: int
+    hide_pledges: bool
+    diagnosis_during_funding: bool
+
+
+class _Weight(msgspec.Struct, frozen=True):
+    lieu: int
+    weight: int
+
+
+class _Id(msgspec.Struct, frozen=True):
+    id: int
+
+
+async def _settled(envelope_id: int) -> _Settled:
+    row = await fetch_one(
+        Envelope.select(
+            Envelope.network,
+            Envelope.proposals_from,
+            Envelope.diagnosis_from,
+            Envelope.funding_from,
+            Envelope.funding_until,
+            Envelope.rule,
+            Envelope.min_cofunders,
+            Envelope.own_challenge_cap_pct,
+            Envelope.support,
+            Envelope.utility,
+            Envelope.eligible_forms,
+            Envelope.quorum,
+            Envelope.hide_pledges,
+            Envelope.diagnosis_during_funding,
+        )
+        .where(Envelope.id == envelope_id)
+        .output(load_json=True)
+        .first(),
+        _Settled,
+    )
+    if row is None:
+        raise NotFound("envelope", envelope_id)
+    return row
 
 
 @dataclass(frozen=True)
@@ -94,8 +143,8 @@ def _unspent_weights(unspent: dict[int, int]) -> dict[int, int]:
 
 async def create_next_round(actor: Actor, *, envelope_id: int, form: NextRoundForm) -> int:
     """A new draft envelope following the settled one; returns its id."""
-    row = await envelope_inputs.envelope_row(envelope_id)
-    network_id = int(str(row["network"]))
+    row = await _settled(envelope_id)
+    network_id = row.network
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     carry = await what_carries(envelope_id)
     checker = Checker()
@@ -107,10 +156,13 @@ async def create_next_round(actor: Actor, *, envelope_id: int, form: NextRoundFo
         checker.fail("carried_challenges", "invalid_choice")
     checker.raise_if_any()
     amount = extra + (carry.leftover_cents if form.carry_leftover else 0)
-    links = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-        EnvelopeLieu.envelope == envelope_id
+    links = await fetch(
+        EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+            EnvelopeLieu.envelope == envelope_id
+        ),
+        _Weight,
     )
-    weights = {r["lieu"]: r["weight"] for r in links}
+    weights = {link.lieu: link.weight for link in links}
     if form.split == "unspent":
         by_unspent = _unspent_weights({lieu: carry.unspent_cents.get(lieu, 0) for lieu in weights})
         if not by_unspent:
@@ -118,8 +170,7 @@ async def create_next_round(actor: Actor, *, envelope_id: int, form: NextRoundFo
         weights = by_unspent
     # The same calendar shape, starting tomorrow: the coordinator adjusts it in the draft.
     start = now() + dt.timedelta(days=1)
-    shift = start - row["proposals_from"]  # type: ignore[operator]
-    values = {name: row[name] for name in _COPIED}
+    shift = start - row.proposals_from
     async with write_transaction():
         # Read again where it is written: a challenge funded meanwhile is not carried.
         carryable = {cid for cid, _title in (await what_carries(envelope_id)).unfunded}
@@ -131,17 +182,25 @@ async def create_next_round(actor: Actor, *, envelope_id: int, form: NextRoundFo
                 title=title,
                 amount_cents=amount,
                 proposals_from=start,
-                diagnosis_from=row["diagnosis_from"] + shift,  # type: ignore[operator]
-                funding_from=row["funding_from"] + shift,  # type: ignore[operator]
-                funding_until=row["funding_until"] + shift,  # type: ignore[operator]
+                diagnosis_from=row.diagnosis_from + shift,
+                funding_from=row.funding_from + shift,
+                funding_until=row.funding_until + shift,
                 previous_envelope=envelope_id,
                 carried_challenges=sorted(form.carried_challenges),
                 created_by=actor.user_id,
                 created_at=now(),
-                **values,
+                rule=row.rule,
+                min_cofunders=row.min_cofunders,
+                own_challenge_cap_pct=row.own_challenge_cap_pct,
+                support=row.support,
+                utility=row.utility,
+                eligible_forms=row.eligible_forms,
+                quorum=row.quorum,
+                hide_pledges=row.hide_pledges,
+                diagnosis_during_funding=row.diagnosis_during_funding,
             )
         ).returning(Envelope.id)
-        new_id = int(rows[0]["id"])
+        new_id = typed(rows, _Id)[0].id
         await EnvelopeLieu.insert(
             *(
                 EnvelopeLieu(envelope=new_id, lieu=lieu, weight=weight)

@@ -5,17 +5,20 @@ the pure rules' (`domain.consent`); this module loads the facts, asks, and write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import msgspec
+from piccolo.columns.combination import Where
+
+from cobudget.db.rows import fetch, fetch_one, typed_one
 from cobudget.db.tables import (
-    Challenge,
     CofundingOrg,
     ConsentRound,
     Criterion,
     Membership,
     Network,
-    NetworkLieu,
     ObjectionAnswer,
     RoundComment,
     RoundPosition,
@@ -27,7 +30,16 @@ from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Decision, Target, require
 from cobudget.domain.validation import Checker
 from cobudget.services import audit, outbox
-from cobudget.services.challenges import load_version, proposer_lieu_ids
+from cobudget.services.challenges import (
+    ChallengeRow,
+    IdRow,
+    NameRow,
+    accepted_co_proposer_ids,
+    challenge_row,
+    inserted_id,
+    load_version,
+    network_lieu_ids,
+)
 from cobudget.services.clock import now
 from cobudget.settings import Settings
 
@@ -42,82 +54,223 @@ class RoundFacts:
     network_id: int
 
 
+class StoredRound(msgspec.Struct, frozen=True):
+    """What the pure rules read of a stored round (who proposes and who is a member come from
+    elsewhere)."""
+
+    id: int
+    version: int
+    opened_at: dt.datetime
+    deadline: dt.datetime
+    quorum: int
+    closed_at: dt.datetime | None
+
+
+class RoundRow(StoredRound, frozen=True):
+    """A stored round with the facts of its challenge its rules need."""
+
+    challenge: int
+    network_id: int
+    proposer_id: int  # the challenge's proposing lieu
+
+
+ROUND_COLUMNS = (
+    ConsentRound.id,
+    ConsentRound.version,
+    ConsentRound.opened_at,
+    ConsentRound.deadline,
+    ConsentRound.quorum,
+    ConsentRound.closed_at,
+    ConsentRound.challenge,
+    ConsentRound.challenge.network.as_alias("network_id"),
+    ConsentRound.challenge.lieu.as_alias("proposer_id"),
+)
+
+
+class PositionRow(msgspec.Struct, frozen=True):
+    id: int
+    round: int
+    lieu: int
+    kind: str
+    text: str
+    criterion: int | None
+    withdrawn: bool
+    taken_at: dt.datetime
+
+
+POSITION_COLUMNS = (
+    RoundPosition.id,
+    RoundPosition.round,
+    RoundPosition.lieu,
+    RoundPosition.kind,
+    RoundPosition.text,
+    RoundPosition.criterion,
+    RoundPosition.withdrawn,
+    RoundPosition.taken_at,
+)
+
+
+class _Email(msgspec.Struct, frozen=True):
+    email: str | None
+
+
+class _NetworkRow(msgspec.Struct, frozen=True):
+    quorum: int
+    name: str
+
+
+class _Quorum(msgspec.Struct, frozen=True):
+    quorum: int
+
+
+class _QuestionRow(msgspec.Struct, frozen=True):
+    id: int
+    round: int
+    answer: str
+
+
+class _CommentRow(msgspec.Struct, frozen=True):
+    id: int
+    round: int
+    text: str
+
+
+class _ChallengeOf(msgspec.Struct, frozen=True):
+    challenge: int
+
+
 def _require(decision: Decision, action: str) -> None:
     if not decision.allowed:
         raise NotAllowed(action, decision.reason)
 
 
-async def _member_lieu_ids(network_id: int) -> frozenset[int]:
-    rows = await NetworkLieu.select(NetworkLieu.lieu).where(NetworkLieu.network == network_id)
-    return frozenset(row["lieu"] for row in rows)
-
-
 def pure_round(
-    row: dict[str, object], proposers: frozenset[int], members: frozenset[int]
+    row: StoredRound | Mapping[str, Any], proposers: frozenset[int], members: frozenset[int]
 ) -> consent.Round:
-    """A stored round as the pure consent rules read it."""
+    """A stored round as the pure consent rules read it. A row as Piccolo hands it (readers of
+    envelopes still pass those) is checked as a `StoredRound` first."""
+    stored = row if isinstance(row, StoredRound) else typed_one(row, StoredRound)
+    assert stored is not None
     return consent.Round(
-        id=int(str(row["id"])),
-        version=int(str(row["version"])),
-        opened_at=row["opened_at"],
-        deadline=row["deadline"],  # type: ignore[arg-type]
-        quorum=int(str(row["quorum"])),
+        id=stored.id,
+        version=stored.version,
+        opened_at=stored.opened_at,
+        deadline=stored.deadline,
+        quorum=stored.quorum,
         proposer_lieu_ids=proposers,
         member_lieu_ids=members,
-        closed_at=row["closed_at"],  # type: ignore[arg-type]
+        closed_at=stored.closed_at,
     )
 
 
-def pure_position(row: dict[str, object]) -> consent.Position:
-    """A stored position entry as the pure consent rules read it."""
+def pure_position(row: PositionRow | Mapping[str, Any]) -> consent.Position:
+    """A stored position entry as the pure consent rules read it; a row as Piccolo hands it is
+    checked as a `PositionRow` first."""
+    stored = row if isinstance(row, PositionRow) else typed_one(row, PositionRow)
+    assert stored is not None
     return consent.Position(
-        seq=int(str(row["id"])),
-        lieu_id=int(str(row["lieu"])),
-        kind=consent.PositionKind(row["kind"]),
-        taken_at=row["taken_at"],  # type: ignore[arg-type]
-        text=str(row["text"]),
-        criterion_id=row["criterion"],  # type: ignore[arg-type]
-        withdrawn=bool(row["withdrawn"]),
+        seq=stored.id,
+        lieu_id=stored.lieu,
+        kind=consent.PositionKind(stored.kind),
+        taken_at=stored.taken_at,
+        text=stored.text,
+        criterion_id=stored.criterion,
+        withdrawn=stored.withdrawn,
     )
 
 
-async def positions_of(round_id: int) -> tuple[consent.Position, ...]:
-    rows = await RoundPosition.select().where(RoundPosition.round == round_id)
-    return tuple(pure_position(row) for row in rows)
+def facts_of_rows(
+    rounds: Sequence[RoundRow],
+    positions: Iterable[PositionRow],
+    *,
+    proposers: frozenset[int],
+    members: frozenset[int],
+) -> list[RoundFacts]:
+    """Rounds of one challenge and their position entries, read in a batch, as the pure rules
+    see them; in the order of `rounds`."""
+    by_round: dict[int, list[consent.Position]] = {row.id: [] for row in rounds}
+    for position in positions:
+        if position.round in by_round:
+            by_round[position.round].append(pure_position(position))
+    return [
+        RoundFacts(
+            round=pure_round(row, proposers, members),
+            positions=tuple(by_round[row.id]),
+            challenge_id=row.challenge,
+            network_id=row.network_id,
+        )
+        for row in rounds
+    ]
+
+
+async def _facts_of(
+    rounds: Sequence[RoundRow],
+    positions_where: Where,
+    proposers: frozenset[int] | None,
+    members: frozenset[int] | None,
+) -> list[RoundFacts]:
+    """The rounds (all of one challenge) with their positions, and the proposers and the
+    network's lieux unless the caller has them: three queries after the rounds at most,
+    whatever the number of rounds and positions. The positions are read even when there is no
+    round, so that a page's count of queries does not depend on it."""
+    positions = await fetch(
+        RoundPosition.select(*POSITION_COLUMNS).where(positions_where), PositionRow
+    )
+    if not rounds:
+        return []
+    first = rounds[0]
+    if proposers is None:
+        proposers = frozenset({first.proposer_id}) | await accepted_co_proposer_ids(first.challenge)
+    if members is None:
+        members = await network_lieu_ids(first.network_id)
+    return facts_of_rows(rounds, positions, proposers=proposers, members=members)
+
+
+async def facts_of_challenge(
+    challenge_id: int,
+    *,
+    proposers: frozenset[int] | None = None,
+    members: frozenset[int] | None = None,
+) -> list[RoundFacts]:
+    """Every round of the challenge, newest first, with its positions. A page that has already
+    read the proposers and the network's lieux passes them in."""
+    rounds = await fetch(
+        ConsentRound.select(*ROUND_COLUMNS)
+        .where(ConsentRound.challenge == challenge_id)
+        .order_by(ConsentRound.id, ascending=False),
+        RoundRow,
+    )
+    return await _facts_of(
+        rounds, RoundPosition.round.challenge == challenge_id, proposers, members
+    )
 
 
 async def facts(round_id: int) -> RoundFacts:
-    row = (
-        await ConsentRound.select(*ConsentRound.all_columns(), ConsentRound.challenge.network)
-        .where(ConsentRound.id == round_id)
-        .first()
+    """One round, read afresh (the write use cases read it again inside their transaction)."""
+    rounds = await fetch(
+        ConsentRound.select(*ROUND_COLUMNS).where(ConsentRound.id == round_id), RoundRow
     )
-    if row is None:
+    if not rounds:
         raise NotFound("round", round_id)
-    network_id = int(row["challenge.network"])
-    return RoundFacts(
-        round=pure_round(
-            row, await proposer_lieu_ids(row["challenge"]), await _member_lieu_ids(network_id)
-        ),
-        positions=await positions_of(round_id),
-        challenge_id=row["challenge"],
-        network_id=network_id,
-    )
+    return (await _facts_of(rounds, RoundPosition.round == round_id, None, None))[0]
 
 
 async def latest_round(challenge_id: int) -> RoundFacts | None:
-    row = (
-        await ConsentRound.select(ConsentRound.id)
+    rounds = await fetch(
+        ConsentRound.select(*ROUND_COLUMNS)
         .where(ConsentRound.challenge == challenge_id)
         .order_by(ConsentRound.id, ascending=False)
-        .first()
+        .limit(1),
+        RoundRow,
     )
-    return await facts(row["id"]) if row else None
+    if not rounds:
+        return None
+    return (await _facts_of(rounds, RoundPosition.round == rounds[0].id, None, None))[0]
 
 
-async def _challenge(challenge_id: int) -> dict[str, object]:
-    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
-    if challenge is None or not challenge["current_version"]:
+async def _challenge(challenge_id: int) -> ChallengeRow:
+    challenge = await challenge_row(challenge_id)
+    if not challenge.current_version:
         raise NotFound("challenge", challenge_id)
     return challenge
 
@@ -127,8 +280,13 @@ async def emails_of_lieux(lieu_ids: Iterable[int]) -> list[str]:
     wanted = sorted(set(lieu_ids))
     if not wanted:
         return []
-    rows = await Membership.select(Membership.user.email).where(Membership.lieu.is_in(wanted))
-    return sorted({row["user.email"] for row in rows})
+    rows = await fetch(
+        Membership.select(Membership.user.email.as_alias("email")).where(
+            Membership.lieu.is_in(wanted)
+        ),
+        _Email,
+    )
+    return sorted({row.email for row in rows if row.email is not None})
 
 
 async def open_round(
@@ -137,22 +295,23 @@ async def open_round(
     """A coordinator opens a round on the current version, with the network's quorum; the
     people of the network's lieux are told by email."""
     challenge = await _challenge(challenge_id)
-    network_id = int(str(challenge["network"]))
+    network_id = challenge.network
     require(actor, Action.ROUND_MANAGE, Target(network_id=network_id))
-    network = (
-        await Network.select(Network.quorum, Network.name).where(Network.id == network_id).first()
+    network = await fetch_one(
+        Network.select(Network.quorum, Network.name).where(Network.id == network_id).first(),
+        _NetworkRow,
     )
     assert network is not None
     moment = now()
-    members = await _member_lieu_ids(network_id)
-    proposers = await proposer_lieu_ids(challenge_id)
-    current = int(str(challenge["current_version"]))
+    members = await network_lieu_ids(network_id)
+    proposers = frozenset({challenge.lieu}) | await accepted_co_proposer_ids(challenge_id)
+    current = challenge.current_version
     new = consent.Round(
         id=0,
         version=current,
         opened_at=moment,
         deadline=deadline,
-        quorum=int(network["quorum"]),
+        quorum=network.quorum,
         proposer_lieu_ids=proposers,
         member_lieu_ids=members,
     )
@@ -178,14 +337,14 @@ async def open_round(
                 opened_by=actor.user_id,
             )
         ).returning(ConsentRound.id)
-        round_id = int(rows[0]["id"])
+        round_id = inserted_id(rows)
         version = await load_version(challenge_id, current)
         for email in await emails_of_lieux(members):
             await outbox.enqueue(
                 email,
                 "round_opened",
                 title=version.title,
-                network=network["name"],
+                network=network.name,
                 deadline=deadline,
                 link=f"{settings.base_url}/defis/{challenge_id}#tour",
             )
@@ -237,7 +396,7 @@ async def extend_round(actor: Actor, *, round_id: int, deadline: dt.datetime) ->
             known.round,
             known.positions,
             new_deadline=deadline,
-            current_version=int(str(challenge["current_version"])),
+            current_version=challenge.current_version,
             now=now(),
         ),
         Action.ROUND_MANAGE.value,
@@ -272,8 +431,8 @@ async def _speaking_lieu(actor: Actor, known: RoundFacts, lieu_id: int) -> None:
 
 
 async def _criteria_ids(network_id: int) -> frozenset[int]:
-    rows = await Criterion.select(Criterion.id).where(Criterion.network == network_id)
-    return frozenset(row["id"] for row in rows)
+    rows = await fetch(Criterion.select(Criterion.id).where(Criterion.network == network_id), IdRow)
+    return frozenset(row.id for row in rows)
 
 
 def _next_number(known: RoundFacts, lieu_id: int) -> int:
@@ -385,10 +544,15 @@ async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) 
 
 
 async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
-    question = await RoundQuestion.select().where(RoundQuestion.id == question_id).first()
+    question = await fetch_one(
+        RoundQuestion.select(RoundQuestion.id, RoundQuestion.round, RoundQuestion.answer)
+        .where(RoundQuestion.id == question_id)
+        .first(),
+        _QuestionRow,
+    )
     if question is None:
         raise NotFound("question", question_id)
-    known = await facts(question["round"])
+    known = await facts(question.round)
     require(
         actor,
         Action.QUESTION_ANSWER,
@@ -413,7 +577,7 @@ async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
             entity="round",
             entity_id=known.round.id,
             network_id=known.network_id,
-            before={"answer": question["answer"]},
+            before={"answer": question.answer},
             after={"answer": text.strip()},
         )
 
@@ -427,15 +591,14 @@ async def comment(
     if lieu_id is not None:
         await _speaking_lieu(actor, known, lieu_id)
     else:
-        orgs = await CofundingOrg.select(CofundingOrg.id).where(
-            CofundingOrg.network == known.network_id
+        orgs = await fetch(
+            CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.network == known.network_id),
+            IdRow,
         )
         require(
             actor,
             Action.COMMENT,
-            Target(
-                network_id=known.network_id, network_org_ids=frozenset(row["id"] for row in orgs)
-            ),
+            Target(network_id=known.network_id, network_org_ids=frozenset(row.id for row in orgs)),
         )
     checker = Checker()
     text = checker.text("comment.text", text, max_length=5000)
@@ -459,7 +622,7 @@ async def comment(
             actor,
             "comment.add",
             entity="comment",
-            entity_id=rows[0]["id"],
+            entity_id=inserted_id(rows),
             network_id=known.network_id,
             after={"text": text},
         )
@@ -467,10 +630,15 @@ async def comment(
 
 async def hide_comment(actor: Actor, *, comment_id: int, reason: str) -> None:
     """A coordinator hides an abusive comment; its text and the reason stay in the audit log."""
-    row = await RoundComment.select().where(RoundComment.id == comment_id).first()
+    row = await fetch_one(
+        RoundComment.select(RoundComment.id, RoundComment.round, RoundComment.text)
+        .where(RoundComment.id == comment_id)
+        .first(),
+        _CommentRow,
+    )
     if row is None:
         raise NotFound("comment", comment_id)
-    known = await facts(row["round"])
+    known = await facts(row.round)
     require(actor, Action.COMMENT_HIDE, Target(network_id=known.network_id))
     checker = Checker()
     reason = checker.text("reason", reason, max_length=1000)
@@ -485,7 +653,7 @@ async def hide_comment(actor: Actor, *, comment_id: int, reason: str) -> None:
             entity="comment",
             entity_id=comment_id,
             network_id=known.network_id,
-            before={"text": row["text"]},
+            before={"text": row.text},
             after={"reason": reason},
         )
 
@@ -503,10 +671,13 @@ async def configure_diagnosis(actor: Actor, *, network_id: int, criteria: str, q
     checker.raise_if_any()
     async with write_transaction():
         before = [
-            row["name"]
-            for row in await Criterion.select(Criterion.name)
-            .where(Criterion.network == network_id)
-            .order_by(Criterion.position)
+            row.name
+            for row in await fetch(
+                Criterion.select(Criterion.name)
+                .where(Criterion.network == network_id)
+                .order_by(Criterion.position),
+                NameRow,
+            )
         ]
         kept = set(names)
         await (
@@ -566,26 +737,31 @@ async def record_amendment(
                 answered_at=moment,
             )
         )
-        objectors = await RoundPosition.select(RoundPosition.taken_by.email).where(
-            RoundPosition.id == objection.seq
+        objectors = await fetch(
+            RoundPosition.select(RoundPosition.taken_by.email.as_alias("email")).where(
+                RoundPosition.id == objection.seq
+            ),
+            _Email,
         )
         for row in objectors:
-            if row["taken_by.email"]:
+            if row.email:
                 await outbox.enqueue(
-                    row["taken_by.email"],
+                    row.email,
                     "objection_answered",
                     title=version.title,
                     version=new_version,
                     answer=text,
                     link=f"{settings.base_url}/defis/{challenge_id}#tour",
                 )
-    network = await Network.select(Network.quorum).where(Network.id == latest.network_id).first()
+    network = await fetch_one(
+        Network.select(Network.quorum).where(Network.id == latest.network_id).first(), _Quorum
+    )
     new = consent.Round(
         id=0,
         version=new_version,
         opened_at=moment,
         deadline=moment + (latest.round.deadline - latest.round.opened_at),
-        quorum=int(network["quorum"]) if network else latest.round.quorum,
+        quorum=network.quorum if network else latest.round.quorum,
         proposer_lieu_ids=latest.round.proposer_lieu_ids,
         member_lieu_ids=latest.round.member_lieu_ids,
     )
@@ -609,19 +785,36 @@ async def record_amendment(
         )
 
 
-async def round_of_question(question_id: int) -> int:
-    row = (
-        await RoundQuestion.select(RoundQuestion.round)
+async def challenge_of_round(round_id: int) -> int:
+    """The challenge a round is on (where a form about it sends the reader back)."""
+    row = await fetch_one(
+        ConsentRound.select(ConsentRound.challenge).where(ConsentRound.id == round_id).first(),
+        _ChallengeOf,
+    )
+    if row is None:
+        raise NotFound("round", round_id)
+    return row.challenge
+
+
+async def challenge_of_question(question_id: int) -> int:
+    row = await fetch_one(
+        RoundQuestion.select(RoundQuestion.round.challenge.as_alias("challenge"))
         .where(RoundQuestion.id == question_id)
-        .first()
+        .first(),
+        _ChallengeOf,
     )
     if row is None:
         raise NotFound("question", question_id)
-    return int(row["round"])
+    return row.challenge
 
 
-async def round_of_comment(comment_id: int) -> int:
-    row = await RoundComment.select(RoundComment.round).where(RoundComment.id == comment_id).first()
+async def challenge_of_comment(comment_id: int) -> int:
+    row = await fetch_one(
+        RoundComment.select(RoundComment.round.challenge.as_alias("challenge"))
+        .where(RoundComment.id == comment_id)
+        .first(),
+        _ChallengeOf,
+    )
     if row is None:
         raise NotFound("comment", comment_id)
-    return int(row["round"])
+    return row.challenge

@@ -42,6 +42,7 @@ from cobudget.web.errors import (
 from cobudget.web.explanations import explain
 from cobudget.web.headers import with_security_headers
 from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
+from cobudget.web.page_cache import PageCache, with_page_cache
 from cobudget.web.pages import (
     account,
     admin,
@@ -170,7 +171,13 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Around everything, error pages and unknown paths included: the request id and log line,
     # and the security headers.
+    # Inside them, pages for visitors kept by data version.
     app.asgi_handler = request_log.with_request_log(
-        with_security_headers(app.asgi_handler, settings)
+        with_security_headers(
+            with_page_cache(
+                app.asgi_handler, PageCache(settings.page_cache_bytes), csrf_config(settings)
+            ),
+            settings,
+        )
     )
     return app

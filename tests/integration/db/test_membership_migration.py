@@ -37,7 +37,7 @@ async def test_duplicate_memberships_are_merged_before_the_unique_index(
     previous = make_engine(database_url)
     try:
         _migrate(url, BEFORE)
-        bind_tables(make_engine(url))
+        bind_tables(make_engine(url, versioned=False))  # migrated halfway: no data version yet
         network = await factories.make_network()
         lieu = await factories.make_lieu(network, "A")
         other = await factories.make_lieu(network, "B")

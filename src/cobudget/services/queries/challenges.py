@@ -1,25 +1,37 @@
 """Reads behind the challenge pages: a challenge with its versions, who proposes it, who shares
-its problem; a version; the differences between two versions; a network's challenges."""
+its problem; a version; the differences between two versions; a network's challenges.
+
+A challenge page reads its data in five queries whatever the number of versions, budget lines,
+co-proposers, concerned lieux and network lieux: the versions joined to their challenge and
+network, every budget line of every version, the co-proposers, the concerned lieux, and the
+network's lieux (one query per kind of thing, never one per row)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import msgspec
 
+from cobudget.db.rows import fetch
 from cobudget.db.tables import (
     BudgetLine,
     Challenge,
     ChallengeVersion,
     ConcernedLieu,
     CoProposer,
-    Lieu,
     NetworkLieu,
 )
 from cobudget.domain import challenges as rules
 from cobudget.domain.errors import NotFound
-from cobudget.domain.permissions import Actor
-from cobudget.services.challenges import load_version, proposer_lieu_ids
+from cobudget.domain.permissions import Action, Actor, Target, require
+from cobudget.services.challenges import (
+    LINE_COLUMNS,
+    VERSION_COLUMNS,
+    LineRow,
+    VersionRow,
+    version_of,
+)
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 
 
@@ -56,6 +68,11 @@ class ChallengePage(msgspec.Struct, frozen=True):
     lieux_may_concern: list[LieuRef]
     lieux_invited: list[LieuRef]
     network_lieu_ids: frozenset[int]
+    network_lieux: list[LieuRef]  # by name; the diagnosis names the lieux that take positions
+
+    @property
+    def proposer_ids(self) -> frozenset[int]:
+        return frozenset(lieu.id for lieu in self.proposers)
 
 
 class ChallengeSummary(msgspec.Struct, frozen=True):
@@ -68,164 +85,284 @@ class ChallengeSummary(msgspec.Struct, frozen=True):
     concerned_count: int
 
 
-def _ref(row: dict[str, object], prefix: str = "") -> LieuRef:
-    return LieuRef(
-        id=int(str(row[f"{prefix}id"])),
-        slug=str(row[f"{prefix}slug"]),
-        name=str(row[f"{prefix}name"]),
+class _VersionOfChallenge(VersionRow, frozen=True):
+    """A version with its challenge, the challenge's proposing lieu and its network."""
+
+    current_version: int
+    lieu_id: int
+    lieu_slug: str
+    lieu_name: str
+    network_id: int
+    network_slug: str
+    network_name: str
+    network_region: str
+    network_description: str
+    network_is_public: bool
+
+
+_HEADING_COLUMNS = (
+    ChallengeVersion.challenge.current_version.as_alias("current_version"),
+    ChallengeVersion.challenge._.lieu._.id.as_alias("lieu_id"),
+    ChallengeVersion.challenge._.lieu._.slug.as_alias("lieu_slug"),
+    ChallengeVersion.challenge._.lieu._.name.as_alias("lieu_name"),
+    ChallengeVersion.challenge._.network._.id.as_alias("network_id"),
+    ChallengeVersion.challenge._.network._.slug.as_alias("network_slug"),
+    ChallengeVersion.challenge._.network._.name.as_alias("network_name"),
+    ChallengeVersion.challenge._.network._.region.as_alias("network_region"),
+    ChallengeVersion.challenge._.network._.description.as_alias("network_description"),
+    ChallengeVersion.challenge._.network._.is_public.as_alias("network_is_public"),
+)
+
+
+class _CoProposerRow(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+    accepted_at: dt.datetime | None
+
+
+class _ConcernRow(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+    note: str
+    declared_at: dt.datetime
+
+
+class _SummaryRow(msgspec.Struct, frozen=True):
+    id: int
+    current_version: int
+    lieu_id: int
+    lieu_slug: str
+    lieu_name: str
+
+
+class _TitleRow(msgspec.Struct, frozen=True):
+    id: int
+    challenge: int
+    number: int
+    title: str
+
+
+class _LineTotal(msgspec.Struct, frozen=True):
+    version: int
+    min_cents: int
+    max_cents: int
+
+
+class _ChallengeOf(msgspec.Struct, frozen=True):
+    challenge: int
+
+
+class _Loaded(msgspec.Struct, frozen=True):
+    page: ChallengePage
+    versions: dict[int, rules.ChallengeVersion]  # every version, by number
+
+
+def _by_name(lieux: Iterable[LieuRef], order: dict[int, int]) -> list[LieuRef]:
+    """Lieux in the order of the network's lieux (sorted by name by the database, as every
+    list of lieux is); a lieu that has left the network comes after them, by name."""
+    return sorted(lieux, key=lambda lieu: (order.get(lieu.id, len(order)), lieu.name))
+
+
+async def _load(actor: Actor, challenge_id: int) -> _Loaded:
+    versions = await fetch(
+        ChallengeVersion.select(*VERSION_COLUMNS, *_HEADING_COLUMNS)
+        .where(ChallengeVersion.challenge == challenge_id)
+        .order_by(ChallengeVersion.number),
+        _VersionOfChallenge,
     )
-
-
-async def _lieux(ids: set[int] | frozenset[int]) -> list[LieuRef]:
-    if not ids:
-        return []
-    rows = (
-        await Lieu.select(Lieu.id, Lieu.slug, Lieu.name)
-        .where(Lieu.id.is_in(list(ids)))
-        .order_by(Lieu.name)
-    )
-    return [_ref(row) for row in rows]
-
-
-async def challenge_page(actor: Actor, challenge_id: int) -> ChallengePage:
-    challenge = await Challenge.select().where(Challenge.id == challenge_id).first()
-    if challenge is None:
+    if not versions:
         raise NotFound("challenge", challenge_id)
-    network = await network_by_id(actor, int(str(challenge["network"])))
-    proposers = await proposer_lieu_ids(challenge_id)
-    can_edit = bool(actor.member_of & proposers)
-    current = int(str(challenge["current_version"]))
+    heading = versions[0]
+    require(
+        actor,
+        Action.NETWORK_READ,
+        Target(network_id=heading.network_id, network_is_public=heading.network_is_public),
+    )
+    network = NetworkSummary(
+        id=heading.network_id,
+        slug=heading.network_slug,
+        name=heading.network_name,
+        region=heading.network_region,
+        description=heading.network_description,
+        is_public=heading.network_is_public,
+    )
+    co_proposers = await fetch(
+        CoProposer.select(
+            CoProposer.lieu.id.as_alias("id"),
+            CoProposer.lieu.slug.as_alias("slug"),
+            CoProposer.lieu.name.as_alias("name"),
+            CoProposer.accepted_at,
+        )
+        .where(CoProposer.challenge == challenge_id)
+        .order_by(CoProposer.lieu.name),
+        _CoProposerRow,
+    )
+    proposer_refs = [LieuRef(heading.lieu_id, heading.lieu_slug, heading.lieu_name)] + [
+        LieuRef(row.id, row.slug, row.name) for row in co_proposers if row.accepted_at is not None
+    ]
+    proposer_ids = frozenset(lieu.id for lieu in proposer_refs)
+    can_edit = bool(actor.member_of & proposer_ids)
+    current = heading.current_version
     if not current and not can_edit:
         raise NotFound("challenge", challenge_id)  # a draft is its proposers' only
-    version = await load_version(challenge_id, current or 1)
-    pending = (
-        await CoProposer.select(CoProposer.lieu)
-        .where(CoProposer.challenge == challenge_id)
-        .where(CoProposer.accepted_at.is_null())
-    )
-    pending_ids = {row["lieu"] for row in pending}
-    concerned_rows = (
-        await ConcernedLieu.select(
+    lines: dict[int, list[LineRow]] = {row.id: [] for row in versions}
+    for line in await fetch(
+        BudgetLine.select(*LINE_COLUMNS)
+        .where(BudgetLine.version.challenge == challenge_id)
+        .order_by(BudgetLine.version, BudgetLine.position),
+        LineRow,
+    ):
+        lines.setdefault(line.version, []).append(line)
+    by_number = {row.number: version_of(row, lines[row.id]) for row in versions}
+    version = by_number.get(current or 1)
+    if version is None:
+        raise NotFound("challenge_version", current or 1)
+    concerned = await fetch(
+        ConcernedLieu.select(
+            ConcernedLieu.lieu.id.as_alias("id"),
+            ConcernedLieu.lieu.slug.as_alias("slug"),
+            ConcernedLieu.lieu.name.as_alias("name"),
             ConcernedLieu.note,
             ConcernedLieu.declared_at,
-            ConcernedLieu.lieu.id,
-            ConcernedLieu.lieu.slug,
-            ConcernedLieu.lieu.name,
         )
         .where(ConcernedLieu.challenge == challenge_id)
-        .order_by(ConcernedLieu.declared_at)
+        .order_by(ConcernedLieu.declared_at),
+        _ConcernRow,
     )
-    versions = (
-        await ChallengeVersion.select(ChallengeVersion.number, ChallengeVersion.published_at)
-        .where(ChallengeVersion.challenge == challenge_id)
-        .order_by(ChallengeVersion.number)
-    )
-    network_lieux = {
-        row["lieu"]
-        for row in await NetworkLieu.select(NetworkLieu.lieu).where(
-            NetworkLieu.network == network.id
+    network_lieux = await fetch(
+        NetworkLieu.select(
+            NetworkLieu.lieu.id.as_alias("id"),
+            NetworkLieu.lieu.slug.as_alias("slug"),
+            NetworkLieu.lieu.name.as_alias("name"),
         )
-    }
-    concerned_ids = {row["lieu.id"] for row in concerned_rows}
-    return ChallengePage(
+        .where(NetworkLieu.network == network.id)
+        .order_by(NetworkLieu.lieu.name),
+        LieuRef,
+    )
+    order = {lieu.id: index for index, lieu in enumerate(network_lieux)}
+    pending = [
+        LieuRef(row.id, row.slug, row.name) for row in co_proposers if row.accepted_at is None
+    ]
+    concerned_ids = {row.id for row in concerned}
+    may_concern = (actor.member_of - proposer_ids - concerned_ids) if current else frozenset()
+    page = ChallengePage(
         id=challenge_id,
         network=network,
         version=version,
         is_draft=not current,
         total_min_cents=rules.total_min_cents(version.budget_lines),
         total_max_cents=rules.total_max_cents(version.budget_lines),
-        proposers=await _lieux(proposers),
-        pending_co_proposers=await _lieux(pending_ids),
+        proposers=_by_name(proposer_refs, order),
+        pending_co_proposers=pending,
         concerned=[
-            ConcernView(lieu=_ref(row, "lieu."), note=row["note"], declared_at=row["declared_at"])
-            for row in concerned_rows
+            ConcernView(
+                lieu=LieuRef(row.id, row.slug, row.name), note=row.note, declared_at=row.declared_at
+            )
+            for row in concerned
         ],
         versions=[
-            VersionRef(number=row["number"], published_at=row["published_at"])
+            VersionRef(number=row.number, published_at=row.published_at)
             for row in versions
-            if row["published_at"] is not None
+            if row.published_at is not None
         ],
         can_edit=can_edit,
-        lieux_may_concern=await _lieux(
-            (actor.member_of & network_lieux) - proposers - concerned_ids
-        )
-        if current
-        else [],
-        lieux_invited=await _lieux(actor.member_of & pending_ids),
-        network_lieu_ids=frozenset(network_lieux),
+        lieux_may_concern=[lieu for lieu in network_lieux if lieu.id in may_concern],
+        lieux_invited=[lieu for lieu in pending if lieu.id in actor.member_of],
+        network_lieu_ids=frozenset(order),
+        network_lieux=network_lieux,
     )
+    return _Loaded(page=page, versions=by_number)
+
+
+async def challenge_page(actor: Actor, challenge_id: int) -> ChallengePage:
+    return (await _load(actor, challenge_id)).page
+
+
+def _published(loaded: _Loaded, number: int) -> rules.ChallengeVersion:
+    page = loaded.page
+    if page.is_draft or not 1 <= number <= page.version.number or number not in loaded.versions:
+        raise NotFound("challenge_version", number)
+    return loaded.versions[number]
 
 
 async def version_page(
     actor: Actor, challenge_id: int, number: int
 ) -> tuple[ChallengePage, rules.ChallengeVersion]:
-    page = await challenge_page(actor, challenge_id)
-    if page.is_draft or not 1 <= number <= page.version.number:
-        raise NotFound("challenge_version", number)
-    return page, await load_version(challenge_id, number)
+    loaded = await _load(actor, challenge_id)
+    return loaded.page, _published(loaded, number)
 
 
 async def version_diff(
     actor: Actor, challenge_id: int, old: int, new: int
 ) -> tuple[ChallengePage, rules.ChallengeVersion, rules.ChallengeVersion, rules.VersionDiff]:
-    page, before = await version_page(actor, challenge_id, old)
-    _page, after = await version_page(actor, challenge_id, new)
-    return page, before, after, rules.diff_versions(before, after)
+    loaded = await _load(actor, challenge_id)
+    before, after = _published(loaded, old), _published(loaded, new)
+    return loaded.page, before, after, rules.diff_versions(before, after)
 
 
 async def network_challenges(actor: Actor, network_id: int) -> list[ChallengeSummary]:
     """The network's published challenges with their current title and totals, in a fixed
     number of queries whatever their count (this list is on every network page)."""
     await network_by_id(actor, network_id)  # refuses a network the actor may not read
-    rows = (
-        await Challenge.select(
+    rows = await fetch(
+        Challenge.select(
             Challenge.id,
             Challenge.current_version,
-            Challenge.lieu.id,
-            Challenge.lieu.slug,
-            Challenge.lieu.name,
+            Challenge.lieu.id.as_alias("lieu_id"),
+            Challenge.lieu.slug.as_alias("lieu_slug"),
+            Challenge.lieu.name.as_alias("lieu_name"),
         )
         .where(Challenge.network == network_id)
         .where(Challenge.current_version > 0)
-        .order_by(Challenge.id, ascending=False)
+        .order_by(Challenge.id, ascending=False),
+        _SummaryRow,
     )
-    ids = [row["id"] for row in rows] or [0]
-    current = {row["id"]: row["current_version"] for row in rows}
+    ids = [row.id for row in rows] or [0]
+    current = {row.id: row.current_version for row in rows}
     versions = {
-        row["challenge"]: row
-        for row in await ChallengeVersion.select(
-            ChallengeVersion.id,
-            ChallengeVersion.challenge,
-            ChallengeVersion.number,
-            ChallengeVersion.title,
-        ).where(ChallengeVersion.challenge.is_in(ids))
-        if current.get(row["challenge"]) == row["number"]
+        row.challenge: row
+        for row in await fetch(
+            ChallengeVersion.select(
+                ChallengeVersion.id,
+                ChallengeVersion.challenge,
+                ChallengeVersion.number,
+                ChallengeVersion.title,
+            ).where(ChallengeVersion.challenge.is_in(ids)),
+            _TitleRow,
+        )
+        if current.get(row.challenge) == row.number
     }
     totals: dict[int, list[int]] = {}
-    for line in await BudgetLine.select(
-        BudgetLine.version, BudgetLine.min_cents, BudgetLine.max_cents
-    ).where(BudgetLine.version.is_in([v["id"] for v in versions.values()] or [0])):
-        total = totals.setdefault(line["version"], [0, 0])
-        total[0] += line["min_cents"]
-        total[1] += line["max_cents"]
-    counts: dict[int, int] = {}
-    for row in await ConcernedLieu.select(ConcernedLieu.challenge).where(
-        ConcernedLieu.challenge.is_in(ids)
+    for line in await fetch(
+        BudgetLine.select(BudgetLine.version, BudgetLine.min_cents, BudgetLine.max_cents).where(
+            BudgetLine.version.is_in([v.id for v in versions.values()] or [0])
+        ),
+        _LineTotal,
     ):
-        counts[row["challenge"]] = counts.get(row["challenge"], 0) + 1
+        total = totals.setdefault(line.version, [0, 0])
+        total[0] += line.min_cents
+        total[1] += line.max_cents
+    counts: dict[int, int] = {}
+    for concern in await fetch(
+        ConcernedLieu.select(ConcernedLieu.challenge).where(ConcernedLieu.challenge.is_in(ids)),
+        _ChallengeOf,
+    ):
+        counts[concern.challenge] = counts.get(concern.challenge, 0) + 1
     summaries = []
     for row in rows:
-        version = versions[row["id"]]
-        minimum, maximum = totals.get(version["id"], [0, 0])
+        version = versions[row.id]
+        minimum, maximum = totals.get(version.id, [0, 0])
         summaries.append(
             ChallengeSummary(
-                id=row["id"],
-                title=version["title"],
-                lieu=_ref(row, "lieu."),
-                version=row["current_version"],
+                id=row.id,
+                title=version.title,
+                lieu=LieuRef(row.lieu_id, row.lieu_slug, row.lieu_name),
+                version=row.current_version,
                 total_min_cents=minimum,
                 total_max_cents=maximum,
-                concerned_count=counts.get(row["id"], 0),
+                concerned_count=counts.get(row.id, 0),
             )
         )
     return summaries

@@ -1,18 +1,23 @@
 """Reads behind the diagnosis part of a challenge page: its consent rounds, the standing
 position of each lieu with its reason, questions and answers, comments, and what the reader
-may do there."""
+may do there.
+
+In a fixed number of queries whatever the number of rounds, positions, questions and comments:
+the criteria, the rounds, their positions, their questions, their comments (with authors and
+lieux), the objection answers, and the reader's co-funding organisations if they have any. The
+challenge page has already read the proposers and the network's lieux (with their names)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol, TypeVar
 
 import msgspec
 
+from cobudget.db.rows import fetch
 from cobudget.db.tables import (
     CofundingOrg,
-    ConsentRound,
     Criterion,
-    Lieu,
     ObjectionAnswer,
     RoundComment,
     RoundQuestion,
@@ -20,7 +25,8 @@ from cobudget.db.tables import (
 from cobudget.domain import consent
 from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.services.clock import now
-from cobudget.services.rounds import facts
+from cobudget.services.queries.challenges import ChallengePage
+from cobudget.services.rounds import RoundFacts, facts_of_challenge
 
 
 class CriterionView(msgspec.Struct, frozen=True):
@@ -83,37 +89,111 @@ class DiagnosisPanel(msgspec.Struct, frozen=True):
     objections_to_answer: list[PositionView]
 
 
-async def _names(table: type, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await table.select(table.id, table.name).where(table.id.is_in(list(ids)))
-    return {row["id"]: row["name"] for row in rows}
+class _QuestionRow(msgspec.Struct, frozen=True):
+    id: int
+    round: int
+    lieu_name: str | None
+    text: str
+    answer: str
 
 
-async def _round_view(round_id: int, criteria: dict[int, str], moment: dt.datetime) -> RoundView:
-    known = await facts(round_id)
+class _CommentRow(msgspec.Struct, frozen=True):
+    id: int
+    round: int
+    author_name: str | None
+    lieu: int | None
+    lieu_name: str | None
+    criterion: int | None
+    text: str
+    hidden_at: dt.datetime | None
+    hidden_reason: str
+
+
+class _AnswerRow(msgspec.Struct, frozen=True):
+    round: int
+    lieu: int
+    text: str
+
+
+class _Named(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+class _OfRound(Protocol):
+    @property
+    def round(self) -> int: ...
+
+
+OfRoundT = TypeVar("OfRoundT", bound=_OfRound)
+
+
+def _by_round(rows: list[OfRoundT]) -> dict[int, list[OfRoundT]]:
+    grouped: dict[int, list[OfRoundT]] = {}
+    for row in rows:
+        grouped.setdefault(row.round, []).append(row)
+    return grouped
+
+
+async def _questions(challenge_id: int) -> list[_QuestionRow]:
+    """The questions of every round of the challenge, in the order they were asked."""
+    return await fetch(
+        RoundQuestion.select(
+            RoundQuestion.id,
+            RoundQuestion.round,
+            RoundQuestion.lieu.name.as_alias("lieu_name"),
+            RoundQuestion.text,
+            RoundQuestion.answer,
+        )
+        .where(RoundQuestion.round.challenge == challenge_id)
+        .order_by(RoundQuestion.id),
+        _QuestionRow,
+    )
+
+
+async def _comments(challenge_id: int) -> list[_CommentRow]:
+    """The comments of every round of the challenge, with their authors and lieux."""
+    return await fetch(
+        RoundComment.select(
+            RoundComment.id,
+            RoundComment.round,
+            RoundComment.author.name.as_alias("author_name"),
+            RoundComment.lieu,
+            RoundComment.lieu.name.as_alias("lieu_name"),
+            RoundComment.criterion,
+            RoundComment.text,
+            RoundComment.hidden_at,
+            RoundComment.hidden_reason,
+        )
+        .where(RoundComment.round.challenge == challenge_id)
+        .order_by(RoundComment.id),
+        _CommentRow,
+    )
+
+
+async def _answers(challenge_id: int) -> list[_AnswerRow]:
+    """How later versions answered the objections of each round (the latest answer counts)."""
+    return await fetch(
+        ObjectionAnswer.select(ObjectionAnswer.round, ObjectionAnswer.lieu, ObjectionAnswer.text)
+        .where(ObjectionAnswer.round.challenge == challenge_id)
+        .order_by(ObjectionAnswer.id),
+        _AnswerRow,
+    )
+
+
+def _round_view(
+    known: RoundFacts,
+    *,
+    lieux: dict[int, str],
+    criteria: dict[int, str],
+    questions: list[_QuestionRow],
+    comments: list[_CommentRow],
+    answers: dict[int, str],
+    moment: dt.datetime,
+) -> RoundView:
     standing = consent.standing_positions(known.round, known.positions)
-    taken_at = {p.lieu_id: p.taken_at for p in standing.values()}
-    questions = (
-        await RoundQuestion.select()
-        .where(RoundQuestion.round == round_id)
-        .order_by(RoundQuestion.id)
-    )
-    comments = (
-        await RoundComment.select(*RoundComment.all_columns(), RoundComment.author.name)
-        .where(RoundComment.round == round_id)
-        .order_by(RoundComment.id)
-    )
-    answers = {
-        row["lieu"]: row["text"]
-        for row in await ObjectionAnswer.select().where(ObjectionAnswer.round == round_id)
-    }
-    lieux = await _names(
-        Lieu,
-        set(standing) | {q["lieu"] for q in questions} | {c["lieu"] for c in comments if c["lieu"]},
-    )
     return RoundView(
-        id=round_id,
+        id=known.round.id,
         version=known.round.version,
         opened_at=known.round.opened_at,
         deadline=known.round.deadline,
@@ -127,67 +207,83 @@ async def _round_view(round_id: int, criteria: dict[int, str], moment: dt.dateti
                 kind=p.kind.value,
                 text=p.text,
                 criterion=criteria.get(p.criterion_id) if p.criterion_id else None,
-                taken_at=taken_at[p.lieu_id],
+                taken_at=p.taken_at,
                 answer=answers.get(p.lieu_id),
             )
             for p in sorted(standing.values(), key=lambda p: lieux.get(p.lieu_id, ""))
         ],
         questions=[
-            QuestionView(
-                id=q["id"], lieu_name=lieux.get(q["lieu"], ""), text=q["text"], answer=q["answer"]
-            )
+            QuestionView(id=q.id, lieu_name=q.lieu_name or "", text=q.text, answer=q.answer)
             for q in questions
         ],
         comments=[
             CommentView(
-                id=c["id"],
-                author=c["author.name"] or "",
-                lieu_name=lieux.get(c["lieu"]) if c["lieu"] else None,
-                criterion=criteria.get(c["criterion"]) if c["criterion"] else None,
-                text=None if c["hidden_at"] else c["text"],
-                hidden_reason=c["hidden_reason"],
+                id=c.id,
+                author=c.author_name or "",
+                lieu_name=(c.lieu_name or "") if c.lieu else None,
+                criterion=criteria.get(c.criterion) if c.criterion else None,
+                text=None if c.hidden_at else c.text,
+                hidden_reason=c.hidden_reason,
             )
             for c in comments
         ],
     )
 
 
-async def diagnosis_panel(
-    actor: Actor,
-    *,
-    challenge_id: int,
-    network_id: int,
-    proposer_ids: frozenset[int],
-    network_lieu_ids: frozenset[int],
-) -> DiagnosisPanel:
+async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPanel:
     moment = now()
-    criteria_rows = (
-        await Criterion.select().where(Criterion.network == network_id).order_by(Criterion.position)
+    challenge_id = challenge.id
+    network_id = challenge.network.id
+    proposer_ids = challenge.proposer_ids
+    criteria = {
+        row.id: row.name
+        for row in await fetch(
+            Criterion.select(Criterion.id, Criterion.name)
+            .where(Criterion.network == network_id)
+            .order_by(Criterion.position),
+            _Named,
+        )
+    }
+    known_rounds = await facts_of_challenge(
+        challenge_id, proposers=proposer_ids, members=challenge.network_lieu_ids
     )
-    criteria = {row["id"]: row["name"] for row in criteria_rows}
-    round_ids = [
-        row["id"]
-        for row in await ConsentRound.select(ConsentRound.id)
-        .where(ConsentRound.challenge == challenge_id)
-        .order_by(ConsentRound.id, ascending=False)
+    questions = _by_round(await _questions(challenge_id))
+    comments = _by_round(await _comments(challenge_id))
+    answers: dict[int, dict[int, str]] = {}
+    for answer in await _answers(challenge_id):
+        answers.setdefault(answer.round, {})[answer.lieu] = answer.text
+    lieux = {lieu.id: lieu.name for lieu in challenge.network_lieux}
+    rounds = [
+        _round_view(
+            known,
+            lieux=lieux,
+            criteria=criteria,
+            questions=questions.get(known.round.id, []),
+            comments=comments.get(known.round.id, []),
+            answers=answers.get(known.round.id, {}),
+            moment=moment,
+        )
+        for known in known_rounds
     ]
-    rounds = [await _round_view(round_id, criteria, moment) for round_id in round_ids]
     latest = rounds[0] if rounds else None
+    my_lieux = {i: name for i, name in lieux.items() if i in actor.member_of}
+    mine_by_name = sorted(my_lieux, key=lambda i: my_lieux[i])
     speaking: list[SpeakingLieu] = []
-    my_lieux = await _names(Lieu, set(actor.member_of & network_lieu_ids))
     if latest is not None and latest.is_open:
-        for lieu_id in sorted(my_lieux, key=lambda i: my_lieux[i]):
+        for lieu_id in mine_by_name:
             if lieu_id in proposer_ids:
                 continue
             mine = next((p for p in latest.positions if p.lieu_id == lieu_id), None)
             speaking.append(SpeakingLieu(id=lieu_id, name=my_lieux[lieu_id], position=mine))
-    orgs = (
-        await CofundingOrg.select(CofundingOrg.id, CofundingOrg.name)
-        .where(CofundingOrg.network == network_id)
-        .where(CofundingOrg.id.is_in(list(actor.cofunder_of) or [0]))
-    )
-    comment_as = [(f"lieu:{i}", my_lieux[i]) for i in sorted(my_lieux, key=lambda i: my_lieux[i])]
-    comment_as += [(f"org:{row['id']}", row["name"]) for row in orgs]
+    comment_as = [(f"lieu:{i}", my_lieux[i]) for i in mine_by_name]
+    if actor.cofunder_of:  # the reader's organisations in this network
+        orgs = await fetch(
+            CofundingOrg.select(CofundingOrg.id, CofundingOrg.name)
+            .where(CofundingOrg.network == network_id)
+            .where(CofundingOrg.id.is_in(list(actor.cofunder_of))),
+            _Named,
+        )
+        comment_as += [(f"org:{row.id}", row.name) for row in orgs]
     can_answer = decide(
         actor, Action.QUESTION_ANSWER, Target(network_id=network_id, proposer_lieu_ids=proposer_ids)
     ).allowed

@@ -91,14 +91,7 @@ async def version(actor: ActorDep, challenge_id: Id, number: Id) -> VersionOut:
 
 async def _rounds(actor: Actor, challenge_id: int) -> list[round_queries.RoundView]:
     page = await queries.challenge_page(actor, challenge_id)
-    panel = await round_queries.diagnosis_panel(
-        actor,
-        challenge_id=challenge_id,
-        network_id=page.network.id,
-        proposer_ids=frozenset(lieu.id for lieu in page.proposers),
-        network_lieu_ids=page.network_lieu_ids,
-    )
-    return panel.rounds
+    return (await round_queries.diagnosis_panel(actor, page)).rounds
 
 
 @get(

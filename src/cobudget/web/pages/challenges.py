@@ -94,29 +94,24 @@ def _line_count(values: dict[str, str]) -> int:
 
 
 async def _form_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: Actor,
     *,
     mode: str,
-    action: str,  # type: ignore[type-arg]
-    network: Any,
+    action: str,
+    network: network_queries.NetworkSummary,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-    lieux: list[Any] | None = None,
-    challenge_id: int | None = None,
+    lieux: list[network_queries.LieuSummary] | None = None,
+    challenge: queries.ChallengePage | None = None,
+    network_view: network_queries.NetworkPage | None = None,
 ) -> Template:
-    view = await network_queries.network_page(actor, network.slug)
-    objections: list[Any] = []
-    if mode == "amend" and challenge_id is not None:
-        challenge = await queries.challenge_page(actor, challenge_id)
-        panel = await round_queries.diagnosis_panel(
-            actor,
-            challenge_id=challenge_id,
-            network_id=network.id,
-            proposer_ids=frozenset(lieu.id for lieu in challenge.proposers),
-            network_lieu_ids=challenge.network_lieu_ids,
-        )
+    """The form; `challenge` is the challenge edited (already read by the caller), and
+    `network_view` the network's page, whose lieux a new challenge may invite to co-propose."""
+    objections: list[round_queries.PositionView] = []
+    if mode == "amend" and challenge is not None:
+        panel = await round_queries.diagnosis_panel(actor, challenge)
         objections = panel.objections_to_answer
     return await page(
         request,
@@ -130,48 +125,55 @@ async def _form_page(
         licences=list(rules.Licence),
         line_count=_line_count(values),
         my_lieux=lieux or [],
-        network_lieux=view.lieux,
-        challenge_id=challenge_id,
+        network_lieux=network_view.lieux if network_view is not None else [],
+        challenge_id=challenge.id if challenge is not None else None,
         objections=objections,
     )
 
 
-async def _my_lieux(actor: Actor, slug: str) -> list[Any]:
+async def _my_lieux(
+    actor: Actor, slug: str
+) -> tuple[network_queries.NetworkPage, list[network_queries.LieuSummary]]:
+    """The network's page and the reader's lieux in it, who may propose for them. A network the
+    reader may not see is refused before asking them to log in."""
     if not actor.is_authenticated:
+        await network_queries.network_by_slug(actor, slug)
         raise LoginRequired("challenge.propose")
     view = await network_queries.network_page(actor, slug)
     lieux = [lieu for lieu in view.lieux if lieu.id in actor.member_of]
     if not lieux:
         raise NotAllowed("challenge.propose", "member_only")
-    return lieux
+    return view, lieux
 
 
 @get("/reseaux/{slug:str}/defis/nouveau", name="challenge_new")
-async def new_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
-    network = await network_queries.network_by_slug(actor, slug)
-    lieux = await _my_lieux(actor, slug)
+async def new_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
+    view, lieux = await _my_lieux(actor, slug)
     values = {"licence": rules.Licence.ETALAB_2_0.value, "lieu": str(lieux[0].id) if lieux else ""}
     return await _form_page(
         request,
         actor,
         mode="new",
         action=f"/reseaux/{slug}/defis/nouveau",
-        network=network,
+        network=view.network,
         values=values,
         lieux=lieux,
+        network_view=view,
     )
 
 
 @post("/reseaux/{slug:str}/defis/nouveau")
 async def new(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
-    data: Form,  # type: ignore[type-arg]
+    data: Form,
     settings: SettingsDep,
 ) -> Template | Redirect:
-    network = await network_queries.network_by_slug(actor, slug)
-    lieux = await _my_lieux(actor, slug)
+    view, lieux = await _my_lieux(actor, slug)
+    network = view.network
     lieu_id = form_id(data.get("lieu"))
     try:
         challenge_id = await challenges.propose(
@@ -193,12 +195,13 @@ async def new(
             errors=form_errors(error.fields),
             status_code=422,
             lieux=lieux,
+            network_view=view,
         )
     return see_other(f"/defis/{challenge_id}?ok=saved")
 
 
 async def challenge_page(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: Actor,
     challenge_id: int,
     *,
@@ -207,13 +210,7 @@ async def challenge_page(
 ) -> Template:
     """The challenge with its diagnosis; also re-rendered with the messages of a refused form."""
     view = await queries.challenge_page(actor, challenge_id)
-    diagnosis = await round_queries.diagnosis_panel(
-        actor,
-        challenge_id=challenge_id,
-        network_id=view.network.id,
-        proposer_ids=frozenset(lieu.id for lieu in view.proposers),
-        network_lieu_ids=view.network_lieu_ids,
-    )
+    diagnosis = await round_queries.diagnosis_panel(actor, view)
     return await page(
         request,
         "challenges/page.html",
@@ -227,12 +224,14 @@ async def challenge_page(
 
 
 @get("/defis/{challenge_id:int}", name="challenge")
-async def show(request: Request, actor: ActorDep, challenge_id: PathId) -> Template:  # type: ignore[type-arg]
+async def show(request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId) -> Template:
     return await challenge_page(request, actor, challenge_id)
 
 
 @get("/defis/{challenge_id:int}/modifier", name="challenge_edit")
-async def edit_form(request: Request, actor: ActorDep, challenge_id: PathId) -> Template:  # type: ignore[type-arg]
+async def edit_form(
+    request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId
+) -> Template:
     view = await queries.challenge_page(actor, challenge_id)
     if not view.can_edit:
         await challenges.require_proposer(actor, challenge_id)
@@ -243,7 +242,7 @@ async def edit_form(request: Request, actor: ActorDep, challenge_id: PathId) -> 
         action=f"/defis/{challenge_id}/modifier",
         network=view.network,
         values=_values_of(view.version),
-        challenge_id=challenge_id,
+        challenge=view,
     )
 
 
@@ -253,7 +252,7 @@ def _objection_answers(data: dict[str, str]) -> dict[int, str]:
 
 @post("/defis/{challenge_id:int}/modifier")
 async def edit(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     challenge_id: PathId,
     data: Form,
@@ -286,16 +285,16 @@ async def edit(
             values=data,
             errors=form_errors(error.fields),
             status_code=422,
-            challenge_id=challenge_id,
+            challenge=view,
         )
     return see_other(f"/defis/{challenge_id}?ok=saved")
 
 
 @get("/defis/{challenge_id:int}/versions/{number:int}", name="challenge_version")
 async def version(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
-    challenge_id: PathId,  # type: ignore[type-arg]
+    challenge_id: PathId,
     number: PathId,
 ) -> Template:
     view, shown = await queries.version_page(actor, challenge_id, number)
@@ -304,9 +303,9 @@ async def version(
 
 @get("/defis/{challenge_id:int}/comparer", name="challenge_diff")
 async def compare(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
-    challenge_id: PathId,  # type: ignore[type-arg]
+    challenge_id: PathId,
     de: VersionNumber = 1,
     a: VersionNumber = 2,
 ) -> Template:
@@ -318,8 +317,8 @@ async def compare(
 
 @post("/defis/{challenge_id:int}/nous-aussi", name="challenge_concern")
 async def concern(
-    request: Request, actor: ActorDep, challenge_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId, data: Form
+) -> Template | Redirect:
     lieu_id = form_id(data.get("lieu"))
     try:
         await challenges.declare_concerned(

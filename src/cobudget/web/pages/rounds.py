@@ -5,11 +5,16 @@ challenge); with htmx the diagnosis section is swapped in place (hx-select)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import InvalidInput
+from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import Checker
 from cobudget.services import rounds
 from cobudget.services.queries import networks as network_queries
@@ -20,14 +25,20 @@ from cobudget.web.render import form_errors, page, see_other
 TIME_ZONE = "Europe/Paris"
 
 
-def _deadline(data: dict[str, str]):  # type: ignore[no-untyped-def]
+def _deadline(data: dict[str, str]) -> dt.datetime:
     checker = Checker()
     deadline = checker.local_datetime("deadline", data.get("deadline"), TIME_ZONE)
     checker.raise_if_any()
+    assert deadline is not None  # a missing or bad deadline was refused above
     return deadline
 
 
-async def _back(request: Request, actor, challenge_id: int, call) -> Template | Redirect:  # type: ignore[no-untyped-def,type-arg]
+async def _back(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    challenge_id: int,
+    call: Callable[[], Awaitable[None]],
+) -> Template | Redirect:
     """Run the use case; on bad input show the challenge page again with the messages."""
     try:
         await call()
@@ -40,9 +51,9 @@ async def _back(request: Request, actor, challenge_id: int, call) -> Template | 
 
 @post("/defis/{challenge_id:int}/tours", name="round_open")
 async def open_round(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
-    settings: SettingsDep,  # type: ignore[type-arg]
+    settings: SettingsDep,
     challenge_id: PathId,
     data: Form,
 ) -> Template | Redirect:
@@ -54,34 +65,32 @@ async def open_round(
     return await _back(request, actor, challenge_id, call)
 
 
-async def _challenge_of(round_id: int) -> int:
-    return (await rounds.facts(round_id)).challenge_id
-
-
 @post("/tours/{round_id:int}/cloture", name="round_close")
-async def close_round(request: Request, actor: ActorDep, round_id: PathId) -> Template | Redirect:  # type: ignore[type-arg]
+async def close_round(
+    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId
+) -> Template | Redirect:
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_round(round_id),
         lambda: rounds.close_round(actor, round_id=round_id),
     )
 
 
 @post("/tours/{round_id:int}/prolongation", name="round_extend")
 async def extend_round(
-    request: Request, actor: ActorDep, round_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+) -> Template | Redirect:
     async def call() -> None:
         await rounds.extend_round(actor, round_id=round_id, deadline=_deadline(data))
 
-    return await _back(request, actor, await _challenge_of(round_id), call)
+    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
 
 
 @post("/tours/{round_id:int}/position", name="position_take")
 async def take_position(
-    request: Request, actor: ActorDep, round_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+) -> Template | Redirect:
     lieu_id = whole_number(data.get("lieu")) or 0
     if data.get("action") == "withdraw":
         call = lambda: rounds.withdraw_position(actor, round_id=round_id, lieu_id=lieu_id)  # noqa: E731
@@ -94,17 +103,17 @@ async def take_position(
             text=data.get("text", ""),
             criterion_id=whole_number(data.get("criterion_id")),
         )
-    return await _back(request, actor, await _challenge_of(round_id), call)
+    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
 
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
 async def ask(
-    request: Request, actor: ActorDep, round_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+) -> Template | Redirect:
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_round(round_id),
         lambda: rounds.ask_question(
             actor,
             round_id=round_id,
@@ -116,27 +125,26 @@ async def ask(
 
 @post("/questions/{question_id:int}/reponse", name="question_answer")
 async def answer(
-    request: Request, actor: ActorDep, question_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
-    round_id = await rounds.round_of_question(question_id)
+    request: Request[Any, Any, Any], actor: ActorDep, question_id: PathId, data: Form
+) -> Template | Redirect:
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_question(question_id),
         lambda: rounds.answer_question(actor, question_id=question_id, text=data.get("text", "")),
     )
 
 
 @post("/tours/{round_id:int}/commentaires", name="comment_add")
 async def add_comment(
-    request: Request, actor: ActorDep, round_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+) -> Template | Redirect:
     kind, _sep, raw_id = data.get("as", "").partition(":")
     lieu_id = whole_number(raw_id) if kind == "lieu" else None
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_round(round_id),
         lambda: rounds.comment(
             actor,
             round_id=round_id,
@@ -149,23 +157,22 @@ async def add_comment(
 
 @post("/commentaires/{comment_id:int}/masquer", name="comment_hide")
 async def hide_comment(
-    request: Request, actor: ActorDep, comment_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
-    round_id = await rounds.round_of_comment(comment_id)
+    request: Request[Any, Any, Any], actor: ActorDep, comment_id: PathId, data: Form
+) -> Template | Redirect:
     return await _back(
         request,
         actor,
-        await _challenge_of(round_id),
+        await rounds.challenge_of_comment(comment_id),
         lambda: rounds.hide_comment(actor, comment_id=comment_id, reason=data.get("reason", "")),
     )
 
 
 async def _diagnosis_page(
-    request: Request,
-    actor,
+    request: Request[Any, Any, Any],
+    actor: Actor,
     slug: str,
     *,
-    status_code: int = 200,  # type: ignore[no-untyped-def,type-arg]
+    status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Template:
@@ -183,14 +190,16 @@ async def _diagnosis_page(
 
 
 @get("/reseaux/{slug:str}/diagnostic", name="diagnosis_settings")
-async def diagnosis_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def diagnosis_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     return await _diagnosis_page(request, actor, slug)
 
 
 @post("/reseaux/{slug:str}/diagnostic")
 async def diagnosis(
-    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:
     network = await network_queries.network_by_slug(actor, slug)
     try:
         await rounds.configure_diagnosis(

@@ -1,16 +1,21 @@
 """The public, personal and coordination pages read their data in a fixed number of queries
 (issue 15): counted for each role on the small world, then again once the network has more
 lieux, challenges, envelopes, members, invitations and journal entries; the counts must not
-move. A logged-in request costs at most two queries more than a visitor's (session + actor)."""
+move. A logged-in request costs at most two queries more than a visitor's (session + actor).
+The app keeps no page for visitors here (`page_cache_bytes=0`): their pages are counted as made."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.engine import queries_run
 from cobudget.db.tables import AuditEntry, Invitation, Pledge
 from cobudget.services.clock import now
-from tests.integration.conftest import World, log_in
+from cobudget.settings import Settings
+from tests.integration.conftest import World, client_with, log_in
 from tests.support import factories
 
 # (role, path) of every page these modules serve; {net}, {lieu}, {net_id}, {lieu_id} are the
@@ -49,6 +54,13 @@ PAGES: tuple[tuple[str, str], ...] = (
     ),
     ("site_admin", "/admin/reseaux/nouveau"),
 )
+
+
+@pytest.fixture
+async def uncached(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """A client of an app that keeps no page for visitors: their pages are counted as made."""
+    async with client_with(settings, page_cache_bytes=0) as client:
+        yield client
 
 
 async def _counts(client: AsyncTestClient, world: World) -> dict[tuple[str, str], int]:  # type: ignore[type-arg]
@@ -146,12 +158,12 @@ async def _grow(world: World) -> None:
 
 
 async def test_no_page_reads_more_as_the_network_grows(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    uncached: AsyncTestClient,  # type: ignore[type-arg]
     world: World,
 ) -> None:
-    small = await _counts(client, world)
+    small = await _counts(uncached, world)
     await _grow(world)
-    large = await _counts(client, world)
+    large = await _counts(uncached, world)
     grown = {page: (small[page], large[page]) for page in small if small[page] != large[page]}
     assert not grown, grown
     # And few: the network page, the largest, reads its lieux, co-funders, coordinators,
@@ -160,10 +172,10 @@ async def test_no_page_reads_more_as_the_network_grows(
 
 
 async def test_a_logged_in_request_reads_the_session_and_actor_in_two_queries_at_most(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    uncached: AsyncTestClient,  # type: ignore[type-arg]
     world: World,
 ) -> None:
-    counts = await _counts(client, world)
+    counts = await _counts(uncached, world)
     visitor = counts[("visitor", "/")]
     for role in ("member", "lieu_admin", "cofunder", "coordinator", "site_admin"):
         assert counts[(role, "/")] - visitor <= 2, (role, counts[(role, "/")], visitor)

@@ -48,7 +48,7 @@ test-postgresql:
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/mypy src/cobudget/engine src/cobudget/domain
+	$(BIN)/mypy src
 
 bench: setup
 	$(BIN)/python benchmarks/engine_vs_pabutools.py

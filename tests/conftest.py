@@ -76,6 +76,9 @@ def session_settings(
         # Connections kept as in production: the app's lifespan opens a pool in the app's loop
         # (the test client's thread), the `db` fixture one in the test's loop.
         database_pool_size=4,
+        # Pages and parts of pages made every time, so each test sees (and counts) the work
+        # of its pages; tests/integration/web/test_page_cache.py and the browser tests keep them.
+        page_cache_bytes=0,
     )
 
 

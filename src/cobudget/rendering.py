@@ -7,6 +7,7 @@ Money and dates are formatted by one filter each, on Babel, in the current local
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,10 +83,12 @@ def environment() -> jinja2.Environment:
 
 
 def render_email(
-    template_name: str, locale: str = i18n.DEFAULT_LOCALE, **context: object
+    template_name: str, context: Mapping[str, object], locale: str = i18n.DEFAULT_LOCALE
 ) -> tuple[str, str]:
-    """Render `templates/emails/<name>.txt`: its first line is the subject, the rest the body."""
+    """Render `templates/emails/<name>.txt`: its first line is the subject, the rest the body.
+    The context is a mapping, not keywords, so that no variable of a template can take the
+    place of `locale`."""
     with i18n.using_locale(locale):
-        text = environment().get_template(f"emails/{template_name}.txt").render(**context)
+        text = environment().get_template(f"emails/{template_name}.txt").render(context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"

@@ -1,6 +1,7 @@
 """Piccolo tables: the only description of what is stored.
 
-Each table gets an integer `id` primary key from Piccolo. Times are UTC (`Timestamptz`).
+Each table gets an integer `id` primary key from Piccolo; `id: Serial` only tells mypy so (an
+annotation, not a column: Piccolo adds the column itself). Times are UTC (`Timestamptz`).
 Nothing here holds a rule: the services decide, these tables keep.
 """
 
@@ -12,6 +13,7 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -22,6 +24,7 @@ from piccolo.table import Table
 
 
 class User(Table, tablename="app_user"):
+    id: Serial
     email = Varchar(length=254, unique=True, index=True)
     name = Varchar(length=120)
     password_hash = Varchar(length=255)
@@ -30,6 +33,7 @@ class User(Table, tablename="app_user"):
 
 
 class Network(Table):
+    id: Serial
     slug = Varchar(length=80, unique=True, index=True)
     name = Varchar(length=120, unique=True)
     region = Varchar(length=120, default="")
@@ -41,11 +45,13 @@ class Network(Table):
 
 
 class Coordinator(Table):
+    id: Serial
     network = ForeignKey(references=Network, index=True)
     user = ForeignKey(references=User, index=True)
 
 
 class Lieu(Table):
+    id: Serial
     slug = Varchar(length=80, unique=True, index=True)
     name = Varchar(length=120)
     town = Varchar(length=120, default="")
@@ -59,6 +65,7 @@ class Lieu(Table):
 class NetworkLieu(Table):
     """A lieu's membership of a network, with its weight for drawing rights (SPEC §6)."""
 
+    id: Serial
     network = ForeignKey(references=Network, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     weight = Integer(default=1)
@@ -68,12 +75,14 @@ class NetworkLieu(Table):
 class Membership(Table):
     """A person belonging to a lieu; `is_admin` makes them a lieu admin (SPEC §2)."""
 
+    id: Serial
     user = ForeignKey(references=User, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     is_admin = Boolean(default=False)
 
 
 class CofundingOrg(Table):
+    id: Serial
     network = ForeignKey(references=Network, index=True)
     name = Varchar(length=120)
     kind = Varchar(length=20, default="collectivite")
@@ -82,6 +91,7 @@ class CofundingOrg(Table):
 
 
 class CofunderPerson(Table):
+    id: Serial
     user = ForeignKey(references=User, index=True)
     org = ForeignKey(references=CofundingOrg, index=True)
 
@@ -89,6 +99,7 @@ class CofunderPerson(Table):
 class Invitation(Table):
     """An email invitation; only the SHA-256 of its token is stored."""
 
+    id: Serial
     token_hash = Varchar(length=64, unique=True, index=True)
     kind = Varchar(length=20)  # lieu_admin | member | cofunder | coordinator
     email = Varchar(length=254)
@@ -102,6 +113,7 @@ class Invitation(Table):
 
 
 class PasswordReset(Table):
+    id: Serial
     token_hash = Varchar(length=64, unique=True, index=True)
     user = ForeignKey(references=User, index=True)
     created_at = Timestamptz()
@@ -115,6 +127,7 @@ class WebSession(Table, tablename="web_session"):
     Only the SHA-256 of the cookie's token is stored; a new token is made at each login.
     """
 
+    id: Serial
     key_hash = Varchar(length=64, unique=True, index=True)
     user = ForeignKey(references=User, index=True)
     created_at = Timestamptz()
@@ -126,6 +139,7 @@ class LoginAttempt(Table):
     until the password proves right, per account and per client address; a reset request, an
     invitation, a sign-up. `key` names the limit and what it counts (`account:<email>`)."""
 
+    id: Serial
     key = Varchar(length=300, index=True, index_method=IndexMethod.btree)
     at = Timestamptz(index=True)
 
@@ -133,6 +147,7 @@ class LoginAttempt(Table):
 class OutboxMessage(Table):
     """An email written in the same transaction as the action that causes it (SPEC §8)."""
 
+    id: Serial
     to_address = Varchar(length=254)
     subject = Varchar(length=300)
     body = Text()
@@ -154,6 +169,7 @@ class OutboxMessage(Table):
 class AuditEntry(Table):
     """Append-only log of every change: who, what, when, before and after."""
 
+    id: Serial
     at = Timestamptz(index=True)
     actor = ForeignKey(references=User, null=True)
     action = Varchar(length=80)
@@ -167,6 +183,7 @@ class AuditEntry(Table):
 class Criterion(Table):
     """A diagnosis criterion of a network (SPEC §5), e.g. « ancrage territorial »."""
 
+    id: Serial
     network = ForeignKey(references=Network, index=True)
     name = Varchar(length=120)
     description = Text(default="")
@@ -179,6 +196,7 @@ class Challenge(Table):
     `current_version` is the number of the latest published version (0 while only a draft).
     """
 
+    id: Serial
     network = ForeignKey(references=Network, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     created_by = ForeignKey(references=User, null=True)
@@ -190,6 +208,7 @@ class ChallengeVersion(Table):
     """One version of a challenge; a draft (published_at null) is edited in place, a published
     version never changes."""
 
+    id: Serial
     challenge = ForeignKey(references=Challenge, index=True)
     number = Integer()
     title = Varchar(length=200)
@@ -204,6 +223,7 @@ class ChallengeVersion(Table):
 
 
 class BudgetLine(Table):
+    id: Serial
     version = ForeignKey(references=ChallengeVersion, index=True)
     label = Varchar(length=200)
     min_cents = BigInt()
@@ -214,6 +234,7 @@ class BudgetLine(Table):
 class CoProposer(Table):
     """A lieu asked to co-propose a challenge; it counts as a proposer once it accepted."""
 
+    id: Serial
     challenge = ForeignKey(references=Challenge, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     invited_at = Timestamptz()
@@ -223,6 +244,7 @@ class CoProposer(Table):
 class ConcernedLieu(Table):
     """A lieu that says « nous aussi »: the challenge's problem is its problem too."""
 
+    id: Serial
     challenge = ForeignKey(references=Challenge, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     note = Text(default="")
@@ -234,6 +256,7 @@ class ConsentRound(Table):
     """A round of peer diagnosis on one version of a challenge (SPEC §5). Its outcome is not
     stored: it follows from the dates and the positions whenever it is read."""
 
+    id: Serial
     challenge = ForeignKey(references=Challenge, index=True)
     version = Integer()
     opened_at = Timestamptz()
@@ -252,6 +275,7 @@ class RoundPosition(Table):
     and lieu (an index made by a migration): one standing position per lieu and round, and two
     changes written at once from the same history cannot both be stored."""
 
+    id: Serial
     round = ForeignKey(references=ConsentRound, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     number = Integer(default=1)
@@ -264,6 +288,7 @@ class RoundPosition(Table):
 
 
 class RoundQuestion(Table):
+    id: Serial
     round = ForeignKey(references=ConsentRound, index=True)
     lieu = ForeignKey(references=Lieu)
     asked_by = ForeignKey(references=User, null=True)
@@ -278,6 +303,7 @@ class RoundComment(Table):
     """A reaction during a round, per criterion where the network has criteria; a coordinator
     can hide an abusive one (the text stays, with the reason, in the audit log)."""
 
+    id: Serial
     round = ForeignKey(references=ConsentRound, index=True)
     author = ForeignKey(references=User, null=True)
     lieu = ForeignKey(references=Lieu, null=True)
@@ -291,6 +317,7 @@ class RoundComment(Table):
 class ObjectionAnswer(Table):
     """How a new version answers an objection of the previous round."""
 
+    id: Serial
     round = ForeignKey(references=ConsentRound, index=True)
     lieu = ForeignKey(references=Lieu)
     version = Integer()
@@ -306,6 +333,7 @@ class Envelope(Table):
     the calendar is frozen once the envelope is open.
     """
 
+    id: Serial
     network = ForeignKey(references=Network, index=True)
     title = Varchar(length=200)
     amount_cents = BigInt()
@@ -335,6 +363,7 @@ class Envelope(Table):
 class EnvelopeLieu(Table):
     """A lieu taking part in an envelope, with its weight for drawing rights (default 1)."""
 
+    id: Serial
     envelope = ForeignKey(references=Envelope, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     weight = Integer(default=1)
@@ -349,6 +378,7 @@ class Pledge(Table):
     `released_cents`, with the envelope that funded it, so the contributor sees why its money
     came back (SPEC §4)."""
 
+    id: Serial
     envelope = ForeignKey(references=Envelope, index=True)
     challenge = ForeignKey(references=Challenge, index=True)
     lieu = ForeignKey(references=Lieu, null=True, index=True)
@@ -371,6 +401,7 @@ class PledgeRequest(Table):
     body, so the same key with another body is refused instead of silently ignored; and
     `amount_cents` is what the first request stored, which a retry answers again."""
 
+    id: Serial
     key = Varchar(length=100, unique=True, index=True)
     pledge = ForeignKey(references=Pledge, null=True)
     at = Timestamptz()
@@ -382,6 +413,7 @@ class Support(Table):
     """A lieu's approval of (points 1) or points given to a challenge of an `equal_shares`
     envelope; withdrawing deletes the row (SPEC §6.2)."""
 
+    id: Serial
     envelope = ForeignKey(references=Envelope, index=True)
     lieu = ForeignKey(references=Lieu, index=True)
     challenge = ForeignKey(references=Challenge, index=True)
@@ -395,6 +427,7 @@ class SettlementRecord(Table):
     their digest, written once and never updated (SPEC §4). The unique envelope makes settling
     twice impossible, even for two coordinators clicking at the same moment."""
 
+    id: Serial
     envelope = ForeignKey(references=Envelope, unique=True, index=True)
     inputs = Text()
     settlement = Text()
@@ -413,6 +446,7 @@ class Report(Table):
     and the next period starts only once the last report is validated (docs/follow-up.md).
     """
 
+    id: Serial
     envelope = ForeignKey(references=Envelope, index=True)
     challenge = ForeignKey(references=Challenge, index=True)
     period = Integer(default=1)
@@ -433,6 +467,7 @@ class ReportSpending(Table):
     `paid_from`: envelope (the money the challenge received) or own_funds (the lieu's own money,
     declared apart); a report has at most one row per budget line and source."""
 
+    id: Serial
     report = ForeignKey(references=Report, index=True)
     budget_line = ForeignKey(references=BudgetLine)
     amount_cents = BigInt()
@@ -443,6 +478,7 @@ class ReportSpending(Table):
 class Deliverable(Table):
     """Something the challenge produced, under a free licence."""
 
+    id: Serial
     report = ForeignKey(references=Report, index=True)
     title = Varchar(length=200)
     url = Varchar(length=500)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+import msgspec
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.select import Select
+from piccolo.table import Table
 
 from cobudget.db.engine import Timeouts
+from cobudget.db.rows import fetch
 from cobudget.db.tables import User
 from cobudget.domain.errors import Busy, Duplicate
 
 _sqlite_write_lock = asyncio.Lock()
+TableT = TypeVar("TableT", bound=Table)
 
 
 @asynccontextmanager
@@ -54,7 +59,24 @@ async def allow_long_pause(seconds: int) -> None:
         await User.raw(f"SET LOCAL idle_in_transaction_session_timeout = '{int(seconds)}s'")
 
 
-def for_update(query: Select) -> Select:
+class RowId(msgspec.Struct, frozen=True):
+    """A row's id alone: what `insert(...).returning(Table.id)` gives back."""
+
+    id: int
+
+
+async def inserted_ids(query: Awaitable[list[dict[str, Any]]]) -> list[int]:
+    """The ids an `insert(...).returning(Table.id)` wrote (none when a conflict skipped it)."""
+    return [row.id for row in await fetch(query, RowId)]
+
+
+async def inserted_id(query: Awaitable[list[dict[str, Any]]]) -> int:
+    """The id of the one row an `insert(...).returning(Table.id)` wrote."""
+    (row_id,) = await inserted_ids(query)
+    return row_id
+
+
+def for_update(query: Select[TableT]) -> Select[TableT]:
     """Lock the selected rows until the transaction ends, on PostgreSQL. SQLite has no row
     locks and needs none: its write transactions run one at a time (BEGIN IMMEDIATE)."""
     if isinstance(User._meta.db, SQLiteEngine):
@@ -62,7 +84,7 @@ def for_update(query: Select) -> Select:
     return query.lock_rows()
 
 
-def for_share(query: Select) -> Select:
+def for_share(query: Select[TableT]) -> Select[TableT]:
     """Hold the selected rows unchanged until the transaction ends, on PostgreSQL: many
     transactions may share them (pledges to one envelope), but one that locks them for update
     (closing or settling it) waits for all of them, and they for it. SQLite: as `for_update`."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
+from cobudget.db.rows import fetch_one
 from cobudget.db.tables import PasswordReset, User
 from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain.errors import InvalidInput
@@ -64,17 +67,29 @@ async def authenticate(
         reserved = await limits.reserve(
             _login_limits(settings, email, address, device), action="login"
         )
-    user = await User.select(User.id, User.password_hash).where(User.email == email).first()
+    user = await fetch_one(
+        User.select(User.id, User.password_hash).where(User.email == email).first(), _Credentials
+    )
     # Longer passwords are never set (validation), so they are not worth a hash.
     right = len(password) <= MAX_PASSWORD_LENGTH and await verify_password(
-        user["password_hash"] if user else None, password
+        user.password_hash if user else None, password
     )
     if not right:
         raise InvalidInput({"password": "bad_credentials"})
     assert user is not None
     async with write_transaction():
         await limits.release(reserved)
-    return int(user["id"])
+    return user.id
+
+
+class _Credentials(msgspec.Struct, frozen=True):
+    id: int
+    password_hash: str
+
+
+class _Named(msgspec.Struct, frozen=True):
+    id: int
+    name: str
 
 
 async def request_password_reset(settings: Settings, *, email: str, address: str) -> None:
@@ -97,7 +112,9 @@ async def request_password_reset(settings: Settings, *, email: str, address: str
             ],
             action="reset_request",
         )
-        user = await User.select(User.id, User.name).where(User.email == email).first()
+        user = await fetch_one(
+            User.select(User.id, User.name).where(User.email == email).first(), _Named
+        )
         if user is None:
             return
         token, hashed = new_token()
@@ -105,7 +122,7 @@ async def request_password_reset(settings: Settings, *, email: str, address: str
         await PasswordReset.insert(
             PasswordReset(
                 token_hash=hashed,
-                user=user["id"],
+                user=user.id,
                 created_at=moment,
                 expires_at=moment + RESET_VALID_FOR,
             )
@@ -113,18 +130,34 @@ async def request_password_reset(settings: Settings, *, email: str, address: str
         await outbox.enqueue(
             email,
             "password_reset",
-            name=user["name"],
+            name=user.name,
             link=f"{settings.base_url}/mot-de-passe/{token}",
         )
 
 
-async def _valid_reset(token: str) -> dict[str, object] | None:
-    reset = (
-        await PasswordReset.select().where(PasswordReset.token_hash == token_hash(token)).first()
+class _Reset(msgspec.Struct, frozen=True):
+    id: int
+    user: int
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+
+
+async def _valid_reset(token: str) -> _Reset | None:
+    reset = await fetch_one(
+        PasswordReset.select(
+            PasswordReset.id, PasswordReset.user, PasswordReset.expires_at, PasswordReset.used_at
+        )
+        .where(PasswordReset.token_hash == token_hash(token))
+        .first(),
+        _Reset,
     )
-    if reset is None or reset["used_at"] is not None or reset["expires_at"] < now():
+    if reset is None or reset.used_at is not None or reset.expires_at < now():
         return None
     return reset
+
+
+class _Email(msgspec.Struct, frozen=True):
+    email: str
 
 
 async def reset_password(
@@ -161,14 +194,14 @@ async def reset_password(
         reset = await _valid_reset(token)  # again, holding the row: a link is used once
         if reset is None:
             raise InvalidInput({"token": "reset_link_invalid"})
-        user_id = int(str(reset["user"]))
+        user_id = reset.user
         await PasswordReset.update({PasswordReset.used_at: now()}).where(
-            PasswordReset.id == reset["id"]
+            PasswordReset.id == reset.id
         )
         await User.update({User.password_hash: new_hash}).where(User.id == user_id)
-        email = await User.select(User.email).where(User.id == user_id).first()
-        if email is not None:
-            await limits.forget(account_key(str(email["email"])))
+        user = await fetch_one(User.select(User.email).where(User.id == user_id).first(), _Email)
+        if user is not None:
+            await limits.forget(account_key(user.email))
         await close_all_sessions(user_id)
         await audit.record(
             Actor(user_id=user_id), "user.password_reset", entity="user", entity_id=user_id

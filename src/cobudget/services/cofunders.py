@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cobudget.db.tables import CofundingOrg
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import inserted_id, write_transaction
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Action, Actor, require
 from cobudget.domain.validation import Checker, CofunderKind
@@ -40,12 +40,17 @@ async def invite_cofunder(
             .where(CofundingOrg.name == name)
         ):
             raise InvalidInput({"name": "cofunder_name_taken"})
-        rows = await CofundingOrg.insert(
-            CofundingOrg(
-                network=network_id, name=name, kind=kind, description=description, created_at=now()
-            )
-        ).returning(CofundingOrg.id)
-        org_id = int(rows[0]["id"])
+        org_id = await inserted_id(
+            CofundingOrg.insert(
+                CofundingOrg(
+                    network=network_id,
+                    name=name,
+                    kind=kind,
+                    description=description,
+                    created_at=now(),
+                )
+            ).returning(CofundingOrg.id)
+        )
         await invitations.create(
             settings,
             actor,

@@ -24,7 +24,7 @@ import concurrent.futures
 import multiprocessing
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import pebble
 
@@ -44,7 +44,7 @@ _pool: pebble.ProcessPool | None = None
 _slots: asyncio.Semaphore | None = None
 _slots_loop: asyncio.AbstractEventLoop | None = None
 _REMEMBERED: OrderedDict[tuple[object, ...], object] = OrderedDict()
-_RUNNING: dict[tuple[int, tuple[object, ...]], asyncio.Future[object]] = {}
+_RUNNING: dict[tuple[int, tuple[object, ...]], asyncio.Future[Any]] = {}
 REMEMBER_AT_MOST = 128
 # Runs started, and runs stopped at their time limit, since the process started (tests).
 STATS = {"runs": 0, "timeouts": 0}
@@ -82,7 +82,7 @@ def shutdown() -> None:
     """Stop the workers (the app's lifespan, at its end)."""
     global _pool
     if _pool is not None:
-        _pool.stop()
+        _pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves stop() unannotated
         _pool.join(timeout=5)
         _pool = None
     _REMEMBERED.clear()
@@ -116,18 +116,18 @@ async def remembered(key: tuple[object, ...], compute: Callable[[], Awaitable[T]
     time; a failure is not remembered. `key` must name everything the result depends on."""
     if key in _REMEMBERED:
         _REMEMBERED.move_to_end(key)
-        return _REMEMBERED[key]  # type: ignore[return-value]
+        return cast(T, _REMEMBERED[key])  # what `compute` returned for this key
     loop = asyncio.get_running_loop()
-    running = _RUNNING.get((id(loop), key))
+    running: asyncio.Future[Any] | None = _RUNNING.get((id(loop), key))
     if running is None:
         running = asyncio.ensure_future(compute())
         _RUNNING[(id(loop), key)] = running
         running.add_done_callback(lambda _f: _RUNNING.pop((id(loop), key), None))
-    value = await asyncio.shield(running)
+    value: T = await asyncio.shield(running)
     _REMEMBERED[key] = value
     while len(_REMEMBERED) > REMEMBER_AT_MOST:
         _REMEMBERED.popitem(last=False)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 async def settle(
@@ -151,5 +151,5 @@ async def settle_inputs(inputs: EnvelopeInput) -> tuple[Settlement | None, str |
             return settle_here(inputs), None
         except InvalidEnvelope as error:
             return None, f"{error.item}: {error.reason}"
-    encoded, error = await settle(canonical.encode_input(inputs))
-    return (canonical.decode_settlement(encoded) if encoded is not None else None), error
+    encoded, refusal = await settle(canonical.encode_input(inputs))
+    return (canonical.decode_settlement(encoded) if encoded is not None else None), refusal

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
     BudgetLine,
     Challenge,
@@ -34,11 +37,12 @@ from cobudget.db.tables import (
     RoundQuestion,
     User,
 )
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import inserted_id, write_transaction
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import slugify
 from cobudget.services import settlements
 from cobudget.services.clock import now
+from cobudget.services.envelopes import LieuWeight
 from cobudget.services.passwords import hash_password
 from cobudget.settings import Settings
 
@@ -274,37 +278,42 @@ CHALLENGES = [
 async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.datetime) -> None:
     criteria = []
     for position, name in enumerate(CRITERIA):
-        rows = await Criterion.insert(
-            Criterion(network=network_id, name=name, position=position)
-        ).returning(Criterion.id)
-        criteria.append(rows[0]["id"])
+        criterion_id = await inserted_id(
+            Criterion.insert(Criterion(network=network_id, name=name, position=position)).returning(
+                Criterion.id
+            )
+        )
+        criteria.append(criterion_id)
     for title, proposer, problem, commons, lines, state, concerned in CHALLENGES:
         published = state != "draft"
-        rows = await Challenge.insert(
-            Challenge(
-                network=network_id,
-                lieu=lieu_ids[proposer],
-                created_at=moment - dt.timedelta(days=30),
-                current_version=1 if published else 0,
-            )
-        ).returning(Challenge.id)
-        challenge_id = rows[0]["id"]
-        version = await ChallengeVersion.insert(
-            ChallengeVersion(
-                challenge=challenge_id,
-                number=1,
-                title=title,
-                problem=problem,
-                commons=commons,
-                users="Les lieux du réseau et leurs publics",
-                created_at=moment - dt.timedelta(days=30),
-                published_at=moment - dt.timedelta(days=30) if published else None,
-            )
-        ).returning(ChallengeVersion.id)
+        challenge_id = await inserted_id(
+            Challenge.insert(
+                Challenge(
+                    network=network_id,
+                    lieu=lieu_ids[proposer],
+                    created_at=moment - dt.timedelta(days=30),
+                    current_version=1 if published else 0,
+                )
+            ).returning(Challenge.id)
+        )
+        version_id = await inserted_id(
+            ChallengeVersion.insert(
+                ChallengeVersion(
+                    challenge=challenge_id,
+                    number=1,
+                    title=title,
+                    problem=problem,
+                    commons=commons,
+                    users="Les lieux du réseau et leurs publics",
+                    created_at=moment - dt.timedelta(days=30),
+                    published_at=moment - dt.timedelta(days=30) if published else None,
+                )
+            ).returning(ChallengeVersion.id)
+        )
         await BudgetLine.insert(
             *(
                 BudgetLine(
-                    version=version[0]["id"],
+                    version=version_id,
                     label=label,
                     min_cents=low * 100,
                     max_cents=high * 100,
@@ -327,16 +336,17 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
             # freezes positions); the others during this year's diagnosis.
             in_2026 = any(title == pledge[0] for pledge in SETTLED_ENVELOPE[3])
             opened = moment - dt.timedelta(days=150 if in_2026 else 20)
-            round_rows = await ConsentRound.insert(
-                ConsentRound(
-                    challenge=challenge_id,
-                    version=1,
-                    opened_at=opened,
-                    deadline=opened + dt.timedelta(days=14),
-                    quorum=3,
-                )
-            ).returning(ConsentRound.id)
-            round_id = round_rows[0]["id"]
+            round_id = await inserted_id(
+                ConsentRound.insert(
+                    ConsentRound(
+                        challenge=challenge_id,
+                        version=1,
+                        opened_at=opened,
+                        deadline=opened + dt.timedelta(days=14),
+                        quorum=3,
+                    )
+                ).returning(ConsentRound.id)
+            )
             voters = [index for index in (1, 3, 4, 5, 9) if index != proposer][:4]
             for index in voters:
                 objection = state == "to_amend" and index == voters[0]
@@ -364,18 +374,20 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
             )
         elif state == "open":
             opened = moment - dt.timedelta(days=3)
-            round_rows = await ConsentRound.insert(
-                ConsentRound(
-                    challenge=challenge_id,
-                    version=1,
-                    opened_at=opened,
-                    deadline=moment + dt.timedelta(days=11),
-                    quorum=3,
-                )
-            ).returning(ConsentRound.id)
+            round_id = await inserted_id(
+                ConsentRound.insert(
+                    ConsentRound(
+                        challenge=challenge_id,
+                        version=1,
+                        opened_at=opened,
+                        deadline=moment + dt.timedelta(days=11),
+                        quorum=3,
+                    )
+                ).returning(ConsentRound.id)
+            )
             await RoundPosition.insert(
                 RoundPosition(
-                    round=round_rows[0]["id"],
+                    round=round_id,
                     lieu=lieu_ids[4],
                     kind="concern",
                     text="Attention au temps de relecture demandé aux petits lieux.",
@@ -385,7 +397,7 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
             )
             await RoundQuestion.insert(
                 RoundQuestion(
-                    round=round_rows[0]["id"],
+                    round=round_id,
                     lieu=lieu_ids[0],
                     text="La documentation sera-t-elle traduite en FALC ?",
                     asked_at=moment - dt.timedelta(days=2),
@@ -436,29 +448,35 @@ async def _load_envelope(
 ) -> int:
     title, euros, days, pledges = spec
     at = [moment + dt.timedelta(days=d) for d in days]
-    rows = await Envelope.insert(
-        Envelope(
-            network=network_id,
-            title=title,
-            amount_cents=euros * 100,
-            proposals_from=at[0],
-            diagnosis_from=at[1],
-            funding_from=at[2],
-            funding_until=at[3],
-            opened_at=at[0],
-            created_at=at[0],
-        )
-    ).returning(Envelope.id)
-    envelope_id = int(rows[0]["id"])
-    weights = await NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
-        NetworkLieu.network == network_id
+    envelope_id = await inserted_id(
+        Envelope.insert(
+            Envelope(
+                network=network_id,
+                title=title,
+                amount_cents=euros * 100,
+                proposals_from=at[0],
+                diagnosis_from=at[1],
+                funding_from=at[2],
+                funding_until=at[3],
+                opened_at=at[0],
+                created_at=at[0],
+            )
+        ).returning(Envelope.id)
+    )
+    weights = await fetch(
+        NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
+            NetworkLieu.network == network_id
+        ),
+        LieuWeight,
     )
     await EnvelopeLieu.insert(
-        *(EnvelopeLieu(envelope=envelope_id, lieu=r["lieu"], weight=r["weight"]) for r in weights)
+        *(EnvelopeLieu(envelope=envelope_id, lieu=r.lieu, weight=r.weight) for r in weights)
     )
     challenges = {
-        r["title"]: r["challenge"]
-        for r in await ChallengeVersion.select(ChallengeVersion.title, ChallengeVersion.challenge)
+        r.title: r.challenge
+        for r in await fetch(
+            ChallengeVersion.select(ChallengeVersion.title, ChallengeVersion.challenge), _Version
+        )
     }
     for challenge, lieu, org, source, amount in pledges:
         await Pledge.insert(
@@ -482,51 +500,64 @@ async def load_demo(settings: Settings | None = None) -> bool:
     password_hash = await hash_password(DEMO_PASSWORD)
     moment = now()
     async with write_transaction():
-        network_rows = await Network.insert(
-            Network(slug=slugify(NETWORK["name"]), created_at=moment, is_public=True, **NETWORK)
-        ).returning(Network.id)
-        network_id = network_rows[0]["id"]
-        lieu_ids = []
+        network_id = await inserted_id(
+            Network.insert(
+                Network(
+                    {getattr(Network, key): value for key, value in NETWORK.items()},
+                    slug=slugify(NETWORK["name"]),
+                    created_at=moment,
+                    is_public=True,
+                )
+            ).returning(Network.id)
+        )
+        lieu_ids: list[int] = []
         for name, town, form, territory, description, weight in LIEUX:
-            rows = await Lieu.insert(
-                Lieu(
-                    slug=slugify(name),
-                    name=name,
-                    town=town,
-                    legal_form=form,
-                    territory=territory,
-                    description=description,
-                    created_at=moment,
-                )
-            ).returning(Lieu.id)
-            lieu_ids.append(rows[0]["id"])
-            await NetworkLieu.insert(
-                NetworkLieu(network=network_id, lieu=rows[0]["id"], weight=weight, joined_at=moment)
+            lieu_id = await inserted_id(
+                Lieu.insert(
+                    Lieu(
+                        slug=slugify(name),
+                        name=name,
+                        town=town,
+                        legal_form=form,
+                        territory=territory,
+                        description=description,
+                        created_at=moment,
+                    )
+                ).returning(Lieu.id)
             )
-        org_ids = []
+            lieu_ids.append(lieu_id)
+            await NetworkLieu.insert(
+                NetworkLieu(network=network_id, lieu=lieu_id, weight=weight, joined_at=moment)
+            )
+        org_ids: list[int] = []
+        coordinators: list[int] = []
         for name, kind, description in COFUNDERS:
-            rows = await CofundingOrg.insert(
-                CofundingOrg(
-                    network=network_id,
-                    name=name,
-                    kind=kind,
-                    description=description,
-                    created_at=moment,
-                )
-            ).returning(CofundingOrg.id)
-            org_ids.append(rows[0]["id"])
+            org_id = await inserted_id(
+                CofundingOrg.insert(
+                    CofundingOrg(
+                        network=network_id,
+                        name=name,
+                        kind=kind,
+                        description=description,
+                        created_at=moment,
+                    )
+                ).returning(CofundingOrg.id)
+            )
+            org_ids.append(org_id)
         for email, name, role, index in PEOPLE:
-            rows = await User.insert(
-                User(
-                    email=email,
-                    name=name,
-                    password_hash=password_hash,
-                    is_site_admin=role == "site_admin",
-                    created_at=moment,
-                )
-            ).returning(User.id)
-            user_id = rows[0]["id"]
+            user_id = await inserted_id(
+                User.insert(
+                    User(
+                        email=email,
+                        name=name,
+                        password_hash=password_hash,
+                        is_site_admin=role == "site_admin",
+                        created_at=moment,
+                    )
+                ).returning(User.id)
+            )
             if role == "coordinator":
+                coordinators.append(user_id)
                 await Coordinator.insert(Coordinator(network=network_id, user=user_id))
             elif role in ("lieu_admin", "member") and index is not None:
                 await Membership.insert(
@@ -537,42 +568,57 @@ async def load_demo(settings: Settings | None = None) -> bool:
         await _load_challenges(network_id, lieu_ids, moment)
         settled = await _load_envelope(SETTLED_ENVELOPE, network_id, lieu_ids, org_ids, moment)
         await _load_envelope(FUNDING_ENVELOPE, network_id, lieu_ids, org_ids, moment)
-        coordinator = await Coordinator.select(Coordinator.user).first()
     # Settled through the real service, as a coordinator would: stored inputs, digest, emails.
     await settlements.settle(
         settings or Settings(database_url="", secret_key="demo"),
-        Actor(user_id=coordinator["user"], coordinator_of=frozenset({network_id})),
+        Actor(user_id=coordinators[0], coordinator_of=frozenset({network_id})),
         envelope_id=settled,
     )
     await _load_report(settled, moment)
     return True
 
 
+class _Version(msgspec.Struct, frozen=True):
+    title: str
+    challenge: int
+    id: int = 0
+
+
+class _Line(msgspec.Struct, frozen=True):
+    id: int
+    label: str
+
+
 async def _load_report(envelope_id: int, moment: dt.datetime) -> None:
     """A validated follow-up report on the challenge the settled envelope funded."""
-    version = (
-        await ChallengeVersion.select(ChallengeVersion.id, ChallengeVersion.challenge)
+    version = await fetch_one(
+        ChallengeVersion.select(
+            ChallengeVersion.id, ChallengeVersion.title, ChallengeVersion.challenge
+        )
         .where(ChallengeVersion.title == "Une cartographie ouverte des tiers-lieux")
-        .first()
+        .first(),
+        _Version,
     )
     assert version is not None
-    lines = await BudgetLine.select(BudgetLine.id, BudgetLine.label).where(
-        BudgetLine.version == version["id"]
+    lines = await fetch(
+        BudgetLine.select(BudgetLine.id, BudgetLine.label).where(BudgetLine.version == version.id),
+        _Line,
     )
     async with write_transaction():
-        rows = await Report.insert(
-            Report(
-                envelope=envelope_id,
-                challenge=version["challenge"],
-                status="validated",
-                delivery="delivered",
-                progress="La carte est en ligne ; douze lieux ont relu leur fiche.",
-                created_at=moment,
-                published_at=moment,
-                reviewed_at=moment,
-            )
-        ).returning(Report.id)
-        report_id = rows[0]["id"]
+        report_id = await inserted_id(
+            Report.insert(
+                Report(
+                    envelope=envelope_id,
+                    challenge=version.challenge,
+                    status="validated",
+                    delivery="delivered",
+                    progress="La carte est en ligne ; douze lieux ont relu leur fiche.",
+                    created_at=moment,
+                    published_at=moment,
+                    reviewed_at=moment,
+                )
+            ).returning(Report.id)
+        )
         spent = {
             "Collecte des données": (240_000, "Facture 2026-031"),
             "Carte en ligne": (110_000, ""),
@@ -581,9 +627,9 @@ async def _load_report(envelope_id: int, moment: dt.datetime) -> None:
             *(
                 ReportSpending(
                     report=report_id,
-                    budget_line=line["id"],
-                    amount_cents=spent[line["label"]][0],
-                    receipt=spent[line["label"]][1],
+                    budget_line=line.id,
+                    amount_cents=spent[line.label][0],
+                    receipt=spent[line.label][1],
                 )
                 for line in lines
             )

@@ -4,11 +4,16 @@ The phase follows from the calendar (`domain.lifecycle`); every move is in the a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+import msgspec
+from piccolo.querystring import QueryString
+
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
     CofunderPerson,
-    CofundingOrg,
     Coordinator,
     Envelope,
     EnvelopeLieu,
@@ -63,7 +68,10 @@ def _bounded_int(checker: Checker, name: str, value: str, low: int, high: int) -
     return number
 
 
-def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
+def _check(
+    form: EnvelopeForm, lieu_ids: frozenset[int]
+) -> tuple[dict[str, object], dict[int, int]]:
+    """The envelope's columns as checked, and the weights typed for the lieux."""
     checker = Checker()
     values: dict[str, object] = {
         "title": checker.text("title", form.title, max_length=200),
@@ -89,8 +97,9 @@ def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
         name: checker.local_datetime(name, getattr(form, name), TIME_ZONE)
         for name in ("proposals_from", "diagnosis_from", "funding_from", "funding_until")
     }
-    if all(dates.values()):
-        calendar = lifecycle.Calendar(**dates)  # type: ignore[arg-type]
+    proposals, diagnosis, funding, until = dates.values()
+    if proposals and diagnosis and funding and until:
+        calendar = lifecycle.Calendar(proposals, diagnosis, funding, until)
         for name, code in calendar.check().items():
             checker.fail(name, code)
     values.update(dates)
@@ -103,40 +112,81 @@ def _check(form: EnvelopeForm, lieu_ids: frozenset[int]) -> dict[str, object]:
     if weights and not any(weights.values()):
         checker.fail("weights", "no_weight")
     checker.raise_if_any()
-    values["weights"] = weights
-    return values
+    return values, weights
 
 
-def calendar_of(row: dict[str, object]) -> lifecycle.Calendar:
+class EnvelopeCalendar(msgspec.Struct, frozen=True):
+    """The calendar's columns of an envelope's row; a typed row that reads more extends it."""
+
+    proposals_from: dt.datetime
+    diagnosis_from: dt.datetime
+    funding_from: dt.datetime
+    funding_until: dt.datetime
+    diagnosis_during_funding: bool
+    opened_at: dt.datetime | None
+    settled_at: dt.datetime | None
+
+
+class EnvelopeRow(EnvelopeCalendar, frozen=True):
+    """An envelope as the write use cases read it: the calendar and what they report."""
+
+    id: int
+    network: int
+    title: str
+    amount_cents: int
+    rule: str
+    support: str
+    own_challenge_cap_pct: int
+
+
+def calendar_of(row: EnvelopeCalendar | Mapping[str, Any]) -> lifecycle.Calendar:
+    """The calendar of a typed envelope row (or, for the readers not typed yet, of a row read
+    as a mapping)."""
+    if isinstance(row, Mapping):
+        row = msgspec.convert(row, EnvelopeCalendar, strict=False)
     return lifecycle.Calendar(
-        proposals_from=row["proposals_from"],  # type: ignore[arg-type]
-        diagnosis_from=row["diagnosis_from"],  # type: ignore[arg-type]
-        funding_from=row["funding_from"],  # type: ignore[arg-type]
-        funding_until=row["funding_until"],  # type: ignore[arg-type]
-        diagnosis_during_funding=bool(row["diagnosis_during_funding"]),
-        opened_at=row["opened_at"],  # type: ignore[arg-type]
-        settled_at=row["settled_at"],  # type: ignore[arg-type]
+        proposals_from=row.proposals_from,
+        diagnosis_from=row.diagnosis_from,
+        funding_from=row.funding_from,
+        funding_until=row.funding_until,
+        diagnosis_during_funding=row.diagnosis_during_funding,
+        opened_at=row.opened_at,
+        settled_at=row.settled_at,
     )
+
+
+class LieuWeight(msgspec.Struct, frozen=True):
+    """A lieu's weight for drawing rights, in a network or an envelope."""
+
+    lieu: int
+    weight: int
 
 
 async def _network_lieu_weights(network_id: int) -> dict[int, int]:
-    rows = await NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
-        NetworkLieu.network == network_id
+    rows = await fetch(
+        NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
+            NetworkLieu.network == network_id
+        ),
+        LieuWeight,
     )
-    return {row["lieu"]: row["weight"] for row in rows}
+    return {row.lieu: row.weight for row in rows}
 
 
 async def create_envelope(actor: Actor, *, network_id: int, form: EnvelopeForm) -> int:
     """A draft with every lieu of the network, at the weight it has in the network."""
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     network_weights = await _network_lieu_weights(network_id)
-    values = _check(form, frozenset(network_weights))
-    weights = {**network_weights, **values.pop("weights")}  # type: ignore[dict-item]
+    values, changes = _check(form, frozenset(network_weights))
+    weights = {**network_weights, **changes}
     async with write_transaction():
-        rows = await Envelope.insert(
-            Envelope(network=network_id, created_by=actor.user_id, created_at=now(), **values)
-        ).returning(Envelope.id)
-        envelope_id = int(rows[0]["id"])
+        envelope = Envelope(
+            {getattr(Envelope, name): value for name, value in values.items()},
+            network=network_id,
+            created_by=actor.user_id,
+            created_at=now(),
+        )
+        rows = await fetch(Envelope.insert(envelope).returning(Envelope.id), Inserted)
+        envelope_id = rows[0].id
         await EnvelopeLieu.insert(
             *(
                 EnvelopeLieu(envelope=envelope_id, lieu=lieu, weight=weight)
@@ -164,29 +214,44 @@ def _snapshot(values: dict[str, object], weights: dict[int, int]) -> dict[str, o
     }
 
 
-async def _envelope(envelope_id: int, *, lock: bool = False) -> dict[str, object]:
+class Inserted(msgspec.Struct, frozen=True):
+    """The id an insert returns."""
+
+    id: int
+
+
+async def _envelope(envelope_id: int, *, lock: bool = False) -> EnvelopeRow:
     """The envelope's row; with `lock`, held for update until the transaction ends, so that a
     move of the calendar (closing, above all) waits for the pledges in flight, which hold it
     shared, and the pledges after it read the new calendar (`services.pledges`)."""
-    query = Envelope.select().where(Envelope.id == envelope_id)
-    row = await (for_update(query) if lock else query).first()
+    query = Envelope.select(*_ENVELOPE_COLUMNS).where(Envelope.id == envelope_id)
+    row = await fetch_one((for_update(query) if lock else query).first(), EnvelopeRow)
     if row is None:
         raise NotFound("envelope", envelope_id)
     return row
 
 
+_ENVELOPE_COLUMNS = tuple(getattr(Envelope, name) for name in EnvelopeRow.__struct_fields__)
+
+
 async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) -> None:
     """Change a draft's configuration; refused once the envelope is open (SPEC §4)."""
     row = await _envelope(envelope_id)
-    network_id = int(str(row["network"]))
+    network_id = row.network
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     if lifecycle.config_is_frozen(calendar_of(row), now()):
         raise NotAllowed(Action.ENVELOPE_MANAGE.value, "config_frozen")
-    current = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-        EnvelopeLieu.envelope == envelope_id
-    )
-    values = _check(form, frozenset(r["lieu"] for r in current))
-    weights = {**{r["lieu"]: r["weight"] for r in current}, **values.pop("weights")}  # type: ignore[dict-item]
+    current = {
+        r.lieu: r.weight
+        for r in await fetch(
+            EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+                EnvelopeLieu.envelope == envelope_id
+            ),
+            LieuWeight,
+        )
+    }
+    values, changes = _check(form, frozenset(current))
+    weights = {**current, **changes}
     async with write_transaction():
         fresh = await _envelope(envelope_id, lock=True)
         if lifecycle.config_is_frozen(calendar_of(fresh), now()):
@@ -194,11 +259,12 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
         await Envelope.update(
             {getattr(Envelope, key): value for key, value in values.items()}
         ).where(Envelope.id == envelope_id)
-        for lieu, weight in weights.items():
+        changed = {lieu: w for lieu, w in sorted(weights.items()) if current.get(lieu) != w}
+        if changed:  # one update for every lieu whose weight changes
             await (
-                EnvelopeLieu.update({EnvelopeLieu.weight: weight})
+                EnvelopeLieu.update({EnvelopeLieu.weight: _weight_by_lieu(changed)})
                 .where(EnvelopeLieu.envelope == envelope_id)
-                .where(EnvelopeLieu.lieu == lieu)
+                .where(EnvelopeLieu.lieu.is_in(list(changed)))
             )
         await audit.record(
             actor,
@@ -210,31 +276,43 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
         )
 
 
+def _weight_by_lieu(weights: Mapping[int, int]) -> QueryString:
+    """`CASE WHEN lieu = … THEN … END`: each lieu's new weight, in one statement. Cast, so that
+    PostgreSQL reads the parameters as integers, not text."""
+    cases = " ".join("WHEN lieu = {} THEN CAST({} AS INTEGER)" for _ in weights)
+    return QueryString(f"CASE {cases} END", *(v for pair in weights.items() for v in pair))
+
+
+class Email(msgspec.Struct, frozen=True):
+    email: str = msgspec.field(name="user.email")
+
+
+def emails(rows: Iterable[Email]) -> list[str]:
+    return sorted({r.email for r in rows})
+
+
 async def audience(envelope_id: int, network_id: int) -> list[str]:
     """Everyone concerned by an envelope: its coordinators, the members of its lieux and the
-    people of the network's co-funding organisations."""
-    lieux = [
-        r["lieu"]
-        for r in await EnvelopeLieu.select(EnvelopeLieu.lieu).where(
-            EnvelopeLieu.envelope == envelope_id
-        )
-    ]
-    members = await Membership.select(Membership.user.email).where(
-        Membership.lieu.is_in(lieux or [0])
+    people of the network's co-funding organisations (three queries, joined)."""
+    members = await fetch(
+        Membership.select(Membership.user.email).where(
+            Membership.lieu.is_in(
+                EnvelopeLieu.select(EnvelopeLieu.lieu).where(EnvelopeLieu.envelope == envelope_id)
+            )
+        ),
+        Email,
     )
-    coordinators = await Coordinator.select(Coordinator.user.email).where(
-        Coordinator.network == network_id
+    coordinators = await fetch(
+        Coordinator.select(Coordinator.user.email).where(Coordinator.network == network_id),
+        Email,
     )
-    orgs = [
-        r["id"]
-        for r in await CofundingOrg.select(CofundingOrg.id).where(
-            CofundingOrg.network == network_id
-        )
-    ]
-    people = await CofunderPerson.select(CofunderPerson.user.email).where(
-        CofunderPerson.org.is_in(orgs or [0])
+    people = await fetch(
+        CofunderPerson.select(CofunderPerson.user.email).where(
+            CofunderPerson.org.network == network_id
+        ),
+        Email,
     )
-    return sorted({r["user.email"] for r in (*members, *coordinators, *people)})
+    return emails((*members, *coordinators, *people))
 
 
 def funding_topic(envelope_id: int) -> str:
@@ -250,7 +328,7 @@ async def move(
     """A coordinator's explicit move on the calendar: open the draft, advance to the next phase,
     extend the current one, close funding now, or reopen it until a later date."""
     row = await _envelope(envelope_id)
-    network_id = int(str(row["network"]))
+    network_id = row.network
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     if kind not in MOVES:
         raise InvalidInput({"move": "invalid_choice"})
@@ -300,17 +378,16 @@ async def move(
         # Everyone concerned hears when funding opens: the message waits for that date in the
         # outbox, and follows it when a later move changes it.
         if kind == "open":
-            for address in await audience(envelope_id, network_id):
-                await outbox.enqueue(
-                    address,
-                    "funding_opens",
-                    send_at=after.funding_from,
-                    topic=funding_topic(envelope_id),
-                    title=str(fresh["title"]),
-                    amount_cents=int(str(fresh["amount_cents"])),
-                    until=after.funding_until,
-                    link=f"{settings.base_url}/enveloppes/{envelope_id}",
-                )
+            await outbox.enqueue_many(
+                await audience(envelope_id, network_id),
+                "funding_opens",
+                send_at=after.funding_from,
+                topic=funding_topic(envelope_id),
+                title=fresh.title,
+                amount_cents=fresh.amount_cents,
+                until=after.funding_until,
+                link=f"{settings.base_url}/enveloppes/{envelope_id}",
+            )
         elif after.funding_from != before.funding_from:
             await outbox.reschedule(funding_topic(envelope_id), after.funding_from)
 

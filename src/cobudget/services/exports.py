@@ -14,12 +14,13 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import msgspec
 
+from cobudget.db.rows import fetch
 from cobudget.db.tables import (
     ConsentRound,
-    Criterion,
     Deliverable,
     Report,
     ReportSpending,
@@ -35,7 +36,7 @@ from cobudget.engine.settlement import Settlement
 from cobudget.engine.types import EnvelopeInput
 from cobudget.services import envelope_inputs, projection_cache, settlements
 from cobudget.services.clock import now
-from cobudget.services.envelopes import calendar_of
+from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 from cobudget.services.queries.networks import network_by_id
 from cobudget.services.reports import line_spending
 
@@ -114,15 +115,32 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-async def _readable(actor: Actor, envelope_id: int) -> tuple[dict[str, object], lifecycle.Phase]:
+class _Envelope(EnvelopeCalendar, frozen=True):
+    """What the exports read of the envelope's row."""
+
+    network: int
+    title: str
+    rule: str
+    hide_pledges: bool
+
+
+class _Readable(NamedTuple):
+    row: dict[str, object]  # as envelope_inputs reads it, for the projection
+    envelope: _Envelope
+    phase: lifecycle.Phase
+
+
+async def _readable(actor: Actor, envelope_id: int) -> _Readable:
     """The envelope row, when the actor may read it (a draft: its coordinators only)."""
     row = await envelope_inputs.envelope_row(envelope_id)
-    network = await network_by_id(actor, int(str(row["network"])))
-    phase = lifecycle.current_phase(calendar_of(row), now())
+    # From a mapping or a typed row alike, whichever envelope_inputs hands out.
+    envelope = msgspec.convert(row, _Envelope, strict=False, from_attributes=True)
+    network = await network_by_id(actor, envelope.network)
+    phase = lifecycle.current_phase(calendar_of(envelope), now())
     manages = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id)).allowed
     if phase is lifecycle.Phase.DRAFT and not manages:
         raise NotFound("envelope", envelope_id)
-    return row, phase
+    return _Readable(row, envelope, phase)
 
 
 async def _figures(
@@ -151,7 +169,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
     """One table of the envelope, as rows with the documented columns."""
     if table not in TABLES:
         raise NotFound("export", envelope_id)
-    row, phase = await _readable(actor, envelope_id)
+    row, envelope, phase = await _readable(actor, envelope_id)
     inputs, result, basis, lieu_names, org_names = await _figures(envelope_id, row)
     outcomes = {c.challenge_id: c for c in result.challenges} if result else {}
     if table == "challenges":
@@ -196,7 +214,7 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
     if table == "pledges":
         # Hidden pledges (SPEC §4): until the close, each reader finds only its own units'
         # pledges here; challenges.csv keeps the totals.
-        hidden = lifecycle.pledges_hidden(bool(row["hide_pledges"]), phase)
+        hidden = lifecycle.pledges_hidden(envelope.hide_pledges, phase)
         pledged = {p.pledge_id: p for p in result.pledges} if result else {}
         readable = [
             p
@@ -240,88 +258,149 @@ async def rows(actor: Actor, envelope_id: int, table: str) -> list[dict[str, obj
             }
             for t in result.transfers
         ]
-    return await _reports(await _report_rows(envelope_id), actor, row, inputs)
+    return await _reports(await _report_rows(envelope_id), actor, envelope.network, inputs)
 
 
-async def _report_rows(envelope_id: int) -> list[dict[str, object]]:
-    return await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
+class _Report(msgspec.Struct, frozen=True):
+    id: int
+    challenge: int
+    period: int
+    status: str
+    delivery: str
+    published_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+
+
+async def _report_rows(envelope_id: int) -> list[_Report]:
+    return await fetch(
+        Report.select(*(getattr(Report, name) for name in _Report.__struct_fields__))
+        .where(Report.envelope == envelope_id)
+        .order_by(Report.id),
+        _Report,
+    )
+
+
+class _Round(msgspec.Struct, frozen=True):
+    id: int
+    challenge: int
+    version: int
+
+
+class _Position(msgspec.Struct, frozen=True):
+    round: int
+    lieu: int
+    lieu_name: str
+    kind: str
+    text: str
+    criterion_name: str | None
+    withdrawn: bool
+    taken_at: dt.datetime
 
 
 async def _positions(challenge_ids: list[int]) -> list[dict[str, object]]:
     rounds = {
-        r["id"]: r
-        for r in await ConsentRound.select().where(
-            ConsentRound.challenge.is_in(challenge_ids or [0])
+        r.id: r
+        for r in await fetch(
+            ConsentRound.select(
+                ConsentRound.id, ConsentRound.challenge, ConsentRound.version
+            ).where(ConsentRound.challenge.is_in(challenge_ids or [0])),
+            _Round,
         )
     }
-    criteria = {r["id"]: r["name"] for r in await Criterion.select(Criterion.id, Criterion.name)}
-    positions = (
-        await RoundPosition.select(*RoundPosition.all_columns(), RoundPosition.lieu.name)
+    positions = await fetch(
+        RoundPosition.select(
+            RoundPosition.round,
+            RoundPosition.lieu,
+            RoundPosition.lieu.name.as_alias("lieu_name"),
+            RoundPosition.kind,
+            RoundPosition.text,
+            RoundPosition.criterion.name.as_alias("criterion_name"),
+            RoundPosition.withdrawn,
+            RoundPosition.taken_at,
+        )
         .where(RoundPosition.round.is_in(list(rounds) or [0]))
-        .order_by(RoundPosition.id)
+        .order_by(RoundPosition.id),
+        _Position,
     )
     return [
         {
-            "challenge_id": rounds[p["round"]]["challenge"],
-            "round_id": p["round"],
-            "version": rounds[p["round"]]["version"],
-            "lieu_id": p["lieu"],
-            "lieu_name": p["lieu.name"],
-            "kind": p["kind"],
-            "text": p["text"],
-            "criterion": criteria.get(p["criterion"], "") if p["criterion"] else "",
-            "withdrawn": p["withdrawn"],
-            "taken_at": _iso(p["taken_at"]),
+            "challenge_id": rounds[p.round].challenge,
+            "round_id": p.round,
+            "version": rounds[p.round].version,
+            "lieu_id": p.lieu,
+            "lieu_name": p.lieu_name,
+            "kind": p.kind,
+            "text": p.text,
+            "criterion": p.criterion_name or "",
+            "withdrawn": p.withdrawn,
+            "taken_at": _iso(p.taken_at),
         }
         for p in positions
     ]
 
 
+class _Spent(msgspec.Struct, frozen=True):
+    report: int
+    paid_from: str
+    amount_cents: int
+
+
+class _Deliverable(msgspec.Struct, frozen=True):
+    report: int
+    title: str
+    url: str
+    licence: str
+
+
 async def _reports(
-    reports: list[dict[str, object]],
-    actor: Actor,
-    row: dict[str, object],
-    inputs: EnvelopeInput,
+    reports: list[_Report], actor: Actor, network_id: int, inputs: EnvelopeInput
 ) -> list[dict[str, object]]:
     proposers = {c.id: frozenset(c.proposers) for c in inputs.challenges}
-    network_id = int(str(row["network"]))
     visible = [
         r
         for r in reports
-        if r["status"] != "draft"
+        if r.status != "draft"
         or decide(
             actor,
             Action.REPORT_WRITE,
             Target(
                 network_id=network_id,
-                proposer_lieu_ids=proposers.get(int(str(r["challenge"])), frozenset()),
+                proposer_lieu_ids=proposers.get(r.challenge, frozenset()),
             ),
         ).allowed
     ]
-    ids = [int(str(r["id"])) for r in visible] or [0]
+    ids = [r.id for r in visible] or [0]
     spent: dict[tuple[int, str], int] = {}
-    for s in await ReportSpending.select().where(ReportSpending.report.is_in(ids)):
-        key = (s["report"], s["paid_from"])
-        spent[key] = spent.get(key, 0) + s["amount_cents"]
-    outputs: dict[int, list[str]] = {}
-    for d in (
-        await Deliverable.select()
-        .where(Deliverable.report.is_in(ids))
-        .order_by(Deliverable.position)
+    for s in await fetch(
+        ReportSpending.select(
+            ReportSpending.report, ReportSpending.paid_from, ReportSpending.amount_cents
+        ).where(ReportSpending.report.is_in(ids)),
+        _Spent,
     ):
-        outputs.setdefault(d["report"], []).append(f"{d['title']} <{d['url']}> ({d['licence']})")
+        key = (s.report, s.paid_from)
+        spent[key] = spent.get(key, 0) + s.amount_cents
+    outputs: dict[int, list[str]] = {}
+    for d in await fetch(
+        Deliverable.select(
+            Deliverable.report, Deliverable.title, Deliverable.url, Deliverable.licence
+        )
+        .where(Deliverable.report.is_in(ids))
+        .order_by(Deliverable.position),
+        _Deliverable,
+    ):
+        outputs.setdefault(d.report, []).append(f"{d.title} <{d.url}> ({d.licence})")
     return [
         {
-            "report_id": r["id"],
-            "challenge_id": r["challenge"],
-            "period": r["period"],
-            "status": r["status"],
-            "delivery": r["delivery"],
-            "published_at": _iso(r["published_at"]),
-            "reviewed_at": _iso(r["reviewed_at"]),
-            "spent_cents": spent.get((int(str(r["id"])), PaidFrom.ENVELOPE.value), 0),
-            "own_funds_spent_cents": spent.get((int(str(r["id"])), PaidFrom.OWN_FUNDS.value), 0),
-            "deliverables": " | ".join(outputs.get(int(str(r["id"])), [])),
+            "report_id": r.id,
+            "challenge_id": r.challenge,
+            "period": r.period,
+            "status": r.status,
+            "delivery": r.delivery,
+            "published_at": _iso(r.published_at),
+            "reviewed_at": _iso(r.reviewed_at),
+            "spent_cents": spent.get((r.id, PaidFrom.ENVELOPE.value), 0),
+            "own_funds_spent_cents": spent.get((r.id, PaidFrom.OWN_FUNDS.value), 0),
+            "deliverables": " | ".join(outputs.get(r.id, [])),
         }
         for r in visible
     ]
@@ -378,8 +457,8 @@ async def settlement_bundle(actor: Actor, envelope_id: int) -> bytes:
 
 async def pabulib(actor: Actor, envelope_id: int) -> str:
     """The envelope as a pabulib instance (rule `equal_shares` only)."""
-    row, _phase = await _readable(actor, envelope_id)
-    if row["rule"] != "equal_shares":
+    row, envelope, _phase = await _readable(actor, envelope_id)
+    if envelope.rule != "equal_shares":
         raise InvalidInput({"export": "pabulib_equal_shares_only"})
     inputs, _result, _basis, _lieux, _orgs = await _figures(envelope_id, row)
     anonymous = msgspec.structs.replace(
@@ -387,7 +466,7 @@ async def pabulib(actor: Actor, envelope_id: int) -> str:
         challenges=[msgspec.structs.replace(c, label="") for c in inputs.challenges],
     )
     try:
-        title = str(row["title"]).replace(";", ",")
+        title = envelope.title.replace(";", ",")
         return format_pb(anonymous, description=f"Cobudget des communs, {title}")
     except PabulibError as error:
         raise InvalidInput({"export": f"pabulib_impossible:{error}"}) from error

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 import msgspec
 
+from cobudget.db.rows import fetch_one
 from cobudget.db.tables import (
     CofunderPerson,
     CofundingOrg,
@@ -19,7 +20,7 @@ from cobudget.db.tables import (
     Network,
     User,
 )
-from cobudget.db.transactions import for_update, write_transaction
+from cobudget.db.transactions import RowId, for_update, inserted_ids, write_transaction
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import Checker
@@ -79,12 +80,12 @@ async def create(
         )
     )
     view = await _view_of(kind.value, email, network_id, lieu_id, org_id)
-    inviter = await User.select(User.name).where(User.id == actor.user_id).first()
+    inviter = await fetch_one(User.select(User.name).where(User.id == actor.user_id).first(), _Name)
     await outbox.enqueue(
         email,
         f"invitation_{kind.value}",
         invitation=view,
-        inviter=inviter["name"] if inviter else "",
+        inviter=inviter.name if inviter else "",
         link=f"{settings.base_url}/invitations/{token}",
     )
 
@@ -109,41 +110,71 @@ async def reserve(
         await limits.reserve(rules, action="invitation")
 
 
+class _Name(msgspec.Struct, frozen=True):
+    name: str
+
+
 async def _view_of(
     kind: str, email: str, network_id: int, lieu_id: int | None, org_id: int | None
 ) -> InvitationView:
-    network = await Network.select(Network.name).where(Network.id == network_id).first()
-    lieu = await Lieu.select(Lieu.name).where(Lieu.id == lieu_id).first() if lieu_id else None
+    network = await fetch_one(
+        Network.select(Network.name).where(Network.id == network_id).first(), _Name
+    )
+    lieu = (
+        await fetch_one(Lieu.select(Lieu.name).where(Lieu.id == lieu_id).first(), _Name)
+        if lieu_id
+        else None
+    )
     org = (
-        await CofundingOrg.select(CofundingOrg.name).where(CofundingOrg.id == org_id).first()
+        await fetch_one(
+            CofundingOrg.select(CofundingOrg.name).where(CofundingOrg.id == org_id).first(), _Name
+        )
         if org_id
         else None
     )
     return InvitationView(
         kind=kind,
         email=email,
-        network_name=network["name"] if network else "",
-        lieu_name=lieu["name"] if lieu else None,
-        org_name=org["name"] if org else None,
+        network_name=network.name if network else "",
+        lieu_name=lieu.name if lieu else None,
+        org_name=org.name if org else None,
         account_exists=await User.exists().where(User.email == email),
     )
 
 
-async def _by_token(token: str) -> dict[str, object]:
-    invitation = await Invitation.select().where(Invitation.token_hash == token_hash(token)).first()
+class _Invitation(msgspec.Struct, frozen=True):
+    """An invitation's row, as accepting it reads it."""
+
+    id: int
+    kind: str
+    email: str
+    network: int | None
+    lieu: int | None
+    org: int | None
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None
+
+
+async def _by_token(token: str) -> _Invitation:
+    invitation = await fetch_one(
+        Invitation.select(*(getattr(Invitation, name) for name in _Invitation.__struct_fields__))
+        .where(Invitation.token_hash == token_hash(token))
+        .first(),
+        _Invitation,
+    )
     if invitation is None:
         raise NotFound("invitation", "token")
     return invitation
 
 
-async def _pending(token: str) -> dict[str, object]:
+async def _pending(token: str) -> _Invitation:
     return _still_pending(await _by_token(token))
 
 
-def _still_pending(invitation: dict[str, object]) -> dict[str, object]:
-    if invitation["accepted_at"] is not None:
+def _still_pending(invitation: _Invitation) -> _Invitation:
+    if invitation.accepted_at is not None:
         raise NotFound("invitation", "token")
-    if invitation["expires_at"] < now():  # type: ignore[operator]
+    if invitation.expires_at < now():
         raise NotFound("invitation", "expired")
     return invitation
 
@@ -151,11 +182,7 @@ def _still_pending(invitation: dict[str, object]) -> dict[str, object]:
 async def describe(token: str) -> InvitationView:
     invitation = await _pending(token)
     return await _view_of(
-        str(invitation["kind"]),
-        str(invitation["email"]),
-        int(str(invitation["network"])),
-        invitation["lieu"],
-        invitation["org"],  # type: ignore[arg-type]
+        invitation.kind, invitation.email, invitation.network or 0, invitation.lieu, invitation.org
     )
 
 
@@ -178,11 +205,11 @@ async def accept(
     request of the invited account gets the same answer as the first.
     """
     invitation = await _by_token(token)
-    email = str(invitation["email"])
-    existing = await User.select(User.id).where(User.email == email).first()
-    invited_is_actor = existing is not None and actor.user_id == existing["id"]
-    if invitation["accepted_at"] is not None and invited_is_actor:
-        return int(existing["id"])  # type: ignore[index]
+    email = invitation.email
+    existing = await fetch_one(User.select(User.id).where(User.email == email).first(), RowId)
+    invited_is_actor = existing is not None and actor.user_id == existing.id
+    if existing is not None and invitation.accepted_at is not None and invited_is_actor:
+        return existing.id
     _still_pending(invitation)
     new_hash = None
     if existing is None:
@@ -199,66 +226,64 @@ async def accept(
     elif not invited_is_actor:
         raise NotAllowed("invitation.accept", "log_in_as_invited_account")
     async with write_transaction():
-        await for_update(Invitation.select(Invitation.id).where(Invitation.id == invitation["id"]))
+        await for_update(Invitation.select(Invitation.id).where(Invitation.id == invitation.id))
         invitation = await _by_token(token)  # again, holding its row: accepted once
-        if invitation["accepted_at"] is not None and invited_is_actor:
-            return int(existing["id"])  # type: ignore[index]
+        if existing is not None and invitation.accepted_at is not None and invited_is_actor:
+            return existing.id
         _still_pending(invitation)
         if existing is None:
             # Another invitation to this email accepted at the same moment made the account.
-            rows = (
-                await User.insert(
-                    User(email=email, name=name, password_hash=new_hash, created_at=now())
-                )
+            ids = await inserted_ids(
+                User.insert(User(email=email, name=name, password_hash=new_hash, created_at=now()))
                 .on_conflict(action="DO NOTHING")
                 .returning(User.id)
             )
-            if not rows:
+            if not ids:
                 raise InvalidInput({"email": "email_taken"})
-            user_id = int(rows[0]["id"])
+            user_id = ids[0]
             await outbox.enqueue(email, "welcome", name=name)
         else:
-            user_id = int(existing["id"])
+            user_id = existing.id
         await _grant(invitation, user_id)
         await Invitation.update({Invitation.accepted_at: now()}).where(
-            Invitation.id == invitation["id"]
+            Invitation.id == invitation.id
         )
         await audit.record(
             Actor(user_id=user_id),
             "invitation.accept",
             entity="invitation",
-            entity_id=int(str(invitation["id"])),
-            network_id=invitation["network"],  # type: ignore[arg-type]
-            after={"kind": invitation["kind"], "user_id": user_id},
+            entity_id=invitation.id,
+            network_id=invitation.network,
+            after={"kind": invitation.kind, "user_id": user_id},
         )
     return user_id
 
 
-async def _grant(invitation: dict[str, object], user_id: int) -> None:
-    kind = InvitationKind(str(invitation["kind"]))
+async def _grant(invitation: _Invitation, user_id: int) -> None:
+    kind = InvitationKind(invitation.kind)
     if kind in (InvitationKind.LIEU_ADMIN, InvitationKind.MEMBER):
         # One membership per person and lieu (a unique index): another invitation to the same
         # lieu accepted at the same moment has granted it already, and that is no error.
         is_admin = kind == InvitationKind.LIEU_ADMIN
         await Membership.insert(
-            Membership(user=user_id, lieu=invitation["lieu"], is_admin=is_admin)
+            Membership(user=user_id, lieu=invitation.lieu, is_admin=is_admin)
         ).on_conflict(action="DO NOTHING")
         if is_admin:
             await (
                 Membership.update({Membership.is_admin: True})
                 .where(Membership.user == user_id)
-                .where(Membership.lieu == invitation["lieu"])
+                .where(Membership.lieu == invitation.lieu)
             )
     elif kind == InvitationKind.COFUNDER:
         if (
             not await CofunderPerson.exists()
             .where(CofunderPerson.user == user_id)
-            .where(CofunderPerson.org == invitation["org"])
+            .where(CofunderPerson.org == invitation.org)
         ):
-            await CofunderPerson.insert(CofunderPerson(user=user_id, org=invitation["org"]))
+            await CofunderPerson.insert(CofunderPerson(user=user_id, org=invitation.org))
     elif (
         not await Coordinator.exists()
         .where(Coordinator.user == user_id)
-        .where(Coordinator.network == invitation["network"])
+        .where(Coordinator.network == invitation.network)
     ):
-        await Coordinator.insert(Coordinator(user=user_id, network=invitation["network"]))
+        await Coordinator.insert(Coordinator(user=user_id, network=invitation.network))

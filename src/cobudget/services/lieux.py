@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import Lieu, Membership, NetworkLieu
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import inserted_id, write_transaction
 from cobudget.domain.errors import InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, require
 from cobudget.domain.validation import Checker, LegalForm, slugify
@@ -16,10 +19,22 @@ from cobudget.settings import Settings
 MAX_WEIGHT = 100
 
 
+class _Slug(msgspec.Struct, frozen=True):
+    slug: str
+
+
 async def _unique_slug(name: str) -> str:
+    """The name's slug, numbered after the ones taken (read in one query, not one a try)."""
     base = slugify(name)
+    taken = {
+        row.slug
+        for row in await fetch(
+            Lieu.select(Lieu.slug).where((Lieu.slug == base) | Lieu.slug.like(f"{base}-%")),
+            _Slug,
+        )
+    }
     slug, n = base, 1
-    while await Lieu.exists().where(Lieu.slug == slug):
+    while slug in taken:
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -65,18 +80,19 @@ async def invite_lieu(
             "territory": territory,
             "weight": weight,
         }
-        rows = await Lieu.insert(
-            Lieu(
-                slug=await _unique_slug(name),
-                name=name,
-                town=town,
-                legal_form=legal_form,
-                territory=territory,
-                description=description,
-                created_at=now(),
-            )
-        ).returning(Lieu.id)
-        lieu_id = int(rows[0]["id"])
+        lieu_id = await inserted_id(
+            Lieu.insert(
+                Lieu(
+                    slug=await _unique_slug(name),
+                    name=name,
+                    town=town,
+                    legal_form=legal_form,
+                    territory=territory,
+                    description=description,
+                    created_at=now(),
+                )
+            ).returning(Lieu.id)
+        )
         await NetworkLieu.insert(
             NetworkLieu(network=network_id, lieu=lieu_id, weight=weight, joined_at=now())
         )
@@ -119,14 +135,16 @@ async def set_lieu_status(
     weight = checker.positive_int("weight", weight, maximum=MAX_WEIGHT)
     checker.raise_if_any()
     async with write_transaction():
-        before = (
-            await Lieu.select(Lieu.legal_form, Lieu.territory).where(Lieu.id == lieu_id).first()
+        before = await fetch_one(
+            Lieu.select(Lieu.legal_form, Lieu.territory).where(Lieu.id == lieu_id).first(),
+            _Status,
         )
-        link = (
-            await NetworkLieu.select(NetworkLieu.weight)
+        link = await fetch_one(
+            NetworkLieu.select(NetworkLieu.weight)
             .where(NetworkLieu.lieu == lieu_id)
             .where(NetworkLieu.network == network_id)
-            .first()
+            .first(),
+            _Weight,
         )
         await Lieu.update({Lieu.legal_form: legal_form, Lieu.territory: territory}).where(
             Lieu.id == lieu_id
@@ -142,9 +160,28 @@ async def set_lieu_status(
             entity="lieu",
             entity_id=lieu_id,
             network_id=network_id,
-            before={**(before or {}), "weight": link["weight"] if link else None},
+            before={
+                **(msgspec.structs.asdict(before) if before else {}),
+                "weight": link.weight if link else None,
+            },
             after={"legal_form": legal_form, "territory": territory, "weight": weight},
         )
+
+
+class _Status(msgspec.Struct, frozen=True):
+    legal_form: str
+    territory: str
+
+
+class _Weight(msgspec.Struct, frozen=True):
+    weight: int
+
+
+class _Profile(msgspec.Struct, frozen=True):
+    name: str
+    town: str
+    description: str
+    website: str
 
 
 async def edit_profile(
@@ -161,10 +198,11 @@ async def edit_profile(
     checker.raise_if_any()
     fields = {"name": name, "town": town, "description": description, "website": website}
     async with write_transaction():
-        before = (
-            await Lieu.select(Lieu.name, Lieu.town, Lieu.description, Lieu.website)
+        before = await fetch_one(
+            Lieu.select(Lieu.name, Lieu.town, Lieu.description, Lieu.website)
             .where(Lieu.id == lieu_id)
-            .first()
+            .first(),
+            _Profile,
         )
         await Lieu.update({getattr(Lieu, key): value for key, value in fields.items()}).where(
             Lieu.id == lieu_id
@@ -174,7 +212,7 @@ async def edit_profile(
             "lieu.edit_profile",
             entity="lieu",
             entity_id=lieu_id,
-            before=before,
+            before=msgspec.structs.asdict(before) if before else None,
             after=fields,
         )
 

@@ -24,9 +24,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
 from piccolo.engine.sqlite import SQLiteEngine
 
+from cobudget.db.rows import fetch
 from cobudget.db.tables import LoginAttempt
+from cobudget.db.transactions import inserted_ids
 from cobudget.domain.errors import TooManyAttempts
 from cobudget.services.clock import now
 
@@ -86,19 +89,25 @@ async def reserve(limits: Sequence[Limit], *, action: str) -> list[int]:
             .where(LoginAttempt.key == limit.key)
             .where(LoginAttempt.at <= since)
         )
-        rows = (
-            await LoginAttempt.select(LoginAttempt.at)
+        rows = await fetch(
+            LoginAttempt.select(LoginAttempt.at)
             .where(LoginAttempt.key == limit.key)
             .where(LoginAttempt.at > since)
-            .order_by(LoginAttempt.at)
+            .order_by(LoginAttempt.at),
+            _Attempt,
         )
-        wait = max(wait, limit.retry_after([row["at"] for row in rows], moment))
+        wait = max(wait, limit.retry_after([row.at for row in rows], moment))
     if wait > 0:
         raise TooManyAttempts(max(1, math.ceil(wait)), action=action)
-    inserted = await LoginAttempt.insert(
-        *(LoginAttempt(key=limit.key, at=moment) for limit in limits)
-    ).returning(LoginAttempt.id)
-    return [int(row["id"]) for row in inserted]
+    return await inserted_ids(
+        LoginAttempt.insert(
+            *(LoginAttempt(key=limit.key, at=moment) for limit in limits)
+        ).returning(LoginAttempt.id)
+    )
+
+
+class _Attempt(msgspec.Struct, frozen=True):
+    at: dt.datetime
 
 
 async def release(ids: Sequence[int]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
+
+from cobudget.db.rows import fetch_one
 from cobudget.db.tables import Coordinator, Network, User
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import inserted_id, write_transaction
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker, slugify
@@ -29,17 +32,18 @@ async def create_network(
         if await Network.exists().where((Network.name == name) | (Network.slug == slug)):
             raise InvalidInput({"name": "network_name_taken"})
         after = {"name": name, "slug": slug, "region": region, "is_public": is_public}
-        rows = await Network.insert(
-            Network(
-                name=name,
-                slug=slug,
-                region=region,
-                description=description,
-                is_public=is_public,
-                created_at=now(),
-            )
-        ).returning(Network.id)
-        network_id = int(rows[0]["id"])
+        network_id = await inserted_id(
+            Network.insert(
+                Network(
+                    name=name,
+                    slug=slug,
+                    region=region,
+                    description=description,
+                    is_public=is_public,
+                    created_at=now(),
+                )
+            ).returning(Network.id)
+        )
         await audit.record(
             actor,
             "network.create",
@@ -49,6 +53,16 @@ async def create_network(
             after=after,
         )
     return slug
+
+
+class _Person(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+class _Network(msgspec.Struct, frozen=True):
+    name: str
+    slug: str
 
 
 async def appoint_coordinator(
@@ -61,7 +75,9 @@ async def appoint_coordinator(
     checker.raise_if_any()
     await invitations.reserve(settings, email=email, network_id=network_id)
     async with write_transaction():
-        user = await User.select(User.id, User.name).where(User.email == email).first()
+        user = await fetch_one(
+            User.select(User.id, User.name).where(User.email == email).first(), _Person
+        )
         if user is None:
             await invitations.create(
                 settings,
@@ -72,23 +88,22 @@ async def appoint_coordinator(
             )
         elif (
             await Coordinator.exists()
-            .where(Coordinator.user == user["id"])
+            .where(Coordinator.user == user.id)
             .where(Coordinator.network == network_id)
         ):
             raise InvalidInput({"email": "already_coordinator"})
         else:
-            await Coordinator.insert(Coordinator(user=user["id"], network=network_id))
-            network = (
-                await Network.select(Network.name, Network.slug)
-                .where(Network.id == network_id)
-                .first()
+            await Coordinator.insert(Coordinator(user=user.id, network=network_id))
+            network = await fetch_one(
+                Network.select(Network.name, Network.slug).where(Network.id == network_id).first(),
+                _Network,
             )
             await outbox.enqueue(
                 email,
                 "coordinator_appointed",
-                name=user["name"],
+                name=user.name,
                 network=network,
-                link=f"{settings.base_url}/reseaux/{network['slug'] if network else ''}/gerer",
+                link=f"{settings.base_url}/reseaux/{network.slug if network else ''}/gerer",
             )
         await audit.record(
             actor,

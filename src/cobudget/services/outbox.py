@@ -21,17 +21,19 @@ import datetime as dt
 import logging
 import secrets
 import smtplib
-from dataclasses import dataclass
+from collections.abc import Iterable
 from email.message import EmailMessage
 from urllib.parse import urlparse
 
+import msgspec
 from piccolo.columns import Column
 from piccolo.custom_types import Combinable
 from piccolo.engine.sqlite import SQLiteEngine
 
 from cobudget.db.engine import new_wait_budget
+from cobudget.db.rows import fetch_one, typed_one
 from cobudget.db.tables import OutboxMessage
-from cobudget.db.transactions import write_transaction
+from cobudget.db.transactions import RowId, write_transaction
 from cobudget.rendering import render_email
 from cobudget.services.clock import now
 from cobudget.settings import Settings
@@ -51,16 +53,35 @@ async def enqueue(
     """Write one email to the outbox; call it inside the use case's transaction. A message with
     `send_at` waits for that date (an envelope's funding opens at a date, with no job to watch
     the calendar); `topic` lets a later calendar move find it and reschedule it."""
-    subject, body = render_email(template_name, **context)
+    await enqueue_many([to_address], template_name, send_at=send_at, topic=topic, **context)
+
+
+async def enqueue_many(
+    to_addresses: Iterable[str],
+    template_name: str,
+    *,
+    send_at: dt.datetime | None = None,
+    topic: str | None = None,
+    **context: object,
+) -> None:
+    """Write the same email to each address, in one insert however many there are; call it
+    inside the use case's transaction, as `enqueue`."""
+    addresses = list(to_addresses)
+    if not addresses:
+        return
+    subject, body = render_email(template_name, context)
     moment = now()
     await OutboxMessage.insert(
-        OutboxMessage(
-            to_address=to_address,
-            subject=subject,
-            body=body,
-            created_at=moment,
-            next_attempt_at=max(moment, send_at) if send_at else moment,
-            topic=topic,
+        *(
+            OutboxMessage(
+                to_address=address,
+                subject=subject,
+                body=body,
+                created_at=moment,
+                next_attempt_at=max(moment, send_at) if send_at else moment,
+                topic=topic,
+            )
+            for address in addresses
         )
     )
 
@@ -113,7 +134,7 @@ async def _claim_one(settings: Settings) -> Claimed | None:
         query = query.order_by(OutboxMessage.id).limit(1)
         if not isinstance(OutboxMessage._meta.db, SQLiteEngine):
             query = query.lock_rows(skip_locked=True)
-        row = await query.first()
+        row = await fetch_one(query.first(), RowId)
         if row is None:
             return None
         taken = await (
@@ -124,15 +145,14 @@ async def _claim_one(settings: Settings) -> Claimed | None:
                     OutboxMessage.claim_token: token,
                 }
             )
-            .where(OutboxMessage.id == row["id"])
+            .where(OutboxMessage.id == row.id)
             .where(_due(moment))
             .returning(*(getattr(OutboxMessage, name) for name in _CLAIMED_COLUMNS))
         )
-    return Claimed(token=token, **taken[0]) if taken else None
+    return typed_one({**taken[0], "token": token}, Claimed) if taken else None
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(msgspec.Struct, frozen=True):
     """A message this worker holds: what it sends, and the token that proves its claim."""
 
     token: str
@@ -144,7 +164,8 @@ class Claimed:
     attempts: int
 
 
-_CLAIMED_COLUMNS = ("id", "to_address", "subject", "body", "created_at", "attempts")
+# The columns a claim reads back: every field of `Claimed` but its first, the token.
+_CLAIMED_COLUMNS = Claimed.__struct_fields__[1:]
 
 
 def _send(settings: Settings, message: Claimed) -> None:
@@ -160,7 +181,7 @@ def _send(settings: Settings, message: Claimed) -> None:
         smtp.send_message(email)
 
 
-async def _settle(claimed: Claimed, values: dict[Column, object]) -> bool:
+async def _settle(claimed: Claimed, values: dict[Column | str, object]) -> bool:
     """Write the outcome of a send, only if this worker still holds the claim (compare and set
     on its token); False when the lease ran out and another worker took the message."""
     async with write_transaction():

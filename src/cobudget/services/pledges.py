@@ -21,6 +21,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one, typed_one
 from cobudget.db.tables import (
     BudgetLine,
     Challenge,
@@ -31,7 +34,13 @@ from cobudget.db.tables import (
     PledgeRequest,
     Support,
 )
-from cobudget.db.transactions import for_share, for_update, write_transaction
+from cobudget.db.transactions import (
+    RowId,
+    for_share,
+    for_update,
+    inserted_id,
+    write_transaction,
+)
 from cobudget.domain import lifecycle
 from cobudget.domain import pledges as rules
 from cobudget.domain.challenges import is_consented
@@ -42,7 +51,7 @@ from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services import audit, envelope_inputs
 from cobudget.services.challenges import challenges_proposed_by
 from cobudget.services.clock import now
-from cobudget.services.envelopes import calendar_of
+from cobudget.services.envelopes import EnvelopeRow, LieuWeight, calendar_of
 from cobudget.services.rounds import latest_round
 
 # Who pledges, as forms and the API send it: "lieu:N" or "org:N" (`queries.projection.Unit`).
@@ -71,6 +80,10 @@ class PledgeResult:
     replayed: bool = False
 
 
+class _InNetwork(msgspec.Struct, frozen=True):
+    network: int
+
+
 async def _authorize(
     actor: Actor,
     *,
@@ -82,25 +95,30 @@ async def _authorize(
 ) -> int:
     """Refuse an actor who may not speak for this lieu or organisation in this envelope, before
     anything is written; returns the envelope's network."""
-    envelope = await Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first()
+    envelope = await fetch_one(
+        Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first(), _InNetwork
+    )
     if envelope is None:
         raise NotFound("envelope", envelope_id)
-    network_id = int(envelope["network"])
-    challenge = (
-        await Challenge.select(Challenge.network).where(Challenge.id == challenge_id).first()
+    network_id = envelope.network
+    challenge = await fetch_one(
+        Challenge.select(Challenge.network).where(Challenge.id == challenge_id).first(),
+        _InNetwork,
     )
-    if challenge is None or challenge["network"] != network_id:
+    if challenge is None or challenge.network != network_id:
         raise NotFound("challenge", challenge_id)
     in_envelope = lieu_id is not None and await EnvelopeLieu.exists().where(
         (EnvelopeLieu.envelope == envelope_id) & (EnvelopeLieu.lieu == lieu_id)
     )
-    orgs = await CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.network == network_id)
+    orgs = await fetch(
+        CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.network == network_id), RowId
+    )
     target = Target(
         network_id=network_id,
         lieu_id=lieu_id,
         org_id=org_id,
         lieu_network_ids=frozenset({network_id}) if in_envelope else frozenset(),
-        network_org_ids=frozenset(r["id"] for r in orgs),
+        network_org_ids=frozenset(r.id for r in orgs),
     )
     require(actor, Action.PLEDGE_OWN_FUNDS if own_funds else Action.PLEDGE, target)
     return network_id
@@ -126,12 +144,14 @@ async def _hold(
 ) -> _Held:
     """Hold the envelope (shared), the contributor and the challenge (exclusive) until the
     transaction ends, in that order everywhere, and read what the rules are checked against."""
-    envelope = (
+    # The whole row, as `envelope_inputs.challenge_ids` reads it.
+    row = (
         await for_share(Envelope.select().where(Envelope.id == envelope_id))
         .output(load_json=True)
         .first()
     )
-    if envelope is None:
+    envelope = typed_one(row, EnvelopeRow)
+    if row is None or envelope is None:
         raise NotFound("envelope", envelope_id)
     if lieu_id is not None:
         await for_update(
@@ -141,52 +161,62 @@ async def _hold(
         )
     else:
         await for_update(CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.id == org_id))
-    challenge = await for_update(
-        Challenge.select(Challenge.id, Challenge.current_version).where(
-            Challenge.id == challenge_id
-        )
-    ).first()
+    challenge = await fetch_one(
+        for_update(
+            Challenge.select(Challenge.current_version).where(Challenge.id == challenge_id)
+        ).first(),
+        _Versioned,
+    )
     if challenge is None:
         raise NotFound("challenge", challenge_id)
     moment = now()
     latest = await latest_round(challenge_id)
     return _Held(
-        amount_cents=int(envelope["amount_cents"]),
-        rule=str(envelope["rule"]),
-        support=str(envelope["support"]),
-        own_challenge_cap_pct=int(envelope["own_challenge_cap_pct"]),
+        amount_cents=envelope.amount_cents,
+        rule=envelope.rule,
+        support=envelope.support,
+        own_challenge_cap_pct=envelope.own_challenge_cap_pct,
         funding_open=lifecycle.pledges_are_open(calendar_of(envelope), moment),
-        in_envelope=challenge_id in await envelope_inputs.challenge_ids(envelope),
+        in_envelope=challenge_id in await envelope_inputs.challenge_ids(row),
         consented=is_consented(
-            int(challenge["current_version"]),
+            challenge.current_version,
             latest.round if latest else None,
             latest.positions if latest else (),
             moment,
         ),
-        current_version=int(challenge["current_version"]),
+        current_version=challenge.current_version,
     )
+
+
+class _Versioned(msgspec.Struct, frozen=True):
+    current_version: int
 
 
 async def _rights(envelope_id: int, amount_cents: int) -> dict[int, int]:
-    lieux = await EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-        EnvelopeLieu.envelope == envelope_id
+    lieux = await fetch(
+        EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+            EnvelopeLieu.envelope == envelope_id
+        ),
+        LieuWeight,
     )
-    if not any(r["weight"] for r in lieux):
+    if not any(r.weight for r in lieux):
         return {}
-    return drawing_rights(
-        amount_cents,
-        [EngineLieu(id=r["lieu"], weight=r["weight"]) for r in lieux],
-    )
+    return drawing_rights(amount_cents, [EngineLieu(id=r.lieu, weight=r.weight) for r in lieux])
+
+
+class _Maximum(msgspec.Struct, frozen=True):
+    max_cents: int
 
 
 async def _maximum_cents(challenge_id: int, version: int) -> int:
     """The sum of the maximums of the challenge's current version (SPEC §4)."""
-    rows = (
-        await BudgetLine.select(BudgetLine.max_cents)
+    rows = await fetch(
+        BudgetLine.select(BudgetLine.max_cents)
         .where(BudgetLine.version.challenge == challenge_id)
-        .where(BudgetLine.version.number == version)
+        .where(BudgetLine.version.number == version),
+        _Maximum,
     )
-    return sum(int(r["max_cents"]) for r in rows)
+    return sum(r.max_cents for r in rows)
 
 
 def _request_hash(challenge_id: int, source: str, amount_cents: int) -> str:
@@ -201,20 +231,39 @@ def _scoped_key(actor: Actor, envelope_id: int, unit: str, key: str) -> str:
 async def _honoured(scoped_key: str, request_hash: str) -> PledgeResult | None:
     """What the first request with this key stored, or None for a new key; the same key with
     another body is a conflict."""
-    row = (
-        await PledgeRequest.select(
+    row = await fetch_one(
+        PledgeRequest.select(
             PledgeRequest.pledge, PledgeRequest.request_hash, PledgeRequest.amount_cents
         )
         .where(PledgeRequest.key == scoped_key)
-        .first()
+        .first(),
+        _Honoured,
     )
     if row is None:
         return None
-    if row["request_hash"] != request_hash:
+    if row.request_hash != request_hash:
         raise Conflict("idempotency_key_reused")
-    return PledgeResult(
-        pledge_id=int(row["pledge"]), amount_cents=int(row["amount_cents"]), replayed=True
-    )
+    return PledgeResult(pledge_id=row.pledge, amount_cents=row.amount_cents, replayed=True)
+
+
+class _Honoured(msgspec.Struct, frozen=True):
+    pledge: int
+    request_hash: str
+    amount_cents: int
+
+
+class _Mine(msgspec.Struct, frozen=True):
+    """One of the contributor's pledges in the envelope."""
+
+    id: int
+    challenge: int
+    source: str
+    amount_cents: int
+
+
+class _OnChallenge(msgspec.Struct, frozen=True):
+    id: int
+    amount_cents: int
 
 
 async def set_pledge(
@@ -250,21 +299,23 @@ async def set_pledge(
         if scoped is not None and (answer := await _honoured(scoped, request_hash)):
             return answer
         contributor = (Pledge.lieu == lieu_id) if lieu_id is not None else (Pledge.org == org_id)
-        mine = (
-            await Pledge.select(Pledge.id, Pledge.challenge, Pledge.source, Pledge.amount_cents)
+        mine = await fetch(
+            Pledge.select(Pledge.id, Pledge.challenge, Pledge.source, Pledge.amount_cents)
             .where(Pledge.envelope == envelope_id)
-            .where(contributor)
+            .where(contributor),
+            _Mine,
         )
         current = next(
-            (p for p in mine if p["challenge"] == challenge_id and p["source"] == source), None
+            (p for p in mine if p.challenge == challenge_id and p.source == source), None
         )
-        others = [p for p in mine if p is not current and p["source"] == "drawing_rights"]
+        others = [p for p in mine if p is not current and p.source == "drawing_rights"]
         proposed = await challenges_proposed_by(lieu_id) if lieu_id is not None else frozenset()
-        on_challenge = (
-            await Pledge.select(Pledge.id, Pledge.amount_cents)
+        on_challenge = await fetch(
+            Pledge.select(Pledge.id, Pledge.amount_cents)
             .where(Pledge.envelope == envelope_id)
             .where(Pledge.challenge == challenge_id)
-            .where(Pledge.amount_cents > 0)
+            .where(Pledge.amount_cents > 0),
+            _OnChallenge,
         )
         rights = await _rights(envelope_id, held.amount_cents) if lieu_id is not None else {}
         refusal = rules.refusal(
@@ -277,19 +328,17 @@ async def set_pledge(
                 challenge_in_envelope=held.in_envelope,
                 drawing_rights_allowed=rules.drawing_rights_allowed(held.rule, held.support),
                 rights_cents=rights.get(lieu_id or 0, 0),
-                other_rights_pledged_cents=sum(p["amount_cents"] for p in others),
+                other_rights_pledged_cents=sum(p.amount_cents for p in others),
                 proposes_challenge=challenge_id in proposed,
                 own_challenges_other_cents=sum(
-                    p["amount_cents"] for p in others if p["challenge"] in proposed
+                    p.amount_cents for p in others if p.challenge in proposed
                 ),
                 own_challenge_cap_pct=held.own_challenge_cap_pct
                 if held.rule == "cofunding"
                 else None,
-                current_cents=current["amount_cents"] if current else 0,
+                current_cents=current.amount_cents if current else 0,
                 challenge_others_cents=sum(
-                    p["amount_cents"]
-                    for p in on_challenge
-                    if current is None or p["id"] != current["id"]
+                    p.amount_cents for p in on_challenge if current is None or p.id != current.id
                 ),
                 challenge_max_cents=await _maximum_cents(challenge_id, held.current_version),
             )
@@ -297,21 +346,22 @@ async def set_pledge(
         if refusal is not None:
             raise InvalidInput({refusal[0]: refusal[1]})
         if current is None:
-            rows = await Pledge.insert(
-                Pledge(
-                    envelope=envelope_id,
-                    challenge=challenge_id,
-                    lieu=lieu_id,
-                    org=org_id,
-                    source=source,
-                    amount_cents=amount_cents,
-                    pledged_by=actor.user_id,
-                    updated_at=now(),
-                )
-            ).returning(Pledge.id)
-            pledge_id = int(rows[0]["id"])
+            pledge_id = await inserted_id(
+                Pledge.insert(
+                    Pledge(
+                        envelope=envelope_id,
+                        challenge=challenge_id,
+                        lieu=lieu_id,
+                        org=org_id,
+                        source=source,
+                        amount_cents=amount_cents,
+                        pledged_by=actor.user_id,
+                        updated_at=now(),
+                    )
+                ).returning(Pledge.id)
+            )
         else:
-            pledge_id = int(current["id"])
+            pledge_id = current.id
             await Pledge.update(
                 {
                     Pledge.amount_cents: amount_cents,
@@ -335,7 +385,7 @@ async def set_pledge(
             entity="pledge",
             entity_id=pledge_id,
             network_id=network_id,
-            before={"amount_cents": current["amount_cents"] if current else 0},
+            before={"amount_cents": current.amount_cents if current else 0},
             after={
                 "amount_cents": amount_cents,
                 "source": source,
@@ -346,6 +396,11 @@ async def set_pledge(
             },
         )
     return PledgeResult(pledge_id=pledge_id, amount_cents=amount_cents)
+
+
+class _Support(msgspec.Struct, frozen=True):
+    id: int
+    points: int
 
 
 async def set_support(
@@ -370,16 +425,17 @@ async def set_support(
         if refusal is not None:
             raise InvalidInput({refusal[0]: refusal[1]})
         mine = Support.lieu == lieu_id
-        current = (
-            await Support.select(Support.id, Support.points)
+        current = await fetch_one(
+            Support.select(Support.id, Support.points)
             .where(Support.envelope == envelope_id)
             .where(Support.challenge == challenge_id)
             .where(mine)
-            .first()
+            .first(),
+            _Support,
         )
         if points == 0:
             if current is not None:
-                await Support.delete().where(Support.id == current["id"])
+                await Support.delete().where(Support.id == current.id)
         elif current is None:
             await Support.insert(
                 Support(
@@ -394,13 +450,13 @@ async def set_support(
         else:
             await Support.update(
                 {Support.points: points, Support.given_by: actor.user_id, Support.updated_at: now()}
-            ).where(Support.id == current["id"])
+            ).where(Support.id == current.id)
         await audit.record(
             actor,
             "support.set",
             entity="envelope",
             entity_id=envelope_id,
             network_id=network_id,
-            before={"points": current["points"] if current else 0},
+            before={"points": current.points if current else 0},
             after={"points": points, "challenge_id": challenge_id, "lieu_id": lieu_id},
         )

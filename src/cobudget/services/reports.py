@@ -14,24 +14,31 @@ what the challenge received, nor start the same period twice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
     Challenge,
     Coordinator,
     Deliverable,
+    Envelope,
     Report,
     ReportSpending,
 )
-from cobudget.db.transactions import for_update, write_transaction
+from cobudget.db.transactions import for_update, inserted_id, write_transaction
 from cobudget.domain import reports as rules
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.reports import Period
 from cobudget.engine import canonical
 from cobudget.engine.types import Challenge as FundedChallenge
-from cobudget.services import audit, envelope_inputs, outbox, rounds, settlements
+from cobudget.services import audit, outbox, rounds, settlements
 from cobudget.services.clock import now
+from cobudget.services.envelopes import Email, emails
 from cobudget.services.queries.networks import network_by_id
 from cobudget.settings import Settings
 
@@ -49,11 +56,21 @@ class Funded:
     received_cents: int
 
 
+class _Envelope(msgspec.Struct, frozen=True):
+    network: int
+    title: str
+
+
 async def funded(actor: Actor, envelope_id: int, challenge_id: int) -> Funded:
     """The funded challenge, or InvalidInput when the envelope funded no such challenge; for
     whoever may read the network only (to others, a private envelope is an unknown one)."""
-    row = await envelope_inputs.envelope_row(envelope_id)
-    await network_by_id(actor, int(str(row["network"])))
+    row = await fetch_one(
+        Envelope.select(Envelope.network, Envelope.title).where(Envelope.id == envelope_id).first(),
+        _Envelope,
+    )
+    if row is None:
+        raise NotFound("envelope", envelope_id)
+    await network_by_id(actor, row.network)
     record = await settlements.stored(envelope_id)
     if record is None:
         raise InvalidInput({"challenge": "challenge_not_funded"})
@@ -66,8 +83,8 @@ async def funded(actor: Actor, envelope_id: int, challenge_id: int) -> Funded:
     challenge = next(c for c in inputs.challenges if c.id == challenge_id)
     return Funded(
         envelope_id=envelope_id,
-        network_id=int(str(row["network"])),
-        envelope_title=str(row["title"]),
+        network_id=row.network,
+        envelope_title=row.title,
         challenge=challenge,
         received_cents=outcome.total_cents,
     )
@@ -79,8 +96,19 @@ def target_of(found: Funded) -> Target:
     )
 
 
-async def _report(report_id: int) -> dict[str, object]:
-    row = await Report.select().where(Report.id == report_id).first()
+class _Report(msgspec.Struct, frozen=True):
+    envelope: int
+    challenge: int
+    status: str
+
+
+async def _report(report_id: int) -> _Report:
+    row = await fetch_one(
+        Report.select(Report.envelope, Report.challenge, Report.status)
+        .where(Report.id == report_id)
+        .first(),
+        _Report,
+    )
     if row is None:
         raise NotFound("report", report_id)
     return row
@@ -98,36 +126,54 @@ async def _held(envelope_id: int, challenge_id: int, report_id: int | None) -> r
     """What the challenge's other reports, validated or awaiting validation, hold."""
     by_line: dict[int, int] = {}
     envelope = 0
-    rows = await ReportSpending.select(
-        ReportSpending.budget_line, ReportSpending.amount_cents, ReportSpending.paid_from
-    ).where(
-        ReportSpending.report.envelope == envelope_id,
-        ReportSpending.report.challenge == challenge_id,
-        ReportSpending.report.status.is_in(sorted(rules.HELD)),
-        ReportSpending.report != (report_id or 0),
+    rows = await fetch(
+        ReportSpending.select(
+            ReportSpending.budget_line, ReportSpending.amount_cents, ReportSpending.paid_from
+        ).where(
+            ReportSpending.report.envelope == envelope_id,
+            ReportSpending.report.challenge == challenge_id,
+            ReportSpending.report.status.is_in(sorted(rules.HELD)),
+            ReportSpending.report != (report_id or 0),
+        ),
+        _Spending,
     )
     for row in rows:
-        by_line[row["budget_line"]] = by_line.get(row["budget_line"], 0) + row["amount_cents"]
-        if row["paid_from"] == rules.PaidFrom.ENVELOPE:
-            envelope += row["amount_cents"]
+        by_line[row.budget_line] = by_line.get(row.budget_line, 0) + row.amount_cents
+        if row.paid_from == rules.PaidFrom.ENVELOPE:
+            envelope += row.amount_cents
     return rules.Held(by_line=by_line, envelope_cents=envelope)
+
+
+class _Spending(msgspec.Struct, frozen=True):
+    budget_line: int
+    amount_cents: int
+    paid_from: str
+
+
+class _Period(msgspec.Struct, frozen=True):
+    id: int
+    period: int
+    status: str
 
 
 async def _report_to_write(envelope_id: int, challenge_id: int, report_id: int | None) -> Period:
     """The period written: the one of `report_id` when editing it, else the current one (its
     report in progress, or a new period). Refused when the report cannot be written now."""
-    rows = await Report.select(Report.id, Report.period, Report.status).where(
-        Report.envelope == envelope_id, Report.challenge == challenge_id
+    rows = await fetch(
+        Report.select(Report.id, Report.period, Report.status).where(
+            Report.envelope == envelope_id, Report.challenge == challenge_id
+        ),
+        _Period,
     )
     if report_id is None:
-        period = rules.current_period((r["id"], r["period"], r["status"]) for r in rows)
+        period = rules.current_period((r.id, r.period, r.status) for r in rows)
         decision = rules.can_write(period)
     else:
-        row = next((r for r in rows if r["id"] == report_id), None)
+        row = next((r for r in rows if r.id == report_id), None)
         if row is None:
             raise NotFound("report", report_id)
-        period = Period(row["period"], report_id, row["status"])
-        decision = rules.can_edit(row["status"])
+        period = Period(row.period, report_id, row.status)
+        decision = rules.can_edit(row.status)
     if not decision.allowed:
         raise NotAllowed(Action.REPORT_WRITE.value, decision.reason)
     return period
@@ -182,17 +228,19 @@ async def save(
             },
         )
         if publish:
-            coordinators = await Coordinator.select(Coordinator.user.email).where(
-                Coordinator.network == found.network_id
+            coordinators = await fetch(
+                Coordinator.select(Coordinator.user.email).where(
+                    Coordinator.network == found.network_id
+                ),
+                Email,
             )
-            for address in sorted({r["user.email"] for r in coordinators}):
-                await outbox.enqueue(
-                    address,
-                    "report_published",
-                    title=found.challenge.label,
-                    envelope=found.envelope_title,
-                    link=f"{settings.base_url}/rapports/{report_id}",
-                )
+            await outbox.enqueue_many(
+                emails(coordinators),
+                "report_published",
+                title=found.challenge.label,
+                envelope=found.envelope_title,
+                link=f"{settings.base_url}/rapports/{report_id}",
+            )
     return report_id
 
 
@@ -206,18 +254,19 @@ async def _store(
 ) -> int:
     """Insert the period's report, or replace what its report says; its id."""
     if period.report_id is None:
-        rows = await Report.insert(
-            Report(
-                envelope=envelope_id,
-                challenge=challenge_id,
-                period=period.number,
-                progress=checked.progress,
-                delivery=checked.delivery,
-                created_by=actor.user_id,
-                created_at=moment,
-            )
-        ).returning(Report.id)
-        report_id = int(rows[0]["id"])
+        report_id = await inserted_id(
+            Report.insert(
+                Report(
+                    envelope=envelope_id,
+                    challenge=challenge_id,
+                    period=period.number,
+                    progress=checked.progress,
+                    delivery=checked.delivery,
+                    created_by=actor.user_id,
+                    created_at=moment,
+                )
+            ).returning(Report.id)
+        )
     else:
         report_id = period.report_id
         await Report.update(
@@ -258,7 +307,7 @@ async def review(
 ) -> None:
     """A coordinator validates a published report or sends it back with a comment."""
     report = await _report(report_id)
-    found = await funded(actor, int(str(report["envelope"])), int(str(report["challenge"])))
+    found = await funded(actor, report.envelope, report.challenge)
     require(actor, Action.REPORT_REVIEW, Target(network_id=found.network_id))
     if decision not in REVIEW_DECISIONS:
         raise InvalidInput({"decision": "invalid_choice"})
@@ -272,7 +321,7 @@ async def review(
     ).value
     async with write_transaction():
         fresh = await _report(report_id)
-        allowed = rules.can_review(str(fresh["status"]))
+        allowed = rules.can_review(fresh.status)
         if not allowed.allowed:
             raise NotAllowed(Action.REPORT_REVIEW.value, allowed.reason)
         await Report.update(
@@ -289,17 +338,16 @@ async def review(
             entity="report",
             entity_id=report_id,
             network_id=found.network_id,
-            before={"status": fresh["status"]},
+            before={"status": fresh.status},
             after={"status": status, "comment": text},
         )
-        for address in await rounds.emails_of_lieux(found.challenge.proposers):
-            await outbox.enqueue(
-                address,
-                "report_validated" if decision == "validate" else "report_changes_requested",
-                title=found.challenge.label,
-                comment=text,
-                link=f"{settings.base_url}/rapports/{report_id}",
-            )
+        await outbox.enqueue_many(
+            await rounds.emails_of_lieux(found.challenge.proposers),
+            "report_validated" if decision == "validate" else "report_changes_requested",
+            title=found.challenge.label,
+            comment=text,
+            link=f"{settings.base_url}/rapports/{report_id}",
+        )
 
 
 @dataclass(frozen=True)
@@ -314,22 +362,51 @@ class LineSpending:
     pending_own_funds: dict[int, int]
 
 
-async def line_spending(reports: list[dict[str, object]]) -> LineSpending:
-    """The spending of `reports` (rows of Report), by budget line, in one query."""
-    status = {int(str(r["id"])): str(r["status"]) for r in reports if r["status"] in rules.HELD}
+class ReportStatus(Protocol):
+    """Any typed row of Report with its id and status."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+
+
+class _ReportStatus(msgspec.Struct, frozen=True):
+    id: int
+    status: str
+
+
+class _LineSpending(msgspec.Struct, frozen=True):
+    report: int
+    budget_line: int
+    amount_cents: int
+    paid_from: str
+
+
+async def line_spending(reports: Iterable[ReportStatus | Mapping[str, Any]]) -> LineSpending:
+    """The spending of `reports` (typed rows of Report, or rows read as mappings by the readers
+    not typed yet), by budget line, in one query."""
+    rows = [
+        msgspec.convert(r, _ReportStatus, strict=False) if isinstance(r, Mapping) else r
+        for r in reports
+    ]
+    status = {r.id: r.status for r in rows if r.status in rules.HELD}
     figures = LineSpending({}, {}, {}, {})
-    for s in await ReportSpending.select(
-        ReportSpending.report,
-        ReportSpending.budget_line,
-        ReportSpending.amount_cents,
-        ReportSpending.paid_from,
-    ).where(ReportSpending.report.is_in(sorted(status) or [0])):
-        validated = status[s["report"]] == rules.Status.VALIDATED
-        envelope = s["paid_from"] == rules.PaidFrom.ENVELOPE
+    for s in await fetch(
+        ReportSpending.select(
+            ReportSpending.report,
+            ReportSpending.budget_line,
+            ReportSpending.amount_cents,
+            ReportSpending.paid_from,
+        ).where(ReportSpending.report.is_in(sorted(status) or [0])),
+        _LineSpending,
+    ):
+        validated = status[s.report] == rules.Status.VALIDATED
+        envelope = s.paid_from == rules.PaidFrom.ENVELOPE
         into = (
             (figures.spent if envelope else figures.own_funds)
             if validated
             else (figures.pending if envelope else figures.pending_own_funds)
         )
-        into[s["budget_line"]] = into.get(s["budget_line"], 0) + s["amount_cents"]
+        into[s.budget_line] = into.get(s.budget_line, 0) + s.amount_cents
     return figures

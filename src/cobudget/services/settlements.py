@@ -13,6 +13,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+import msgspec
+
+from cobudget.db.rows import fetch, fetch_one, typed_one
 from cobudget.db.tables import Challenge, Envelope, Pledge, SettlementRecord
 from cobudget.db.transactions import allow_long_pause, for_update, write_transaction
 from cobudget.domain import lifecycle
@@ -22,7 +25,7 @@ from cobudget.engine import canonical
 from cobudget.engine.settlement import Settlement
 from cobudget.services import audit, computations, envelope_inputs, outbox
 from cobudget.services.clock import now
-from cobudget.services.envelopes import audience, calendar_of
+from cobudget.services.envelopes import EnvelopeRow, audience, calendar_of
 from cobudget.services.queries.networks import network_by_id
 from cobudget.settings import Settings
 
@@ -38,22 +41,39 @@ class Stored:
     inputs: bytes
     settlement: bytes
     digest: str
-    settled_at: object
+    settled_at: dt.datetime
 
     @property
     def decoded(self) -> Settlement:
         return canonical.decode_settlement(self.settlement)
 
 
+class _Record(msgspec.Struct, frozen=True):
+    inputs: str
+    settlement: str
+    digest: str
+    settled_at: dt.datetime
+
+
 async def stored(envelope_id: int) -> Stored | None:
-    row = await SettlementRecord.select().where(SettlementRecord.envelope == envelope_id).first()
+    row = await fetch_one(
+        SettlementRecord.select(
+            SettlementRecord.inputs,
+            SettlementRecord.settlement,
+            SettlementRecord.digest,
+            SettlementRecord.settled_at,
+        )
+        .where(SettlementRecord.envelope == envelope_id)
+        .first(),
+        _Record,
+    )
     if row is None:
         return None
     return Stored(
-        inputs=row["inputs"].encode(),
-        settlement=row["settlement"].encode(),
-        digest=row["digest"],
-        settled_at=row["settled_at"],
+        inputs=row.inputs.encode(),
+        settlement=row.settlement.encode(),
+        digest=row.digest,
+        settled_at=row.settled_at,
     )
 
 
@@ -66,18 +86,21 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
     settlement and is refused. The challenges it may fund are held too, so that a pledge to one
     of them in another envelope is either seen and released here, or comes after and is refused
     there."""
-    row = await envelope_inputs.envelope_row(envelope_id)
-    network_id = int(str(row["network"]))
+    network_id = await network_id_of(envelope_id)
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     recipients = await audience(envelope_id, network_id)
     async with write_transaction():
+        # The whole row, as `envelope_inputs` reads it.
         fresh = (
             await for_update(Envelope.select().where(Envelope.id == envelope_id))
             .output(load_json=True)
             .first()
         )
+        envelope = typed_one(fresh, EnvelopeRow)
+        if fresh is None or envelope is None:
+            raise NotFound("envelope", envelope_id)
         moment = now()
-        decision = lifecycle.can_settle(calendar_of(fresh), moment)
+        decision = lifecycle.can_settle(calendar_of(envelope), moment)
         if not decision.allowed or await SettlementRecord.exists().where(
             SettlementRecord.envelope == envelope_id
         ):
@@ -127,16 +150,15 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
         await release_funded_elsewhere(
             actor, envelope_id=envelope_id, network_id=network_id, funded=funded, moment=moment
         )
-        for address in recipients:
-            await outbox.enqueue(
-                address,
-                "settlement_published",
-                title=str(fresh["title"]),
-                funded=len(funded),
-                leftover_cents=settlement.leftover_cents,
-                digest=settlement.inputs_digest,
-                link=f"{settings.base_url}/enveloppes/{envelope_id}",
-            )
+        await outbox.enqueue_many(
+            recipients,
+            "settlement_published",
+            title=envelope.title,
+            funded=len(funded),
+            leftover_cents=settlement.leftover_cents,
+            digest=settlement.inputs_digest,
+            link=f"{settings.base_url}/enveloppes/{envelope_id}",
+        )
     return settlement.inputs_digest
 
 
@@ -146,61 +168,79 @@ async def release_funded_elsewhere(
     """Release the pledges that other envelopes, not settled yet, hold on the challenges this
     one funded (SPEC §4): each keeps what it had pledged as released, with the envelope that
     funded the challenge, and the drawing rights it held are free again. Runs inside the
-    settling transaction, which holds those challenges' rows. Returns how many were released."""
+    settling transaction, which holds those challenges' rows. Returns how many were released.
+
+    Three statements however many pledges: read them, release them all in one update (each
+    row adds its own amount to what it had released), and log them in one insert."""
     if not funded:
         return 0
-    open_envelopes = [
-        r["id"]
-        for r in await Envelope.select(Envelope.id)
-        .where(Envelope.network == network_id)
-        .where(Envelope.id != envelope_id)
-        .where(Envelope.settled_at.is_null())
-    ]
-    if not open_envelopes:
-        return 0
-    held = (
-        await Pledge.select(
+    held = await fetch(
+        Pledge.select(
             Pledge.id,
             Pledge.envelope,
             Pledge.challenge,
             Pledge.lieu,
             Pledge.org,
             Pledge.amount_cents,
-            Pledge.released_cents,
         )
-        .where(Pledge.envelope.is_in(open_envelopes))
+        .where(
+            Pledge.envelope.is_in(
+                Envelope.select(Envelope.id)
+                .where(Envelope.network == network_id)
+                .where(Envelope.id != envelope_id)
+                .where(Envelope.settled_at.is_null())
+            )
+        )
         .where(Pledge.challenge.is_in(funded))
         .where(Pledge.amount_cents > 0)
-        .order_by(Pledge.id)
+        .order_by(Pledge.id),
+        _Released,
     )
-    for pledge in held:
-        await Pledge.update(
-            {
-                Pledge.amount_cents: 0,
-                Pledge.released_cents: pledge["released_cents"] + pledge["amount_cents"],
-                Pledge.released_for: envelope_id,
-                Pledge.released_at: moment,
-                Pledge.updated_at: moment,
-            }
-        ).where(Pledge.id == pledge["id"])
-        await audit.record(
-            actor,
-            "pledge.release",
-            entity="pledge",
-            entity_id=pledge["id"],
-            network_id=network_id,
-            before={"amount_cents": pledge["amount_cents"]},
-            after={
-                "amount_cents": 0,
-                "released_cents": pledge["amount_cents"],
-                "funded_by_envelope_id": envelope_id,
-                "challenge_id": pledge["challenge"],
-                "envelope_id": pledge["envelope"],
-                "lieu_id": pledge["lieu"],
-                "org_id": pledge["org"],
-            },
-        )
+    if not held:
+        return 0
+    await Pledge.update(
+        {
+            Pledge.amount_cents: 0,
+            Pledge.released_cents: Pledge.released_cents + Pledge.amount_cents,
+            Pledge.released_for: envelope_id,
+            Pledge.released_at: moment,
+            Pledge.updated_at: moment,
+        }
+    ).where(Pledge.id.is_in([pledge.id for pledge in held]))
+    await audit.record_many(
+        actor,
+        "pledge.release",
+        (
+            audit.Entry(
+                entity="pledge",
+                entity_id=pledge.id,
+                network_id=network_id,
+                before={"amount_cents": pledge.amount_cents},
+                after={
+                    "amount_cents": 0,
+                    "released_cents": pledge.amount_cents,
+                    "funded_by_envelope_id": envelope_id,
+                    "challenge_id": pledge.challenge,
+                    "envelope_id": pledge.envelope,
+                    "lieu_id": pledge.lieu,
+                    "org_id": pledge.org,
+                },
+            )
+            for pledge in held
+        ),
+    )
     return len(held)
+
+
+class _Released(msgspec.Struct, frozen=True):
+    """A pledge that another envelope's settlement releases."""
+
+    id: int
+    envelope: int
+    challenge: int
+    lieu: int | None
+    org: int | None
+    amount_cents: int
 
 
 @dataclass(frozen=True)
@@ -229,11 +269,17 @@ async def verify(actor: Actor, envelope_id: int) -> Verification:
     return await computations.remembered(key, recompute)
 
 
+class _InNetwork(msgspec.Struct, frozen=True):
+    network: int
+
+
 async def network_id_of(envelope_id: int) -> int:
-    row = await Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first()
+    row = await fetch_one(
+        Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first(), _InNetwork
+    )
     if row is None:
         raise NotFound("envelope", envelope_id)
-    return int(row["network"])
+    return row.network
 
 
 async def readable(actor: Actor, envelope_id: int) -> Stored:

@@ -40,6 +40,7 @@ from cobudget.web.errors import (
     unexpected_error_handler,
 )
 from cobudget.web.explanations import explain
+from cobudget.web.fragments import KeepExtension, kept_parts
 from cobudget.web.headers import with_security_headers
 from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
 from cobudget.web.page_cache import PageCache, with_page_cache
@@ -66,10 +67,13 @@ VENDOR_FILES = {
 }
 
 
-def _web_environment() -> jinja2.Environment:
-    """The shared Jinja environment, with the filters only pages need."""
+def _web_environment(settings: Settings) -> jinja2.Environment:
+    """The shared Jinja environment, with what only pages need: a filter, and the parts of
+    pages kept by data version (`web/fragments.py`)."""
     env = environment()
     env.filters["explain"] = explain
+    env.add_extension(KeepExtension)
+    kept_parts(env).max_bytes = settings.page_cache_bytes
     return env
 
 
@@ -149,7 +153,7 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(provide_actor),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
-        template_config=TemplateConfig(engine=Jinja.from_environment(_web_environment())),
+        template_config=TemplateConfig(engine=Jinja.from_environment(_web_environment(settings))),
         csrf_config=csrf_config(settings),
         middleware=[
             DefineMiddleware(_wait_budget),
@@ -157,9 +161,9 @@ def create_app(settings: Settings) -> Litestar:
             DefineMiddleware(locale_middleware),
         ],
         exception_handlers={
-            DomainError: domain_error_handler,  # type: ignore[dict-item]
-            HTTPException: http_error_handler,  # type: ignore[dict-item]
-            Exception: unexpected_error_handler,  # type: ignore[dict-item]
+            DomainError: domain_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
         },
         lifespan=[lifespan],
         before_request=refuse_deep_json,

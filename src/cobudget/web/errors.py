@@ -3,6 +3,8 @@ for the API. A refused request has changed nothing: services check before they w
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -33,12 +35,12 @@ from cobudget.web.messages import (
 
 
 def _problem_or_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     status: int,
     title: str,
-    detail: str,  # type: ignore[type-arg]
+    detail: str,
     errors: dict[str, str] | None = None,
-) -> Response:  # type: ignore[type-arg]
+) -> Response[Any]:
     if request.url.path.startswith("/api/"):
         problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
         return Response(
@@ -58,7 +60,7 @@ def _problem_or_page(
         },
         status_code=status,
         media_type=MediaType.HTML,
-    )  # type: ignore[return-value]
+    )
 
 
 # What the first segment of an address names, to answer a hidden thing as an unknown one of it.

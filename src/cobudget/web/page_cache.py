@@ -42,6 +42,8 @@ from cobudget.web.context import LOCALE_COOKIE, SESSION_COOKIE
 log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 60.0
+# Where a request's scope holds the data version read here, for the page's kept parts.
+VERSION_STATE = "cobudget_data_version"
 WAIT_FOR_MAKER_SECONDS = 5.0
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 MARK = b"\x00csrf\x00"
@@ -154,6 +156,7 @@ def with_page_cache(app: ASGIApp, cache: PageCache, csrf: CSRFConfig) -> ASGIApp
             log.debug("no data version: the page is made, not kept", exc_info=True)
             await app(scope, receive, send)
             return
+        scope.setdefault("state", {})[VERSION_STATE] = version
         key = _key(scope, cookies)
         token = cookies.get(cookie_name)
         kept = cache.get(version, key)

@@ -8,20 +8,29 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from cobudget.web.context import provide_actor
+from cobudget.web.fragments import CONTEXT_NAME, kept_parts
+from cobudget.web.page_cache import VERSION_STATE
 
 
 async def page(
-    request: Request,
+    request: Request[Any, Any, Any],
     template: str,
     *,
     status_code: int = 200,
-    **context: Any,  # type: ignore[type-arg]
+    **context: Any,
 ) -> Template:
-    """Render a page with what every layout needs (the actor, the current path)."""
+    """Render a page with what every layout needs (the actor, the current path), and the
+    moment its kept parts are valid for (`web/fragments.py`)."""
     actor = await provide_actor(request)
+    parts = kept_parts(request.app.template_engine.engine)  # type: ignore[union-attr]
+    moment = (
+        await parts.moment(request.scope["state"].get(VERSION_STATE))
+        if parts.max_bytes > 0
+        else None
+    )
     return Template(
         template_name=template,
-        context={"actor": actor, "path": request.url.path, **context},
+        context={"actor": actor, "path": request.url.path, CONTEXT_NAME: moment, **context},
         status_code=status_code,
     )
 

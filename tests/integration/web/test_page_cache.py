@@ -8,19 +8,33 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.engine import queries_run
-from cobudget.db.tables import Envelope, Lieu, Network
+from cobudget.db.tables import ChallengeVersion, Envelope, Lieu, Network
 from cobudget.services.clock import now
-from tests.integration.conftest import World, log_in
+from cobudget.settings import Settings
+from cobudget.web.fragments import kept_parts
+from tests.integration.conftest import World, client_with, log_in
 from tests.support import factories
 from tests.support.database import backend
 from tests.support.mail import Mailbox
 from tests.support.processes import app_processes
+
+KEEP = 32 * 1024 * 1024  # the tests' app keeps nothing (tests/conftest.py); these keep
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    async with client_with(settings, page_cache_bytes=KEEP) as keeping:
+        yield keeping
+
 
 HX_TOKEN = re.compile(r'"x-csrftoken": "([^"]+)"')
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -45,9 +59,12 @@ async def test_a_visitors_page_is_kept_and_a_write_shows_on_the_next_request(
 
 
 async def test_each_visitor_gets_a_csrf_token_of_their_own(
-    app: object,
+    settings: Settings,
     world: World,
 ) -> None:
+    from cobudget.web.app import create_app
+
+    app = create_app(replace(settings, page_cache_bytes=KEEP))
     path = f"/reseaux/{world.network_slug}"
     tokens = []
     for _visitor in range(3):
@@ -141,3 +158,29 @@ async def test_a_write_in_one_process_shows_at_once_in_the_other(
             assert saved.status_code in (200, 303), saved.text
             page = await reader.get(f"/lieux/{slug}")
             assert "Un atelier partagé." in page.text
+
+
+async def test_parts_kept_for_people_logged_in_follow_every_write(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """The network page's lists are the same for every reader and kept (web/fragments.py);
+    a change of a challenge's title shows in them on the next request, and the reader's own
+    parts (the coordinator's « Gérer ») stay theirs."""
+    await log_in(client, world.emails["coordinator"])
+    path = f"/reseaux/{world.network_slug}"
+    first = await client.get(path)
+    assert (await client.get(path)).text == first.text
+    kept = kept_parts(client.app.template_engine.engine).parts  # type: ignore[union-attr]
+    assert {key[1] for key in kept} == {
+        "network-challenges",
+        "network-lieux-cofunders-coordination",
+    }
+    await ChallengeVersion.update({ChallengeVersion.title: "Un titre tout neuf"}).where(
+        ChallengeVersion.challenge == world.consented_challenge_id
+    )
+    page = await client.get(path)
+    assert "Un titre tout neuf" in page.text and "Gérer le réseau" in page.text
+    async with AsyncTestClient(app=client.app, base_url="http://testserver.local") as visitor:
+        seen = (await visitor.get(path)).text
+    assert "Un titre tout neuf" in seen and "Gérer le réseau" not in seen

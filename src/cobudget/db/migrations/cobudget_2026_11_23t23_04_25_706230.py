@@ -70,7 +70,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "True"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(
         migration_id=ID, app_name="cobudget", description=DESCRIPTION
     )

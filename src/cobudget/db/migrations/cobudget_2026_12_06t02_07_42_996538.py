@@ -8,7 +8,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "Reports: numbered periods; spending says what paid for it (envelope or own funds)"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(
         migration_id=ID, app_name="cobudget", description=DESCRIPTION
     )

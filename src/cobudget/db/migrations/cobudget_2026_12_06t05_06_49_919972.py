@@ -7,7 +7,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "Outbox: the token of the worker that claims a message"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="cobudget", description=DESCRIPTION)
 
     manager.add_column(

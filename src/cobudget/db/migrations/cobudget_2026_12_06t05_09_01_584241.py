@@ -7,7 +7,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "Positions: each entry numbered in its lieu's history in the round"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="cobudget", description=DESCRIPTION)
 
     manager.add_column(

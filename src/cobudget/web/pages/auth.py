@@ -107,8 +107,11 @@ async def reset_form(request: Request, token: FromPath[str]) -> Template:  # typ
 
 @post("/mot-de-passe/{token:str}")
 async def reset(
-    request: Request, token: FromPath[str], data: Form, settings: SettingsDep
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request,  # type: ignore[type-arg]
+    token: FromPath[str],
+    data: Form,
+    settings: SettingsDep,
+) -> Template | Redirect:
     try:
         user_id = await accounts.reset_password(
             settings,
@@ -140,11 +143,11 @@ async def invitation_form(request: Request, token: FromPath[str]) -> Template:  
 
 @post("/invitations/{token:str}")
 async def accept_invitation(
-    request: Request,
+    request: Request,  # type: ignore[type-arg]
     token: FromPath[str],
     data: Form,
     actor: ActorDep,
-    settings: SettingsDep,  # type: ignore[type-arg]
+    settings: SettingsDep,
 ) -> Template | Redirect:
     try:
         user_id = await invitations.accept(

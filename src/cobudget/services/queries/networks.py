@@ -28,7 +28,7 @@ from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide, require
 from cobudget.services.clock import now
-from cobudget.services.envelopes import calendar_of
+from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -311,16 +311,9 @@ async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[Aud
     ]
 
 
-class _EnvelopeCalendar(msgspec.Struct, frozen=True):
+class _EnvelopeCalendar(EnvelopeCalendar, frozen=True):
     id: int
     hide_pledges: bool
-    proposals_from: dt.datetime
-    diagnosis_from: dt.datetime
-    funding_from: dt.datetime
-    funding_until: dt.datetime
-    diagnosis_during_funding: bool
-    opened_at: dt.datetime | None
-    settled_at: dt.datetime | None
 
 
 class _PledgeEnvelope(msgspec.Struct, frozen=True):
@@ -344,7 +337,7 @@ async def _masked_entries(network_id: int, rows: list[_AuditRow]) -> set[int]:
         for e in envelopes
         if lifecycle.pledges_hidden(
             e.hide_pledges,
-            lifecycle.current_phase(calendar_of(msgspec.structs.asdict(e)), moment),
+            lifecycle.current_phase(calendar_of(e), moment),
         )
     }
     if not hidden:

@@ -7,6 +7,7 @@ import datetime as dt
 
 import msgspec
 
+from cobudget.db.rows import fetch
 from cobudget.db.tables import ChallengeVersion, Envelope, EnvelopeLieu, Pledge
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
@@ -14,7 +15,9 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.pabulib import pabulib_refusal
 from cobudget.engine.types import Lieu as EngineLieu
+from cobudget.services import envelope_inputs
 from cobudget.services.clock import now
+from cobudget.services.envelope_inputs import EnvelopeRecord
 from cobudget.services.envelopes import calendar_of
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 
@@ -63,45 +66,58 @@ class EnvelopeSummary(msgspec.Struct, frozen=True):
     phase: str
 
 
+class _Link(msgspec.Struct, frozen=True):
+    weight: int
+    lieu_id: int = msgspec.field(name="lieu.id")
+    slug: str = msgspec.field(name="lieu.slug")
+    name: str = msgspec.field(name="lieu.name")
+    legal_form: str = msgspec.field(name="lieu.legal_form")
+
+
 async def envelope_page(actor: Actor, envelope_id: int) -> EnvelopeView:
-    row = await Envelope.select().where(Envelope.id == envelope_id).output(load_json=True).first()
-    if row is None:
-        raise NotFound("envelope", envelope_id)
-    network = await network_by_id(actor, row["network"])
+    return await envelope_view(actor, await envelope_inputs.envelope(envelope_id))
+
+
+async def envelope_view(actor: Actor, row: EnvelopeRecord) -> EnvelopeView:
+    """The envelope as its pages show it to `actor`; NotFound for a draft to anyone but its
+    coordinators."""
+    network = await network_by_id(actor, row.network)
     can_manage = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id)).allowed
     calendar = calendar_of(row)
     moment = now()
     phase = lifecycle.current_phase(calendar, moment)
     if phase is lifecycle.Phase.DRAFT and not can_manage:
-        raise NotFound("envelope", envelope_id)  # a draft is its coordinators' only
-    links = await EnvelopeLieu.select(
-        EnvelopeLieu.weight,
-        EnvelopeLieu.lieu.id,
-        EnvelopeLieu.lieu.slug,
-        EnvelopeLieu.lieu.name,
-        EnvelopeLieu.lieu.legal_form,
-    ).where(EnvelopeLieu.envelope == envelope_id)
+        raise NotFound("envelope", row.id)  # a draft is its coordinators' only
+    links = await fetch(
+        EnvelopeLieu.select(
+            EnvelopeLieu.weight,
+            EnvelopeLieu.lieu.id,
+            EnvelopeLieu.lieu.slug,
+            EnvelopeLieu.lieu.name,
+            EnvelopeLieu.lieu.legal_form,
+        ).where(EnvelopeLieu.envelope == row.id),
+        _Link,
+    )
     rights = (
         drawing_rights(
-            row["amount_cents"],
-            [EngineLieu(id=link["lieu.id"], weight=link["weight"]) for link in links],
+            row.amount_cents,
+            [EngineLieu(id=link.lieu_id, weight=link.weight) for link in links],
         )
-        if any(link["weight"] for link in links)
+        if any(link.weight for link in links)
         else {}
     )
-    eligible_forms = list(row["eligible_forms"])
     return EnvelopeView(
-        id=envelope_id,
+        id=row.id,
         network=network,
-        title=row["title"],
-        amount_cents=row["amount_cents"],
-        rule=row["rule"],
-        min_cofunders=row["min_cofunders"],
-        own_challenge_cap_pct=row["own_challenge_cap_pct"],
-        support=row["support"],
-        eligible_forms=eligible_forms,
-        quorum=row["quorum"],
-        hide_pledges=row["hide_pledges"],
+        title=row.title,
+        amount_cents=row.amount_cents,
+        rule=row.rule,
+        min_cofunders=row.min_cofunders,
+        own_challenge_cap_pct=row.own_challenge_cap_pct,
+        support=row.support,
+        eligible_forms=list(row.eligible_forms),
+        quorum=row.quorum,
+        hide_pledges=row.hide_pledges,
         phase=phase.value,
         proposals_from=calendar.proposals_from,
         diagnosis_from=calendar.diagnosis_from,
@@ -111,13 +127,13 @@ async def envelope_page(actor: Actor, envelope_id: int) -> EnvelopeView:
         lieux=sorted(
             (
                 EnvelopeLieuView(
-                    id=link["lieu.id"],
-                    slug=link["lieu.slug"],
-                    name=link["lieu.name"],
-                    legal_form=link["lieu.legal_form"],
-                    weight=link["weight"],
-                    eligible=link["lieu.legal_form"] in eligible_forms,
-                    drawing_rights_cents=rights.get(link["lieu.id"], 0),
+                    id=link.lieu_id,
+                    slug=link.slug,
+                    name=link.name,
+                    legal_form=link.legal_form,
+                    weight=link.weight,
+                    eligible=link.legal_form in row.eligible_forms,
+                    drawing_rights_cents=rights.get(link.lieu_id, 0),
                 )
                 for link in links
             ),
@@ -125,17 +141,19 @@ async def envelope_page(actor: Actor, envelope_id: int) -> EnvelopeView:
         ),
         can_manage=can_manage,
         config_frozen=lifecycle.config_is_frozen(calendar, moment),
-        pabulib_possible=row["rule"] == "equal_shares"
-        and pabulib_refusal(link["weight"] for link in links) is None,
+        pabulib_possible=row.rule == "equal_shares"
+        and pabulib_refusal(link.weight for link in links) is None,
     )
 
 
 async def network_envelopes(actor: Actor, network_id: int) -> list[EnvelopeSummary]:
     can_manage = decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id)).allowed
-    rows = (
-        await Envelope.select()
+    rows = await fetch(
+        Envelope.select()
         .where(Envelope.network == network_id)
         .order_by(Envelope.id, ascending=False)
+        .output(load_json=True),
+        EnvelopeRecord,
     )
     moment = now()
     summaries = []
@@ -145,21 +163,14 @@ async def network_envelopes(actor: Actor, network_id: int) -> list[EnvelopeSumma
             continue
         summaries.append(
             EnvelopeSummary(
-                id=row["id"],
-                title=row["title"],
-                amount_cents=row["amount_cents"],
-                rule=row["rule"],
+                id=row.id,
+                title=row.title,
+                amount_cents=row.amount_cents,
+                rule=row.rule,
                 phase=phase.value,
             )
         )
     return summaries
-
-
-async def envelope_network_id(envelope_id: int) -> int:
-    row = await Envelope.select(Envelope.network).where(Envelope.id == envelope_id).first()
-    if row is None:
-        raise NotFound("envelope", envelope_id)
-    return int(row["network"])
 
 
 class ReleasedPledge(msgspec.Struct, frozen=True):
@@ -175,6 +186,16 @@ class ReleasedPledge(msgspec.Struct, frozen=True):
     funded_by_envelope_title: str
 
 
+class _Released(msgspec.Struct, frozen=True):
+    challenge: int
+    source: str
+    released_cents: int
+    released_for: int
+    released_for_title: str = msgspec.field(name="released_for.title")
+    lieu_name: str | None = msgspec.field(name="lieu.name")
+    org_name: str | None = msgspec.field(name="org.name")
+
+
 async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledge]:
     """The reader's released pledges in this envelope, in two queries; nobody else's."""
     if not (actor.member_of or actor.cofunder_of):
@@ -182,8 +203,8 @@ async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledg
     mine = Pledge.lieu.is_in(sorted(actor.member_of) or [0]) | Pledge.org.is_in(
         sorted(actor.cofunder_of) or [0]
     )
-    rows = (
-        await Pledge.select(
+    rows = await fetch(
+        Pledge.select(
             Pledge.challenge,
             Pledge.source,
             Pledge.released_cents,
@@ -195,35 +216,42 @@ async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledg
         .where(Pledge.envelope == envelope_id)
         .where(Pledge.released_cents > 0)
         .where(mine)
-        .order_by(Pledge.id)
+        .order_by(Pledge.id),
+        _Released,
     )
-    titles = await challenge_titles([int(r["challenge"]) for r in rows])
+    titles = await challenge_titles([r.challenge for r in rows])
     return [
         ReleasedPledge(
-            unit_name=str(r["lieu.name"] or r["org.name"] or ""),
-            challenge_id=int(r["challenge"]),
-            challenge_title=titles.get(int(r["challenge"]), ""),
-            source=str(r["source"]),
-            released_cents=int(r["released_cents"]),
-            funded_by_envelope_id=int(r["released_for"]),
-            funded_by_envelope_title=str(r["released_for.title"]),
+            unit_name=r.lieu_name or r.org_name or "",
+            challenge_id=r.challenge,
+            challenge_title=titles.get(r.challenge, ""),
+            source=r.source,
+            released_cents=r.released_cents,
+            funded_by_envelope_id=r.released_for,
+            funded_by_envelope_title=r.released_for_title,
         )
         for r in rows
     ]
+
+
+class _Title(msgspec.Struct, frozen=True):
+    challenge: int
+    number: int
+    title: str
+    current_version: int = msgspec.field(name="challenge.current_version")
 
 
 async def challenge_titles(challenge_ids: list[int]) -> dict[int, str]:
     """The current title of each challenge, in one query."""
     if not challenge_ids:
         return {}
-    rows = await ChallengeVersion.select(
-        ChallengeVersion.challenge,
-        ChallengeVersion.number,
-        ChallengeVersion.title,
-        ChallengeVersion.challenge.current_version,
-    ).where(ChallengeVersion.challenge.is_in(sorted(set(challenge_ids))))
-    return {
-        int(r["challenge"]): str(r["title"])
-        for r in rows
-        if r["number"] == r["challenge.current_version"]
-    }
+    rows = await fetch(
+        ChallengeVersion.select(
+            ChallengeVersion.challenge,
+            ChallengeVersion.number,
+            ChallengeVersion.title,
+            ChallengeVersion.challenge.current_version,
+        ).where(ChallengeVersion.challenge.is_in(sorted(set(challenge_ids)))),
+        _Title,
+    )
+    return {r.challenge: r.title for r in rows if r.number == r.current_version}

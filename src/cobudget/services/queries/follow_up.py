@@ -12,19 +12,68 @@ Spending paid from the lieu's own money is counted apart from what the challenge
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
 
 import msgspec
 
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import CofundingOrg, Deliverable, Lieu, Report, ReportSpending
 from cobudget.domain import reports as rules
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide
-from cobudget.engine import canonical
+from cobudget.engine.settlement import Settlement
 from cobudget.engine.types import BudgetLine
 from cobudget.services import envelope_inputs, settlements
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 from cobudget.services.reports import LineSpending, line_spending
+
+
+class _Name(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+class _Report(msgspec.Struct, frozen=True):
+    id: int
+    envelope: int
+    challenge: int
+    period: int
+    status: str
+    delivery: str
+    progress: str
+    review_comment: str
+    published_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+_REPORT_COLUMNS = (
+    Report.id,
+    Report.envelope,
+    Report.challenge,
+    Report.period,
+    Report.status,
+    Report.delivery,
+    Report.progress,
+    Report.review_comment,
+    Report.published_at,
+    Report.reviewed_at,
+    Report.created_at,
+)
+
+
+class _Deliverable(msgspec.Struct, frozen=True):
+    report: int
+    title: str
+    url: str
+    licence: str
+
+
+class _Spending(msgspec.Struct, frozen=True):
+    budget_line: int
+    paid_from: str
+    amount_cents: int
+    receipt: str
 
 
 class Source(msgspec.Struct, frozen=True):
@@ -128,21 +177,67 @@ def _lines(budget_lines: list[BudgetLine], spending: LineSpending) -> list[Line]
     ]
 
 
-async def _deliverables(reports: list[dict[str, Any]]) -> dict[int, list[DeliverableView]]:
-    """Report id → its deliverables, for the reports that are validated or awaiting it."""
-    held = [r["id"] for r in reports if r["status"] in rules.HELD]
+async def _deliverables(report_ids: Iterable[int]) -> dict[int, list[DeliverableView]]:
+    """Report id → its deliverables, in their order, in one query (none without reports)."""
     by_report: dict[int, list[DeliverableView]] = {}
-    for d in (
-        await Deliverable.select()
-        .where(Deliverable.report.is_in(held or [0]))
-        .order_by(Deliverable.report, Deliverable.position)
+    ids = sorted(report_ids)
+    if not ids:
+        return by_report
+    for d in await fetch(
+        Deliverable.select(
+            Deliverable.report, Deliverable.title, Deliverable.url, Deliverable.licence
+        )
+        .where(Deliverable.report.is_in(ids))
+        .order_by(Deliverable.report)
+        .order_by(Deliverable.position),
+        _Deliverable,
     ):
-        by_report.setdefault(d["report"], []).append(
-            DeliverableView(
-                title=d["title"], url=d["url"], licence=d["licence"], report_id=d["report"]
-            )
+        by_report.setdefault(d.report, []).append(
+            DeliverableView(title=d.title, url=d.url, licence=d.licence, report_id=d.report)
         )
     return by_report
+
+
+async def _names(table: type[Lieu] | type[CofundingOrg], ids: set[int]) -> dict[int, str]:
+    """Id → name, in one query (none when there is no one to name: most envelopes have no
+    co-funder)."""
+    if not ids:
+        return {}
+    rows = await fetch(table.select(table.id, table.name).where(table.id.is_in(sorted(ids))), _Name)
+    return {r.id: r.name for r in rows}
+
+
+def _contributors(settlement: Settlement, kind: str) -> set[int]:
+    return {t.from_id for t in settlement.transfers if t.from_kind == kind and t.from_id}
+
+
+def _sources(
+    settlement: Settlement, lieux: dict[int, str], orgs: dict[int, str]
+) -> dict[int, list[Source]]:
+    """Challenge id → where its money came from: the transfers added up by contributor and
+    source, each kind apart, the largest first (one pass over the transfers, not one per
+    challenge: a large envelope has thousands)."""
+    flows: dict[tuple[int, str, int | None, str], int] = {}
+    for t in settlement.transfers:
+        key = (t.challenge_id, t.from_kind, t.from_id, t.source)
+        flows[key] = flows.get(key, 0) + t.amount_cents
+    by_challenge: dict[int, list[Source]] = {}
+    for (cid, kind, from_id, source), amount in sorted(
+        flows.items(), key=lambda item: (item[0][1], -item[1], item[0][2] or 0)
+    ):
+        if not amount:
+            continue
+        names = lieux if kind == "lieu" else orgs if kind == "cofunder" else {}
+        by_challenge.setdefault(cid, []).append(
+            Source(
+                kind=kind,
+                id=from_id,
+                name=names.get(from_id or 0, ""),
+                source=source,
+                amount_cents=amount,
+            )
+        )
+    return by_challenge
 
 
 def _report_action(period: rules.Period) -> str:
@@ -152,39 +247,34 @@ def _report_action(period: rules.Period) -> str:
 
 
 async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
-    row = await envelope_inputs.envelope_row(envelope_id)
-    network = await network_by_id(actor, int(str(row["network"])))
+    row = await envelope_inputs.envelope(envelope_id)
+    network = await network_by_id(actor, row.network)
     record = await settlements.stored(envelope_id)
     if record is None:
         raise NotFound("settlement", envelope_id)
-    settlement = record.decoded
-    inputs = canonical.decode_input(record.inputs)
+    stored = envelope_inputs.decoded(record.digest, record.inputs, record.settlement)
+    settlement, inputs = stored.settlement, stored.inputs
     by_id = {c.id: c for c in inputs.challenges}
     funded = [c for c in settlement.challenges if c.funded]
-    lieu_ids = {t.from_id for t in settlement.transfers if t.from_kind == "lieu"}
-    org_ids = {t.from_id for t in settlement.transfers if t.from_kind == "cofunder"}
-    lieux = {
-        r["id"]: r["name"]
-        for r in await Lieu.select(Lieu.id, Lieu.name).where(Lieu.id.is_in(list(lieu_ids) or [0]))
-    }
-    orgs = {
-        r["id"]: r["name"]
-        for r in await CofundingOrg.select(CofundingOrg.id, CofundingOrg.name).where(
-            CofundingOrg.id.is_in(list(org_ids) or [0])
-        )
-    }
-    flows: dict[tuple[int, str, int | None, str], int] = {}
-    for t in settlement.transfers:
-        key = (t.challenge_id, t.from_kind, t.from_id, t.source)
-        flows[key] = flows.get(key, 0) + t.amount_cents
-    reports = await Report.select().where(Report.envelope == envelope_id).order_by(Report.id)
-    spending = await line_spending(reports)
-    deliverables = await _deliverables(reports)
+    sources = _sources(
+        settlement,
+        await _names(Lieu, _contributors(settlement, "lieu")),
+        await _names(CofundingOrg, _contributors(settlement, "cofunder")),
+    )
+    reports = await fetch(
+        Report.select(*_REPORT_COLUMNS).where(Report.envelope == envelope_id).order_by(Report.id),
+        _Report,
+    )
+    by_challenge: dict[int, list[_Report]] = {}
+    for r in reports:
+        by_challenge.setdefault(r.challenge, []).append(r)
+    spending = await line_spending([{"id": r.id, "status": r.status} for r in reports])
+    deliverables = await _deliverables(r.id for r in reports if r.status in rules.HELD)
     can_review = decide(actor, Action.REPORT_REVIEW, Target(network_id=network.id)).allowed
     trails = []
     for outcome in funded:
         challenge = by_id[outcome.challenge_id]
-        mine = [r for r in reports if r["challenge"] == outcome.challenge_id]
+        mine = by_challenge.get(outcome.challenge_id, [])
         may_write = decide(
             actor,
             Action.REPORT_WRITE,
@@ -193,31 +283,14 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
         lines = _lines(challenge.budget_lines, spending)
         spent = sum(line.spent_cents for line in lines)
         pending = sum(line.pending_cents for line in lines)
-        period = rules.current_period((r["id"], r["period"], r["status"]) for r in mine)
-        sources = [
-            Source(
-                kind=kind,
-                id=from_id,
-                name=lieux.get(from_id or 0, "")
-                if kind == "lieu"
-                else orgs.get(from_id or 0, "")
-                if kind == "cofunder"
-                else "",
-                source=source,
-                amount_cents=amount,
-            )
-            for (cid, kind, from_id, source), amount in sorted(
-                flows.items(), key=lambda item: (item[0][1], -item[1], item[0][2] or 0)
-            )
-            if cid == outcome.challenge_id and amount
-        ]
+        period = rules.current_period((r.id, r.period, r.status) for r in mine)
         trails.append(
             Trail(
                 id=outcome.challenge_id,
                 title=challenge.label,
                 proposers=challenge.proposers,
                 received_cents=outcome.total_cents,
-                sources=sources,
+                sources=sources.get(outcome.challenge_id, []),
                 lines=lines,
                 spent_cents=spent,
                 pending_cents=pending,
@@ -227,26 +300,26 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
                 deliverables=[
                     d
                     for r in mine
-                    if r["status"] == rules.Status.VALIDATED
-                    for d in deliverables.get(r["id"], [])
+                    if r.status == rules.Status.VALIDATED
+                    for d in deliverables.get(r.id, [])
                 ],
                 pending_deliverables=[
                     d
                     for r in mine
-                    if r["status"] == rules.Status.PUBLISHED
-                    for d in deliverables.get(r["id"], [])
+                    if r.status == rules.Status.PUBLISHED
+                    for d in deliverables.get(r.id, [])
                 ],
                 reports=[
                     ReportSummary(
-                        id=r["id"],
-                        period=r["period"],
-                        status=r["status"],
-                        delivery=r["delivery"],
-                        published_at=r["published_at"],
-                        created_at=r["created_at"],
+                        id=r.id,
+                        period=r.period,
+                        status=r.status,
+                        delivery=r.delivery,
+                        published_at=r.published_at,
+                        created_at=r.created_at,
                     )
                     for r in mine
-                    if r["status"] != rules.Status.DRAFT.value or may_write
+                    if r.status != rules.Status.DRAFT.value or may_write
                 ],
                 next_period=period.number,
                 report_action=_report_action(period) if may_write else "",
@@ -256,7 +329,7 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
     trails.sort(key=lambda t: t.title.casefold())
     return FollowUp(
         envelope_id=envelope_id,
-        title=str(row["title"]),
+        title=row.title,
         network=network,
         amount_cents=settlement.envelope_cents,
         leftover_cents=settlement.leftover_cents,
@@ -299,42 +372,47 @@ class ReportPage(msgspec.Struct, frozen=True):
 
 async def report_page(actor: Actor, report_id: int) -> ReportPage:
     """One report as its page shows it; a draft is its proposers' only."""
-    report = await Report.select().where(Report.id == report_id).first()
+    report = await fetch_one(
+        Report.select(*_REPORT_COLUMNS).where(Report.id == report_id).first(), _Report
+    )
     if report is None:
         raise NotFound("report", report_id)
-    envelope_id = int(report["envelope"])
-    row = await envelope_inputs.envelope_row(envelope_id)
-    network = await network_by_id(actor, int(str(row["network"])))
+    envelope_id = report.envelope
+    row = await envelope_inputs.envelope(envelope_id)
+    network = await network_by_id(actor, row.network)
     record = await settlements.stored(envelope_id)
     if record is None:  # pragma: no cover - reports exist only on settled envelopes
         raise NotFound("report", report_id)
-    challenge = next(
-        c for c in canonical.decode_input(record.inputs).challenges if c.id == report["challenge"]
-    )
+    inputs = envelope_inputs.decoded(record.digest, record.inputs, record.settlement).inputs
+    challenge = next(c for c in inputs.challenges if c.id == report.challenge)
     target = Target(network_id=network.id, proposer_lieu_ids=frozenset(challenge.proposers))
     may_write = decide(actor, Action.REPORT_WRITE, target).allowed
-    if report["status"] == rules.Status.DRAFT.value and not may_write:
+    if report.status == rules.Status.DRAFT.value and not may_write:
         raise NotFound("report", report_id)
     amounts: dict[tuple[int, str], int] = {}
     receipts: dict[int, str] = {}
-    for s in await ReportSpending.select().where(ReportSpending.report == report_id):
-        amounts[(s["budget_line"], s["paid_from"])] = s["amount_cents"]
-        receipts[s["budget_line"]] = receipts.get(s["budget_line"]) or s["receipt"]
-    deliverables = (
-        await Deliverable.select()
-        .where(Deliverable.report == report_id)
-        .order_by(Deliverable.position)
-    )
+    for s in await fetch(
+        ReportSpending.select(
+            ReportSpending.budget_line,
+            ReportSpending.paid_from,
+            ReportSpending.amount_cents,
+            ReportSpending.receipt,
+        ).where(ReportSpending.report == report_id),
+        _Spending,
+    ):
+        amounts[(s.budget_line, s.paid_from)] = s.amount_cents
+        receipts[s.budget_line] = receipts.get(s.budget_line) or s.receipt
+    deliverables = (await _deliverables([report_id])).get(report_id, [])
     return ReportPage(
         id=report_id,
         envelope_id=envelope_id,
-        envelope_title=str(row["title"]),
+        envelope_title=row.title,
         challenge_id=challenge.id,
         challenge_title=challenge.label,
-        period=report["period"],
-        status=report["status"],
-        delivery=report["delivery"],
-        progress=report["progress"],
+        period=report.period,
+        status=report.status,
+        delivery=report.delivery,
+        progress=report.progress,
         lines=[
             ReportLine(
                 id=line.id,
@@ -346,16 +424,11 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
             )
             for line in sorted(challenge.budget_lines, key=lambda line: line.id)
         ],
-        deliverables=[
-            DeliverableView(
-                title=d["title"], url=d["url"], licence=d["licence"], report_id=report_id
-            )
-            for d in deliverables
-        ],
-        review_comment=report["review_comment"],
-        published_at=report["published_at"],
-        reviewed_at=report["reviewed_at"],
-        can_edit=may_write and rules.can_edit(report["status"]).allowed,
+        deliverables=deliverables,
+        review_comment=report.review_comment,
+        published_at=report.published_at,
+        reviewed_at=report.reviewed_at,
+        can_edit=may_write and rules.can_edit(report.status).allowed,
         can_review=decide(actor, Action.REPORT_REVIEW, Target(network_id=network.id)).allowed
-        and rules.can_review(report["status"]).allowed,
+        and rules.can_review(report.status).allowed,
     )

@@ -11,7 +11,8 @@ import msgspec
 from cobudget.domain.challenges import MAX_AMOUNT_CENTS
 from cobudget.engine.settlement import Explanation, Settlement
 from cobudget.engine.types import EnvelopeInput
-from cobudget.web.api.pagination import MAX_ID, Paged
+from cobudget.web.api.pagination import Paged
+from cobudget.web.forms import MAX_ID
 
 PledgeSource = Literal["drawing_rights", "own_funds"]
 

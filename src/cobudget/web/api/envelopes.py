@@ -9,11 +9,10 @@ import hashlib
 from litestar import get
 from msgspec.structs import asdict
 
-from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.engine import canonical
-from cobudget.services import envelope_inputs, settlements
+from cobudget.services import settlements
 from cobudget.services.queries import envelopes as queries
 from cobudget.services.queries import projection as projection_queries
 from cobudget.services.queries.networks import network_by_id
@@ -53,11 +52,7 @@ async def envelope(actor: ActorDep, envelope_id: Id) -> EnvelopeDetail:
 
 
 async def _projection(actor: Actor, envelope_id: int) -> projection_queries.Projection:
-    view = await queries.envelope_page(actor, envelope_id)  # the page's visibility rules
-    row = await envelope_inputs.envelope_row(envelope_id)
-    return await projection_queries.envelope_projection(
-        actor, envelope_id, row=row, phase=lifecycle.Phase(view.phase)
-    )
+    return (await projection_queries.page_projection(actor, envelope_id))[1]
 
 
 @get(
@@ -102,7 +97,7 @@ async def settlement(actor: ActorDep, envelope_id: Id) -> SettlementOut:
     files = f"/enveloppes/{envelope_id}"
     return SettlementOut(
         envelope_id=envelope_id,
-        settled_at=record.settled_at,  # type: ignore[arg-type]
+        settled_at=record.settled_at,
         inputs_digest=record.digest,
         settlement_sha256=hashlib.sha256(record.settlement).hexdigest(),
         inputs=canonical.decode_input(record.inputs),

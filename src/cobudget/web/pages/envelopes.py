@@ -94,11 +94,11 @@ def _values_of(view: queries.EnvelopeView) -> dict[str, str]:
 
 
 async def _form_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: Any,
     *,
     network: Any,
-    action: str,  # type: ignore[type-arg]
+    action: str,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -119,7 +119,9 @@ async def _form_page(
 
 
 @get("/reseaux/{slug:str}/enveloppes/nouvelle", name="envelope_new")
-async def new_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def new_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     network = await network_queries.network_by_slug(actor, slug)
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id))
     return await _form_page(
@@ -133,8 +135,8 @@ async def new_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Te
 
 @post("/reseaux/{slug:str}/enveloppes/nouvelle")
 async def new(
-    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:
     network = await network_queries.network_by_slug(actor, slug)
     try:
         envelope_id = await envelopes.create_envelope(
@@ -154,7 +156,7 @@ async def new(
 
 
 async def envelope_page(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: Any,
     envelope_id: int,
     *,
@@ -163,11 +165,14 @@ async def envelope_page(
     error_challenge: int | None = None,
     ok: str = "",
 ) -> Template:
-    """The envelope page: configuration, calendar, and the live projection (or settlement)."""
-    view = await queries.envelope_page(actor, envelope_id)
-    row = await envelope_inputs.envelope_row(envelope_id)
-    projection = await projection_queries.envelope_projection(
-        actor, envelope_id, row=row, phase=lifecycle.Phase(view.phase)
+    """The envelope page: configuration, calendar, and the live projection (or settlement);
+    a draft shows no projection (nobody pledges to it yet), so none is computed."""
+    row = await envelope_inputs.envelope(envelope_id)
+    view = await queries.envelope_view(actor, row)
+    projection = (
+        None
+        if view.phase == lifecycle.Phase.DRAFT.value
+        else await projection_queries.envelope_projection(actor, view, row)
     )
     return await page(
         request,
@@ -184,18 +189,17 @@ async def envelope_page(
 
 
 @get("/enveloppes/{envelope_id:int}", name="envelope")
-async def show(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
+async def show(request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId) -> Template:
     return await envelope_page(request, actor, envelope_id, ok=request.query_params.get("ok", ""))
 
 
 @get("/enveloppes/{envelope_id:int}/modifier", name="envelope_edit")
-async def edit_form(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
-    require(
-        actor,
-        Action.ENVELOPE_MANAGE,
-        Target(network_id=await queries.envelope_network_id(envelope_id)),
-    )
-    view = await queries.envelope_page(actor, envelope_id)
+async def edit_form(
+    request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId
+) -> Template:
+    row = await envelope_inputs.envelope(envelope_id)
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=row.network))
+    view = await queries.envelope_view(actor, row)
     return await _form_page(
         request,
         actor,
@@ -208,8 +212,8 @@ async def edit_form(request: Request, actor: ActorDep, envelope_id: PathId) -> T
 
 @post("/enveloppes/{envelope_id:int}/modifier")
 async def edit(
-    request: Request, actor: ActorDep, envelope_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId, data: Form
+) -> Template | Redirect:
     try:
         await envelopes.update_draft(actor, envelope_id=envelope_id, form=_form(data))
     except InvalidInput as error:
@@ -229,12 +233,12 @@ async def edit(
 
 @post("/enveloppes/{envelope_id:int}/calendrier", name="envelope_move")
 async def move(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     settings: SettingsDep,
     envelope_id: PathId,
     data: Form,
-) -> Template | Redirect:  # type: ignore[type-arg]
+) -> Template | Redirect:
     try:
         await envelopes.move(
             settings,

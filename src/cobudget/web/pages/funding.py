@@ -4,15 +4,16 @@ every form also works with a full page load."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 
-from cobudget.domain import lifecycle
 from cobudget.domain.challenges import InvalidAmount, parse_euros
 from cobudget.domain.errors import InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Target, require
 from cobudget.services import envelope_inputs, next_rounds, pledges, settlements
-from cobudget.services.queries import envelopes as envelope_queries
+from cobudget.services.envelope_inputs import EnvelopeRecord
 from cobudget.services.queries import projection as projection_queries
 from cobudget.services.queries.networks import network_by_id
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered, whole_number
@@ -21,7 +22,7 @@ from cobudget.web.render import form_errors, page, see_other
 
 
 async def _refused(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: int,
     error: InvalidInput,
@@ -54,7 +55,7 @@ def _int(value: str, field: str) -> int:
 
 @post("/enveloppes/{envelope_id:int}/contributions", name="envelope_pledge")
 async def pledge(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: PathId,
     data: Form,
@@ -84,7 +85,7 @@ async def pledge(
 
 @post("/enveloppes/{envelope_id:int}/soutiens", name="envelope_support")
 async def support(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: PathId,
     data: Form,
@@ -109,7 +110,7 @@ async def support(
 
 @post("/enveloppes/{envelope_id:int}/repartition", name="envelope_settle")
 async def settle(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     settings: SettingsDep,
     envelope_id: PathId,
@@ -125,16 +126,16 @@ async def settle(
 
 
 @get("/enveloppes/{envelope_id:int}/verification", name="envelope_verify")
-async def verify(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
+async def verify(request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId) -> Template:
     """Anyone recomputes the published settlement from its stored inputs: a page of its own,
     the verdict, whatever the envelope's size."""
     result = await settlements.verify(actor, envelope_id)
-    row = await envelope_inputs.envelope_row(envelope_id)
+    row = await envelope_inputs.envelope(envelope_id)
     return await page(
         request,
         "envelopes/verification.html",
         envelope_id=envelope_id,
-        title=row["title"],
+        title=row.title,
         digest=result.digest,
         verification=result,
     )
@@ -145,17 +146,13 @@ async def verify(request: Request, actor: ActorDep, envelope_id: PathId) -> Temp
     name="envelope_challenge_pledges",
 )
 async def challenge_pledges(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: PathId,
     challenge_id: PathId,
 ) -> Template:
     """Who pledged what to one challenge (loaded on demand: a large envelope has thousands)."""
-    view = await envelope_queries.envelope_page(actor, envelope_id)
-    row = await envelope_inputs.envelope_row(envelope_id)
-    projection = await projection_queries.envelope_projection(
-        actor, envelope_id, row=row, phase=lifecycle.Phase(view.phase)
-    )
+    view, projection = await projection_queries.page_projection(actor, envelope_id)
     challenge = next((c for c in projection.challenges if c.id == challenge_id), None)
     if challenge is None:
         raise NotFound("challenge", challenge_id)
@@ -196,41 +193,42 @@ async def settlement_file(actor: ActorDep, envelope_id: PathId) -> Response[byte
 
 
 @get("/enveloppes/{envelope_id:int}/comparaison", name="envelope_compare")
-async def compare(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
+async def compare(
+    request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId
+) -> Template:
     """The three rules side by side on the same pledges and support: for coordinators at any
     time, for everyone once the settlement is published."""
-    row = await envelope_inputs.envelope_row(envelope_id)
-    network = await network_by_id(actor, int(str(row["network"])))
-    if row["settled_at"] is None:
+    row = await envelope_inputs.envelope(envelope_id)
+    network = await network_by_id(actor, row.network)
+    if row.settled_at is None:
         require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id))
-    comparison = await projection_queries.compare_rules(envelope_id, row=row)
+    comparison = await projection_queries.compare_rules(row)
     return await page(
         request,
         "envelopes/compare.html",
         envelope_id=envelope_id,
-        title=row["title"],
+        title=row.title,
         network=network,
-        current_rule=row["rule"],
+        current_rule=row.rule,
         comparison=comparison,
     )
 
 
 async def _next_round_page(
-    request: Request,  # type: ignore[type-arg]
-    envelope_id: int,
+    request: Request[Any, Any, Any],
+    row: EnvelopeRecord,
     *,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    row = await envelope_inputs.envelope_row(envelope_id)
-    carry = await next_rounds.what_carries(envelope_id)
+    carry = await next_rounds.what_carries(row.id)
     return await page(
         request,
         "envelopes/next_round.html",
         status_code=status_code,
-        envelope_id=envelope_id,
-        title=row["title"],
+        envelope_id=row.id,
+        title=row.title,
         carry=carry,
         values=values,
         errors=errors or {},
@@ -239,21 +237,17 @@ async def _next_round_page(
 
 @get("/enveloppes/{envelope_id:int}/tour-suivant", name="envelope_next_round")
 async def next_round_form(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: PathId,
 ) -> Template:
-    require(
-        actor,
-        Action.ENVELOPE_MANAGE,
-        Target(network_id=await settlements.network_id_of(envelope_id)),
-    )
-    row = await envelope_inputs.envelope_row(envelope_id)
+    row = await envelope_inputs.envelope(envelope_id)
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=row.network))
     return await _next_round_page(
         request,
-        envelope_id,
+        row,
         values={
-            "title": f"{row['title']} — tour suivant",
+            "title": f"{row.title} — tour suivant",
             "extra_amount": "0",
             "carry_leftover": "on",
             "split": "weights",
@@ -263,7 +257,7 @@ async def next_round_form(
 
 @post("/enveloppes/{envelope_id:int}/tour-suivant")
 async def next_round(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: PathId,
     data: Form,
@@ -282,7 +276,7 @@ async def next_round(
     except InvalidInput as error:
         return await _next_round_page(
             request,
-            envelope_id,
+            await envelope_inputs.envelope(envelope_id),
             values=data,
             errors=form_errors(error.fields),
             status_code=422,

@@ -71,7 +71,9 @@ def _values_of(report: queries.ReportPage) -> dict[str, str]:
 
 
 @get("/enveloppes/{envelope_id:int}/suivi", name="envelope_follow_up")
-async def follow_up(request: Request, actor: ActorDep, envelope_id: PathId) -> Template:  # type: ignore[type-arg]
+async def follow_up(
+    request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId
+) -> Template:
     """The money trail: a picture and a table with the same numbers, and the reports."""
     trail = await queries.follow_up(actor, envelope_id)
     diagram = trail_svg.layout(
@@ -87,7 +89,7 @@ async def follow_up(request: Request, actor: ActorDep, envelope_id: PathId) -> T
 
 
 async def _form_page(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     *,
     found: reports.Funded,
     period: int,
@@ -119,7 +121,7 @@ async def _form_page(
 
 @get("/enveloppes/{envelope_id:int}/defis/{challenge_id:int}/rapports/nouveau", name="report_new")
 async def new_form(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     envelope_id: PathId,
     challenge_id: PathId,
@@ -139,7 +141,7 @@ async def new_form(
 
 @post("/enveloppes/{envelope_id:int}/defis/{challenge_id:int}/rapports/nouveau")
 async def new(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     settings: SettingsDep,
     envelope_id: PathId,
@@ -171,7 +173,7 @@ async def new(
 
 
 @get("/rapports/{report_id:int}", name="report")
-async def show(request: Request, actor: ActorDep, report_id: PathId) -> Template:  # type: ignore[type-arg]
+async def show(request: Request[Any, Any, Any], actor: ActorDep, report_id: PathId) -> Template:
     report = await queries.report_page(actor, report_id)
     return await page(
         request,
@@ -184,7 +186,9 @@ async def show(request: Request, actor: ActorDep, report_id: PathId) -> Template
 
 
 @get("/rapports/{report_id:int}/modifier", name="report_edit")
-async def edit_form(request: Request, actor: ActorDep, report_id: PathId) -> Template:  # type: ignore[type-arg]
+async def edit_form(
+    request: Request[Any, Any, Any], actor: ActorDep, report_id: PathId
+) -> Template:
     report = await queries.report_page(actor, report_id)
     found = await reports.funded(actor, report.envelope_id, report.challenge_id)
     require(actor, Action.REPORT_WRITE, reports.target_of(found))
@@ -200,7 +204,7 @@ async def edit_form(request: Request, actor: ActorDep, report_id: PathId) -> Tem
 
 @post("/rapports/{report_id:int}/modifier")
 async def edit(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     settings: SettingsDep,
     report_id: PathId,
@@ -234,7 +238,7 @@ async def edit(
 
 @post("/rapports/{report_id:int}/revue", name="report_review")
 async def review(
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     settings: SettingsDep,
     report_id: PathId,

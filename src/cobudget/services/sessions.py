@@ -2,7 +2,8 @@
 
 The browser holds a random token; the table holds its SHA-256, the user and an expiry. A login
 always makes a new token (no session fixation); logging out deletes the row, so the old cookie
-is worth nothing; resetting a password deletes every session of that user.
+is worth nothing; resetting a password deletes every session of that user. Each request reads
+its session with the person's roles, in one query (`actors.session_actor`).
 """
 
 from __future__ import annotations
@@ -29,19 +30,6 @@ async def open_session(user_id: int, max_age_seconds: int) -> str:
             )
         )
     return token
-
-
-async def session_user(token: str | None) -> int | None:
-    if not token:
-        return None
-    row = (
-        await WebSession.select(WebSession.user, WebSession.expires_at)
-        .where(WebSession.key_hash == token_hash(token))
-        .first()
-    )
-    if row is None or row["expires_at"] < now():
-        return None
-    return int(row["user"])
 
 
 async def close_session(token: str | None) -> None:

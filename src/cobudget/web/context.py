@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from typing import Any
 
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from cobudget import i18n
 from cobudget.domain.permissions import Actor
-from cobudget.services.actors import load_actor
-from cobudget.services.sessions import session_user
+from cobudget.services.actors import session_actor
 from cobudget.settings import Settings
 
 SESSION_COOKIE = "cobudget_session"
@@ -22,7 +23,7 @@ def locale_middleware(app: ASGIApp) -> ASGIApp:
     """Set the locale for the whole request: ?lang=, then the cookie, then French."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         locale = i18n.DEFAULT_LOCALE
@@ -46,17 +47,18 @@ def locale_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def provide_actor(request: Request) -> Actor:  # type: ignore[type-arg]
-    """The actor of this request, loaded once and kept on the request state."""
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    """The actor of this request, loaded once (one query: session and roles together) and
+    kept on the request state."""
     cached = request.state.get("actor")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    actor = await load_actor(await session_user(request.cookies.get(SESSION_COOKIE)))
+    if isinstance(cached, Actor):
+        return cached
+    actor = await session_actor(request.cookies.get(SESSION_COOKIE))
     request.state["actor"] = actor
     return actor
 
 
-def client_address(request: Request, settings: Settings) -> str:  # type: ignore[type-arg]
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
     """The address the rate limits count: the direct peer, or behind trusted proxies the
     address they forwarded (run the ASGI server without its own proxy-header handling)."""
     peer = request.client.host if request.client else "unknown"

@@ -6,12 +6,15 @@ import datetime as dt
 from typing import Any
 
 import msgspec
+from piccolo.querystring import QueryString
 
+from cobudget.db.rows import fetch, fetch_one, typed
 from cobudget.db.tables import (
     AuditEntry,
     CofunderPerson,
     CofundingOrg,
     Coordinator,
+    Criterion,
     Envelope,
     Invitation,
     Lieu,
@@ -25,7 +28,7 @@ from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide, require
 from cobudget.services.clock import now
-from cobudget.services.envelopes import calendar_of
+from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -89,104 +92,144 @@ class AuditLine(msgspec.Struct, frozen=True):
     masked: bool = False  # a pledge or support of an envelope whose pledges are hidden
 
 
-def _network_summary(row: dict[str, object], lieu_count: int = 0) -> NetworkSummary:
-    return NetworkSummary(
-        id=int(str(row["id"])),
-        slug=str(row["slug"]),
-        name=str(row["name"]),
-        region=str(row["region"]),
-        description=str(row["description"]),
-        is_public=bool(row["is_public"]),
-        lieu_count=lieu_count,
-    )
+_NETWORK_FIELDS = ("id", "slug", "name", "region", "description", "is_public")
+_LIEU_FIELDS = ("id", "slug", "name", "town", "legal_form", "territory", "description")
+
+
+def columns(path: Any, names: tuple[str, ...]) -> list[Any]:
+    """The columns `names` of a table, or of one reached by a foreign key (`Coordinator.
+    network`), each under its own name, so the rows read straight into a summary."""
+    return [getattr(path, name).as_alias(name) for name in names]
+
+
+# Counted in the row's own query (a correlated subquery) rather than in one more query.
+_LIEU_COUNT = QueryString(
+    "(SELECT COUNT(*) FROM network_lieu WHERE network_lieu.network = network.id)"
+).as_alias("lieu_count")
+_PEOPLE_COUNT = QueryString(
+    "(SELECT COUNT(*) FROM membership WHERE membership.lieu = lieu.id)"
+).as_alias("people_count")
+
+
+class _Name(msgspec.Struct, frozen=True):
+    name: str
+
+
+class _NetworkQuorum(msgspec.Struct, frozen=True):
+    quorum: int
 
 
 async def visible_networks(actor: Actor) -> list[NetworkSummary]:
-    rows = await Network.select().order_by(Network.name)
-    counts: dict[int, int] = {}
-    for link in await NetworkLieu.select(NetworkLieu.network):
-        counts[link["network"]] = counts.get(link["network"], 0) + 1
+    networks = await fetch(
+        Network.select(*columns(Network, _NETWORK_FIELDS), _LIEU_COUNT).order_by(Network.name),
+        NetworkSummary,
+    )
     return [
-        _network_summary(row, counts.get(row["id"], 0))
-        for row in rows
-        if row["is_public"] or actor.is_site_admin or row["id"] in actor.coordinator_of
+        network
+        for network in networks
+        if network.is_public or actor.is_site_admin or network.id in actor.coordinator_of
     ]
 
 
 async def network_by_slug(actor: Actor, slug: str) -> NetworkSummary:
-    row = await Network.select().where(Network.slug == slug).first()
-    if row is None:
-        raise NotFound("network", slug)
-    require(
-        actor, Action.NETWORK_READ, Target(network_id=row["id"], network_is_public=row["is_public"])
+    network = await fetch_one(
+        Network.select(*columns(Network, _NETWORK_FIELDS)).where(Network.slug == slug).first(),
+        NetworkSummary,
     )
-    return _network_summary(row)
+    if network is None:
+        raise NotFound("network", slug)
+    return _readable(actor, network)
 
 
 async def network_by_id(actor: Actor, network_id: int) -> NetworkSummary:
-    row = await Network.select().where(Network.id == network_id).first()
-    if row is None:
-        raise NotFound("network", network_id)
-    require(
-        actor, Action.NETWORK_READ, Target(network_id=row["id"], network_is_public=row["is_public"])
+    network = await fetch_one(
+        Network.select(*columns(Network, _NETWORK_FIELDS)).where(Network.id == network_id).first(),
+        NetworkSummary,
     )
-    return _network_summary(row)
+    if network is None:
+        raise NotFound("network", network_id)
+    return _readable(actor, network)
+
+
+def _readable(actor: Actor, network: NetworkSummary) -> NetworkSummary:
+    require(
+        actor,
+        Action.NETWORK_READ,
+        Target(network_id=network.id, network_is_public=network.is_public),
+    )
+    return network
 
 
 async def network_page(actor: Actor, slug: str) -> NetworkPage:
-    network = await network_by_slug(actor, slug)
-    links = (
-        await NetworkLieu.select(NetworkLieu.weight, *NetworkLieu.lieu.all_columns())
+    return await network_view(await network_by_slug(actor, slug))
+
+
+async def network_view(network: NetworkSummary) -> NetworkPage:
+    """What a network's page shows of a network already read (and allowed): its lieux,
+    co-funders and coordinators, one query each."""
+    lieux = await fetch(
+        NetworkLieu.select(NetworkLieu.weight, *columns(NetworkLieu.lieu, _LIEU_FIELDS))
         .where(NetworkLieu.network == network.id)
-        .order_by(NetworkLieu.lieu.name)
+        .order_by(NetworkLieu.lieu.name),
+        LieuSummary,
     )
-    lieux = [
-        LieuSummary(
-            id=link["lieu.id"],
-            slug=link["lieu.slug"],
-            name=link["lieu.name"],
-            town=link["lieu.town"],
-            legal_form=link["lieu.legal_form"],
-            territory=link["lieu.territory"],
-            description=link["lieu.description"],
-            weight=link["weight"],
+    cofunders = await fetch(
+        CofundingOrg.select(
+            CofundingOrg.id, CofundingOrg.name, CofundingOrg.kind, CofundingOrg.description
         )
-        for link in links
-    ]
-    orgs = (
-        await CofundingOrg.select()
         .where(CofundingOrg.network == network.id)
-        .order_by(CofundingOrg.name)
+        .order_by(CofundingOrg.name),
+        CofunderSummary,
     )
-    coordinators = (
-        await Coordinator.select(Coordinator.user.name)
+    coordinators = await fetch(
+        Coordinator.select(Coordinator.user.name.as_alias("name"))
         .where(Coordinator.network == network.id)
-        .order_by(Coordinator.user.name)
+        .order_by(Coordinator.user.name),
+        _Name,
     )
     return NetworkPage(
         network=network,
         lieux=lieux,
-        cofunders=[
-            CofunderSummary(
-                id=o["id"], name=o["name"], kind=o["kind"], description=o["description"]
-            )
-            for o in orgs
-        ],
-        coordinators=[row["user.name"] for row in coordinators],
+        cofunders=cofunders,
+        coordinators=[row.name for row in coordinators],
     )
+
+
+class LieuRow(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+    town: str
+    legal_form: str
+    territory: str
+    description: str
+    website: str
+    people_count: int
+
+
+def lieu_row_columns() -> list[Any]:
+    """The columns of a `LieuRow`, its count of people included."""
+    return [*columns(Lieu, (*_LIEU_FIELDS, "website")), _PEOPLE_COUNT]
 
 
 async def lieu_page(actor: Actor, slug: str) -> LieuPage:
-    row = await Lieu.select().where(Lieu.slug == slug).first()
+    row = await fetch_one(
+        Lieu.select(*lieu_row_columns()).where(Lieu.slug == slug).first(), LieuRow
+    )
     if row is None:
         raise NotFound("lieu", slug)
-    links = await NetworkLieu.select(*NetworkLieu.network.all_columns()).where(
-        NetworkLieu.lieu == row["id"]
+    return await lieu_view(actor, row)
+
+
+async def lieu_view(actor: Actor, row: LieuRow) -> LieuPage:
+    """What a lieu's page shows of a lieu already read: its networks the actor may read, how
+    many people it has."""
+    networks = await fetch(
+        NetworkLieu.select(*columns(NetworkLieu.network, _NETWORK_FIELDS))
+        .where(NetworkLieu.lieu == row.id)
+        .order_by(NetworkLieu.id),
+        NetworkSummary,
     )
-    networks = [
-        _network_summary({key.removeprefix("network."): value for key, value in link.items()})
-        for link in links
-    ]
     readable = [
         n
         for n in networks
@@ -195,59 +238,51 @@ async def lieu_page(actor: Actor, slug: str) -> LieuPage:
         ).allowed
     ]
     # A lieu is public through a public network; its own people can always read it.
-    if networks and not readable and row["id"] not in actor.member_of:
+    if networks and not readable and row.id not in actor.member_of:
         require(
             actor, Action.NETWORK_READ, Target(network_id=networks[0].id, network_is_public=False)
         )
-    people = await Membership.count().where(Membership.lieu == row["id"])
     return LieuPage(
-        lieu=LieuSummary(
-            id=row["id"],
-            slug=row["slug"],
-            name=row["name"],
-            town=row["town"],
-            legal_form=row["legal_form"],
-            territory=row["territory"],
-            description=row["description"],
-        ),
-        website=row["website"],
+        lieu=msgspec.convert(row, LieuSummary, from_attributes=True),
+        website=row.website,
         networks=readable,
-        people_count=people,
+        people_count=row.people_count,
     )
 
 
 async def pending_invitations(actor: Actor, network_id: int) -> list[PendingInvitation]:
     require(actor, Action.NETWORK_MANAGE, Target(network_id=network_id))
-    rows = (
-        await Invitation.select(
+    return await fetch(
+        Invitation.select(
             Invitation.kind,
             Invitation.email,
             Invitation.created_at,
-            Invitation.lieu.name,
-            Invitation.org.name,
+            Invitation.lieu.name.as_alias("lieu_name"),
+            Invitation.org.name.as_alias("org_name"),
         )
         .where(Invitation.network == network_id)
         .where(Invitation.accepted_at.is_null())
-        .order_by(Invitation.created_at, ascending=False)
+        .order_by(Invitation.created_at, ascending=False),
+        PendingInvitation,
     )
-    return [
-        PendingInvitation(
-            kind=r["kind"],
-            email=r["email"],
-            lieu_name=r["lieu.name"],
-            org_name=r["org.name"],
-            created_at=r["created_at"],
-        )
-        for r in rows
-    ]
+
+
+class _AuditRow(msgspec.Struct, frozen=True):
+    at: dt.datetime
+    actor_name: str | None
+    action: str
+    entity: str
+    entity_id: int | None
+    before: object
+    after: object
 
 
 async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[AuditLine]:
     require(actor, Action.NETWORK_MANAGE, Target(network_id=network_id))
-    rows = (
-        await AuditEntry.select(
+    rows = await fetch(
+        AuditEntry.select(
             AuditEntry.at,
-            AuditEntry.actor.name,
+            AuditEntry.actor.name.as_alias("actor_name"),
             AuditEntry.action,
             AuditEntry.entity,
             AuditEntry.entity_id,
@@ -257,51 +292,70 @@ async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[Aud
         .where(AuditEntry.network == network_id)
         .order_by(AuditEntry.id, ascending=False)
         .limit(limit)
-        .output(load_json=True)
+        .output(load_json=True),
+        _AuditRow,
     )
     masked = await _masked_entries(network_id, rows)
     return [
         AuditLine(
-            at=r["at"],
-            actor_name=r["actor.name"],
-            action=r["action"],
-            entity=r["entity"],
-            entity_id=None if index in masked else r["entity_id"],
-            before=None if index in masked else r["before"],
-            after=None if index in masked else r["after"],
+            at=r.at,
+            actor_name=r.actor_name,
+            action=r.action,
+            entity=r.entity,
+            entity_id=None if index in masked else r.entity_id,
+            before=None if index in masked else r.before,
+            after=None if index in masked else r.after,
             masked=index in masked,
         )
         for index, r in enumerate(rows)
     ]
 
 
-async def _masked_entries(network_id: int, rows: list[dict[str, Any]]) -> set[int]:
+class _EnvelopeCalendar(EnvelopeCalendar, frozen=True):
+    id: int
+    hide_pledges: bool
+
+
+class _PledgeEnvelope(msgspec.Struct, frozen=True):
+    id: int
+    envelope: int
+
+
+async def _masked_entries(network_id: int, rows: list[_AuditRow]) -> set[int]:
     """The entries (by position) that tell a unit's pledge or support in an envelope whose
     pledges are hidden now (SPEC §4): nobody reads them before the close, coordinators
     included; afterwards they show as usual. Two queries, whatever the number of entries."""
     moment = now()
+    envelopes = await fetch(
+        Envelope.select(*columns(Envelope, tuple(_EnvelopeCalendar.__struct_fields__))).where(
+            Envelope.network == network_id
+        ),
+        _EnvelopeCalendar,
+    )
     hidden = {
-        int(r["id"])
-        for r in await Envelope.select().where(Envelope.network == network_id)
+        e.id
+        for e in envelopes
         if lifecycle.pledges_hidden(
-            bool(r["hide_pledges"]), lifecycle.current_phase(calendar_of(r), moment)
+            e.hide_pledges,
+            lifecycle.current_phase(calendar_of(e), moment),
         )
     }
     if not hidden:
         return set()
-    pledge_ids = [int(r["entity_id"]) for r in rows if r["entity"] == "pledge" and r["entity_id"]]
+    pledge_ids = [r.entity_id for r in rows if r.entity == "pledge" and r.entity_id]
     envelope_of_pledge = {
-        int(p["id"]): int(p["envelope"])
-        for p in await Pledge.select(Pledge.id, Pledge.envelope).where(
-            Pledge.id.is_in(pledge_ids or [0])
+        p.id: p.envelope
+        for p in await fetch(
+            Pledge.select(Pledge.id, Pledge.envelope).where(Pledge.id.is_in(pledge_ids or [0])),
+            _PledgeEnvelope,
         )
     }
     masked = set()
     for index, r in enumerate(rows):
-        if r["action"].startswith("pledge."):
-            envelope = envelope_of_pledge.get(int(r["entity_id"] or 0))
-        elif r["action"].startswith("support."):
-            envelope = r["entity_id"]
+        if r.action.startswith("pledge."):
+            envelope = envelope_of_pledge.get(r.entity_id or 0)
+        elif r.action.startswith("support."):
+            envelope = r.entity_id
         else:
             continue
         if envelope in hidden:
@@ -318,57 +372,94 @@ class MySpace(msgspec.Struct, frozen=True):
     cofunder_orgs: list[str]
 
 
+class _Person(msgspec.Struct, frozen=True):
+    name: str
+    email: str
+    is_site_admin: bool
+
+
+class _Admin(msgspec.Struct, frozen=True):
+    is_admin: bool
+
+
 async def my_space(actor: Actor) -> MySpace:
-    user = (
-        await User.select(User.name, User.email, User.is_site_admin)
+    person = await fetch_one(
+        User.select(User.name, User.email, User.is_site_admin)
         .where(User.id == actor.user_id)
-        .first()
+        .first(),
+        _Person,
     )
-    if user is None:
+    if person is None:
         raise NotFound("user", actor.user_id)
     memberships = (
-        await Membership.select(Membership.is_admin, *Membership.lieu.all_columns())
+        await Membership.select(Membership.is_admin, *columns(Membership.lieu, _LIEU_FIELDS))
         .where(Membership.user == actor.user_id)
         .order_by(Membership.lieu.name)
     )
-    coordinated = await Coordinator.select(*Coordinator.network.all_columns()).where(
-        Coordinator.user == actor.user_id
+    coordinated = await fetch(
+        Coordinator.select(*columns(Coordinator.network, _NETWORK_FIELDS))
+        .where(Coordinator.user == actor.user_id)
+        .order_by(Coordinator.id),
+        NetworkSummary,
     )
-    orgs = await CofunderPerson.select(CofunderPerson.org.name).where(
-        CofunderPerson.user == actor.user_id
+    orgs = await fetch(
+        CofunderPerson.select(CofunderPerson.org.name.as_alias("name"))
+        .where(CofunderPerson.user == actor.user_id)
+        .order_by(CofunderPerson.id),
+        _Name,
     )
     return MySpace(
-        name=user["name"],
-        email=user["email"],
-        is_site_admin=user["is_site_admin"],
+        name=person.name,
+        email=person.email,
+        is_site_admin=person.is_site_admin,
         lieux=[
-            (
-                LieuSummary(
-                    id=m["lieu.id"],
-                    slug=m["lieu.slug"],
-                    name=m["lieu.name"],
-                    town=m["lieu.town"],
-                    legal_form=m["lieu.legal_form"],
-                    territory=m["lieu.territory"],
-                    description=m["lieu.description"],
-                ),
-                bool(m["is_admin"]),
+            (lieu, admin.is_admin)
+            for lieu, admin in zip(
+                typed(memberships, LieuSummary), typed(memberships, _Admin), strict=True
             )
-            for m in memberships
         ],
-        coordinated=[
-            _network_summary({k.removeprefix("network."): v for k, v in c.items()})
-            for c in coordinated
-        ],
-        cofunder_orgs=[o["org.name"] for o in orgs],
+        coordinated=coordinated,
+        cofunder_orgs=[o.name for o in orgs],
     )
 
 
-async def lieu_for_edit(actor: Actor, slug: str) -> dict[str, object]:
-    row = await Lieu.select().where(Lieu.slug == slug).first()
-    if row is None:
+class LieuProfile(msgspec.Struct, frozen=True):
+    """A lieu's editable profile, and the networks it belongs to (for the permission)."""
+
+    id: int
+    slug: str
+    name: str
+    town: str
+    description: str
+    website: str
+    network_ids: frozenset[int] = frozenset()
+
+    def form_values(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "town": self.town,
+            "description": self.description,
+            "website": self.website,
+        }
+
+
+class _NetworkOf(msgspec.Struct, frozen=True):
+    network: int
+
+
+async def lieu_for_edit(actor: Actor, slug: str) -> LieuProfile:
+    lieu = await fetch_one(
+        Lieu.select(*columns(Lieu, ("id", "slug", "name", "town", "description", "website")))
+        .where(Lieu.slug == slug)
+        .first(),
+        LieuProfile,
+    )
+    if lieu is None:
         raise NotFound("lieu", slug)
-    return row
+    links = await fetch(
+        NetworkLieu.select(NetworkLieu.network).where(NetworkLieu.lieu == lieu.id), _NetworkOf
+    )
+    return msgspec.structs.replace(lieu, network_ids=frozenset(link.network for link in links))
 
 
 class DiagnosisSettings(msgspec.Struct, frozen=True):
@@ -377,15 +468,16 @@ class DiagnosisSettings(msgspec.Struct, frozen=True):
 
 
 async def diagnosis_settings(actor: Actor, network_id: int) -> DiagnosisSettings:
-    from cobudget.db.tables import Criterion
-
     require(actor, Action.NETWORK_CONFIGURE, Target(network_id=network_id))
-    network = await Network.select(Network.quorum).where(Network.id == network_id).first()
-    rows = (
-        await Criterion.select(Criterion.name)
+    network = await fetch_one(
+        Network.select(Network.quorum).where(Network.id == network_id).first(), _NetworkQuorum
+    )
+    criteria = await fetch(
+        Criterion.select(Criterion.name)
         .where(Criterion.network == network_id)
-        .order_by(Criterion.position)
+        .order_by(Criterion.position),
+        _Name,
     )
     return DiagnosisSettings(
-        criteria=[row["name"] for row in rows], quorum=int(network["quorum"]) if network else 3
+        criteria=[row.name for row in criteria], quorum=network.quorum if network else 3
     )

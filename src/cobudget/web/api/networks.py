@@ -32,7 +32,7 @@ async def list_networks(actor: ActorDep, paging: PagingDep) -> NetworkPage:
 @get("/networks/{network_id:int}", responses=READ, summary="One network")
 async def network(actor: ActorDep, network_id: Id) -> NetworkDetail:
     summary = await queries.network_by_id(actor, network_id)
-    view = await queries.network_page(actor, summary.slug)
+    view = await queries.network_view(summary)
     fields = msgspec.structs.asdict(summary) | {"lieu_count": len(view.lieux)}
     return as_schema(
         fields | {"cofunders": view.cofunders, "coordinators": view.coordinators}, NetworkDetail
@@ -45,14 +45,13 @@ async def network_lieux(
     network_id: Id,
     paging: PagingDep,
 ) -> NetworkLieuPage:
-    summary = await queries.network_by_id(actor, network_id)
-    view = await queries.network_page(actor, summary.slug)
+    view = await queries.network_view(await queries.network_by_id(actor, network_id))
     return paginate(view.lieux, NetworkLieuPage, paging)
 
 
 @get("/lieux/{lieu_id:int}", responses=READ, summary="One lieu")
 async def lieu(actor: ActorDep, lieu_id: Id) -> LieuDetail:
-    view = await queries.lieu_page(actor, await api_queries.lieu_slug(lieu_id))
+    view = await api_queries.lieu_page_by_id(actor, lieu_id)
     fields = msgspec.structs.asdict(view.lieu) | {"networks": view.networks}
     return as_schema(
         fields | {"website": view.website, "people_count": view.people_count}, LieuDetail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get
 from litestar.response import Template
 
@@ -12,7 +14,7 @@ from cobudget.web.render import page
 
 
 @get("/mon-espace", name="my_space")
-async def my_space(request: Request, actor: ActorDep) -> Template:  # type: ignore[type-arg]
+async def my_space(request: Request[Any, Any, Any], actor: ActorDep) -> Template:
     if not actor.is_authenticated:
         raise LoginRequired("my_space.read")
     return await page(request, "account/my_space.html", space=await queries.my_space(actor))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -15,13 +17,15 @@ from cobudget.web.render import form_errors, page, see_other
 
 
 @get("/admin/reseaux/nouveau", name="network_new")
-async def network_new_form(request: Request, actor: ActorDep) -> Template:  # type: ignore[type-arg]
+async def network_new_form(request: Request[Any, Any, Any], actor: ActorDep) -> Template:
     require(actor, Action.NETWORK_CREATE, Target())
     return await page(request, "admin/network_new.html", errors={}, values={"is_public": "on"})
 
 
 @post("/admin/reseaux/nouveau")
-async def network_new(request: Request, actor: ActorDep, data: Form) -> Template | Redirect:  # type: ignore[type-arg]
+async def network_new(
+    request: Request[Any, Any, Any], actor: ActorDep, data: Form
+) -> Template | Redirect:
     try:
         slug = await networks.create_network(
             actor,
@@ -43,11 +47,11 @@ async def network_new(request: Request, actor: ActorDep, data: Form) -> Template
 
 @post("/reseaux/{slug:str}/coordinateurs", name="appoint_coordinator")
 async def appoint(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
     data: Form,
-    settings: SettingsDep,  # type: ignore[type-arg]
+    settings: SettingsDep,
 ) -> Template | Redirect:
     network = await queries.network_by_slug(actor, slug)
     try:

@@ -19,12 +19,12 @@ from cobudget.web.render import form_errors, page, see_other
 
 
 async def dashboard_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
     *,
     status_code: int = 200,
-    **extra: Any,  # type: ignore[type-arg]
+    **extra: Any,
 ) -> Template:
     network = await queries.network_by_slug(actor, slug)
     target = Target(network_id=network.id, network_is_public=network.is_public)
@@ -33,7 +33,7 @@ async def dashboard_page(
     if not (can_manage or can_appoint):
         require(actor, Action.NETWORK_MANAGE, target)
     context: dict[str, Any] = {
-        "view": await queries.network_page(actor, slug),
+        "view": await queries.network_view(network),
         "invitations": await queries.pending_invitations(actor, network.id) if can_manage else [],
         "can_manage": can_manage,
         "can_appoint": can_appoint,
@@ -47,16 +47,18 @@ async def dashboard_page(
 
 
 @get("/reseaux/{slug:str}/gerer", name="network_manage")
-async def dashboard(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def dashboard(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     return await dashboard_page(request, actor, slug)
 
 
 async def _invite_lieu_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
     *,
-    status_code: int = 200,  # type: ignore[type-arg]
+    status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Template:
@@ -74,16 +76,18 @@ async def _invite_lieu_page(
 
 
 @get("/reseaux/{slug:str}/lieux/inviter", name="invite_lieu")
-async def invite_lieu_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def invite_lieu_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     return await _invite_lieu_page(request, actor, slug)
 
 
 @post("/reseaux/{slug:str}/lieux/inviter")
 async def invite_lieu(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
-    data: Form,  # type: ignore[type-arg]
+    data: Form,
     settings: SettingsDep,
 ) -> Template | Redirect:
     network = await queries.network_by_slug(actor, slug)
@@ -109,8 +113,12 @@ async def invite_lieu(
 
 @post("/reseaux/{slug:str}/lieux/{lieu_id:int}/statut", name="lieu_status")
 async def lieu_status(
-    request: Request, actor: ActorDep, slug: FromPath[str], lieu_id: PathId, data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    slug: FromPath[str],
+    lieu_id: PathId,
+    data: Form,
+) -> Template | Redirect:
     network = await queries.network_by_slug(actor, slug)
     try:
         await lieux.set_lieu_status(
@@ -133,10 +141,10 @@ async def lieu_status(
 
 
 async def _invite_cofunder_page(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
-    *,  # type: ignore[type-arg]
+    *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
@@ -155,16 +163,18 @@ async def _invite_cofunder_page(
 
 
 @get("/reseaux/{slug:str}/cofinanceurs/inviter", name="invite_cofunder")
-async def invite_cofunder_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def invite_cofunder_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     return await _invite_cofunder_page(request, actor, slug)
 
 
 @post("/reseaux/{slug:str}/cofinanceurs/inviter")
 async def invite_cofunder(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
-    data: Form,  # type: ignore[type-arg]
+    data: Form,
     settings: SettingsDep,
 ) -> Template | Redirect:
     network = await queries.network_by_slug(actor, slug)
@@ -186,7 +196,7 @@ async def invite_cofunder(
 
 
 @get("/reseaux/{slug:str}/journal", name="audit_log")
-async def audit(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def audit(request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]) -> Template:
     network = await queries.network_by_slug(actor, slug)
     return await page(
         request,

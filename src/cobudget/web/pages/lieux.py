@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import InvalidInput
-from cobudget.domain.permissions import Action, require
+from cobudget.domain.permissions import Action, Target, require
 from cobudget.services import lieux
 from cobudget.services.queries import networks as queries
-from cobudget.services.targets import lieu_target
+from cobudget.services.queries.networks import LieuProfile
 from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
 
-async def _lieu_or_refuse(
-    actor: ActorDep, slug: FromPath[str], action: Action
-) -> dict[str, object]:
+async def _lieu_or_refuse(actor: ActorDep, slug: FromPath[str], action: Action) -> LieuProfile:
     lieu = await queries.lieu_for_edit(actor, slug)
-    require(actor, action, await lieu_target(int(str(lieu["id"]))))
+    require(actor, action, Target(lieu_id=lieu.id, lieu_network_ids=lieu.network_ids))
     return lieu
 
 
 @get("/lieux/{slug:str}/modifier", name="lieu_edit")
-async def edit_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def edit_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     lieu = await _lieu_or_refuse(actor, slug, Action.LIEU_EDIT_PROFILE)
-    return await page(request, "lieux/edit.html", lieu=lieu, errors={}, values=lieu)
+    return await page(request, "lieux/edit.html", lieu=lieu, errors={}, values=lieu.form_values())
 
 
 @post("/lieux/{slug:str}/modifier")
 async def edit(
-    request: Request, actor: ActorDep, slug: FromPath[str], data: Form
-) -> Template | Redirect:  # type: ignore[type-arg]
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str], data: Form
+) -> Template | Redirect:
     lieu = await queries.lieu_for_edit(actor, slug)
     try:
         await lieux.edit_profile(
             actor,
-            lieu_id=int(str(lieu["id"])),
+            lieu_id=lieu.id,
             name=data.get("name", ""),
             town=data.get("town", ""),
             description=data.get("description", ""),
@@ -56,7 +58,9 @@ async def edit(
 
 
 @get("/lieux/{slug:str}/personnes/inviter", name="invite_person")
-async def invite_form(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def invite_form(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     lieu = await _lieu_or_refuse(actor, slug, Action.PERSON_INVITE)
     return await page(
         request, "lieux/invite_person.html", lieu=lieu, errors={}, values={}, sent=False
@@ -65,10 +69,10 @@ async def invite_form(request: Request, actor: ActorDep, slug: FromPath[str]) ->
 
 @post("/lieux/{slug:str}/personnes/inviter")
 async def invite(
-    request: Request,
+    request: Request[Any, Any, Any],
     actor: ActorDep,
     slug: FromPath[str],
-    data: Form,  # type: ignore[type-arg]
+    data: Form,
     settings: SettingsDep,
 ) -> Template:
     lieu = await queries.lieu_for_edit(actor, slug)
@@ -76,7 +80,7 @@ async def invite(
         await lieux.invite_person(
             settings,
             actor,
-            lieu_id=int(str(lieu["id"])),
+            lieu_id=lieu.id,
             email=data.get("email", ""),
             as_admin=data.get("as_admin") == "on",
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -18,12 +20,14 @@ from cobudget.web.render import page
 
 
 @get("/", name="home")
-async def home(request: Request, actor: ActorDep) -> Template:  # type: ignore[type-arg]
+async def home(request: Request[Any, Any, Any], actor: ActorDep) -> Template:
     return await page(request, "public/home.html", networks=await queries.visible_networks(actor))
 
 
 @get("/reseaux/{slug:str}", name="network")
-async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def network(
+    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+) -> Template:
     view = await queries.network_page(actor, slug)
     return await page(
         request,
@@ -50,7 +54,7 @@ async def network(request: Request, actor: ActorDep, slug: FromPath[str]) -> Tem
 
 
 @get("/lieux/{slug:str}", name="lieu")
-async def lieu(request: Request, actor: ActorDep, slug: FromPath[str]) -> Template:  # type: ignore[type-arg]
+async def lieu(request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]) -> Template:
     view = await queries.lieu_page(actor, slug)
     return await page(
         request,

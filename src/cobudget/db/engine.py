@@ -268,33 +268,52 @@ class CobudgetSQLiteEngine(SQLiteEngine):
 # had its own: what the current task (a request, a worker's step) has already waited is deducted
 # from the lock and pool timeouts of its next waits, down to this floor. Time spent computing
 # between statements does not count. Each request runs in a task of its own and starts at 0.
+# The tasks a request starts share its budget, and their waits at the same time count once:
+# what is spent is the time during which at least one of them waited (fifty tasks waiting a
+# second together have waited a second, not fifty).
 FLOOR_SECONDS = 0.3
-_waited: ContextVar[list[float] | None] = ContextVar("cobudget_database_waited", default=None)
+
+
+@dataclass
+class _Budget:
+    spent: float = 0.0  # seconds during which at least one wait ran, finished intervals
+    waiting: int = 0  # waits running now
+    since: float = 0.0  # when the current interval of waiting began
+
+    def used(self) -> float:
+        return self.spent + (time.monotonic() - self.since if self.waiting else 0.0)
+
+
+_waited: ContextVar[_Budget | None] = ContextVar("cobudget_database_waited", default=None)
 
 
 def new_wait_budget() -> None:
     """Start counting again: at the start of each request (the web app's middleware), so the
     tasks a request starts share its count, and before each unit of work of a long-lived task."""
-    _waited.set([0.0])
+    _waited.set(_Budget())
 
 
 def _left(limit: float) -> float:
     """What is left of `limit` for this task's next wait (0: no limit)."""
-    spent = _waited.get()
-    return max(FLOOR_SECONDS, limit - (spent[0] if spent else 0.0)) if limit else 0.0
+    budget = _waited.get()
+    return max(FLOOR_SECONDS, limit - (budget.used() if budget else 0.0)) if limit else 0.0
 
 
 @contextlib.contextmanager
 def _counted() -> Iterator[None]:
-    started = time.monotonic()
+    budget = _waited.get()
+    if budget is None:
+        budget = _Budget()
+        _waited.set(budget)
+    if not budget.waiting:
+        budget.since = time.monotonic()
+    budget.waiting += 1
     try:
         yield
     finally:
-        spent = _waited.get()
-        if spent is None:
-            spent = [0.0]
-            _waited.set(spent)
-        spent[0] += time.monotonic() - started
+        budget.waiting -= 1
+        if not budget.waiting:
+            budget.spent += time.monotonic() - budget.since
 
 
 class BoundedPostgresTransaction(PostgresTransaction):

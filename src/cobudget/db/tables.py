@@ -22,6 +22,8 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
+from cobudget.db.joins import use_known_references
+
 
 class User(Table, tablename="app_user"):
     id: Serial
@@ -522,3 +524,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ReportSpending,
     Deliverable,
 )
+
+# Joined columns are built without Piccolo's `dir()` on every attribute (db/joins.py).
+use_known_references(ALL_TABLES)

@@ -1,7 +1,7 @@
 """Typed rows: how services read the database (issue 15).
 
-Piccolo hands back each row as a `dict[str, Any]`; read as is, every service casts its values
-back (`int(str(row["id"]))`) and a misspelt key fails only at run time. Here a query's rows
+Piccolo hands back each row as a `dict[str, Any]`; read as is, every service casts each value
+back to its type by hand, and a misspelt key fails only at run time. Here a query's rows
 become instances of a frozen `msgspec.Struct` the reader declares with the columns it selects,
 checked once as they arrive: a missing or mistyped column fails there, with its name, and the
 rest of the code reads attributes mypy knows.

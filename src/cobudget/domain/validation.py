@@ -78,7 +78,7 @@ class Checker:
 
     def positive_int(self, field: str, value: str | int | None, *, maximum: int) -> int:
         try:
-            number = int(str(value).strip())
+            number = value if isinstance(value, int) else int((value or "").strip())
         except ValueError:
             self.fail(field, "not_a_whole_number")
             return 0

@@ -130,3 +130,41 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     await page.get_by_role("button", name="Vérifier").click()
     await expect(page.get_by_text("identique, octet pour octet")).to_be_visible()
     await check_page(page, f"64-{rule}-verifie")
+
+
+async def test_a_long_envelope_opens_a_challenges_forms_in_place(
+    page: Page, live_server: str
+) -> None:
+    """More challenges than forms shown at once (issue 15): a lieu's admin opens one
+    challenge's forms in place, pledges with Enter, and the projection moves without a page
+    load; the challenge then says what the lieu pledged, its forms closed again."""
+    from cobudget.web.pages.envelopes import INLINE_FORMS
+
+    network_id = await factories.make_network("Réseau des Combes")
+    atelier = await factories.make_lieu(network_id, "Atelier A")
+    bistrot = await factories.make_lieu(network_id, "Bistrot B")
+    user = await factories.make_user("a@combes.fr", "Personne A")
+    await factories.add_member(user, atelier, admin=True)
+    challenges = [
+        await factories.make_consented_challenge(network_id, bistrot, atelier, f"Commun n°{n}")
+        for n in range(INLINE_FORMS + 1)
+    ]
+    envelope = await factories.make_envelope(network_id, [atelier, bistrot])
+    target = challenges[5]
+
+    await log_in(page, live_server, "a@combes.fr")
+    await page.goto(f"{live_server}/enveloppes/{envelope}")
+    await expect(
+        page.get_by_label("Sur les droits de tirage de Atelier A (en euros)")
+    ).to_have_count(0)
+    await check_page(page, "64-longue-enveloppe")
+    await page.evaluate("window.__still_the_same_page = true")
+    article = page.locator(f"#defi-{target}")
+    await article.get_by_role("link", name=re.compile("Contribuer ou modifier")).click()
+    await _pledge(page, target, "Sur les droits de tirage de Atelier A (en euros)", "250")
+    await expect(article).to_contain_text("Atelier A a promis 250,00 €.")
+    await expect(
+        article.get_by_label("Sur les droits de tirage de Atelier A (en euros)")
+    ).to_have_count(0)
+    assert await page.evaluate("window.__still_the_same_page === true")
+    await check_page(page, "65-longue-enveloppe-contribution")

@@ -100,6 +100,21 @@ def test_babel_cfg_finds_python_and_templates() -> None:
     )
 
 
+def test_every_template_is_read_whole_by_the_extractor() -> None:
+    """pybabel skips a template it cannot parse, silently: one with a tag of our own
+    (`{% keep %}`, web/fragments.py) needs the extension in babel.cfg. Every template that
+    calls `_(` must give at least one message."""
+    places = {
+        place.split(":")[0] for _message, where in extracted_messages().values() for place in where
+    }
+    silent = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        if "_(" in path.read_text(encoding="utf-8") and str(path.relative_to(ROOT)) not in places
+    ]
+    assert not silent, f"pybabel read no message in: {silent} (a tag babel.cfg does not know?)"
+
+
 def test_every_entry_is_translated_and_not_fuzzy() -> None:
     problems = []
     for message in entries():

@@ -4,7 +4,7 @@ connection and the outbox worker. Built by `create_app(settings)`; nothing is gl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -29,7 +29,8 @@ from cobudget.db.engine import (
 )
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
-from cobudget.services import computations, outbox
+from cobudget.services import computations, kept_reads, outbox
+from cobudget.services.kept_reads import Keeper
 from cobudget.settings import Settings
 from cobudget.web import api, request_log
 from cobudget.web.context import locale_middleware, provide_actor
@@ -43,7 +44,7 @@ from cobudget.web.explanations import explain
 from cobudget.web.fragments import KeepExtension, kept_parts
 from cobudget.web.headers import with_security_headers
 from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
-from cobudget.web.page_cache import PageCache, with_page_cache
+from cobudget.web.page_cache import VERSION_STATE, PageCache, with_page_cache
 from cobudget.web.pages import (
     account,
     admin,
@@ -59,6 +60,9 @@ from cobudget.web.pages import (
     rounds,
 )
 
+READS = frozenset({"GET", "HEAD"})
+# Values kept per app process (services/kept_reads.py), when pages are kept at all.
+KEPT_READS = 512
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_FILES = {
     "htmx": "htmx.org/dist",
@@ -85,6 +89,24 @@ def _wait_budget(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return middleware
+
+
+def _kept_reads(keeper: Keeper) -> Callable[[ASGIApp], ASGIApp]:
+    """A page read (GET or HEAD) reads its moment first, before the session or anything else, so
+    the values and parts it keeps hold data no older than their version
+    (`services/kept_reads.py`); a write keeps nothing."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if keeper.max_entries > 0 and scope.get("method") in READS:
+                await kept_reads.begin(keeper, scope.get("state", {}).get(VERSION_STATE))
+            else:
+                kept_reads.end()
+            await app(scope, receive, send)
+
+        return middleware
+
+    return wrap
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -157,6 +179,7 @@ def create_app(settings: Settings) -> Litestar:
         csrf_config=csrf_config(settings),
         middleware=[
             DefineMiddleware(_wait_budget),
+            DefineMiddleware(_kept_reads(Keeper(KEPT_READS if settings.page_cache_bytes else 0))),
             DefineMiddleware(cross_site_writes_refused(settings)),
             DefineMiddleware(locale_middleware),
         ],

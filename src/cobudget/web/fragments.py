@@ -7,9 +7,9 @@ marked in the template and kept:
 
     {% keep "network-lieux", view.network.id %} … {% endkeep %}
 
-A kept part is keyed by its name and arguments, the language, and the data version read at the
-start of the request; it expires at the next moment of the calendar (an envelope's dates, a
-round's deadline) and after a minute in any case, as whole pages do. Mark only what no reader
+A kept part is keyed by its name and arguments and the language, for the moment of the request
+(`services/kept_reads.py`: the data version read at its start; the next moment of the calendar,
+and a minute at most), as kept reads are. Mark only what no reader
 sees differently: a part that shows a reader's own pledge, their forms, or anything their role
 decides must stay outside.
 
@@ -18,11 +18,9 @@ Each app keeps its own parts (on its Jinja environment), bounded in bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -32,50 +30,29 @@ from jinja2.parser import Parser
 from markupsafe import Markup
 
 from cobudget import i18n
-from cobudget.db.engine import read_data_version
-from cobudget.services.calendar import next_moment
-from cobudget.services.clock import now
+from cobudget.services.kept_reads import Keeper, Moment, current_keeper
 
-MAX_AGE = dt.timedelta(seconds=60)
 CONTEXT_NAME = "kept_moment"
 
 
-@dataclass(frozen=True)
-class Moment:
-    """What a request's kept parts are valid for: the data version read at its start, and the
-    time (monotonic) until which the calendar changes nothing."""
-
-    version: int
-    until: float
-
-
 class KeptParts:
-    """The kept parts of one app, least recently used first out."""
+    """The kept parts of one app, least recently used first out, all of one moment: those of an
+    older version are dropped when a request of the newer one keeps a part."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.version: int | None = None
-        self.until = 0.0
         self.parts: OrderedDict[tuple[object, ...], tuple[float, Markup]] = OrderedDict()
         self.size = 0
 
-    async def moment(self, version: int | None = None) -> Moment:
-        """The moment of this request (one query for the version, unless the page cache read
-        it already; a few more when the version or the calendar moved)."""
-        if version is None:
-            version = await read_data_version()
-        if version != self.version or self.until <= time.monotonic():
-            self._clear()
-            self.version = version
-            started = now()
-            bound = await next_moment(started)
-            limit = min(bound, started + MAX_AGE) if bound is not None else started + MAX_AGE
-            self.until = time.monotonic() + max(0.0, (limit - now()).total_seconds())
-        return Moment(version, self.until)
-
-    def get_or_make(self, moment: Moment, key: tuple[object, ...], make: Callable[[], str]) -> str:
-        if moment.version != self.version or moment.until <= time.monotonic():
+    def get_or_make(
+        self, keeper: Keeper, moment: Moment, key: tuple[object, ...], make: Callable[[], str]
+    ) -> str:
+        if not keeper.holds(moment):
             return make()
+        if moment.version != self.version:
+            self._clear()
+            self.version = moment.version
         held = self.parts.get(key)
         if held is not None and held[0] > time.monotonic():
             self.parts.move_to_end(key)
@@ -113,10 +90,11 @@ class KeepExtension(Extension):
 
     def _keep(self, context: Any, key: list[object], caller: Callable[[], str]) -> str:
         moment = context.get(CONTEXT_NAME)
+        keeper = current_keeper()
         parts: KeptParts = self.environment.kept_parts  # type: ignore[attr-defined]
-        if not isinstance(moment, Moment) or parts.max_bytes <= 0:
+        if not isinstance(moment, Moment) or keeper is None or parts.max_bytes <= 0:
             return caller()
-        return parts.get_or_make(moment, (i18n.current_locale(), *key), caller)
+        return parts.get_or_make(keeper, moment, (i18n.current_locale(), *key), caller)
 
 
 def kept_parts(environment: jinja2.Environment) -> KeptParts:

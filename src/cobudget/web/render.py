@@ -7,9 +7,9 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from cobudget.services.kept_reads import current_moment
 from cobudget.web.context import provide_actor
-from cobudget.web.fragments import CONTEXT_NAME, kept_parts
-from cobudget.web.page_cache import VERSION_STATE
+from cobudget.web.fragments import CONTEXT_NAME
 
 
 async def page(
@@ -20,14 +20,9 @@ async def page(
     **context: Any,
 ) -> Template:
     """Render a page with what every layout needs (the actor, the current path), and the
-    moment its kept parts are valid for (`web/fragments.py`)."""
+    moment its kept parts are valid for (`web/fragments.py`), read when the request began."""
     actor = await provide_actor(request)
-    parts = kept_parts(request.app.template_engine.engine)  # type: ignore[union-attr]
-    moment = (
-        await parts.moment(request.scope["state"].get(VERSION_STATE))
-        if parts.max_bytes > 0
-        else None
-    )
+    moment = current_moment()
     return Template(
         template_name=template,
         context={"actor": actor, "path": request.url.path, CONTEXT_NAME: moment, **context},

@@ -211,3 +211,30 @@ async def test_kept_parts_never_show_a_hidden_pledge_to_another_reader(
         assert (THEIRS[0] in seen or THEIRS[1] in seen) == (reader == "other_member"), reader
     kept = kept_parts(app.template_engine.engine).parts  # type: ignore[union-attr]
     assert any(key[1] == "projection-challenge" for key in kept)
+
+
+async def test_pages_of_people_logged_in_read_a_few_rows_once_kept_and_follow_writes(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """What every reader sees alike is kept (services/kept_reads.py): read again, the large
+    pages of a member cost the data version, the session and a handful of reads of their own;
+    a write shows on the next request all the same."""
+    await log_in(client, world.emails["member"])
+    paths = [
+        f"/defis/{world.challenge_id}",
+        f"/reseaux/{world.network_slug}",
+        f"/enveloppes/{world.envelope_id}",
+        f"/enveloppes/{world.settled_envelope_id}/suivi",
+    ]
+    for path in paths:
+        first = await client.get(path)
+        before = queries_run()
+        again = await client.get(path)
+        assert again.status_code == first.status_code == 200, path
+        assert queries_run() - before <= 5, path
+    await ChallengeVersion.update({ChallengeVersion.title: "Un titre tout neuf"}).where(
+        ChallengeVersion.challenge == world.challenge_id
+    )
+    for path in paths[:2]:
+        assert "Un titre tout neuf" in (await client.get(path)).text, path

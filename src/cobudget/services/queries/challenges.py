@@ -32,6 +32,7 @@ from cobudget.services.challenges import (
     VersionRow,
     version_of,
 )
+from cobudget.services.kept_reads import kept
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 
 
@@ -165,7 +166,41 @@ def _by_name(lieux: Iterable[LieuRef], order: dict[int, int]) -> list[LieuRef]:
     return sorted(lieux, key=lambda lieu: (order.get(lieu.id, len(order)), lieu.name))
 
 
+class _Shared(msgspec.Struct, frozen=True):
+    """A challenge as every reader sees it (kept: `services/kept_reads.py`): its page without
+    what the reader may do, and what that is decided from."""
+
+    loaded: _Loaded  # can_edit False; no lieu may concern or is invited
+    concerned_ids: frozenset[int]
+
+
 async def _load(actor: Actor, challenge_id: int) -> _Loaded:
+    shared = await kept(("challenge", challenge_id), lambda: _read(challenge_id))
+    page = shared.loaded.page
+    require(
+        actor,
+        Action.NETWORK_READ,
+        Target(network_id=page.network.id, network_is_public=page.network.is_public),
+    )
+    proposer_ids = page.proposer_ids
+    can_edit = bool(actor.member_of & proposer_ids)
+    if page.is_draft and not can_edit:
+        raise NotFound("challenge", challenge_id)  # a draft is its proposers' only
+    if not (actor.member_of or can_edit):
+        return shared.loaded
+    may_concern = (
+        frozenset() if page.is_draft else actor.member_of - proposer_ids - shared.concerned_ids
+    )
+    mine = msgspec.structs.replace(
+        page,
+        can_edit=can_edit,
+        lieux_may_concern=[lieu for lieu in page.network_lieux if lieu.id in may_concern],
+        lieux_invited=[lieu for lieu in page.pending_co_proposers if lieu.id in actor.member_of],
+    )
+    return _Loaded(page=mine, versions=shared.loaded.versions)
+
+
+async def _read(challenge_id: int) -> _Shared:
     versions = await fetch(
         ChallengeVersion.select(*VERSION_COLUMNS, *_HEADING_COLUMNS)
         .where(ChallengeVersion.challenge == challenge_id)
@@ -175,11 +210,6 @@ async def _load(actor: Actor, challenge_id: int) -> _Loaded:
     if not versions:
         raise NotFound("challenge", challenge_id)
     heading = versions[0]
-    require(
-        actor,
-        Action.NETWORK_READ,
-        Target(network_id=heading.network_id, network_is_public=heading.network_is_public),
-    )
     network = NetworkSummary(
         id=heading.network_id,
         slug=heading.network_slug,
@@ -202,11 +232,7 @@ async def _load(actor: Actor, challenge_id: int) -> _Loaded:
     proposer_refs = [LieuRef(heading.lieu_id, heading.lieu_slug, heading.lieu_name)] + [
         LieuRef(row.id, row.slug, row.name) for row in co_proposers if row.accepted_at is not None
     ]
-    proposer_ids = frozenset(lieu.id for lieu in proposer_refs)
-    can_edit = bool(actor.member_of & proposer_ids)
     current = heading.current_version
-    if not current and not can_edit:
-        raise NotFound("challenge", challenge_id)  # a draft is its proposers' only
     lines: dict[int, list[LineRow]] = {row.id: [] for row in versions}
     for line in await fetch(
         BudgetLine.select(*LINE_COLUMNS)
@@ -245,8 +271,6 @@ async def _load(actor: Actor, challenge_id: int) -> _Loaded:
     pending = [
         LieuRef(row.id, row.slug, row.name) for row in co_proposers if row.accepted_at is None
     ]
-    concerned_ids = {row.id for row in concerned}
-    may_concern = (actor.member_of - proposer_ids - concerned_ids) if current else frozenset()
     page = ChallengePage(
         id=challenge_id,
         network=network,
@@ -267,13 +291,16 @@ async def _load(actor: Actor, challenge_id: int) -> _Loaded:
             for row in versions
             if row.published_at is not None
         ],
-        can_edit=can_edit,
-        lieux_may_concern=[lieu for lieu in network_lieux if lieu.id in may_concern],
-        lieux_invited=[lieu for lieu in pending if lieu.id in actor.member_of],
+        can_edit=False,
+        lieux_may_concern=[],
+        lieux_invited=[],
         network_lieu_ids=frozenset(order),
         network_lieux=network_lieux,
     )
-    return _Loaded(page=page, versions=by_number)
+    return _Shared(
+        loaded=_Loaded(page=page, versions=by_number),
+        concerned_ids=frozenset(row.id for row in concerned),
+    )
 
 
 async def challenge_page(actor: Actor, challenge_id: int) -> ChallengePage:
@@ -302,10 +329,15 @@ async def version_diff(
     return loaded.page, before, after, rules.diff_versions(before, after)
 
 
-async def network_challenges(actor: Actor, network_id: int) -> list[ChallengeSummary]:
+async def network_challenges(actor: Actor, network_id: int) -> tuple[ChallengeSummary, ...]:
     """The network's published challenges with their current title and totals, in a fixed
-    number of queries whatever their count (this list is on every network page)."""
+    number of queries whatever their count (this list is on every network page); the same for
+    every reader, so kept (`services/kept_reads.py`)."""
     await network_by_id(actor, network_id)  # refuses a network the actor may not read
+    return await kept(("network-challenges", network_id), lambda: _network_challenges(network_id))
+
+
+async def _network_challenges(network_id: int) -> tuple[ChallengeSummary, ...]:
     rows = await fetch(
         Challenge.select(
             Challenge.id,
@@ -365,4 +397,4 @@ async def network_challenges(actor: Actor, network_id: int) -> list[ChallengeSum
                 concerned_count=counts.get(row.id, 0),
             )
         )
-    return summaries
+    return tuple(summaries)

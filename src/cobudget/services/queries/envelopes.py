@@ -19,6 +19,7 @@ from cobudget.services import envelope_inputs
 from cobudget.services.clock import now
 from cobudget.services.envelope_inputs import EnvelopeRecord
 from cobudget.services.envelopes import calendar_of
+from cobudget.services.kept_reads import kept
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 
 
@@ -88,24 +89,7 @@ async def envelope_view(actor: Actor, row: EnvelopeRecord) -> EnvelopeView:
     phase = lifecycle.current_phase(calendar, moment)
     if phase is lifecycle.Phase.DRAFT and not can_manage:
         raise NotFound("envelope", row.id)  # a draft is its coordinators' only
-    links = await fetch(
-        EnvelopeLieu.select(
-            EnvelopeLieu.weight,
-            EnvelopeLieu.lieu.id,
-            EnvelopeLieu.lieu.slug,
-            EnvelopeLieu.lieu.name,
-            EnvelopeLieu.lieu.legal_form,
-        ).where(EnvelopeLieu.envelope == row.id),
-        _Link,
-    )
-    rights = (
-        drawing_rights(
-            row.amount_cents,
-            [EngineLieu(id=link.lieu_id, weight=link.weight) for link in links],
-        )
-        if any(link.weight for link in links)
-        else {}
-    )
+    lieux, pabulib_possible = await kept(("envelope-lieux", row.id), lambda: _lieux(row))
     return EnvelopeView(
         id=row.id,
         network=network,
@@ -124,26 +108,51 @@ async def envelope_view(actor: Actor, row: EnvelopeRecord) -> EnvelopeView:
         funding_from=calendar.funding_from,
         funding_until=calendar.funding_until,
         diagnosis_during_funding=calendar.diagnosis_during_funding,
-        lieux=sorted(
-            (
-                EnvelopeLieuView(
-                    id=link.lieu_id,
-                    slug=link.slug,
-                    name=link.name,
-                    legal_form=link.legal_form,
-                    weight=link.weight,
-                    eligible=link.legal_form in row.eligible_forms,
-                    drawing_rights_cents=rights.get(link.lieu_id, 0),
-                )
-                for link in links
-            ),
-            key=lambda lieu: lieu.name,
-        ),
+        lieux=list(lieux),
         can_manage=can_manage,
         config_frozen=lifecycle.config_is_frozen(calendar, moment),
-        pabulib_possible=row.rule == "equal_shares"
-        and pabulib_refusal(link.weight for link in links) is None,
+        pabulib_possible=pabulib_possible,
     )
+
+
+async def _lieux(row: EnvelopeRecord) -> tuple[tuple[EnvelopeLieuView, ...], bool]:
+    """The envelope's lieux with their drawing rights, by name, and whether it can be written as
+    a pabulib instance: the same for every reader, so kept (`services/kept_reads.py`)."""
+    links = await fetch(
+        EnvelopeLieu.select(
+            EnvelopeLieu.weight,
+            EnvelopeLieu.lieu.id,
+            EnvelopeLieu.lieu.slug,
+            EnvelopeLieu.lieu.name,
+            EnvelopeLieu.lieu.legal_form,
+        ).where(EnvelopeLieu.envelope == row.id),
+        _Link,
+    )
+    rights = (
+        drawing_rights(
+            row.amount_cents,
+            [EngineLieu(id=link.lieu_id, weight=link.weight) for link in links],
+        )
+        if any(link.weight for link in links)
+        else {}
+    )
+    lieux = sorted(
+        (
+            EnvelopeLieuView(
+                id=link.lieu_id,
+                slug=link.slug,
+                name=link.name,
+                legal_form=link.legal_form,
+                weight=link.weight,
+                eligible=link.legal_form in row.eligible_forms,
+                drawing_rights_cents=rights.get(link.lieu_id, 0),
+            )
+            for link in links
+        ),
+        key=lambda lieu: lieu.name,
+    )
+    possible = row.rule == "equal_shares" and pabulib_refusal(link.weight for link in links) is None
+    return tuple(lieux), possible
 
 
 async def network_envelopes(actor: Actor, network_id: int) -> list[EnvelopeSummary]:
@@ -197,9 +206,19 @@ class _Released(msgspec.Struct, frozen=True):
 
 
 async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledge]:
-    """The reader's released pledges in this envelope, in two queries; nobody else's."""
+    """The reader's released pledges in this envelope, in two queries; nobody else's (kept for
+    readers of the same lieux and organisations: `services/kept_reads.py`)."""
     if not (actor.member_of or actor.cofunder_of):
         return []
+    return list(
+        await kept(
+            ("released-pledges", envelope_id, actor.member_of, actor.cofunder_of),
+            lambda: _released_pledges(actor, envelope_id),
+        )
+    )
+
+
+async def _released_pledges(actor: Actor, envelope_id: int) -> tuple[ReleasedPledge, ...]:
     mine = Pledge.lieu.is_in(sorted(actor.member_of) or [0]) | Pledge.org.is_in(
         sorted(actor.cofunder_of) or [0]
     )
@@ -220,7 +239,7 @@ async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledg
         _Released,
     )
     titles = await challenge_titles([r.challenge for r in rows])
-    return [
+    return tuple(
         ReleasedPledge(
             unit_name=r.lieu_name or r.org_name or "",
             challenge_id=r.challenge,
@@ -231,7 +250,7 @@ async def released_pledges(actor: Actor, envelope_id: int) -> list[ReleasedPledg
             funded_by_envelope_title=r.released_for_title,
         )
         for r in rows
-    ]
+    )
 
 
 class _Title(msgspec.Struct, frozen=True):

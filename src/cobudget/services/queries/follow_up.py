@@ -24,6 +24,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.engine.settlement import Settlement
 from cobudget.engine.types import BudgetLine
 from cobudget.services import envelope_inputs, settlements
+from cobudget.services.kept_reads import kept
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 from cobudget.services.reports import LineSpending, line_spending
 
@@ -246,9 +247,61 @@ def _report_action(period: rules.Period) -> str:
     return "resume" if rules.can_write(period).allowed else "awaiting"
 
 
+class _SharedTrail(msgspec.Struct, frozen=True):
+    """A challenge's trail as every reader sees it, with what a reader's role decides apart."""
+
+    trail: Trail  # its reports without drafts; no report action
+    with_drafts: list[ReportSummary]  # every report, for those who write them
+    period: rules.Period
+
+
+class _Shared(msgspec.Struct, frozen=True):
+    """The follow-up of an envelope as every reader sees it (kept: `services/kept_reads.py`)."""
+
+    amount_cents: int
+    leftover_cents: int
+    trails: tuple[_SharedTrail, ...]
+
+
 async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
     row = await envelope_inputs.envelope(envelope_id)
     network = await network_by_id(actor, row.network)
+    shared = await kept(("follow-up", envelope_id), lambda: _shared(envelope_id))
+    trails = [_for_reader(actor, network.id, s) for s in shared.trails]
+    return FollowUp(
+        envelope_id=envelope_id,
+        title=row.title,
+        network=network,
+        amount_cents=shared.amount_cents,
+        leftover_cents=shared.leftover_cents,
+        received_cents=sum(t.received_cents for t in trails),
+        spent_cents=sum(t.spent_cents for t in trails),
+        pending_cents=sum(t.pending_cents for t in trails),
+        own_funds_cents=sum(t.own_funds_cents for t in trails),
+        challenges=trails,
+        can_review=decide(actor, Action.REPORT_REVIEW, Target(network_id=network.id)).allowed,
+    )
+
+
+def _for_reader(actor: Actor, network_id: int, shared: _SharedTrail) -> Trail:
+    """A challenge's trail as this reader sees it: its proposers also see their drafts and
+    what to write next."""
+    may_write = decide(
+        actor,
+        Action.REPORT_WRITE,
+        Target(network_id=network_id, proposer_lieu_ids=frozenset(shared.trail.proposers)),
+    ).allowed
+    if not may_write:
+        return shared.trail
+    return msgspec.structs.replace(
+        shared.trail,
+        reports=shared.with_drafts,
+        report_action=_report_action(shared.period),
+        report_id=shared.period.report_id,
+    )
+
+
+async def _shared(envelope_id: int) -> _Shared:
     record = await settlements.stored(envelope_id)
     if record is None:
         raise NotFound("settlement", envelope_id)
@@ -270,75 +323,60 @@ async def follow_up(actor: Actor, envelope_id: int) -> FollowUp:
         by_challenge.setdefault(r.challenge, []).append(r)
     spending = await line_spending([{"id": r.id, "status": r.status} for r in reports])
     deliverables = await _deliverables(r.id for r in reports if r.status in rules.HELD)
-    can_review = decide(actor, Action.REPORT_REVIEW, Target(network_id=network.id)).allowed
     trails = []
     for outcome in funded:
         challenge = by_id[outcome.challenge_id]
         mine = by_challenge.get(outcome.challenge_id, [])
-        may_write = decide(
-            actor,
-            Action.REPORT_WRITE,
-            Target(network_id=network.id, proposer_lieu_ids=frozenset(challenge.proposers)),
-        ).allowed
         lines = _lines(challenge.budget_lines, spending)
         spent = sum(line.spent_cents for line in lines)
         pending = sum(line.pending_cents for line in lines)
         period = rules.current_period((r.id, r.period, r.status) for r in mine)
-        trails.append(
-            Trail(
-                id=outcome.challenge_id,
-                title=challenge.label,
-                proposers=challenge.proposers,
-                received_cents=outcome.total_cents,
-                sources=sources.get(outcome.challenge_id, []),
-                lines=lines,
-                spent_cents=spent,
-                pending_cents=pending,
-                unreported_cents=max(0, outcome.total_cents - spent - pending),
-                own_funds_cents=sum(line.own_funds_cents for line in lines),
-                pending_own_funds_cents=sum(line.pending_own_funds_cents for line in lines),
-                deliverables=[
-                    d
-                    for r in mine
-                    if r.status == rules.Status.VALIDATED
-                    for d in deliverables.get(r.id, [])
-                ],
-                pending_deliverables=[
-                    d
-                    for r in mine
-                    if r.status == rules.Status.PUBLISHED
-                    for d in deliverables.get(r.id, [])
-                ],
-                reports=[
-                    ReportSummary(
-                        id=r.id,
-                        period=r.period,
-                        status=r.status,
-                        delivery=r.delivery,
-                        published_at=r.published_at,
-                        created_at=r.created_at,
-                    )
-                    for r in mine
-                    if r.status != rules.Status.DRAFT.value or may_write
-                ],
-                next_period=period.number,
-                report_action=_report_action(period) if may_write else "",
-                report_id=period.report_id if may_write else None,
+        every_report = [
+            ReportSummary(
+                id=r.id,
+                period=r.period,
+                status=r.status,
+                delivery=r.delivery,
+                published_at=r.published_at,
+                created_at=r.created_at,
             )
+            for r in mine
+        ]
+        trail = Trail(
+            id=outcome.challenge_id,
+            title=challenge.label,
+            proposers=challenge.proposers,
+            received_cents=outcome.total_cents,
+            sources=sources.get(outcome.challenge_id, []),
+            lines=lines,
+            spent_cents=spent,
+            pending_cents=pending,
+            unreported_cents=max(0, outcome.total_cents - spent - pending),
+            own_funds_cents=sum(line.own_funds_cents for line in lines),
+            pending_own_funds_cents=sum(line.pending_own_funds_cents for line in lines),
+            deliverables=[
+                d
+                for r in mine
+                if r.status == rules.Status.VALIDATED
+                for d in deliverables.get(r.id, [])
+            ],
+            pending_deliverables=[
+                d
+                for r in mine
+                if r.status == rules.Status.PUBLISHED
+                for d in deliverables.get(r.id, [])
+            ],
+            reports=[r for r in every_report if r.status != rules.Status.DRAFT.value],
+            next_period=period.number,
+            report_action="",
+            report_id=None,
         )
-    trails.sort(key=lambda t: t.title.casefold())
-    return FollowUp(
-        envelope_id=envelope_id,
-        title=row.title,
-        network=network,
+        trails.append(_SharedTrail(trail=trail, with_drafts=every_report, period=period))
+    trails.sort(key=lambda t: t.trail.title.casefold())
+    return _Shared(
         amount_cents=settlement.envelope_cents,
         leftover_cents=settlement.leftover_cents,
-        received_cents=sum(t.received_cents for t in trails),
-        spent_cents=sum(t.spent_cents for t in trails),
-        pending_cents=sum(t.pending_cents for t in trails),
-        own_funds_cents=sum(t.own_funds_cents for t in trails),
-        challenges=trails,
-        can_review=can_review,
+        trails=tuple(trails),
     )
 
 

@@ -29,6 +29,7 @@ from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide, require
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
+from cobudget.services.kept_reads import kept
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -61,9 +62,9 @@ class CofunderSummary(msgspec.Struct, frozen=True):
 
 class NetworkPage(msgspec.Struct, frozen=True):
     network: NetworkSummary
-    lieux: list[LieuSummary]
-    cofunders: list[CofunderSummary]
-    coordinators: list[str]
+    lieux: tuple[LieuSummary, ...]
+    cofunders: tuple[CofunderSummary, ...]
+    coordinators: tuple[str, ...]
 
 
 class LieuPage(msgspec.Struct, frozen=True):
@@ -166,7 +167,12 @@ async def network_page(actor: Actor, slug: str) -> NetworkPage:
 
 async def network_view(network: NetworkSummary) -> NetworkPage:
     """What a network's page shows of a network already read (and allowed): its lieux,
-    co-funders and coordinators, one query each."""
+    co-funders and coordinators, one query each; the same for every reader, so kept
+    (`services/kept_reads.py`)."""
+    return await kept(("network-view", network), lambda: _network_view(network))
+
+
+async def _network_view(network: NetworkSummary) -> NetworkPage:
     lieux = await fetch(
         NetworkLieu.select(NetworkLieu.weight, *columns(NetworkLieu.lieu, _LIEU_FIELDS))
         .where(NetworkLieu.network == network.id)
@@ -189,9 +195,9 @@ async def network_view(network: NetworkSummary) -> NetworkPage:
     )
     return NetworkPage(
         network=network,
-        lieux=lieux,
-        cofunders=cofunders,
-        coordinators=[row.name for row in coordinators],
+        lieux=tuple(lieux),
+        cofunders=tuple(cofunders),
+        coordinators=tuple(row.name for row in coordinators),
     )
 
 

@@ -29,6 +29,7 @@ from cobudget.engine.settlement import (
 from cobudget.engine.types import EnvelopeInput, Rule
 from cobudget.services import computations, envelope_inputs, projection_cache, settlements
 from cobudget.services.envelope_inputs import EnvelopeInputs, EnvelopeRecord
+from cobudget.services.kept_reads import kept
 from cobudget.services.queries.envelopes import EnvelopeView, envelope_view
 
 RULES: tuple[Rule, ...] = ("cofunding", "equal_shares", "matching")
@@ -202,7 +203,11 @@ async def envelope_projection(actor: Actor, view: EnvelopeView, row: EnvelopeRec
     record = await settlements.stored(row.id) if row.settled_at is not None else None
     if record is not None:
         return await _settled(actor, view, row, record)
-    loaded, result, error = await projection_cache.current(row.id, row=row)
+    # The cache checks its inputs against the database (one query); while the data version
+    # holds, even that is skipped (services/kept_reads.py).
+    loaded, result, error = await kept(
+        ("projection", row.id), lambda: projection_cache.current(row.id, row=row)
+    )
     return _built(actor, loaded, result, error, row=row, phase=phase)
 
 

@@ -25,6 +25,7 @@ from cobudget.db.tables import (
 from cobudget.domain import consent
 from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.services.clock import now
+from cobudget.services.kept_reads import kept
 from cobudget.services.queries.challenges import ChallengePage
 from cobudget.services.rounds import RoundFacts, facts_of_challenge
 
@@ -230,30 +231,34 @@ def _round_view(
     )
 
 
-async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPanel:
+class _Rounds(msgspec.Struct, frozen=True):
+    """A challenge's rounds as every reader sees them (kept: `services/kept_reads.py`)."""
+
+    criteria: tuple[tuple[int, str], ...]
+    rounds: tuple[RoundView, ...]
+
+
+async def _rounds(challenge: ChallengePage) -> _Rounds:
     moment = now()
-    challenge_id = challenge.id
-    network_id = challenge.network.id
-    proposer_ids = challenge.proposer_ids
     criteria = {
         row.id: row.name
         for row in await fetch(
             Criterion.select(Criterion.id, Criterion.name)
-            .where(Criterion.network == network_id)
+            .where(Criterion.network == challenge.network.id)
             .order_by(Criterion.position),
             _Named,
         )
     }
     known_rounds = await facts_of_challenge(
-        challenge_id, proposers=proposer_ids, members=challenge.network_lieu_ids
+        challenge.id, proposers=challenge.proposer_ids, members=challenge.network_lieu_ids
     )
-    questions = _by_round(await _questions(challenge_id))
-    comments = _by_round(await _comments(challenge_id))
+    questions = _by_round(await _questions(challenge.id))
+    comments = _by_round(await _comments(challenge.id))
     answers: dict[int, dict[int, str]] = {}
-    for answer in await _answers(challenge_id):
+    for answer in await _answers(challenge.id):
         answers.setdefault(answer.round, {})[answer.lieu] = answer.text
     lieux = {lieu.id: lieu.name for lieu in challenge.network_lieux}
-    rounds = [
+    rounds = tuple(
         _round_view(
             known,
             lieux=lieux,
@@ -264,7 +269,19 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
             moment=moment,
         )
         for known in known_rounds
-    ]
+    )
+    return _Rounds(criteria=tuple(criteria.items()), rounds=rounds)
+
+
+async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPanel:
+    """The rounds (the same for every reader, kept), with what the reader may do in them."""
+    challenge_id = challenge.id
+    network_id = challenge.network.id
+    proposer_ids = challenge.proposer_ids
+    shared = await kept(("diagnosis", challenge_id), lambda: _rounds(challenge))
+    criteria = dict(shared.criteria)
+    rounds = list(shared.rounds)
+    lieux = {lieu.id: lieu.name for lieu in challenge.network_lieux}
     latest = rounds[0] if rounds else None
     my_lieux = {i: name for i, name in lieux.items() if i in actor.member_of}
     mine_by_name = sorted(my_lieux, key=lambda i: my_lieux[i])

@@ -155,6 +155,13 @@ async def new(
     return see_other(f"/enveloppes/{envelope_id}?ok=saved")
 
 
+# A reader with a stake in more challenges than this gets their forms on demand (funding.py,
+# pledge_forms): 200 challenges with a form each made a member's page 400 KiB.
+INLINE_FORMS = 12
+# What makes a pledge form swap the projection in place (htmx).
+PROJECTION_SWAP = 'hx-target="#projection" hx-select="#projection" hx-swap="outerHTML"'
+
+
 async def envelope_page(
     request: Request[Any, Any, Any],
     actor: Any,
@@ -185,6 +192,9 @@ async def envelope_page(
         error_challenge=error_challenge,
         request_key=secrets.token_urlsafe(16),
         released=await queries.released_pledges(actor, envelope_id),
+        inline_forms=projection is not None
+        and sum(1 for c in projection.challenges if c.consented and c.mine) <= INLINE_FORMS,
+        swap=PROJECTION_SWAP,
     )
 
 

@@ -4,6 +4,7 @@ every form also works with a full page load."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from litestar import Request, get, post
@@ -15,9 +16,10 @@ from cobudget.domain.permissions import Action, Target, require
 from cobudget.services import envelope_inputs, next_rounds, pledges, settlements
 from cobudget.services.envelope_inputs import EnvelopeRecord
 from cobudget.services.queries import projection as projection_queries
+from cobudget.services.queries.envelopes import EnvelopeView
 from cobudget.services.queries.networks import network_by_id
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered, whole_number
-from cobudget.web.pages.envelopes import envelope_page
+from cobudget.web.pages.envelopes import PROJECTION_SWAP, envelope_page
 from cobudget.web.render import form_errors, page, see_other
 
 
@@ -141,6 +143,17 @@ async def verify(request: Request[Any, Any, Any], actor: ActorDep, envelope_id: 
     )
 
 
+async def _one_challenge(
+    actor: ActorDep, envelope_id: int, challenge_id: int
+) -> tuple[EnvelopeView, projection_queries.Projection, projection_queries.ChallengeRow]:
+    """The envelope, its projection and one of its challenges, as the envelope page shows them."""
+    view, projection = await projection_queries.page_projection(actor, envelope_id)
+    challenge = next((c for c in projection.challenges if c.id == challenge_id), None)
+    if challenge is None:
+        raise NotFound("challenge", challenge_id)
+    return view, projection, challenge
+
+
 @get(
     "/enveloppes/{envelope_id:int}/defis/{challenge_id:int}/contributions",
     name="envelope_challenge_pledges",
@@ -152,10 +165,7 @@ async def challenge_pledges(
     challenge_id: PathId,
 ) -> Template:
     """Who pledged what to one challenge (loaded on demand: a large envelope has thousands)."""
-    view, projection = await projection_queries.page_projection(actor, envelope_id)
-    challenge = next((c for c in projection.challenges if c.id == challenge_id), None)
-    if challenge is None:
-        raise NotFound("challenge", challenge_id)
+    view, projection, challenge = await _one_challenge(actor, envelope_id, challenge_id)
     return await page(
         request,
         "envelopes/pledges.html",
@@ -163,6 +173,39 @@ async def challenge_pledges(
         envelope_title=view.title,
         projection=projection,
         challenge=challenge,
+    )
+
+
+@get(
+    "/enveloppes/{envelope_id:int}/defis/{challenge_id:int}/contribuer",
+    name="envelope_challenge_pledge_forms",
+)
+async def pledge_forms(
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    envelope_id: PathId,
+    challenge_id: PathId,
+) -> Template | Redirect:
+    """The reader's pledge and support forms for one challenge, on demand: a long envelope
+    lists them closed (`INLINE_FORMS`). htmx swaps them into the envelope page, where they
+    swap the projection in place; without it, they are a page of their own."""
+    view, projection, challenge = await _one_challenge(actor, envelope_id, challenge_id)
+    if not (projection.funding_open and challenge.consented and challenge.mine):
+        return see_other(f"/enveloppes/{envelope_id}#defi-{challenge_id}")
+    into_projection = (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-boosted") != "true"
+    )
+    return await page(
+        request,
+        "envelopes/pledge_forms.html",
+        view=view,
+        projection=projection,
+        challenge=challenge,
+        request_key=secrets.token_urlsafe(16),
+        swap=PROJECTION_SWAP if into_projection else "",
+        errors={},
+        error_challenge=None,
     )
 
 
@@ -287,6 +330,7 @@ async def next_round(
 ROUTES = [
     pledge,
     challenge_pledges,
+    pledge_forms,
     support,
     settle,
     verify,

@@ -12,8 +12,10 @@ from cobudget.domain import reports as rules
 from cobudget.domain.challenges import Licence, format_euros
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Action, require
+from cobudget.i18n import current_locale
 from cobudget.i18n import gettext as _
 from cobudget.services import reports
+from cobudget.services.kept_reads import kept
 from cobudget.services.queries import follow_up as queries
 from cobudget.web import trail_svg
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered, row_numbers
@@ -76,15 +78,20 @@ async def follow_up(
 ) -> Template:
     """The money trail: a picture and a table with the same numbers, and the reports."""
     trail = await queries.follow_up(actor, envelope_id)
-    diagram = trail_svg.layout(
-        trail,
-        labels={
-            "envelope": _("Abondement de l’enveloppe"),
-            "spent": _("Dépensé (rapports validés)"),
-            "pending": _("En attente de validation"),
-            "unreported": _("Pas encore rapporté"),
-        },
-    )
+
+    async def draw() -> trail_svg.Diagram:
+        return trail_svg.layout(
+            trail,
+            labels={
+                "envelope": _("Abondement de l’enveloppe"),
+                "spent": _("Dépensé (rapports validés)"),
+                "pending": _("En attente de validation"),
+                "unreported": _("Pas encore rapporté"),
+            },
+        )
+
+    # The same picture for every reader in a language: kept (services/kept_reads.py).
+    diagram = await kept(("trail-diagram", envelope_id, current_locale()), draw)
     return await page(request, "reports/follow_up.html", trail=trail, diagram=diagram)
 
 

@@ -186,6 +186,8 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ),
     ("POST", "/enveloppes/{closed_envelope}/repartition", {}, frozenset({"coordinator"})),
     ("GET", "/enveloppes/{envelope}/defis/{consented_challenge}/contributions", {}, EVERYONE),
+    # The forms of one challenge: a page for whoever has a stake, else back to the envelope.
+    ("GET", "/enveloppes/{envelope}/defis/{consented_challenge}/contribuer", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/verification", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/donnees-reglement.json", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/reglement.json", {}, EVERYONE),

@@ -155,14 +155,17 @@ def read_token(settings: Settings, token: str) -> tuple[int, str]:
     return int(user), kind
 
 
-def unsubscribe_url(settings: Settings, user_id: int, kind: str) -> str:
-    return f"{settings.base_url}/desabonnement/{unsubscribe_token(settings, user_id, kind)}"
+def unsubscribe_url(settings: Settings, user_id: int, kind: str, locale: str) -> str:
+    """The unsubscribe address of one person and kind; its page speaks the person's language
+    (`?lang=`), whatever the language of the browser that opens it."""
+    token = unsubscribe_token(settings, user_id, kind)
+    return f"{settings.base_url}/desabonnement/{token}?lang={locale}"
 
 
 def _email(
     settings: Settings, template: str, kind: str, person: Recipient, context: Mapping[str, object]
 ) -> outbox.Outgoing:
-    url = unsubscribe_url(settings, person.id, kind)
+    url = unsubscribe_url(settings, person.id, kind, person.locale)
     subject, body = render_email(
         template,
         {**context, "unsubscribe": url, "preferences": f"{settings.base_url}{PREFERENCES_PATH}"},

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import jinja2
 import msgspec
 
 from cobudget.db.rows import fetch
@@ -344,7 +345,10 @@ def params_of(raw: str | Mapping[str, object]) -> dict[str, object]:
 def summary(kind: str, params: Mapping[str, object], locale: str) -> str:
     """One line saying what a notification says: its email's subject, in `locale`."""
     context = {**params, "link": "", "unsubscribe": "", "preferences": ""}
-    return render_email(kind, context, locale)[0]
+    try:
+        return render_email(kind, context, locale)[0]
+    except (jinja2.TemplateNotFound, jinja2.UndefinedError):
+        return kind  # a row its template no longer reads: listed by its kind, not a crash
 
 
 async def send_digests(settings: Settings, moment: dt.datetime) -> int:

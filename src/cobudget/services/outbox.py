@@ -307,10 +307,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     next_sweep = 0.0
     loop = asyncio.get_running_loop()
     while not stop.is_set():
-        try:
-            if loop.time() >= next_sweep:
-                next_sweep = loop.time() + settings.notification_sweep_seconds
+        if loop.time() >= next_sweep:
+            next_sweep = loop.time() + settings.notification_sweep_seconds
+            try:
                 await notifications.sweep(settings)
+            except Exception:  # a failed sweep must not stop the sending; the next one retries
+                log.exception("notification sweep failed")
+        try:
             await send_due(settings, stop=stop)
         except Exception:  # a broken database must not kill the loop; log and go on
             log.exception("outbox worker step failed")

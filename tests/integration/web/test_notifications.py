@@ -562,3 +562,33 @@ async def test_a_person_who_signs_up_in_english_keeps_english_and_is_welcomed_in
     mailbox.clear()
     await _send(settings)
     assert _only(mailbox, "grange@exemple.fr")["Subject"] == "Welcome to Cobudget des communs"
+
+
+async def test_recent_notifications_read_once_however_many_there_are(net: Net) -> None:
+    from cobudget.db.engine import queries_run
+    from cobudget.domain.permissions import Actor
+    from cobudget.services.queries.notifications import recent_notifications
+
+    row = await User.select(User.id).where(User.email == "a@exemple.fr").first()
+    assert row is not None
+    actor = Actor(user_id=row["id"])
+    counts = []
+    for more in (0, 30):
+        if more:
+            await Notification.insert(
+                *(
+                    Notification(
+                        user=row["id"],
+                        kind="question_answered",
+                        params={"title": f"Défi {index}", "question": "?", "answer": "!"},
+                        path=f"/defis/{index}#tour",
+                        created_at=now(),
+                    )
+                    for index in range(more)
+                )
+            )
+        before = queries_run()
+        items = await recent_notifications(actor)
+        counts.append(queries_run() - before)
+    assert counts == [1, 1]
+    assert len(items) == 20 and items[0].text == "Réponse à votre question sur « Défi 29 »"

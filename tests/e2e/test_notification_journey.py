@@ -1,7 +1,8 @@
 """Issue 16's notifications in a browser: a person switches to English, which their account
 keeps; a question on their lieu's challenge reaches them by email in English, with a one-click
 unsubscribe; the link (no login) stops that kind and says so in English; their notifications
-page lists the question and shows « never » for that kind. Every page is axe-checked."""
+page, in English on a browser that never chose a language, lists the question and shows
+« never » for that kind. Every page is axe-checked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import check_page, log_in
 from tests.support import factories
+from tests.support.factories import PASSWORD
 from tests.support.mail import Mailbox, body_of
 
 
@@ -48,19 +50,22 @@ async def test_an_english_reader_is_told_in_english_and_unsubscribes_in_one_clic
     await expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     await check_page(page, "60-desabonnement")
 
-    await log_in(page, live_server, "ada@puys.fr")
+    # Ada logs in on a browser that never chose a language: her account's English shows.
+    await page.goto(live_server + "/connexion")
+    await page.get_by_label("Adresse e-mail").fill("ada@puys.fr")
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.get_by_role("heading", name="My lieux")).to_be_visible()
     await page.goto(f"{live_server}/mon-espace/notifications")
     await expect(
-        page.get_by_role("link", name="Question de Bistrot des Puys sur « Une grainothèque »")
+        page.get_by_role("link", name="Question from Bistrot des Puys on “Une grainothèque”")
     ).to_be_visible()
-    await expect(page.get_by_label("Une question sur un défi que porte mon lieu")).to_have_value(
+    await expect(page.get_by_label("A question on a challenge my lieu proposes")).to_have_value(
         "never"
     )
     await check_page(page, "61-mes-notifications")
-    await page.get_by_label("Un tour de consentement ouvert dans mon réseau").select_option("daily")
-    await page.get_by_role("button", name="Enregistrer mes choix").click()
-    await expect(page.get_by_text("Vos choix sont enregistrés.")).to_be_visible()
-    await expect(page.get_by_label("Un tour de consentement ouvert dans mon réseau")).to_have_value(
-        "daily"
-    )
+    await page.get_by_label("A consent round opened in my network").select_option("daily")
+    await page.get_by_role("button", name="Save my choices").click()
+    await expect(page.get_by_text("Your choices are saved.")).to_be_visible()
+    await expect(page.get_by_label("A consent round opened in my network")).to_have_value("daily")
     await check_page(page, "62-choix-enregistres")

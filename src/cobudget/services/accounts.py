@@ -211,6 +211,16 @@ async def reset_password(
     return user_id
 
 
+class _Locale(msgspec.Struct, frozen=True):
+    locale: str
+
+
+async def locale_of(user_id: int) -> str:
+    """The language kept on the account (French if the account is gone)."""
+    row = await fetch_one(User.select(User.locale).where(User.id == user_id).first(), _Locale)
+    return row.locale if row else i18n.DEFAULT_LOCALE
+
+
 async def set_locale(actor: Actor, locale: str) -> None:
     """The language switch, for someone logged in: their emails go out in this language from
     now on. An unknown language changes nothing (the switch ignores it too)."""

@@ -139,13 +139,13 @@ async def test_a_question_tells_the_proposers_once_each_in_their_language(
     _nothing_for(mailbox, "b@exemple.fr", "c@exemple.fr", "d@exemple.fr", "coordo@exemple.fr")
     assert await Notification.count() == 2
 
-    a = await _as(client, "a@exemple.fr")
+    a = await _as(client, "a@exemple.fr")  # this browser shows the account's English
     listed = await a.get("/mon-espace/notifications")
     assert listed.status_code == 200
-    assert "Question de Bistrot B sur « Un outil commun »" in page_text(listed)
+    assert "Question from Bistrot B on “Un outil commun”" in listed.text
     assert f'href="{page}#tour"' in listed.text
-    english_list = await a.get("/mon-espace/notifications?lang=en")
-    assert "Question from Bistrot B on “Un outil commun”" in english_list.text
+    french_list = await a.get("/mon-espace/notifications?lang=fr")
+    assert "Question de Bistrot B sur « Un outil commun »" in page_text(french_list)
 
 
 async def test_an_answer_tells_the_lieu_that_asked_and_nobody_else(
@@ -592,3 +592,27 @@ async def test_recent_notifications_read_once_however_many_there_are(net: Net) -
         counts.append(queries_run() - before)
     assert counts == [1, 1]
     assert len(items) == 20 and items[0].text == "Réponse à votre question sur « Défi 29 »"
+
+
+async def test_logging_in_shows_the_accounts_language_unless_the_browser_chose_one(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    net: Net,
+) -> None:
+    from tests.conftest import csrf_token
+    from tests.support.factories import PASSWORD
+
+    async def log_in_as_a() -> str:
+        token = await csrf_token(client)
+        response = await client.post(
+            "/connexion",
+            data={"email": "a@exemple.fr", "password": PASSWORD, "_csrf_token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        return ";".join(response.headers.get_list("set-cookie"))
+
+    client.cookies.clear()
+    assert "cobudget_lang=en" in await log_in_as_a()
+    client.cookies.clear()
+    client.cookies.set("cobudget_lang", "fr")  # this browser chose French: it stays French
+    assert "cobudget_lang" not in await log_in_as_a()

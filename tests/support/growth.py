@@ -30,6 +30,7 @@ from cobudget.db.tables import (
     Lieu,
     Membership,
     NetworkLieu,
+    Notification,
     Pledge,
     RoundComment,
     RoundPosition,
@@ -37,7 +38,10 @@ from cobudget.db.tables import (
     User,
 )
 from cobudget.services.clock import now
+from cobudget.services.notifications import Kind
 from tests.support.factories import password_hash
+
+NOTIFICATION_KINDS = [kind.value for kind in Kind]
 
 
 async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...] = ()) -> None:
@@ -320,5 +324,35 @@ async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...
                 after={"status": "published"},
             )
             for i in range(10 * by)
+        )
+    )
+    # `by` notifications of every kind for every person: their notifications page lists more.
+    everyone = [row["id"] for row in await User.select(User.id)]
+    await Notification.insert(
+        *(
+            Notification(
+                user=user,
+                kind=kind,
+                params={
+                    "title": f"Défi {i}",
+                    "lieu": "Lieu en plus",
+                    "text": "Pourquoi ?",
+                    "question": "Pourquoi ?",
+                    "answer": "Parce que.",
+                    "version": 2,
+                    "network": "Réseau",
+                    "deadline": moment.isoformat(),
+                    "until": moment.isoformat(),
+                    "outcome": "no_quorum",
+                    "count": 1,
+                    "quorum": 3,
+                    "accepted": True,
+                },
+                path=f"/defis/{challenges[i % by]}#tour",
+                created_at=moment,
+            )
+            for user in everyone
+            for kind in NOTIFICATION_KINDS
+            for i in range(by // 4)
         )
     )

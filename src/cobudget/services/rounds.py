@@ -29,7 +29,7 @@ from cobudget.domain import consent
 from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Decision, Target, require
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, outbox
+from cobudget.services import audit, notification_events
 from cobudget.services.challenges import (
     ChallengeRow,
     IdRow,
@@ -119,14 +119,16 @@ class _NetworkRow(msgspec.Struct, frozen=True):
     name: str
 
 
-class _Quorum(msgspec.Struct, frozen=True):
-    quorum: int
+class _TakenBy(msgspec.Struct, frozen=True):
+    user: int | None
 
 
 class _QuestionRow(msgspec.Struct, frozen=True):
     id: int
     round: int
     answer: str
+    lieu: int
+    text: str
 
 
 class _CommentRow(msgspec.Struct, frozen=True):
@@ -339,15 +341,14 @@ async def open_round(
         ).returning(ConsentRound.id)
         round_id = inserted_id(rows)
         version = await load_version(challenge_id, current)
-        for email in await emails_of_lieux(members):
-            await outbox.enqueue(
-                email,
-                "round_opened",
-                title=version.title,
-                network=network.name,
-                deadline=deadline,
-                link=f"{settings.base_url}/defis/{challenge_id}#tour",
-            )
+        await notification_events.round_opened(
+            settings,
+            challenge_id=challenge_id,
+            title=version.title,
+            network=network.name,
+            deadline=deadline,
+            member_lieu_ids=members,
+        )
         await audit.record(
             actor,
             "round.open",
@@ -364,7 +365,10 @@ async def open_round(
     return round_id
 
 
-async def close_round(actor: Actor, *, round_id: int) -> None:
+async def close_round(settings: Settings, actor: Actor, *, round_id: int) -> None:
+    """A coordinator closes the round now; its outcome is told to the proposers and to the
+    lieux that took part (once: a round already told closed at its deadline is not told
+    again)."""
     known = await facts(round_id)
     require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
     moment = now()
@@ -377,6 +381,7 @@ async def close_round(actor: Actor, *, round_id: int) -> None:
             .where(ConsentRound.id == round_id)
             .where(ConsentRound.closed_at.is_null())
         )
+        await notification_events.tell_closed_now(settings, round_id)
         await audit.record(
             actor,
             "round.close",
@@ -443,9 +448,17 @@ def _next_number(known: RoundFacts, lieu_id: int) -> int:
 
 
 async def take_position(
-    actor: Actor, *, round_id: int, lieu_id: int, kind: str, text: str, criterion_id: int | None
+    settings: Settings,
+    actor: Actor,
+    *,
+    round_id: int,
+    lieu_id: int,
+    kind: str,
+    text: str,
+    criterion_id: int | None,
 ) -> None:
-    """The lieu's position: consent, concern (with a text) or objection (with a reason)."""
+    """The lieu's position: consent, concern (with a text) or objection (with a reason); the
+    proposers are told of an objection."""
     known = await facts(round_id)
     await _speaking_lieu(actor, known, lieu_id)
     errors = consent.validate_position(
@@ -471,6 +484,10 @@ async def take_position(
                 taken_at=moment,
             )
         )
+        if kind == consent.PositionKind.OBJECTION.value:
+            await notification_events.objection_raised(
+                settings, current, lieu_id=lieu_id, text=(text or "").strip(), by=actor.user_id
+            )
         await audit.record(
             actor,
             "position.take",
@@ -514,7 +531,10 @@ async def withdraw_position(actor: Actor, *, round_id: int, lieu_id: int) -> Non
         )
 
 
-async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) -> None:
+async def ask_question(
+    settings: Settings, actor: Actor, *, round_id: int, lieu_id: int, text: str
+) -> None:
+    """A lieu asks the proposers a question; they are told."""
     known = await facts(round_id)
     await _speaking_lieu(actor, known, lieu_id)
     errors = consent.validate_question(text)
@@ -533,6 +553,9 @@ async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) 
                 asked_at=moment,
             )
         )
+        await notification_events.question_asked(
+            settings, current, lieu_id=lieu_id, text=text.strip(), by=actor.user_id
+        )
         await audit.record(
             actor,
             "question.ask",
@@ -543,9 +566,16 @@ async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) 
         )
 
 
-async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
+async def answer_question(settings: Settings, actor: Actor, *, question_id: int, text: str) -> None:
+    """The proposers answer a question; the lieu that asked is told."""
     question = await fetch_one(
-        RoundQuestion.select(RoundQuestion.id, RoundQuestion.round, RoundQuestion.answer)
+        RoundQuestion.select(
+            RoundQuestion.id,
+            RoundQuestion.round,
+            RoundQuestion.answer,
+            RoundQuestion.lieu,
+            RoundQuestion.text,
+        )
         .where(RoundQuestion.id == question_id)
         .first(),
         _QuestionRow,
@@ -571,6 +601,13 @@ async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
                 RoundQuestion.answered_at: now(),
             }
         ).where(RoundQuestion.id == question_id)
+        await notification_events.question_answered(
+            settings,
+            known,
+            asking_lieu_id=question.lieu,
+            question=question.text,
+            answer=text.strip(),
+        )
         await audit.record(
             actor,
             "question.answer",
@@ -725,6 +762,7 @@ async def record_amendment(
     if outcome is not consent.Outcome.TO_AMEND:
         return
     version = await load_version(challenge_id, new_version)
+    told: set[int] = set()  # the objectors, told of the new round with their answer
     for objection in consent.standing_objections(latest.round, latest.positions, moment):
         text = answers[objection.lieu_id].strip()
         await ObjectionAnswer.insert(
@@ -738,23 +776,25 @@ async def record_amendment(
             )
         )
         objectors = await fetch(
-            RoundPosition.select(RoundPosition.taken_by.email.as_alias("email")).where(
+            RoundPosition.select(RoundPosition.taken_by.as_alias("user")).where(
                 RoundPosition.id == objection.seq
             ),
-            _Email,
+            _TakenBy,
         )
         for row in objectors:
-            if row.email:
-                await outbox.enqueue(
-                    row.email,
-                    "objection_answered",
+            if row.user:
+                told.add(row.user)
+                await notification_events.objection_answered(
+                    settings,
+                    challenge_id=challenge_id,
+                    user_id=row.user,
                     title=version.title,
                     version=new_version,
                     answer=text,
-                    link=f"{settings.base_url}/defis/{challenge_id}#tour",
                 )
     network = await fetch_one(
-        Network.select(Network.quorum).where(Network.id == latest.network_id).first(), _Quorum
+        Network.select(Network.quorum, Network.name).where(Network.id == latest.network_id).first(),
+        _NetworkRow,
     )
     new = consent.Round(
         id=0,
@@ -782,6 +822,15 @@ async def record_amendment(
                 quorum=new.quorum,
                 opened_by=actor.user_id,
             )
+        )
+        await notification_events.round_opened(
+            settings,
+            challenge_id=challenge_id,
+            title=version.title,
+            network=network.name if network else "",
+            deadline=new.deadline,
+            member_lieu_ids=latest.round.member_lieu_ids,
+            skip=told,
         )
 
 

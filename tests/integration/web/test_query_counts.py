@@ -71,6 +71,7 @@ class Demo:
             f"/lieux/{self.lieu}",
             f"/rapports/{self.report}",
             "/mon-espace",
+            "/mon-espace/notifications",
             "/api/networks",
             f"/api/networks/{self.network_id}",
             f"/api/networks/{self.network_id}/lieux",

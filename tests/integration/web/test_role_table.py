@@ -35,6 +35,8 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/reseaux/{network}", {}, EVERYONE),
     ("GET", "/lieux/{lieu}", {}, EVERYONE),
     ("GET", "/mon-espace", {}, LOGGED_IN),
+    ("GET", "/mon-espace/notifications", {}, LOGGED_IN),
+    ("POST", "/mon-espace/notifications", {"mode.question_asked": "daily"}, LOGGED_IN),
     ("GET", "/admin/reseaux/nouveau", {}, frozenset({"site_admin"})),
     (
         "POST",
@@ -238,6 +240,7 @@ OPEN_ROUTES = {
     "/invitations/{token:str}",
     "/langue/{code:str}",
     "/favicon.ico",
+    "/desabonnement/{token:str}",  # a signed token, no login (test_notifications)
 }
 
 

@@ -333,10 +333,14 @@ async def concern(
 
 @post("/defis/{challenge_id:int}/co-porteurs/{lieu_id:int}", name="co_proposal_answer")
 async def co_proposal(
-    actor: ActorDep, challenge_id: PathId, lieu_id: PathId, data: Form
+    actor: ActorDep, settings: SettingsDep, challenge_id: PathId, lieu_id: PathId, data: Form
 ) -> Redirect:
     await challenges.answer_co_proposal(
-        actor, challenge_id=challenge_id, lieu_id=lieu_id, accept=data.get("answer") == "accept"
+        settings,
+        actor,
+        challenge_id=challenge_id,
+        lieu_id=lieu_id,
+        accept=data.get("answer") == "accept",
     )
     return see_other(f"/defis/{challenge_id}?ok=co_proposal")
 

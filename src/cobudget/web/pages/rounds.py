@@ -67,13 +67,13 @@ async def open_round(
 
 @post("/tours/{round_id:int}/cloture", name="round_close")
 async def close_round(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId
+    request: Request[Any, Any, Any], actor: ActorDep, settings: SettingsDep, round_id: PathId
 ) -> Template | Redirect:
     return await _back(
         request,
         actor,
         await rounds.challenge_of_round(round_id),
-        lambda: rounds.close_round(actor, round_id=round_id),
+        lambda: rounds.close_round(settings, actor, round_id=round_id),
     )
 
 
@@ -89,13 +89,18 @@ async def extend_round(
 
 @post("/tours/{round_id:int}/position", name="position_take")
 async def take_position(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     lieu_id = whole_number(data.get("lieu")) or 0
     if data.get("action") == "withdraw":
         call = lambda: rounds.withdraw_position(actor, round_id=round_id, lieu_id=lieu_id)  # noqa: E731
     else:
         call = lambda: rounds.take_position(  # noqa: E731
+            settings,
             actor,
             round_id=round_id,
             lieu_id=lieu_id,
@@ -108,13 +113,18 @@ async def take_position(
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
 async def ask(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     return await _back(
         request,
         actor,
         await rounds.challenge_of_round(round_id),
         lambda: rounds.ask_question(
+            settings,
             actor,
             round_id=round_id,
             lieu_id=whole_number(data.get("lieu")) or 0,
@@ -125,13 +135,19 @@ async def ask(
 
 @post("/questions/{question_id:int}/reponse", name="question_answer")
 async def answer(
-    request: Request[Any, Any, Any], actor: ActorDep, question_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    question_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     return await _back(
         request,
         actor,
         await rounds.challenge_of_question(question_id),
-        lambda: rounds.answer_question(actor, question_id=question_id, text=data.get("text", "")),
+        lambda: rounds.answer_question(
+            settings, actor, question_id=question_id, text=data.get("text", "")
+        ),
     )
 
 

@@ -46,7 +46,9 @@ async def test_an_english_reader_is_told_in_english_and_unsubscribes_in_one_clic
     link = str(message["List-Unsubscribe"]).strip("<>")
     assert link in body_of(message)
 
-    await page.goto(link)  # no login: the signed link is the proof
+    await page.goto(link)  # no login: the signed link is the proof; it asks first
+    await check_page(page, "59-desabonnement-confirmation")
+    await page.get_by_role("button", name="Unsubscribe me").click()
     await expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     await check_page(page, "60-desabonnement")
 

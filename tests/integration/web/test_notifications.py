@@ -467,7 +467,12 @@ async def test_the_unsubscribe_link_and_its_one_click_post_stop_that_kind_only(
     await _send(settings)
     url = _unsubscribe_url(_only(mailbox, "b@exemple.fr")).removeprefix("http://testserver.local")
     client.cookies.clear()  # no login needed
-    page = await client.get(url)
+    stored = await NotificationPreference.count()
+    page = await client.get(url)  # a mail scanner opening the link changes nothing
+    assert page.status_code == 200
+    assert "Ne plus recevoir ces e-mails ?" in page.text
+    assert await NotificationPreference.count() == stored
+    page = await client.post(url, data={})  # the page's one button
     assert page.status_code == 200
     assert "Désabonnement enregistré" in page.text
     b_id = (await User.select(User.id).where(User.email == "b@exemple.fr").first())["id"]  # type: ignore[index]

@@ -62,9 +62,10 @@ async def save(request: Request[Any, Any, Any], actor: ActorDep, data: Form) -> 
 async def unsubscribe_link(
     request: Request[Any, Any, Any], settings: SettingsDep, token: FromPath[str]
 ) -> Template:
-    """The link in the email: that kind is set to « never », and the page says so."""
-    kind = await notifications.unsubscribe(settings, token)
-    return await page(request, "account/unsubscribed.html", kind=kind)
+    """The link in the email asks before it acts: mail scanners open links on their own, and
+    one must not unsubscribe anyone. One button, no login (the signed token is the proof)."""
+    _user_id, kind = notifications.read_token(settings, token)
+    return await page(request, "account/unsubscribe.html", kind=kind, token=token)
 
 
 @post(
@@ -73,11 +74,16 @@ async def unsubscribe_link(
     status_code=200,
     exclude_from_csrf=True,
 )
-async def unsubscribe_one_click(settings: SettingsDep, token: FromPath[str]) -> Response[bytes]:
-    """RFC 8058: the mail client posts `List-Unsubscribe=One-Click`; no page, no login, no
-    CSRF token (the signed token is the proof, and the write only ever stops emails)."""
-    await notifications.unsubscribe(settings, token)
-    return Response(b"", status_code=200, media_type="text/plain")
+async def unsubscribe_one_click(
+    request: Request[Any, Any, Any], settings: SettingsDep, token: FromPath[str], data: Form
+) -> Response[bytes] | Template:
+    """RFC 8058: the mail client posts `List-Unsubscribe=One-Click` and gets no page; the
+    button of the link's page gets the page that says it is done. No login and no CSRF token
+    either way: the signed token is the proof, and the write only ever stops emails."""
+    kind = await notifications.unsubscribe(settings, token)
+    if data.get("List-Unsubscribe") == "One-Click":
+        return Response(b"", status_code=200, media_type="text/plain")
+    return await page(request, "account/unsubscribed.html", kind=kind)
 
 
 ROUTES = [my_notifications, save, unsubscribe_link, unsubscribe_one_click]

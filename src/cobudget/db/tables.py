@@ -339,7 +339,7 @@ class DiscussionComment(Table):
 
     id: Serial
     challenge = ForeignKey(references=Challenge, index=True)
-    thread = ForeignKey(references="self", null=True, index=True)
+    thread: ForeignKey[DiscussionComment] = ForeignKey(references="self", null=True, index=True)
     author = ForeignKey(references=User, null=True)
     lieu = ForeignKey(references=Lieu, null=True)
     org = ForeignKey(references=CofundingOrg, null=True)

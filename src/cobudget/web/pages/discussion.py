@@ -1,0 +1,127 @@
+"""A challenge's discussion (issue 16): comment or reply, flag, hide (coordinators), and the
+older threads of a long discussion. Every form works without JavaScript (303 back to the
+challenge's discussion); with htmx the discussion section is swapped in place (hx-select). A
+refused comment comes back on its form, in place, with what was typed (422)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.services import discussion
+from cobudget.services.queries import challenges as queries
+from cobudget.services.queries import discussion as discussion_queries
+from cobudget.web.forms import MAX_ID, ActorDep, Form, PathId, whole_number
+from cobudget.web.pages.challenges import challenge_page
+from cobudget.web.render import form_errors, page, see_other
+
+Before = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+# What a refused form shows again, and nothing else of what was posted.
+_TYPED = ("as", "text", "version", "criterion_id", "parent")
+
+
+def _number(data: dict[str, str], name: str) -> tuple[int | None, bool]:
+    """The id or number a field carries (None when empty), and whether it was not one."""
+    raw = data.get(name, "").strip()
+    number = whole_number(raw)
+    return number, bool(raw) and number is None
+
+
+@post("/defis/{challenge_id:int}/discussion", name="discussion_post")
+async def post_comment(
+    request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId, data: Form
+) -> Template | Redirect:
+    version, bad_version = _number(data, "version")
+    criterion_id, bad_criterion = _number(data, "criterion_id")
+    parent_id, bad_parent = _number(data, "parent")
+    try:
+        malformed = {
+            field: code
+            for field, code, bad in (
+                ("discussion.version", "unknown_version", bad_version),
+                ("discussion.criterion_id", "unknown_criterion", bad_criterion),
+                ("discussion.parent", "unknown_comment", bad_parent),
+            )
+            if bad
+        }
+        if malformed:
+            await discussion.place(actor, challenge_id)  # who may not see it is told so first
+            raise InvalidInput(malformed)
+        comment_id = await discussion.post(
+            actor,
+            challenge_id=challenge_id,
+            speaker=data.get("as", ""),
+            text=data.get("text", ""),
+            version=version,
+            criterion_id=criterion_id,
+            parent_id=parent_id,
+        )
+    except InvalidInput as error:
+        typed = {key: data.get(key, "") for key in _TYPED}
+        if "discussion.parent" in error.fields:
+            typed["parent"] = ""  # no such thread here: the message goes on the first form
+        return await challenge_page(
+            request,
+            actor,
+            challenge_id,
+            status_code=422,
+            errors=form_errors(error.fields),
+            discussion_form=typed,
+        )
+    return see_other(f"/defis/{challenge_id}?ok=discussion#commentaire-{comment_id}")
+
+
+@post("/discussion/{comment_id:int}/signalement", name="discussion_flag")
+async def flag(actor: ActorDep, comment_id: PathId) -> Redirect:
+    challenge_id = await discussion.challenge_of_comment(comment_id)
+    new = await discussion.flag(actor, comment_id=comment_id)
+    ok = "flagged" if new else "flagged_already"
+    return see_other(f"/defis/{challenge_id}?ok={ok}#commentaire-{comment_id}")
+
+
+@post("/discussion/{comment_id:int}/masquer", name="discussion_hide")
+async def hide(
+    request: Request[Any, Any, Any], actor: ActorDep, comment_id: PathId, data: Form
+) -> Template | Redirect:
+    challenge_id = await discussion.challenge_of_comment(comment_id)
+    try:
+        await discussion.hide(actor, comment_id=comment_id, reason=data.get("reason", ""))
+    except InvalidInput as error:
+        return await challenge_page(
+            request,
+            actor,
+            challenge_id,
+            status_code=422,
+            errors={f"{key}.{comment_id}": text for key, text in form_errors(error.fields).items()},
+            discussion_form={"hide": str(comment_id), "reason": data.get("reason", "")},
+        )
+    return see_other(f"/defis/{challenge_id}?ok=hidden#commentaire-{comment_id}")
+
+
+@get("/defis/{challenge_id:int}/discussion", name="discussion_older")
+async def older(
+    request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId, avant: Before = None
+) -> Template:
+    """The threads older than the comment `avant`, a page of them (the newest are on the
+    challenge's page)."""
+    view = await queries.challenge_page(actor, challenge_id)
+    shown = await discussion_queries.panel(actor, view, before=avant)
+    if shown is None:  # a draft: its proposers read it, but it has no discussion yet
+        raise NotFound("challenge", challenge_id)
+    return await page(
+        request,
+        "challenges/discussion.html",
+        view=view,
+        version=view.version,
+        discussion=shown,
+        discussion_form={},
+        ok="",
+        errors={},
+    )
+
+
+ROUTES = [post_comment, flag, hide, older]

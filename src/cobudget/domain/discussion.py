@@ -117,32 +117,20 @@ class ThreadPage(Generic[C]):
     older_than: int | None  # the id to ask for older threads with, None when there are none
 
 
-def page_of_threads(
-    roots: Sequence[C], replies: Sequence[C], *, limit: int = PAGE_COMMENTS, more_roots: bool
-) -> ThreadPage[C]:
-    """Whole threads, newest first, as many as fit in `limit` comments (the first one always,
-    whatever its length). `roots` are the newest first comments, newest first; `replies` are
-    replies of those threads read newest thread first, possibly cut short by a limit, so the
-    replies of the last thread they reach may be incomplete: that thread and the later ones
-    wait for the next page unless it is the first. `more_roots` says older roots exist beyond
-    `roots`."""
-    by_thread: dict[int, list[C]] = {}
-    for reply in replies:
-        if reply.thread is not None:
-            by_thread.setdefault(reply.thread, []).append(reply)
-    last_reached = replies[-1].thread if replies else None
-    cut = len(replies) >= limit  # the read of replies may have stopped early
+def page_of_threads(comments: Sequence[C], *, limit: int = PAGE_COMMENTS) -> ThreadPage[C]:
+    """Whole threads, newest first, from one read of at most `limit + 1` comments ordered by
+    thread (newest first), each thread's first comment then its replies in order. A read that
+    returned more than `limit` was cut: its last thread may be incomplete, so it waits for the
+    next page (unless it is the only one; with MAX_REPLIES below `limit` it never is)."""
     threads: list[tuple[C, list[C]]] = []
-    shown = 0
-    for root in roots:
-        mine = sorted(by_thread.get(root.id, []), key=lambda c: c.id)
-        size = 1 + len(mine)
-        incomplete = cut and root.id == last_reached
-        if threads and (shown + size > limit or incomplete):
-            break
-        threads.append((root, mine))
-        shown += size
-        if incomplete:
-            break
-    rest = len(threads) < len(roots) or more_roots
-    return ThreadPage(threads=threads, older_than=threads[-1][0].id if rest and threads else None)
+    for comment in comments:
+        if comment.thread is None:
+            threads.append((comment, []))
+        elif threads and threads[-1][0].id == comment.thread:
+            threads[-1][1].append(comment)
+        # a reply whose thread starts on another page is not shown out of its thread
+    if len(comments) <= limit:
+        return ThreadPage(threads=threads, older_than=None)
+    if len(threads) > 1:
+        threads.pop()
+    return ThreadPage(threads=threads, older_than=threads[-1][0].id if threads else None)

@@ -1,11 +1,12 @@
 """Reads behind a challenge's discussion (issue 16): a page of whole threads for the challenge
 page, the flat list the API pages through, and what the reader may do there.
 
-Fixed reads whatever the number of comments: a page reads the newest first comments (one
-query, bounded), the replies of those threads (one query, bounded), the network's criteria and
-co-funding organisations (one each); the number of flags is counted in each comment's own row
-(a correlated subquery). All of it is what every reader sees alike, so it is kept by data
-version (`services/kept_reads.py`); what the reader may do is added per request, with no query.
+Fixed reads whatever the number of comments: a page of threads is one bounded query (each
+comment's flags counted in its own row by a correlated subquery), kept by data version since
+every reader sees it alike (`services/kept_reads.py`); the network's criteria come from the
+challenge page's diagnosis (read here only on the older threads' page), and a co-funder's
+organisations are one more query for co-funders only. What the reader may do is decided per
+request on top.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
+from piccolo.query.mixins import OrderByRaw
 from piccolo.querystring import QueryString
 
 from cobudget.db.rows import fetch
@@ -82,8 +85,6 @@ class _Shared(msgspec.Struct, frozen=True):
 
     threads: tuple[ThreadView, ...]
     older_than: int | None
-    criteria: tuple[tuple[int, str], ...]
-    orgs: tuple[tuple[int, str], ...]
 
 
 class DiscussionPanel(msgspec.Struct, frozen=True):
@@ -118,89 +119,90 @@ class _Named(msgspec.Struct, frozen=True):
     name: str
 
 
-async def _network_names(network_id: int) -> tuple[list[_Named], list[_Named]]:
-    """The network's criteria (in their order) and co-funding organisations (by name)."""
-    criteria = await fetch(
-        Criterion.select(Criterion.id, Criterion.name)
-        .where(Criterion.network == network_id)
-        .order_by(Criterion.position),
-        _Named,
-    )
-    orgs = await fetch(
-        CofundingOrg.select(CofundingOrg.id, CofundingOrg.name)
-        .where(CofundingOrg.network == network_id)
-        .order_by(CofundingOrg.name),
-        _Named,
-    )
-    return criteria, orgs
+# A thread's place: its first comment's id (a reply's thread, or the comment itself).
+_THREAD_ID = "COALESCE(discussion_comment.thread, discussion_comment.id)"
 
 
-async def _shared(challenge_id: int, network_id: int, before: int | None) -> _Shared:
-    roots_query = (
-        DiscussionComment.select(*_COLUMNS)
-        .where(DiscussionComment.challenge == challenge_id)
-        .where(DiscussionComment.thread.is_null())
-    )
+async def _shared(challenge_id: int, before: int | None) -> _Shared:
+    """One read of the newest threads (older than the comment `before`), bounded: at most
+    PAGE_COMMENTS comments and one more, to know whether older threads exist."""
+    query = DiscussionComment.select(*_COLUMNS).where(DiscussionComment.challenge == challenge_id)
     if before is not None:
-        roots_query = roots_query.where(DiscussionComment.id < before)
-    roots = await fetch(
-        roots_query.order_by(DiscussionComment.id, ascending=False).limit(rules.PAGE_COMMENTS + 1),
-        _Row,
-    )
-    shown_roots = roots[: rules.PAGE_COMMENTS]
-    replies = await fetch(
-        DiscussionComment.select(*_COLUMNS)
-        .where(DiscussionComment.thread.is_in([row.id for row in shown_roots] or [0]))
-        .order_by(DiscussionComment.thread, ascending=False)
+        query = query.where(WhereRaw(f"{_THREAD_ID} < {{}}", before))
+    rows = await fetch(
+        query.order_by(OrderByRaw(_THREAD_ID), ascending=False)
         .order_by(DiscussionComment.id)
-        .limit(rules.PAGE_COMMENTS),
+        .limit(rules.PAGE_COMMENTS + 1),
         _Row,
     )
-    page = rules.page_of_threads(shown_roots, replies, more_roots=len(roots) > rules.PAGE_COMMENTS)
-    criteria, orgs = await _network_names(network_id)
+    page = rules.page_of_threads(rows)
     return _Shared(
         threads=tuple(
             ThreadView(comment=_view(root), replies=tuple(_view(reply) for reply in thread))
             for root, thread in page.threads
         ),
         older_than=page.older_than,
-        criteria=tuple((row.id, row.name) for row in criteria),
-        orgs=tuple((row.id, row.name) for row in orgs),
     )
 
 
-def _speak_as(
-    actor: Actor, challenge: ChallengePage, orgs: dict[int, str]
-) -> list[tuple[str, str]]:
-    """In whose names the reader may write: their lieux in the network, their organisations,
-    and their own name if they coordinate it."""
+async def _criteria(network_id: int) -> list[tuple[int, str]]:
+    rows = await fetch(
+        Criterion.select(Criterion.id, Criterion.name)
+        .where(Criterion.network == network_id)
+        .order_by(Criterion.position),
+        _Named,
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+async def _my_orgs(actor: Actor, network_id: int) -> list[_Named]:
+    """The reader's co-funding organisations in the network (read for co-funders only)."""
+    if not actor.cofunder_of:
+        return []
+    return await fetch(
+        CofundingOrg.select(CofundingOrg.id, CofundingOrg.name)
+        .where(CofundingOrg.network == network_id)
+        .where(CofundingOrg.id.is_in(sorted(actor.cofunder_of)))
+        .order_by(CofundingOrg.name),
+        _Named,
+    )
+
+
+def _speak_as(actor: Actor, challenge: ChallengePage, orgs: list[_Named]) -> list[tuple[str, str]]:
+    """In whose names the reader may write: their lieux in the network, their organisations
+    in it, and their own name if they coordinate it."""
     choices = [
         (f"lieu:{lieu.id}", lieu.name)
         for lieu in challenge.network_lieux
         if lieu.id in actor.member_of
     ]
-    choices += [(f"org:{i}", name) for i, name in orgs.items() if i in actor.cofunder_of]
+    choices += [(f"org:{org.id}", org.name) for org in orgs]
     if challenge.network.id in actor.coordinator_of:
         choices.append(("self", ""))
     return choices
 
 
 async def panel(
-    actor: Actor, challenge: ChallengePage, *, before: int | None = None
+    actor: Actor,
+    challenge: ChallengePage,
+    *,
+    before: int | None = None,
+    criteria: list[tuple[int, str]] | None = None,
 ) -> DiscussionPanel | None:
     """The discussion of a challenge page (None for a draft, which has none): the newest page
-    of threads, or the one older than the comment `before`."""
+    of threads, or the one older than the comment `before`. `criteria`: the network's, when
+    the page has read them already (its diagnosis has)."""
     if challenge.is_draft:
         return None
     network_id = challenge.network.id
-    shared = await kept(
-        ("discussion", challenge.id, before), lambda: _shared(challenge.id, network_id, before)
-    )
-    orgs = dict(shared.orgs)
+    shared = await kept(("discussion", challenge.id, before), lambda: _shared(challenge.id, before))
+    if criteria is None:
+        criteria = await _criteria(network_id)
+    orgs = await _my_orgs(actor, network_id)
     target = Target(
         network_id=network_id,
         network_lieu_ids=challenge.network_lieu_ids,
-        network_org_ids=frozenset(orgs),
+        network_org_ids=frozenset(org.id for org in orgs),
     )
     return DiscussionPanel(
         challenge_id=challenge.id,
@@ -208,7 +210,7 @@ async def panel(
         older_than=shared.older_than,
         before=before,
         versions=[ref.number for ref in challenge.versions],
-        criteria=list(shared.criteria),
+        criteria=criteria,
         speak_as=_speak_as(actor, challenge, orgs),
         can_flag=decide(actor, Action.DISCUSSION_FLAG, target).allowed,
         can_hide=decide(actor, Action.COMMENT_HIDE, target).allowed,

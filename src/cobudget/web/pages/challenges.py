@@ -214,7 +214,9 @@ async def challenge_page(
     refused form (`discussion_form`: what was typed in a refused discussion form)."""
     view = await queries.challenge_page(actor, challenge_id)
     diagnosis = await round_queries.diagnosis_panel(actor, view)
-    discussion = await discussion_queries.panel(actor, view)
+    discussion = await discussion_queries.panel(
+        actor, view, criteria=[(item.id, item.name) for item in diagnosis.criteria]
+    )
     return await page(
         request,
         "challenges/page.html",

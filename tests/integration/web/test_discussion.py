@@ -273,3 +273,30 @@ async def test_a_long_discussion_is_read_in_pages_of_whole_threads(
     assert "Fil 003" in older_text and "Fil 000" in older_text
     assert "Nous avons le même besoin." in older_text
     assert "discussion?avant=" not in older.text
+
+
+async def test_a_form_on_a_page_of_older_threads_comes_back_to_that_page(
+    as_role: Callable,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    await DiscussionComment.insert(
+        *(
+            DiscussionComment(
+                challenge=world.challenge_id, lieu=world.lieu_id, text=f"Fil {i}", created_at=now()
+            )
+            for i in range(rules.PAGE_COMMENTS)
+        )
+    )
+    client = await as_role("member")
+    older = f"/defis/{world.challenge_id}/discussion?avant={world.discussion_id + 1}"
+    page = await client.get(older)
+    assert 'name="avant"' in page.text and "Nous avons le même besoin." in page_text(page)
+    fields = {"parent": str(world.discussion_id), "avant": str(world.discussion_id + 1)}
+    refused = await _post(client, world, **fields, text=" ")
+    assert refused.status_code == 422
+    text = page_text(refused)
+    assert "Nous avons le même besoin." in text and "Ce champ est obligatoire." in text
+    answered = await _post(client, world, **fields, text="Une réponse tardive")
+    assert answered.status_code == 303
+    assert answered.headers["location"].startswith(f"{older}&ok=discussion#commentaire-")
+    assert "Une réponse tardive" in page_text(await client.get(answered.headers["location"]))

@@ -149,6 +149,9 @@ async def test_bad_input_comes_back_on_the_form_with_what_was_typed_and_writes_n
         ({"text": typed, "parent": str(other)}, "Ce commentaire n’existe pas dans la discussion"),
         ({"text": typed, "parent": "abc"}, "Ce commentaire n’existe pas dans la discussion"),
         ({"text": typed, "version": "3"}, "Choisissez une des versions publiées du défi."),
+        ({"text": typed, "parent": "9" * 30}, "Ce commentaire n’existe pas dans la discussion"),
+        ({"text": typed, "version": "9" * 5000}, "Choisissez une des versions publiées du défi."),
+        ({"text": typed, "as": "lieu:" + "9" * 30}, "Choisissez une des options proposées."),
         ({"text": typed, "criterion_id": "999"}, "Ce critère n’est pas un critère du réseau."),
         ({"text": typed, "as": "quelqu’un"}, "Choisissez une des options proposées."),
     ]
@@ -268,6 +271,8 @@ async def test_a_long_discussion_is_read_in_pages_of_whole_threads(
     cursor = response.text.split("discussion?avant=")[1].split("#")[0]
     older = await client.get(f"/defis/{world.challenge_id}/discussion?avant={cursor}")
     assert older.status_code == 200
+    huge = await client.get(f"/defis/{world.challenge_id}/discussion?avant={'9' * 30}")
+    assert huge.status_code == 400
     older_text = page_text(older)
     assert older.text.count('<article id="commentaire-') == 5
     assert "Fil 003" in older_text and "Fil 000" in older_text

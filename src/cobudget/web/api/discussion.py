@@ -48,7 +48,7 @@ class DiscussionCommentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     parent_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] | None = None
 
 
-class CreatedOut(msgspec.Struct, frozen=True):
+class CommentRef(msgspec.Struct, frozen=True):
     id: int
 
 
@@ -86,7 +86,7 @@ async def comments(actor: ActorDep, challenge_id: Id, paging: PagingDep) -> Disc
 )
 async def post_comment(
     actor: ActorDep, challenge_id: Id, data: JSONBody[DiscussionCommentIn]
-) -> CreatedOut:
+) -> CommentRef:
     comment_id = await discussion.post(
         actor,
         challenge_id=challenge_id,
@@ -96,7 +96,7 @@ async def post_comment(
         criterion_id=data.criterion_id,
         parent_id=data.parent_id,
     )
-    return CreatedOut(id=comment_id)
+    return CommentRef(id=comment_id)
 
 
 @post(
@@ -115,9 +115,9 @@ async def flag(actor: ActorDep, comment_id: Id) -> FlagOut:
     responses=WRITE,
     summary="Hide a comment, with a reason everyone reads (coordinators)",
 )
-async def hide(actor: ActorDep, comment_id: Id, data: JSONBody[HideIn]) -> CreatedOut:
+async def hide(actor: ActorDep, comment_id: Id, data: JSONBody[HideIn]) -> CommentRef:
     await discussion.hide(actor, comment_id=comment_id, reason=data.reason)
-    return CreatedOut(id=comment_id)
+    return CommentRef(id=comment_id)
 
 
 ROUTES = [comments, post_comment, flag, hide]

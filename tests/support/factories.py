@@ -16,6 +16,7 @@ from cobudget.db.tables import (
     ConsentRound,
     Coordinator,
     CoProposer,
+    DiscussionComment,
     Envelope,
     EnvelopeLieu,
     Lieu,
@@ -208,6 +209,22 @@ async def make_comment(round_id: int, lieu_id: int | None, text: str = "Belle id
     rows = await RoundComment.insert(
         RoundComment(round=round_id, lieu=lieu_id, text=text, created_at=now())
     ).returning(RoundComment.id)
+    return int(rows[0]["id"])
+
+
+async def make_discussion_comment(
+    challenge_id: int,
+    lieu_id: int | None,
+    text: str = "Nous avons le même besoin.",
+    *,
+    thread: int | None = None,
+) -> int:
+    """A comment in the challenge's discussion, for the lieu (or in no one's name)."""
+    rows = await DiscussionComment.insert(
+        DiscussionComment(
+            challenge=challenge_id, lieu=lieu_id, text=text, thread=thread, created_at=now()
+        )
+    ).returning(DiscussionComment.id)
     return int(rows[0]["id"])
 
 

@@ -3,7 +3,8 @@ database, so a test can tell a page whose number of queries is fixed from one wh
 grows with the data (issue 15).
 
 What it adds keeps the shape of every page: each consent round hears more lieux (positions,
-questions, comments), the network gains lieux with people, challenges with their rounds and
+questions, comments), each challenge's discussion more threads, replies, flags and hidden
+comments, the network gains lieux with people, challenges with their rounds and
 budget lines, pledges in the open envelope, co-funders, invitations and journal entries; no
 page changes state (no round becomes the latest of a challenge, nothing is settled) and every
 envelope's money still reconciles (the pledges are small).
@@ -24,6 +25,8 @@ from cobudget.db.tables import (
     ConcernedLieu,
     ConsentRound,
     CoProposer,
+    DiscussionComment,
+    DiscussionFlag,
     Envelope,
     EnvelopeLieu,
     Invitation,
@@ -146,6 +149,52 @@ async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...
             )
             for round_id in rounds
             for i, lieu in enumerate(lieux)
+        )
+    )
+
+    # Every published challenge's discussion hears each new lieu: a thread with a reply, one
+    # comment in three flagged by two people, one in four hidden.
+    published = [
+        row["id"]
+        for row in await Challenge.select(Challenge.id).where(
+            (Challenge.network == network_id) & (Challenge.current_version > 0)
+        )
+    ]
+    threads = await DiscussionComment.insert(
+        *(
+            DiscussionComment(
+                challenge=challenge,
+                author=users[i % len(users)],
+                lieu=lieu,
+                version=1 if i % 2 else None,
+                text="Comment faites-vous chez vous ?",
+                created_at=moment - day,
+                hidden_at=moment if i % 4 == 3 else None,
+                hidden_reason="Hors sujet" if i % 4 == 3 else "",
+            )
+            for challenge in published
+            for i, lieu in enumerate(lieux)
+        )
+    ).returning(DiscussionComment.id, DiscussionComment.challenge)
+    await DiscussionComment.insert(
+        *(
+            DiscussionComment(
+                challenge=row["challenge"],
+                thread=row["id"],
+                author=users[(i + 1) % len(users)],
+                lieu=lieux[(i + 1) % by],
+                text="Pareil chez nous.",
+                created_at=moment - day,
+            )
+            for i, row in enumerate(threads)
+        )
+    )
+    await DiscussionFlag.insert(
+        *(
+            DiscussionFlag(comment=row["id"], flagged_by=users[k], flagged_at=moment)
+            for i, row in enumerate(threads)
+            if i % 3 == 0
+            for k in range(2)
         )
     )
 

@@ -364,6 +364,40 @@ class ObjectionAnswer(Table):
     answered_at = Timestamptz()
 
 
+class DiscussionComment(Table):
+    """A comment in a challenge's discussion (issue 16), open on every published challenge.
+
+    Written for a lieu (`lieu`), a co-funding organisation (`org`) or, by a coordinator, in
+    their own name (both empty); optionally about a version (its number) and a criterion.
+    `thread`: the first comment of the thread a reply belongs to (one level of replies), empty
+    for a first comment. A coordinator hides an abusive one with a reason shown to everyone;
+    its text stays in the row and in the audit log."""
+
+    id: Serial
+    challenge = ForeignKey(references=Challenge, index=True)
+    thread: ForeignKey[DiscussionComment] = ForeignKey(references="self", null=True, index=True)
+    author = ForeignKey(references=User, null=True)
+    lieu = ForeignKey(references=Lieu, null=True)
+    org = ForeignKey(references=CofundingOrg, null=True)
+    version = Integer(null=True, default=None)
+    criterion = ForeignKey(references=Criterion, null=True, on_delete=OnDelete.set_null)
+    text = Text()
+    created_at = Timestamptz()
+    hidden_at = Timestamptz(null=True, default=None)
+    hidden_by = ForeignKey(references=User, null=True)
+    hidden_reason = Text(default="")
+
+
+class DiscussionFlag(Table):
+    """A person flags a discussion comment for the coordinators, once (a unique index made by
+    a migration: a second flag of the same person is not counted)."""
+
+    id: Serial
+    comment = ForeignKey(references=DiscussionComment, index=True)
+    flagged_by = ForeignKey(references=User)
+    flagged_at = Timestamptz()
+
+
 class Envelope(Table):
     """An amount a network puts up for one budget round (SPEC §4), with its calendar and rule.
 
@@ -552,6 +586,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     RoundQuestion,
     RoundComment,
     ObjectionAnswer,
+    DiscussionComment,
+    DiscussionFlag,
     Envelope,
     EnvelopeLieu,
     Pledge,

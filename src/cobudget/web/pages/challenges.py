@@ -14,6 +14,7 @@ from cobudget.domain.errors import InvalidInput, LoginRequired, NotAllowed
 from cobudget.domain.permissions import Actor
 from cobudget.services import challenges
 from cobudget.services.queries import challenges as queries
+from cobudget.services.queries import discussion as discussion_queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import rounds as round_queries
 from cobudget.web.forms import (
@@ -207,10 +208,15 @@ async def challenge_page(
     *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
+    discussion_form: dict[str, str] | None = None,
 ) -> Template:
-    """The challenge with its diagnosis; also re-rendered with the messages of a refused form."""
+    """The challenge with its diagnosis and discussion; also re-rendered with the messages of a
+    refused form (`discussion_form`: what was typed in a refused discussion form)."""
     view = await queries.challenge_page(actor, challenge_id)
     diagnosis = await round_queries.diagnosis_panel(actor, view)
+    discussion = await discussion_queries.panel(
+        actor, view, criteria=[(item.id, item.name) for item in diagnosis.criteria]
+    )
     return await page(
         request,
         "challenges/page.html",
@@ -218,6 +224,8 @@ async def challenge_page(
         view=view,
         version=view.version,
         diagnosis=diagnosis,
+        discussion=discussion,
+        discussion_form=discussion_form or {},
         ok=request.query_params.get("ok", ""),
         errors=errors or {},
     )

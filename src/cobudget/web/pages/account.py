@@ -1,4 +1,4 @@
-"""A person's own space: their lieux, the networks they coordinate, their organisations."""
+"""A person's own space: what waits for them, per lieu, organisation and network (issue 16)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from cobudget.domain.errors import LoginRequired
-from cobudget.services.queries import networks as queries
+from cobudget.services.queries import my_space as queries
 from cobudget.web.forms import ActorDep
 from cobudget.web.render import page
 

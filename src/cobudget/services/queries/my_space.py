@@ -25,11 +25,10 @@ from cobudget.domain import consent, lifecycle
 from cobudget.domain import reports as report_rules
 from cobudget.domain.permissions import Actor
 from cobudget.domain.pledges import drawing_rights_allowed
-from cobudget.engine.drawing_rights import drawing_rights
-from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services.clock import now
 from cobudget.services.queries import my_space_reads as reads
-from cobudget.services.queries.my_space_reads import Dated, Judged, Scope
+from cobudget.services.queries.latest_rounds import Judged, LatestRounds, latest_rounds
+from cobudget.services.queries.my_space_reads import Dated, Scope
 
 # An envelope's phase "ends soon", for its coordinators, within this time (issue 16).
 SOON = dt.timedelta(days=7)
@@ -115,16 +114,15 @@ async def my_space(actor: Actor) -> MySpace:
     )
 
 
-async def network_desk(network_id: int, lieux: Iterable[int]) -> Group:
+async def network_desk(network_id: int) -> Group:
     """What waits for a network's coordinators, and its envelopes, for its « Gérer » page
-    (which checked the right to manage and read the network's lieux already). Invitations are
-    listed by that page itself."""
+    (which checked the right to manage). Invitations are listed by that page itself."""
     moment = now()
     scope = Scope(
         lieux={},
         orgs={},
         networks={network_id: reads.Named(network_id, "", "")},
-        network_lieux={network_id: set(lieux)},
+        member_networks=frozenset(),
         coordinated=frozenset({network_id}),
     )
     found = await _read(scope, moment, invitations=False)
@@ -133,13 +131,13 @@ async def network_desk(network_id: int, lieux: Iterable[int]) -> Group:
 
 class _Found(msgspec.Struct):
     envelopes: list[Dated]
-    weights: dict[int, list[reads.WeightRow]]
+    rights: dict[int, dict[int, int]]  # envelope → lieu → drawing rights
     pledges: list[reads.PledgeRow]
-    judged: list[Judged]
-    co_proposers: list[reads.CoProposerRow]
+    judged: tuple[Judged, ...]
+    pending_co_proposals: tuple[tuple[int, int], ...]
     owner: dict[int, int]  # challenge of the person's lieux → the lieu that lists it
-    questions: list[reads.QuestionRow]
-    reports: list[reads.ReportRow]
+    questions: tuple[reads.QuestionRow, ...]
+    reports: tuple[reads.ReportRow, ...]
     funded: frozenset[tuple[int, int]]
     invitations: list[reads.InvitationRow]
     titles: dict[int, str]
@@ -151,59 +149,48 @@ async def _read(scope: Scope, moment: dt.datetime, *, invitations: bool = True) 
     envelopes = await reads.envelopes(scope.networks, moment) if scope.networks else []
     funding = [e for e in envelopes if e.phase is lifecycle.Phase.FUNDING]
     member_networks = scope.member_networks
-    weights = (
-        await reads.weights([e.row.id for e in funding if e.row.network in member_networks])
+    rights = (
+        await reads.rights([e.row.id for e in funding if e.row.network in member_networks])
         if scope.lieux
         else {}
     )
     pledges = (
         await reads.pledges([e.row.id for e in funding], scope) if scope.lieux or scope.orgs else []
     )
-    judged, co_proposers = (
-        await reads.rounds(scope, moment) if scope.lieux or scope.coordinated else ([], [])
-    )
-    owner = _owners(scope, judged)
-    questions = await reads.questions(sorted(owner)) if scope.lieux else []
-    report_rows = (
-        await reads.reports(sorted(owner), scope.coordinated)
-        if scope.lieux or scope.coordinated
-        else []
-    )
-    settled = [
-        e.row.id
-        for e in envelopes
-        if e.row.settled_at is not None and e.row.network in member_networks
-    ]
-    funded = await reads.funded(settled) if scope.lieux else frozenset()
+    networks = member_networks | scope.coordinated | _org_networks(scope)
+    diagnosis = await latest_rounds(networks) if networks else LatestRounds((), (), {})
+    owner = _owners(scope, diagnosis.rounds)
+    # Questions and funded challenges concern proposers; reports, proposers and coordinators.
+    mine = member_networks | scope.coordinated
+    questions = await reads.questions(member_networks) if scope.lieux else ()
+    report_rows = await reads.reports(mine) if mine else ()
+    funded = await reads.funded(member_networks) if scope.lieux else frozenset()
     invited = (
         await reads.invitations(scope.coordinated, moment)
         if invitations and scope.coordinated
         else []
     )
-    titles = await reads.titles(
-        [
-            *(p.challenge for p in pledges),
-            *(j.row.challenge for j in judged),
-            *(cp.challenge for cp in co_proposers),
-            *(r.challenge for r in report_rows),
-        ]
-    )
     return _Found(
         envelopes,
-        weights,
+        rights,
         pledges,
-        judged,
-        co_proposers,
+        diagnosis.rounds,
+        diagnosis.pending_co_proposals,
         owner,
         questions,
         report_rows,
         funded,
         invited,
-        titles,
+        diagnosis.titles,
     )
 
 
-def _owners(scope: Scope, judged: list[Judged]) -> dict[int, int]:
+def _org_networks(scope: Scope) -> frozenset[int]:
+    """The networks of the person's organisations: their pledges' challenges have titles."""
+    return frozenset(network for _name, network in scope.orgs.values())
+
+
+def _owners(scope: Scope, judged: Iterable[Judged]) -> dict[int, int]:
     """Each challenge the person's lieux propose → the one lieu whose group lists what waits
     on it: the proposing lieu when it is theirs, else the first co-proposer (by name)."""
     owner = {}
@@ -236,23 +223,16 @@ def _lieu_group(scope: Scope, found: _Found, lieu_id: int, moment: dt.datetime) 
     for j in found.judged:
         title = titles.get(j.row.challenge, "")
         if (
-            consent.may_take_position(j.round, lieu_id, moment).allowed
-            and lieu_id not in j.standing
+            lieu_id not in j.standing
+            and consent.may_take_position(j.round, lieu_id, moment).allowed
         ):
             items.append(Item("position", title, _challenge_link(j.row.challenge), j.row.deadline))
         if found.owner.get(j.row.challenge) != lieu_id:
             continue
         if j.outcome is consent.Outcome.OPEN:
             items += [
-                Item(
-                    "objection",
-                    title,
-                    _challenge_link(j.row.challenge),
-                    j.row.deadline,
-                    detail=position.text,
-                )
-                for position in j.standing.values()
-                if position.kind is consent.PositionKind.OBJECTION
+                Item("objection", title, _challenge_link(j.row.challenge), j.row.deadline, text)
+                for text in j.objections
             ]
         elif j.outcome is consent.Outcome.TO_AMEND and j.row.version == j.row.current_version:
             items.append(Item("amend", title, f"/defis/{j.row.challenge}/modifier"))
@@ -270,9 +250,9 @@ def _lieu_group(scope: Scope, found: _Found, lieu_id: int, moment: dt.datetime) 
                 )
             )
     items += [
-        Item("co_proposal", titles.get(cp.challenge, ""), f"/defis/{cp.challenge}")
-        for cp in found.co_proposers
-        if cp.lieu == lieu_id and cp.accepted_at is None
+        Item("co_proposal", titles.get(challenge, ""), f"/defis/{challenge}")
+        for challenge, lieu in found.pending_co_proposals
+        if lieu == lieu_id
     ]
     items += _reports_due(found, lieu_id)
     return Group(
@@ -329,18 +309,13 @@ def _lieu_envelopes(scope: Scope, found: _Found, lieu_id: int) -> list[EnvelopeL
     split of the amount by every lieu's weight) less its drawing-right pledges."""
     lines = []
     for dated in found.envelopes:
-        weights = found.weights.get(dated.row.id, [])
-        if dated.phase is not lifecycle.Phase.FUNDING or lieu_id not in {w.lieu for w in weights}:
+        shares = found.rights.get(dated.row.id, {})
+        if dated.phase is not lifecycle.Phase.FUNDING or lieu_id not in shares:
             continue
         pledges = _pledge_lines(found, dated.row.id, lieu=lieu_id)
         rights = left = None
-        if drawing_rights_allowed(dated.row.rule, dated.row.support) and any(
-            w.weight for w in weights
-        ):
-            shares = drawing_rights(
-                dated.row.amount_cents, [EngineLieu(id=w.lieu, weight=w.weight) for w in weights]
-            )
-            rights = shares.get(lieu_id, 0)
+        if drawing_rights_allowed(dated.row.rule, dated.row.support):
+            rights = shares[lieu_id]
             left = rights - sum(p.amount_cents for p in pledges if p.source == "drawing_rights")
         lines.append(_line(dated, rights_cents=rights, left_cents=left, pledges=pledges))
     return lines

@@ -36,9 +36,7 @@ async def dashboard_page(
     view = await queries.network_view(network)
     context: dict[str, Any] = {
         "view": view,
-        "desk": await my_space.network_desk(network.id, (lieu.id for lieu in view.lieux))
-        if can_manage
-        else None,
+        "desk": await my_space.network_desk(network.id) if can_manage else None,
         "invitations": await queries.pending_invitations(actor, network.id) if can_manage else [],
         "can_manage": can_manage,
         "can_appoint": can_appoint,

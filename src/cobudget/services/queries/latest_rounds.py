@@ -5,7 +5,7 @@ needs to know of the diagnosis, the same for every reader, so kept by data versi
 
 A challenge has at most one round undecided, its latest (`domain.consent.can_open_round`), so
 the latest rounds are all a to-do list needs: an open one asks for positions and answers, a
-decided one may ask for a new version or a new round. Five queries when built, whatever the
+decided one may ask for a new version or a new round. Three queries when built, whatever the
 number of networks, challenges, rounds and positions.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import msgspec
 
 from cobudget.db.rows import fetch, typed
-from cobudget.db.tables import Challenge, CoProposer, NetworkLieu, RoundPosition
+from cobudget.db.tables import Challenge, RoundPosition
 from cobudget.domain import consent
 from cobudget.services.clock import now
 from cobudget.services.kept_reads import kept
@@ -33,12 +33,21 @@ SELECT r.id, r.version, r.opened_at, r.deadline, r.quorum, r.closed_at, r.challe
  ORDER BY r.deadline, r.id
 """
 
-# The title of each challenge's current version (its draft's while it has none published).
-_TITLES = """
-SELECT c.id AS challenge, v.title AS title
+# In one statement, what the rules need besides the rounds: each challenge's title (of its
+# current version, or of its draft while it has none published), each co-proposer (`at`: when
+# it accepted, if it did), and each lieu of the networks.
+_FACTS = """
+SELECT 'title' AS kind, c.id AS a, 0 AS b, v.title AS text, NULL AS at
   FROM challenge c JOIN challenge_version v ON v.challenge = c.id
    AND v.number = CASE WHEN c.current_version > 0 THEN c.current_version ELSE 1 END
  WHERE c.network IN ({networks})
+UNION ALL
+SELECT 'co_proposer', cp.challenge, cp.lieu, '', cp.accepted_at
+  FROM co_proposer cp JOIN challenge c ON c.id = cp.challenge
+ WHERE c.network IN ({networks})
+UNION ALL
+SELECT 'member', nl.network, nl.lieu, '', NULL
+  FROM network_lieu nl WHERE nl.network IN ({networks})
 """
 
 
@@ -49,20 +58,12 @@ class RoundRow(StoredRound, frozen=True):
     current_version: int
 
 
-class _CoProposer(msgspec.Struct, frozen=True):
-    challenge: int
-    lieu: int
-    accepted_at: dt.datetime | None
-
-
-class _Title(msgspec.Struct, frozen=True):
-    challenge: int
-    title: str
-
-
-class _Member(msgspec.Struct, frozen=True):
-    network: int
-    lieu: int
+class _Fact(msgspec.Struct, frozen=True):
+    kind: str  # title (a: challenge) | co_proposer (a: challenge, b: lieu) | member (a: network)
+    a: int
+    b: int
+    text: str
+    at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -114,26 +115,14 @@ async def _read(network_ids: tuple[int, ...]) -> LatestRounds:
         ).where(RoundPosition.round.is_in([row.id for row in rows] or [0])),
         PositionRow,
     )
-    co_proposers = await fetch(
-        CoProposer.select(CoProposer.challenge, CoProposer.lieu, CoProposer.accepted_at).where(
-            CoProposer.challenge.network.is_in(list(network_ids) or [0])
-        ),
-        _CoProposer,
-    )
-    members = await fetch(
-        NetworkLieu.select(NetworkLieu.network, NetworkLieu.lieu).where(
-            NetworkLieu.network.is_in(list(network_ids) or [0])
-        ),
-        _Member,
-    )
-    titles = typed(await Challenge.raw(_TITLES.replace("{networks}", networks)), _Title)
+    facts = typed(await Challenge.raw(_FACTS.replace("{networks}", networks)), _Fact)
     accepted: dict[int, set[int]] = {}
-    for cp in co_proposers:
-        if cp.accepted_at is not None:
-            accepted.setdefault(cp.challenge, set()).add(cp.lieu)
     lieux: dict[int, set[int]] = {}
-    for member in members:
-        lieux.setdefault(member.network, set()).add(member.lieu)
+    for fact in facts:
+        if fact.kind == "co_proposer" and fact.at is not None:
+            accepted.setdefault(fact.a, set()).add(fact.b)
+        elif fact.kind == "member":
+            lieux.setdefault(fact.a, set()).add(fact.b)
     held: dict[int, list[consent.Position]] = {row.id: [] for row in rows}
     for position in positions:
         held[position.round].append(pure_position(position))
@@ -159,7 +148,7 @@ async def _read(network_ids: tuple[int, ...]) -> LatestRounds:
     return LatestRounds(
         rounds=tuple(judged),
         pending_co_proposals=tuple(
-            (cp.challenge, cp.lieu) for cp in co_proposers if cp.accepted_at is None
+            (f.a, f.b) for f in facts if f.kind == "co_proposer" and f.at is None
         ),
-        titles={t.challenge: t.title for t in titles},
+        titles={f.a: f.text for f in facts if f.kind == "title"},
     )

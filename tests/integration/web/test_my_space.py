@@ -8,7 +8,7 @@ import re
 
 from litestar.testing import AsyncTestClient
 
-from cobudget.db.tables import ConsentRound, Envelope, Invitation, RoundPosition
+from cobudget.db.tables import ConsentRound, Envelope, Invitation, Report, RoundPosition, User
 from cobudget.services.clock import now
 from tests.integration.conftest import World, log_in, page_text, post_form
 from tests.support import factories
@@ -329,8 +329,6 @@ async def test_nothing_is_listed_twice_for_a_person_of_both_proposing_lieux(
 
 
 async def _user_id(email: str) -> int:
-    from cobudget.db.tables import User
-
     row = await User.select(User.id).where(User.email == email).first()
     assert row is not None
     return int(row["id"])
@@ -338,3 +336,62 @@ async def _user_id(email: str) -> int:
 
 async def test_a_visitor_is_asked_to_log_in(client: Client, world: World) -> None:
     assert (await client.get("/mon-espace")).status_code == 401
+
+
+async def test_a_funded_challenge_asks_for_its_report_until_it_is_published(
+    client: Client, world: World
+) -> None:
+    challenge = await factories.make_consented_challenge(
+        world.network_id, world.lieu_id, world.other_lieu_id, "Un four à pain partagé"
+    )
+    envelope = await factories.make_settled_envelope(
+        world.network_id,
+        [world.lieu_id, world.other_lieu_id],
+        pledges=((challenge, world.other_lieu_id, 150_000),),
+    )
+    await log_in(client, world.emails["member"])
+    text = await _space(client)
+    due = _with(_items(text), "Rapport de la période 1 à écrire")
+    assert len(due) == 1 and "Un four à pain partagé" in due[0]
+    assert f'href="/enveloppes/{envelope}/defis/{challenge}/rapports/nouveau"' in text
+
+    report = await factories.make_report(envelope, challenge, status="draft")
+    text = await _space(client)
+    assert not _with(_items(text), "à écrire")
+    assert len(_with(_items(text), "Rapport de la période 1 à publier")) == 1
+    assert f'href="/rapports/{report}/modifier"' in text
+
+    await Report.update({Report.status: "published"}).where(Report.id == report)
+    assert not _with(_items(await _space(client)), "Un four à pain partagé")
+
+
+async def test_a_coordinator_sees_a_new_version_waiting_for_its_round_until_it_opens(
+    client: Client, world: World
+) -> None:
+    challenge = await factories.make_challenge(
+        world.network_id, world.other_lieu_id, "Un pass amendé", versions=2
+    )
+    round_id = await factories.make_round(challenge, 1, days=3, opened_days_ago=5)
+    await RoundPosition.insert(
+        RoundPosition(
+            round=round_id,
+            lieu=world.lieu_id,
+            kind="objection",
+            text="Et la sortie du pass ?",
+            taken_at=now() - dt.timedelta(days=4),
+        )
+    )
+    await log_in(client, world.emails["coordinator"])
+    waiting = _with(_items(await _space(client)), "Nouvelle version en attente d’un tour")
+    assert len(waiting) == 1 and "Un pass amendé" in waiting[0]
+
+    later = (now() + dt.timedelta(days=10)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    opened = await post_form(
+        client, f"/defis/{challenge}/tours", {"deadline": later}, form_page=f"/defis/{challenge}"
+    )
+    assert opened.status_code == 303, opened.text
+    assert not _with(_items(await _space(client)), "Un pass amendé")
+    # The lieu that objected now has a position to take on the new version.
+    client.cookies.clear()
+    await log_in(client, world.emails["member"])
+    assert _with(_with(_items(await _space(client)), "Position à prendre"), "Un pass amendé")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from litestar.testing import AsyncTestClient
 
+from cobudget.db.engine import queries_run
 from cobudget.db.tables import ConsentRound, Envelope, Invitation, Report, RoundPosition, User
 from cobudget.services.clock import now
+from cobudget.settings import Settings
 from tests.integration.conftest import World, log_in, page_text, post_form
 from tests.support import factories
 
@@ -395,3 +398,40 @@ async def test_a_coordinator_sees_a_new_version_waiting_for_its_round_until_it_o
     client.cookies.clear()
     await log_in(client, world.emails["member"])
     assert _with(_with(_items(await _space(client)), "Position à prendre"), "Un pass amendé")
+
+
+async def test_kept_reads_follow_every_write_and_serve_each_reader_their_own_items(
+    settings: Settings, world: World
+) -> None:
+    """With reads kept by data version (as in production), the lieu of the challenge and the
+    lieu asked for a position share what is kept of the network, each sees its own items, and
+    a position taken shows at the next request."""
+    from cobudget.web.app import create_app
+
+    app = create_app(replace(settings, page_cache_bytes=1_000_000))
+    async with (
+        AsyncTestClient(app=app, base_url="http://testserver.local") as member,
+        AsyncTestClient(app=app, base_url="http://testserver.local") as proposer,
+    ):
+        person = await factories.make_user("comptoir@exemple.fr", "Louise Comptoir")
+        await factories.add_member(person, world.other_lieu_id)
+        await log_in(member, world.emails["member"])
+        await log_in(proposer, "comptoir@exemple.fr")
+        counts = []
+        for _ in range(2):  # the second request reads what the first kept
+            before = queries_run()
+            mine = _items(await _space(member))
+            counts.append(queries_run() - before)
+            theirs = _items(await _space(proposer))
+            assert _with(mine, "Position à prendre") and not _with(mine, "Question à laquelle")
+            assert _with(theirs, "Question à laquelle répondre")
+            assert not _with(theirs, "Position à prendre")
+        assert counts[1] < counts[0], counts
+        taken = await post_form(
+            member,
+            f"/tours/{world.round_id}/position",
+            {"lieu": str(world.lieu_id), "kind": "consent"},
+            form_page=f"/defis/{world.challenge_id}",
+        )
+        assert taken.status_code == 303
+        assert not _with(_items(await _space(member)), "Position à prendre")

@@ -128,15 +128,6 @@ class EnvelopeRow(EnvelopeCalendar, frozen=True):
     support: str
 
 
-def _phase_end(calendar: lifecycle.Calendar, phase: lifecycle.Phase) -> dt.datetime | None:
-    """When the envelope's current phase ends, for the phases that end on a date."""
-    return {
-        lifecycle.Phase.PROPOSALS: calendar.diagnosis_from,
-        lifecycle.Phase.DIAGNOSIS: calendar.funding_from,
-        lifecycle.Phase.FUNDING: calendar.funding_until,
-    }.get(phase)
-
-
 @dataclass(frozen=True)
 class Dated:
     row: EnvelopeRow
@@ -154,8 +145,13 @@ async def envelopes(network_ids: Iterable[int], moment: dt.datetime) -> list[Dat
     dated = []
     for row in rows:
         calendar = calendar_of(row)
-        phase = lifecycle.current_phase(calendar, moment)
-        dated.append(Dated(row, phase, _phase_end(calendar, phase)))
+        dated.append(
+            Dated(
+                row,
+                lifecycle.current_phase(calendar, moment),
+                lifecycle.phase_ends_at(calendar, moment),
+            )
+        )
     return dated
 
 

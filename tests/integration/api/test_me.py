@@ -7,7 +7,8 @@ from litestar.testing import AsyncTestClient
 
 from cobudget.services.clock import now
 from tests.integration.api.conftest import problem
-from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import World, log_in
+from tests.integration.web.test_my_space import consent_for_the_test_lieu
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
@@ -31,13 +32,7 @@ async def test_a_member_reads_the_items_of_its_lieu_with_links_and_deadlines(
     envelope = next(e for e in group["envelopes"] if e["id"] == world.envelope_id)
     assert envelope["rights_cents"] == envelope["left_cents"] == 3_000_000
 
-    taken = await post_form(
-        client,
-        f"/tours/{world.round_id}/position",
-        {"lieu": str(world.lieu_id), "kind": "consent"},
-        form_page=f"/defis/{world.challenge_id}",
-    )
-    assert taken.status_code == 303
+    await consent_for_the_test_lieu(client, world)
     [group] = (await client.get("/api/me")).json()["groups"]
     assert "position" not in {item["kind"] for item in group["items"]}
 

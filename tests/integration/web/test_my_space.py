@@ -39,6 +39,17 @@ def _with(items: list[str], words: str) -> list[str]:
     return [item for item in items if words in item]
 
 
+async def consent_for_the_test_lieu(client: Client, world: World) -> None:
+    """The test lieu consents in the open round of the world, through the position form."""
+    taken = await post_form(
+        client,
+        f"/tours/{world.round_id}/position",
+        {"lieu": str(world.lieu_id), "kind": "consent"},
+        form_page=f"/defis/{world.challenge_id}",
+    )
+    assert taken.status_code == 303
+
+
 async def test_a_member_sees_the_position_to_take_with_its_deadline_until_it_is_taken(
     client: Client, world: World
 ) -> None:
@@ -49,13 +60,7 @@ async def test_a_member_sees_the_position_to_take_with_its_deadline_until_it_is_
     assert "avant le" in position[0]
     assert f'href="/defis/{world.challenge_id}#tour"' in text
 
-    taken = await post_form(
-        client,
-        f"/tours/{world.round_id}/position",
-        {"lieu": str(world.lieu_id), "kind": "consent"},
-        form_page=f"/defis/{world.challenge_id}",
-    )
-    assert taken.status_code == 303
+    await consent_for_the_test_lieu(client, world)
     assert not _with(_items(await _space(client)), "Position à prendre")
 
 
@@ -427,11 +432,5 @@ async def test_kept_reads_follow_every_write_and_serve_each_reader_their_own_ite
             assert _with(theirs, "Question à laquelle répondre")
             assert not _with(theirs, "Position à prendre")
         assert counts[1] < counts[0], counts
-        taken = await post_form(
-            member,
-            f"/tours/{world.round_id}/position",
-            {"lieu": str(world.lieu_id), "kind": "consent"},
-            form_page=f"/defis/{world.challenge_id}",
-        )
-        assert taken.status_code == 303
+        await consent_for_the_test_lieu(member, world)
         assert not _with(_items(await _space(member)), "Position à prendre")

@@ -434,3 +434,29 @@ async def test_kept_reads_follow_every_write_and_serve_each_reader_their_own_ite
         assert counts[1] < counts[0], counts
         await consent_for_the_test_lieu(member, world)
         assert not _with(_items(await _space(member)), "Position à prendre")
+
+
+async def test_a_person_of_a_lieu_and_of_a_cofunder_sees_both_with_their_pledges(
+    client: Client, world: World
+) -> None:
+    await factories.add_member(await _user_id(world.emails["cofunder"]), world.lieu_id)
+    await log_in(client, world.emails["cofunder"])
+    for unit, source in ((f"lieu:{world.lieu_id}", "drawing_rights"), ("org", "own_funds")):
+        text = await _space(client)
+        assert "Lieu · " in text and "Cofinanceur · Département Test" in text
+        pledged = await post_form(
+            client,
+            f"/enveloppes/{world.envelope_id}/contributions",
+            {
+                "challenge": str(world.consented_challenge_id),
+                "unit": unit if unit != "org" else f"org:{_org_id(text)}",
+                "source": source,
+                "amount": "700",
+            },
+            form_page=f"/enveloppes/{world.envelope_id}",
+        )
+        assert pledged.status_code == 303, pledged.text
+    text = await _space(client)
+    lieu, org = text.split("Cofinanceur · Département Test")
+    assert "700,00 € sur les droits de tirage" in lieu and "29 300,00 €" in lieu
+    assert "700,00 € sur fonds propres" in org and "droits de tirage" not in org

@@ -87,6 +87,13 @@ def current_phase(calendar: Calendar, now: dt.datetime) -> Phase:
     return Phase.PROPOSALS
 
 
+def phase_ends_at(calendar: Calendar, now: dt.datetime) -> dt.datetime | None:
+    """When the phase the envelope is in at `now` ends by its dates: proposals, diagnosis and
+    funding end on a date; a draft waits to be opened, and nothing after funding ends by date."""
+    field = _END_OF.get(current_phase(calendar, now))
+    return None if field is None else getattr(calendar, field)
+
+
 def diagnosis_is_running(calendar: Calendar, now: dt.datetime) -> bool:
     phase = current_phase(calendar, now)
     return phase is Phase.DIAGNOSIS or (

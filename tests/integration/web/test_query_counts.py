@@ -87,6 +87,7 @@ class Demo:
             f"/api/envelopes/{self.settled}/settlement",
             f"/api/envelopes/{self.settled}/follow-up",
             f"/api/reports/{self.report}",
+            "/api/me",
         ]
 
 

@@ -22,6 +22,7 @@ from cobudget.domain.lifecycle import (
     diagnosis_is_running,
     extend,
     open_envelope,
+    phase_ends_at,
     pledges_are_open,
     reopen,
 )
@@ -132,6 +133,20 @@ def test_the_configuration_is_frozen_exactly_once_the_envelope_is_open(
     calendar: Calendar, now: dt.datetime
 ) -> None:
     assert config_is_frozen(calendar, now) == (calendar.opened_at is not None)
+
+
+@given(calendars(), moments)
+def test_the_current_phase_lasts_until_its_end_and_not_a_moment_longer(
+    calendar: Calendar, now: dt.datetime
+) -> None:
+    phase = current_phase(calendar, now)
+    ends = phase_ends_at(calendar, now)
+    if phase not in (Phase.PROPOSALS, Phase.DIAGNOSIS, Phase.FUNDING):
+        assert ends is None
+        return
+    assert ends is not None and ends > now
+    assert current_phase(calendar, ends - dt.timedelta(microseconds=1)) is phase
+    assert current_phase(calendar, ends) is not phase
 
 
 @given(calendars(), moments)

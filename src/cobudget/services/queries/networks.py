@@ -8,21 +8,18 @@ from typing import Any
 import msgspec
 from piccolo.querystring import QueryString
 
-from cobudget.db.rows import fetch, fetch_one, typed
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
     AuditEntry,
-    CofunderPerson,
     CofundingOrg,
     Coordinator,
     Criterion,
     Envelope,
     Invitation,
     Lieu,
-    Membership,
     Network,
     NetworkLieu,
     Pledge,
-    User,
 )
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
@@ -367,66 +364,6 @@ async def _masked_entries(network_id: int, rows: list[_AuditRow]) -> set[int]:
         if envelope in hidden:
             masked.add(index)
     return masked
-
-
-class MySpace(msgspec.Struct, frozen=True):
-    name: str
-    email: str
-    is_site_admin: bool
-    lieux: list[tuple[LieuSummary, bool]]
-    coordinated: list[NetworkSummary]
-    cofunder_orgs: list[str]
-
-
-class _Person(msgspec.Struct, frozen=True):
-    name: str
-    email: str
-    is_site_admin: bool
-
-
-class _Admin(msgspec.Struct, frozen=True):
-    is_admin: bool
-
-
-async def my_space(actor: Actor) -> MySpace:
-    person = await fetch_one(
-        User.select(User.name, User.email, User.is_site_admin)
-        .where(User.id == actor.user_id)
-        .first(),
-        _Person,
-    )
-    if person is None:
-        raise NotFound("user", actor.user_id)
-    memberships = (
-        await Membership.select(Membership.is_admin, *columns(Membership.lieu, _LIEU_FIELDS))
-        .where(Membership.user == actor.user_id)
-        .order_by(Membership.lieu.name)
-    )
-    coordinated = await fetch(
-        Coordinator.select(*columns(Coordinator.network, _NETWORK_FIELDS))
-        .where(Coordinator.user == actor.user_id)
-        .order_by(Coordinator.id),
-        NetworkSummary,
-    )
-    orgs = await fetch(
-        CofunderPerson.select(CofunderPerson.org.name.as_alias("name"))
-        .where(CofunderPerson.user == actor.user_id)
-        .order_by(CofunderPerson.id),
-        _Name,
-    )
-    return MySpace(
-        name=person.name,
-        email=person.email,
-        is_site_admin=person.is_site_admin,
-        lieux=[
-            (lieu, admin.is_admin)
-            for lieu, admin in zip(
-                typed(memberships, LieuSummary), typed(memberships, _Admin), strict=True
-            )
-        ],
-        coordinated=coordinated,
-        cofunder_orgs=[o.name for o in orgs],
-    )
 
 
 class LieuProfile(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Action, Target, decide, require
 from cobudget.domain.validation import CofunderKind, LegalForm
 from cobudget.services import cofunders, lieux
+from cobudget.services.queries import my_space
 from cobudget.services.queries import networks as queries
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
@@ -32,8 +33,10 @@ async def dashboard_page(
     can_appoint = decide(actor, Action.COORDINATOR_APPOINT, target).allowed
     if not (can_manage or can_appoint):
         require(actor, Action.NETWORK_MANAGE, target)
+    view = await queries.network_view(network)
     context: dict[str, Any] = {
-        "view": await queries.network_view(network),
+        "view": view,
+        "desk": await my_space.network_desk(network.id) if can_manage else None,
         "invitations": await queries.pending_invitations(actor, network.id) if can_manage else [],
         "can_manage": can_manage,
         "can_appoint": can_appoint,

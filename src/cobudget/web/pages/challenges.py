@@ -207,8 +207,10 @@ async def challenge_page(
     *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Template:
-    """The challenge with its diagnosis; also re-rendered with the messages of a refused form."""
+    """The challenge with its diagnosis; also re-rendered with the messages of a refused form
+    and the `values` typed in it."""
     view = await queries.challenge_page(actor, challenge_id)
     diagnosis = await round_queries.diagnosis_panel(actor, view)
     return await page(
@@ -220,6 +222,7 @@ async def challenge_page(
         diagnosis=diagnosis,
         ok=request.query_params.get("ok", ""),
         errors=errors or {},
+        values=values or {},
     )
 
 
@@ -231,10 +234,13 @@ async def show(request: Request[Any, Any, Any], actor: ActorDep, challenge_id: P
 @get("/defis/{challenge_id:int}/modifier", name="challenge_edit")
 async def edit_form(
     request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId
-) -> Template:
+) -> Template | Redirect:
     view = await queries.challenge_page(actor, challenge_id)
     if not view.can_edit:
         await challenges.require_proposer(actor, challenge_id)
+    if not view.is_draft and await round_queries.round_is_open(actor, view):
+        # No form that could only be refused: the challenge page says why (issue 16).
+        return see_other(f"/defis/{challenge_id}#nouvelle-version")
     return await _form_page(
         request,
         actor,

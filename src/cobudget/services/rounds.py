@@ -486,7 +486,12 @@ def _next_number(known: RoundFacts, lieu_id: int) -> int:
 async def take_position(
     actor: Actor, *, round_id: int, lieu_id: int, kind: str, text: str, criterion_id: int | None
 ) -> None:
-    """The lieu's position: consent, concern (with a text) or objection (with a reason)."""
+    """The lieu's position: consent, concern (with a text) or objection (with a reason). The
+    form shows the lieu's criterion selected when it changes its position (issue 16), so a
+    lieu turning an objection into a consent sends it along: a consent has none, it is
+    dropped rather than refused."""
+    if kind == consent.PositionKind.CONSENT.value:
+        criterion_id = None
     known = await facts(round_id)
     await _speaking_lieu(actor, known, lieu_id)
     errors = consent.validate_position(

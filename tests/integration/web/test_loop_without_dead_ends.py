@@ -18,6 +18,7 @@ from cobudget.db.tables import (
     Criterion,
     OutboxMessage,
     RoundComment,
+    RoundPosition,
 )
 from tests.integration.conftest import post_form
 from tests.integration.web.test_rounds import (  # noqa: F401 (the fixture)
@@ -137,6 +138,25 @@ async def test_changing_a_position_shows_its_criterion_and_text_again(
     )
     assert again.status_code == 303
     assert "Gouvernance" in _text(await c.get(page)).split("Positions des lieux")[1]
+    # Turning it into a consent with the criterion still selected is no dead end either.
+    consented = await post_form(
+        c,
+        f"/tours/{round_id}/position",
+        {
+            "lieu": str(diagnosis.lieux["C"]),
+            "kind": "consent",
+            "text": "",
+            "criterion_id": str(governance["id"]),
+        },
+        form_page=page,
+    )
+    assert consented.status_code == 303
+    latest = (
+        await RoundPosition.select(RoundPosition.kind, RoundPosition.criterion)
+        .order_by(RoundPosition.id, ascending=False)
+        .first()
+    )
+    assert latest == {"kind": "consent", "criterion": None}
 
 
 async def test_a_deadline_beyond_sixty_days_comes_back_on_the_form_with_what_was_typed(

@@ -21,14 +21,11 @@ from cobudget.db.tables import (
     RoundPosition,
 )
 from tests.integration.conftest import post_form
-from tests.integration.web.test_rounds import (  # noqa: F401 (the fixture)
-    Diagnosis,
-    _as,
-    _future,
-    _latest_round_id,
-    diagnosis,
-)
+from tests.integration.web import test_rounds
+from tests.integration.web.test_rounds import Diagnosis, _as, _future, _latest_round_id
 from tests.support import factories
+
+diagnosis = test_rounds.diagnosis  # the same network of four lieux, as a fixture of this module
 
 PEOPLE = {"a@exemple.fr", "b@exemple.fr", "b2@exemple.fr", "c@exemple.fr", "d@exemple.fr"}
 VERSION_2 = {
@@ -210,7 +207,7 @@ async def test_a_coordinator_shortens_a_deadline_and_every_lieu_is_told_once(
     told = await OutboxMessage.select().where(OutboxMessage.id > 0).order_by(OutboxMessage.id)
     new = told[before:]
     assert sorted(m["to_address"] for m in new) == sorted(PEOPLE)
-    assert all("Échéance avancée : Un outil de réservation" == m["subject"] for m in new)
+    assert all(m["subject"] == "Échéance avancée : Un outil de réservation" for m in new)
     assert all("au lieu du" in m["body"] for m in new)
     audit = await AuditEntry.select().where(AuditEntry.action == "round.shorten")
     assert len(audit) == 1

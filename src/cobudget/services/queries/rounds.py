@@ -324,8 +324,3 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
         objections_to_answer=objections,
     )
 
-
-async def round_is_open(actor: Actor, challenge: ChallengePage) -> bool:
-    """Whether the challenge's latest round is open now (read from the kept rounds)."""
-    rounds = (await diagnosis_panel(actor, challenge)).rounds
-    return bool(rounds) and rounds[0].is_open

@@ -106,12 +106,15 @@ async def _form_page(
     lieux: list[network_queries.LieuSummary] | None = None,
     challenge: queries.ChallengePage | None = None,
     network_view: network_queries.NetworkPage | None = None,
+    panel: round_queries.DiagnosisPanel | None = None,
 ) -> Template:
-    """The form; `challenge` is the challenge edited (already read by the caller), and
-    `network_view` the network's page, whose lieux a new challenge may invite to co-propose."""
+    """The form; `challenge` is the challenge edited (already read by the caller, with its
+    diagnosis `panel` when the caller has it), and `network_view` the network's page, whose
+    lieux a new challenge may invite to co-propose."""
     objections: list[round_queries.PositionView] = []
     if mode == "amend" and challenge is not None:
-        panel = await round_queries.diagnosis_panel(actor, challenge)
+        if panel is None:
+            panel = await round_queries.diagnosis_panel(actor, challenge)
         objections = panel.objections_to_answer
     return await page(
         request,
@@ -238,7 +241,8 @@ async def edit_form(
     view = await queries.challenge_page(actor, challenge_id)
     if not view.can_edit:
         await challenges.require_proposer(actor, challenge_id)
-    if not view.is_draft and await round_queries.round_is_open(actor, view):
+    panel = None if view.is_draft else await round_queries.diagnosis_panel(actor, view)
+    if panel is not None and panel.rounds and panel.rounds[0].is_open:
         # No form that could only be refused: the challenge page says why (issue 16).
         return see_other(f"/defis/{challenge_id}#nouvelle-version")
     return await _form_page(
@@ -249,6 +253,7 @@ async def edit_form(
         network=view.network,
         values=_values_of(view.version),
         challenge=view,
+        panel=panel,
     )
 
 

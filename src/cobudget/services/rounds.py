@@ -811,7 +811,9 @@ async def record_amendment(
         id=0,
         version=new_version,
         opened_at=moment,
-        deadline=moment + (latest.round.deadline - latest.round.opened_at),
+        # as long as the last one, within the window (a round stored before it had none)
+        deadline=moment
+        + min(latest.round.deadline - latest.round.opened_at, consent.MAX_ROUND_LENGTH),
         quorum=network.quorum if network else latest.round.quorum,
         proposer_lieu_ids=latest.round.proposer_lieu_ids,
         member_lieu_ids=latest.round.member_lieu_ids,

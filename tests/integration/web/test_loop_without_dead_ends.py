@@ -316,3 +316,38 @@ async def test_hiding_a_comment_asks_first_with_the_reason_that_will_be_shown(
     assert done.status_code == 303
     row = await RoundComment.select(RoundComment.hidden_at).where(RoundComment.id == comment_id)
     assert row[0]["hidden_at"] is not None
+
+
+async def test_the_round_a_new_version_opens_stays_within_sixty_days(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    diagnosis: Diagnosis,
+) -> None:
+    """A round stored before the window (here 100 days long) ended « à amender »: the round the
+    new version opens is as long as it, but no longer than 60 days."""
+    round_id = await factories.make_round(
+        diagnosis.challenge_id, 1, days=100, quorum=1, opened_days_ago=101
+    )
+    await RoundPosition.insert(
+        RoundPosition(
+            round=round_id,
+            lieu=diagnosis.lieux["C"],
+            kind="objection",
+            text="Qui héberge ?",
+            taken_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=100),
+        )
+    )
+    page = f"/defis/{diagnosis.challenge_id}"
+    a = await _as(client, "a@exemple.fr")
+    published = await post_form(
+        a,
+        f"{page}/modifier",
+        {**VERSION_2, f"objection.{diagnosis.lieux['C']}": "Un lieu du réseau, à tour de rôle."},
+        form_page=page,
+    )
+    assert published.status_code == 303
+    new_round = await _latest_round_id(diagnosis.challenge_id)
+    row = await ConsentRound.select(ConsentRound.opened_at, ConsentRound.deadline).where(
+        ConsentRound.id == new_round
+    )
+    assert new_round != round_id
+    assert row[0]["deadline"] - row[0]["opened_at"] == dt.timedelta(days=60)

@@ -351,3 +351,40 @@ async def test_the_round_a_new_version_opens_stays_within_sixty_days(
     )
     assert new_round != round_id
     assert row[0]["deadline"] - row[0]["opened_at"] == dt.timedelta(days=60)
+
+
+async def test_a_refused_position_question_or_comment_comes_back_with_what_was_typed(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    diagnosis: Diagnosis,
+) -> None:
+    page = f"/defis/{diagnosis.challenge_id}"
+    round_id = await _open_round(client, diagnosis)
+    c = await _as(client, "c@exemple.fr")
+    lieu = str(diagnosis.lieux["C"])
+    long_reason = "Trop long. " * 500
+    refused = await post_form(
+        c,
+        f"/tours/{round_id}/position",
+        {"lieu": lieu, "kind": "objection", "text": long_reason},
+        form_page=page,
+    )
+    assert refused.status_code == 422 and "5000 caractères au plus" in _text(refused)
+    assert long_reason.strip() in html.unescape(refused.text)
+    assert 'value="objection" checked' in refused.text
+    question = await post_form(
+        c, f"/tours/{round_id}/questions", {"lieu": lieu, "text": "Q" * 2001}, form_page=page
+    )
+    assert question.status_code == 422 and "Q" * 2001 in question.text
+    comment = await post_form(
+        c, f"/tours/{round_id}/commentaires", {"as": f"lieu:{lieu}", "text": "R" * 5001}, page
+    )
+    assert comment.status_code == 422 and "R" * 5001 in comment.text
+
+    comment_id = await factories.make_comment(round_id, diagnosis.lieux["B"], "Propos déplacé.")
+    coordo = await _as(client, "coordo@exemple.fr")
+    hide = await post_form(
+        coordo, f"/commentaires/{comment_id}/masquer", {"reason": "x" * 1001}, form_page=page
+    )
+    assert hide.status_code == 422
+    assert f'id="e-hide-{comment_id}"' in hide.text and "1000 caractères au plus" in _text(hide)
+    assert 'value="' + "x" * 1001 + '"' in hide.text

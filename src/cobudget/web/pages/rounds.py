@@ -144,7 +144,14 @@ async def take_position(
             text=data.get("text", ""),
             criterion_id=whole_number(data.get("criterion_id")),
         )
-    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
+    typed = {f"position.{name}": data.get(name, "") for name in ("kind", "text", "criterion_id")}
+    return await _back(
+        request,
+        actor,
+        await rounds.challenge_of_round(round_id),
+        call,
+        values={"position.lieu": data.get("lieu", ""), **typed},
+    )
 
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
@@ -161,6 +168,7 @@ async def ask(
             lieu_id=whole_number(data.get("lieu")) or 0,
             text=data.get("text", ""),
         ),
+        values={"question.text": data.get("text", "")},
     )
 
 
@@ -173,6 +181,7 @@ async def answer(
         actor,
         await rounds.challenge_of_question(question_id),
         lambda: rounds.answer_question(actor, question_id=question_id, text=data.get("text", "")),
+        values={f"answer.{question_id}": data.get("text", "")},
     )
 
 
@@ -193,6 +202,7 @@ async def add_comment(
             criterion_id=whole_number(data.get("criterion_id")),
             text=data.get("text", ""),
         ),
+        values={"comment.text": data.get("text", "")},
     )
 
 
@@ -221,9 +231,15 @@ async def hide_comment(
             button=_("Masquer la réaction"),
             back=f"/defis/{challenge_id}#tour",
         )
-    except InvalidInput as error:
+    except InvalidInput as error:  # the reason is missing or too long: beside this form
+        fields = {f"hide.{comment_id}": code for code in error.fields.values()}
         return await challenge_page(
-            request, actor, challenge_id, status_code=422, errors=form_errors(error.fields)
+            request,
+            actor,
+            challenge_id,
+            status_code=422,
+            errors=form_errors(fields),
+            values={f"hide.{comment_id}": reason},
         )
     return see_other(f"/defis/{challenge_id}#tour")
 

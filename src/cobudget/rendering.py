@@ -51,8 +51,11 @@ def date(value: dt.date | dt.datetime) -> str:
     return format_date(value, format="long", locale=i18n.current_locale())
 
 
-def datetime_(value: dt.datetime) -> str:
-    """A moment shown in Paris time, where the networks are (stored in UTC)."""
+def datetime_(value: dt.datetime | str) -> str:
+    """A moment shown in Paris time, where the networks are (stored in UTC). A kept
+    notification holds its moments as ISO text (services/notifications.py)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     return format_datetime(
         value if value.tzinfo else value.replace(tzinfo=dt.UTC),
         format="d MMMM y HH:mm",

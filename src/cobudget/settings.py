@@ -69,6 +69,9 @@ class Settings:
     # The outbox worker runs inside the app process unless a separate `cobudget worker` does.
     outbox_in_app: bool = True
     outbox_poll_seconds: float = 2.0
+    # How often the outbox worker looks for reminders, rounds closed at their deadline and
+    # daily digests to send (services/notifications.py).
+    notification_sweep_seconds: float = 60.0
     outbox_max_attempts: int = 20
     # The engine runs in worker processes (services.computations): how many at once per app
     # process, how long one may take, and how long a request waits for a free worker.

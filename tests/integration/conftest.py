@@ -51,6 +51,8 @@ class World:
     report_id: int = 0
     draft_report_id: int = 0
     reviewed_challenge_id: int = 0
+    # A comment of the test lieu in the discussion of `challenge_id` (issue 16).
+    discussion_id: int = 0
 
 
 # The world is built once per run and copied back before each test that asks for it (SQLite's
@@ -155,6 +157,7 @@ async def _world() -> World:
             settled, funded, status="changes_requested", comment="Ajoutez les factures."
         ),
         reviewed,
+        await factories.make_discussion_comment(challenge_id, lieu_id),
     )
 
 

@@ -16,6 +16,7 @@ from cobudget.db.tables import (
     ConsentRound,
     Coordinator,
     CoProposer,
+    DiscussionComment,
     Envelope,
     EnvelopeLieu,
     Lieu,
@@ -40,16 +41,25 @@ def password_hash() -> str:
     return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
-async def make_user(email: str, name: str = "", *, site_admin: bool = False) -> int:
-    rows = await User.insert(
-        User(
-            email=email,
-            name=name or email.split("@")[0].title(),
-            password_hash=password_hash(),
-            is_site_admin=site_admin,
-            created_at=now(),
-        )
-    ).returning(User.id)
+async def make_user(
+    email: str, name: str = "", *, site_admin: bool = False, locale: str | None = None
+) -> int:
+    """A person; only the columns the first schema had are written unless a locale is asked
+    for, so the migration tests can make people in a database migrated halfway."""
+    values = {
+        "email": email,
+        "name": name or email.split("@")[0].title(),
+        "password_hash": password_hash(),
+        "is_site_admin": site_admin,
+        "created_at": now(),
+    }
+    if locale is not None:
+        values["locale"] = locale
+    columns = ", ".join(values)
+    marks = ", ".join("{}" for _value in values)
+    rows = await User.raw(
+        f"INSERT INTO app_user ({columns}) VALUES ({marks}) RETURNING id", *values.values()
+    )
     return int(rows[0]["id"])
 
 
@@ -199,6 +209,22 @@ async def make_comment(round_id: int, lieu_id: int | None, text: str = "Belle id
     rows = await RoundComment.insert(
         RoundComment(round=round_id, lieu=lieu_id, text=text, created_at=now())
     ).returning(RoundComment.id)
+    return int(rows[0]["id"])
+
+
+async def make_discussion_comment(
+    challenge_id: int,
+    lieu_id: int | None,
+    text: str = "Nous avons le même besoin.",
+    *,
+    thread: int | None = None,
+) -> int:
+    """A comment in the challenge's discussion, for the lieu (or in no one's name)."""
+    rows = await DiscussionComment.insert(
+        DiscussionComment(
+            challenge=challenge_id, lieu=lieu_id, text=text, thread=thread, created_at=now()
+        )
+    ).returning(DiscussionComment.id)
     return int(rows[0]["id"])
 
 

@@ -3,7 +3,8 @@ database, so a test can tell a page whose number of queries is fixed from one wh
 grows with the data (issue 15).
 
 What it adds keeps the shape of every page: each consent round hears more lieux (positions,
-questions, comments), the network gains lieux with people, challenges with their rounds and
+questions, comments), each challenge's discussion more threads, replies, flags and hidden
+comments, the network gains lieux with people, challenges with their rounds and
 budget lines, pledges in the open envelope, co-funders, invitations and journal entries; no
 page changes state (no round becomes the latest of a challenge, nothing is settled) and every
 envelope's money still reconciles (the pledges are small).
@@ -24,12 +25,15 @@ from cobudget.db.tables import (
     ConcernedLieu,
     ConsentRound,
     CoProposer,
+    DiscussionComment,
+    DiscussionFlag,
     Envelope,
     EnvelopeLieu,
     Invitation,
     Lieu,
     Membership,
     NetworkLieu,
+    Notification,
     Pledge,
     RoundComment,
     RoundPosition,
@@ -37,7 +41,10 @@ from cobudget.db.tables import (
     User,
 )
 from cobudget.services.clock import now
+from cobudget.services.notifications import Kind
 from tests.support.factories import password_hash
+
+NOTIFICATION_KINDS = [kind.value for kind in Kind]
 
 
 async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...] = ()) -> None:
@@ -142,6 +149,52 @@ async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...
             )
             for round_id in rounds
             for i, lieu in enumerate(lieux)
+        )
+    )
+
+    # Every published challenge's discussion hears each new lieu: a thread with a reply, one
+    # comment in three flagged by two people, one in four hidden.
+    published = [
+        row["id"]
+        for row in await Challenge.select(Challenge.id).where(
+            (Challenge.network == network_id) & (Challenge.current_version > 0)
+        )
+    ]
+    threads = await DiscussionComment.insert(
+        *(
+            DiscussionComment(
+                challenge=challenge,
+                author=users[i % len(users)],
+                lieu=lieu,
+                version=1 if i % 2 else None,
+                text="Comment faites-vous chez vous ?",
+                created_at=moment - day,
+                hidden_at=moment if i % 4 == 3 else None,
+                hidden_reason="Hors sujet" if i % 4 == 3 else "",
+            )
+            for challenge in published
+            for i, lieu in enumerate(lieux)
+        )
+    ).returning(DiscussionComment.id, DiscussionComment.challenge)
+    await DiscussionComment.insert(
+        *(
+            DiscussionComment(
+                challenge=row["challenge"],
+                thread=row["id"],
+                author=users[(i + 1) % len(users)],
+                lieu=lieux[(i + 1) % by],
+                text="Pareil chez nous.",
+                created_at=moment - day,
+            )
+            for i, row in enumerate(threads)
+        )
+    )
+    await DiscussionFlag.insert(
+        *(
+            DiscussionFlag(comment=row["id"], flagged_by=users[k], flagged_at=moment)
+            for i, row in enumerate(threads)
+            if i % 3 == 0
+            for k in range(2)
         )
     )
 
@@ -320,5 +373,35 @@ async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...
                 after={"status": "published"},
             )
             for i in range(10 * by)
+        )
+    )
+    # `by` notifications of every kind for every person: their notifications page lists more.
+    everyone = [row["id"] for row in await User.select(User.id)]
+    await Notification.insert(
+        *(
+            Notification(
+                user=user,
+                kind=kind,
+                params={
+                    "title": f"Défi {i}",
+                    "lieu": "Lieu en plus",
+                    "text": "Pourquoi ?",
+                    "question": "Pourquoi ?",
+                    "answer": "Parce que.",
+                    "version": 2,
+                    "network": "Réseau",
+                    "deadline": moment.isoformat(),
+                    "until": moment.isoformat(),
+                    "outcome": "no_quorum",
+                    "count": 1,
+                    "quorum": 3,
+                    "accepted": True,
+                },
+                path=f"/defis/{challenges[i % by]}#tour",
+                created_at=moment,
+            )
+            for user in everyone
+            for kind in NOTIFICATION_KINDS
+            for i in range(by // 4)
         )
     )

@@ -32,6 +32,9 @@ class User(Table, tablename="app_user"):
     password_hash = Varchar(length=255)
     is_site_admin = Boolean(default=False)
     created_at = Timestamptz()
+    # The language of the emails this person receives: set by the language switch when logged
+    # in, and at sign-up from the language the page was read in.
+    locale = Varchar(length=5, default="fr")
 
 
 class Network(Table):
@@ -166,6 +169,39 @@ class OutboxMessage(Table):
     # What the message is about (e.g. "envelope:12:funding"), so a later move of the calendar
     # can reschedule a message that waits for a date.
     topic = Varchar(length=100, null=True, default=None, index=True)
+    # The one-click unsubscribe address of a notification email (RFC 8058), sent as its
+    # `List-Unsubscribe` header; null for the emails one cannot unsubscribe from.
+    unsubscribe_url = Varchar(length=500, null=True, default=None)
+
+
+class Notification(Table):
+    """Something a person is told (services/notifications.py), kept so it can be listed: its
+    kind, what its sentence needs (`params`), where to act (`path`), and whether it went or
+    waits for the daily digest. `key` names an event that must be told once whoever notices it
+    (a reminder, a round that closed at its deadline): unique per person (an index made by a
+    migration), so two workers noticing it at once store it once."""
+
+    id: Serial
+    user = ForeignKey(references=User, index=True)
+    kind = Varchar(length=40)
+    params = JSON(default={})
+    path = Varchar(length=300, default="/")
+    created_at = Timestamptz(index=True)
+    # now | daily | never: the person's choice for this kind when it was made.
+    delivery = Varchar(length=10, default="now")
+    # When it went out in a daily digest (null while it waits, or if it was not to be digested).
+    digested_at = Timestamptz(null=True, default=None)
+    key = Varchar(length=200, null=True, default=None)
+
+
+class NotificationPreference(Table):
+    """How a person wants one kind of notification: now, daily (a digest) or never. No row
+    means « now ». One row per person and kind (a unique index made by a migration)."""
+
+    id: Serial
+    user = ForeignKey(references=User, index=True)
+    kind = Varchar(length=40)
+    mode = Varchar(length=10, default="now")
 
 
 class AuditEntry(Table):
@@ -326,6 +362,40 @@ class ObjectionAnswer(Table):
     text = Text()
     answered_by = ForeignKey(references=User, null=True)
     answered_at = Timestamptz()
+
+
+class DiscussionComment(Table):
+    """A comment in a challenge's discussion (issue 16), open on every published challenge.
+
+    Written for a lieu (`lieu`), a co-funding organisation (`org`) or, by a coordinator, in
+    their own name (both empty); optionally about a version (its number) and a criterion.
+    `thread`: the first comment of the thread a reply belongs to (one level of replies), empty
+    for a first comment. A coordinator hides an abusive one with a reason shown to everyone;
+    its text stays in the row and in the audit log."""
+
+    id: Serial
+    challenge = ForeignKey(references=Challenge, index=True)
+    thread: ForeignKey[DiscussionComment] = ForeignKey(references="self", null=True, index=True)
+    author = ForeignKey(references=User, null=True)
+    lieu = ForeignKey(references=Lieu, null=True)
+    org = ForeignKey(references=CofundingOrg, null=True)
+    version = Integer(null=True, default=None)
+    criterion = ForeignKey(references=Criterion, null=True, on_delete=OnDelete.set_null)
+    text = Text()
+    created_at = Timestamptz()
+    hidden_at = Timestamptz(null=True, default=None)
+    hidden_by = ForeignKey(references=User, null=True)
+    hidden_reason = Text(default="")
+
+
+class DiscussionFlag(Table):
+    """A person flags a discussion comment for the coordinators, once (a unique index made by
+    a migration: a second flag of the same person is not counted)."""
+
+    id: Serial
+    comment = ForeignKey(references=DiscussionComment, index=True)
+    flagged_by = ForeignKey(references=User)
+    flagged_at = Timestamptz()
 
 
 class Envelope(Table):
@@ -502,6 +572,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     WebSession,
     LoginAttempt,
     OutboxMessage,
+    Notification,
+    NotificationPreference,
     AuditEntry,
     Criterion,
     Challenge,
@@ -514,6 +586,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     RoundQuestion,
     RoundComment,
     ObjectionAnswer,
+    DiscussionComment,
+    DiscussionFlag,
     Envelope,
     EnvelopeLieu,
     Pledge,

@@ -34,6 +34,10 @@ class Action(StrEnum):
     ROUND_SPEAK = "round.speak"  # take a position, ask a question, for the acting lieu
     QUESTION_ANSWER = "question.answer"  # the proposing lieux
     COMMENT = "comment"  # for the acting lieu, or for a co-funding organisation
+    # A challenge's discussion: for the acting lieu, the acting co-funding organisation, or a
+    # coordinator in their own name; flagging: anyone who may take part in the network's.
+    DISCUSS = "discussion.comment"
+    DISCUSSION_FLAG = "discussion.flag"
     PLEDGE = "pledge"  # for the acting lieu, or for the actor's co-funding organisation
     # A lieu's own money (beyond the envelope) commits the organisation: its admins only.
     PLEDGE_OWN_FUNDS = "pledge.own_funds"
@@ -70,6 +74,8 @@ class Target:
     lieu_network_ids: frozenset[int] = field(default_factory=frozenset)
     # For a challenge: the lieux that propose it (the proposing lieu and accepted co-proposers).
     proposer_lieu_ids: frozenset[int] = field(default_factory=frozenset)
+    # The lieux of the target network (who may flag in its discussions).
+    network_lieu_ids: frozenset[int] = field(default_factory=frozenset)
     # The co-funding organisations of the target network.
     network_org_ids: frozenset[int] = field(default_factory=frozenset)
     # The co-funding organisation acting (a co-funder pledges for it).
@@ -105,6 +111,18 @@ def _acts_for_member_lieu(actor: Actor, target: Target) -> bool:
         and target.network_id is not None
         and target.network_id in target.lieu_network_ids
     )
+
+
+def _discuss(actor: Actor, target: Target) -> Decision:
+    """A member speaks for their lieu, a co-funder for its organisation, a coordinator (who
+    may belong to no lieu) in their own name."""
+    if target.lieu_id is not None:
+        return ALLOWED if _acts_for_member_lieu(actor, target) else _refuse(actor, "member_only")
+    if target.org_id is not None:
+        if target.org_id in actor.cofunder_of & target.network_org_ids:
+            return ALLOWED
+        return _refuse(actor, "cofunder_only")
+    return ALLOWED if _coordinates(actor, target) else _refuse(actor, "coordinator_only")
 
 
 def decide(actor: Actor, action: Action, target: Target) -> Decision:
@@ -143,6 +161,16 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if _acts_for_member_lieu(actor, target) or actor.cofunder_of & target.network_org_ids:
                 return ALLOWED
             return _refuse(actor, "member_or_cofunder_only")
+        case Action.DISCUSS:
+            return _discuss(actor, target)
+        case Action.DISCUSSION_FLAG:
+            if (
+                _coordinates(actor, target)
+                or actor.member_of & target.network_lieu_ids
+                or actor.cofunder_of & target.network_org_ids
+            ):
+                return ALLOWED
+            return _refuse(actor, "discussion_participants_only")
         case Action.PLEDGE:
             if target.org_id is not None:
                 if target.org_id in actor.cofunder_of & target.network_org_ids:

@@ -1,4 +1,5 @@
-"""Logging in (with its rate limit) and resetting a forgotten password."""
+"""Logging in (with its rate limit), resetting a forgotten password, and the language a
+person's emails are written in."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 
 import msgspec
 
+from cobudget import i18n
 from cobudget.db.rows import fetch_one
 from cobudget.db.tables import PasswordReset, User
 from cobudget.db.transactions import for_update, write_transaction
@@ -207,3 +209,22 @@ async def reset_password(
             Actor(user_id=user_id), "user.password_reset", entity="user", entity_id=user_id
         )
     return user_id
+
+
+class _Locale(msgspec.Struct, frozen=True):
+    locale: str
+
+
+async def locale_of(user_id: int) -> str:
+    """The language kept on the account (French if the account is gone)."""
+    row = await fetch_one(User.select(User.locale).where(User.id == user_id).first(), _Locale)
+    return row.locale if row else i18n.DEFAULT_LOCALE
+
+
+async def set_locale(actor: Actor, locale: str) -> None:
+    """The language switch, for someone logged in: their emails go out in this language from
+    now on. An unknown language changes nothing (the switch ignores it too)."""
+    if actor.user_id is None or locale not in i18n.LOCALES:
+        return
+    async with write_transaction():
+        await User.update({User.locale: locale}).where(User.id == actor.user_id)

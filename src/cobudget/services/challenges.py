@@ -496,9 +496,12 @@ async def amend(
 
 
 async def answer_co_proposal(
-    actor: Actor, *, challenge_id: int, lieu_id: int, accept: bool
+    settings: Settings, actor: Actor, *, challenge_id: int, lieu_id: int, accept: bool
 ) -> None:
-    """The invited lieu accepts (it becomes a proposer) or declines (the invitation is gone)."""
+    """The invited lieu accepts (it becomes a proposer) or declines (the invitation is gone);
+    the proposing lieu is told either way."""
+    from cobudget.services import notification_events  # it reads rounds, built on this module
+
     invitation = await fetch_one(
         CoProposer.select(CoProposer.id, CoProposer.accepted_at)
         .where(CoProposer.challenge == challenge_id)
@@ -525,6 +528,14 @@ async def answer_co_proposal(
             )
         else:
             await CoProposer.delete().where(CoProposer.id == invitation.id)
+        await notification_events.co_proposal_answered(
+            settings,
+            challenge_id=challenge_id,
+            version=challenge.current_version,
+            proposer_lieu_id=challenge.lieu,
+            lieu_id=lieu_id,
+            accepted=accept,
+        )
         await audit.record(
             actor,
             "co_proposal.accept" if accept else "co_proposal.decline",

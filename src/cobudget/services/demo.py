@@ -24,6 +24,7 @@ from cobudget.db.tables import (
     Coordinator,
     Criterion,
     Deliverable,
+    DiscussionComment,
     Envelope,
     EnvelopeLieu,
     Lieu,
@@ -331,6 +332,9 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
                     note="Nous vivons le même problème.",
                 )
             )
+        if published:
+            asker = concerned[0] if concerned else (proposer + 1) % len(lieu_ids)
+            await _load_discussion(challenge_id, lieu_ids[asker], lieu_ids[proposer], moment)
         if state in ("consented", "to_amend"):
             # Challenges the 2026 envelope could fund were consented before it closed (closing
             # freezes positions); the others during this year's diagnosis.
@@ -403,6 +407,32 @@ async def _load_challenges(network_id: int, lieu_ids: list[int], moment: dt.date
                     asked_at=moment - dt.timedelta(days=2),
                 )
             )
+
+
+async def _load_discussion(
+    challenge_id: int, asker: int, proposer: int, moment: dt.datetime
+) -> None:
+    """A short conversation on a published challenge: a lieu asks, the proposers reply."""
+    thread = await inserted_id(
+        DiscussionComment.insert(
+            DiscussionComment(
+                challenge=challenge_id,
+                lieu=asker,
+                version=1,
+                text="Chez nous aussi, c’est un vrai besoin. Avez-vous une idée du calendrier ?",
+                created_at=moment - dt.timedelta(days=25),
+            )
+        ).returning(DiscussionComment.id)
+    )
+    await DiscussionComment.insert(
+        DiscussionComment(
+            challenge=challenge_id,
+            thread=thread,
+            lieu=proposer,
+            text="Un premier essai au printemps, puis une version ouverte à tous les lieux.",
+            created_at=moment - dt.timedelta(days=24),
+        )
+    )
 
 
 # Demo envelopes: (title, amount €, days of the calendar relative to now, pledges), a pledge

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 import msgspec
 
+from cobudget import i18n
 from cobudget.db.rows import fetch_one
 from cobudget.db.tables import (
     CofunderPerson,
@@ -234,7 +235,15 @@ async def accept(
         if existing is None:
             # Another invitation to this email accepted at the same moment made the account.
             ids = await inserted_ids(
-                User.insert(User(email=email, name=name, password_hash=new_hash, created_at=now()))
+                User.insert(
+                    User(
+                        email=email,
+                        name=name,
+                        password_hash=new_hash,
+                        created_at=now(),
+                        locale=i18n.current_locale(),  # the language the sign-up was read in
+                    )
+                )
                 .on_conflict(action="DO NOTHING")
                 .returning(User.id)
             )

@@ -11,6 +11,12 @@ only if the token is still its own; so two workers never send one message while 
 holds, however slow the server. Claims expire, so a worker that dies mid-send does not keep a
 message forever: the message then goes again, with the same Message-ID (one per outbox row),
 so the resend of a message already delivered is recognisable as the same message.
+
+Each message is written in the language of the person it is for (the `locale` of their
+account; French for an address with no account yet, such as an invitation). A notification
+carries its one-click unsubscribe address, sent as `List-Unsubscribe` (RFC 8058). The worker
+also tells what the calendar causes (reminders, rounds closed at their deadline) and the daily
+digests, through `services/notifications.py`, so no other scheduler runs.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import datetime as dt
 import logging
 import secrets
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 from urllib.parse import urlparse
 
@@ -30,9 +36,10 @@ from piccolo.columns import Column
 from piccolo.custom_types import Combinable
 from piccolo.engine.sqlite import SQLiteEngine
 
+from cobudget import i18n
 from cobudget.db.engine import new_wait_budget
-from cobudget.db.rows import fetch_one, typed_one
-from cobudget.db.tables import OutboxMessage
+from cobudget.db.rows import fetch, fetch_one, typed_one
+from cobudget.db.tables import OutboxMessage, User
 from cobudget.db.transactions import RowId, write_transaction
 from cobudget.rendering import render_email
 from cobudget.services.clock import now
@@ -69,19 +76,60 @@ async def enqueue_many(
     addresses = list(to_addresses)
     if not addresses:
         return
-    subject, body = render_email(template_name, context)
+    locales = await locales_of(addresses)
+    rendered: dict[str, tuple[str, str]] = {}
+    messages = []
+    for address in addresses:
+        locale = locales.get(address, i18n.DEFAULT_LOCALE)
+        if locale not in rendered:  # rendered once per language, however many addresses
+            rendered[locale] = render_email(template_name, context, locale)
+        subject, body = rendered[locale]
+        messages.append(Outgoing(address, subject, body))
+    await insert(messages, send_at=send_at, topic=topic)
+
+
+class Outgoing(msgspec.Struct, frozen=True):
+    """One rendered message to write to the outbox."""
+
+    to_address: str
+    subject: str
+    body: str
+    unsubscribe_url: str | None = None
+
+
+class _Locale(msgspec.Struct, frozen=True):
+    email: str
+    locale: str
+
+
+async def locales_of(addresses: Iterable[str]) -> dict[str, str]:
+    """The language of each address that has an account, in one query."""
+    wanted = sorted(set(addresses))
+    rows = await fetch(
+        User.select(User.email, User.locale).where(User.email.is_in(wanted)), _Locale
+    )
+    return {row.email: row.locale for row in rows}
+
+
+async def insert(
+    messages: Sequence[Outgoing], *, send_at: dt.datetime | None = None, topic: str | None = None
+) -> None:
+    """Write rendered messages, in one insert; inside the use case's transaction."""
+    if not messages:
+        return
     moment = now()
     await OutboxMessage.insert(
         *(
             OutboxMessage(
-                to_address=address,
-                subject=subject,
-                body=body,
+                to_address=message.to_address,
+                subject=message.subject,
+                body=message.body,
                 created_at=moment,
                 next_attempt_at=max(moment, send_at) if send_at else moment,
                 topic=topic,
+                unsubscribe_url=message.unsubscribe_url,
             )
-            for address in addresses
+            for message in messages
         )
     )
 
@@ -162,6 +210,7 @@ class Claimed(msgspec.Struct, frozen=True):
     body: str
     created_at: dt.datetime
     attempts: int
+    unsubscribe_url: str | None
 
 
 # The columns a claim reads back: every field of `Claimed` but its first, the token.
@@ -174,6 +223,9 @@ def _send(settings: Settings, message: Claimed) -> None:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = message_id(settings, message.id, message.created_at)
+    if message.unsubscribe_url:
+        email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
     with smtplib.SMTP(
         settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
@@ -247,8 +299,20 @@ async def send_due(
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Send due messages until `stop` is set, polling every `outbox_poll_seconds`."""
+    """Send due messages until `stop` is set, polling every `outbox_poll_seconds`; every
+    `notification_sweep_seconds`, first tell what the calendar causes and the daily digests
+    (each told once, whatever the number of workers: services/notifications.py)."""
+    from cobudget.services import notifications  # it writes to this outbox
+
+    next_sweep = 0.0
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
+        if loop.time() >= next_sweep:
+            next_sweep = loop.time() + settings.notification_sweep_seconds
+            try:
+                await notifications.sweep(settings)
+            except Exception:  # a failed sweep must not stop the sending; the next one retries
+                log.exception("notification sweep failed")
         try:
             await send_due(settings, stop=stop)
         except Exception:  # a broken database must not kill the loop; log and go on

@@ -29,7 +29,7 @@ from cobudget.domain import consent
 from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Decision, Target, require
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, outbox
+from cobudget.services import audit, notification_events, notifications
 from cobudget.services.challenges import (
     ChallengeRow,
     IdRow,
@@ -119,14 +119,16 @@ class _NetworkRow(msgspec.Struct, frozen=True):
     name: str
 
 
-class _Quorum(msgspec.Struct, frozen=True):
-    quorum: int
+class _TakenBy(msgspec.Struct, frozen=True):
+    user: int | None
 
 
 class _QuestionRow(msgspec.Struct, frozen=True):
     id: int
     round: int
     answer: str
+    lieu: int
+    text: str
 
 
 class _CommentRow(msgspec.Struct, frozen=True):
@@ -342,15 +344,14 @@ async def open_round(
         ).returning(ConsentRound.id)
         round_id = inserted_id(rows)
         version = await load_version(challenge_id, current)
-        for email in await emails_of_lieux(members):
-            await outbox.enqueue(
-                email,
-                "round_opened",
-                title=version.title,
-                network=network.name,
-                deadline=deadline,
-                link=f"{settings.base_url}/defis/{challenge_id}#tour",
-            )
+        await notification_events.round_opened(
+            settings,
+            challenge_id=challenge_id,
+            title=version.title,
+            network=network.name,
+            deadline=deadline,
+            member_lieu_ids=members,
+        )
         await audit.record(
             actor,
             "round.open",
@@ -367,9 +368,13 @@ async def open_round(
     return round_id
 
 
-async def close_round(actor: Actor, *, round_id: int, confirmed: bool = True) -> None:
-    """A coordinator closes an open round now; unless `confirmed`, everything is checked and
-    `ConfirmationNeeded` raised instead of writing (issue 16)."""
+async def close_round(
+    settings: Settings, actor: Actor, *, round_id: int, confirmed: bool = True
+) -> None:
+    """A coordinator closes the round now; its outcome is told to the proposers and to the
+    lieux that took part (once: a round already told closed at its deadline is not told
+    again). Unless `confirmed`, everything is checked and `ConfirmationNeeded` raised instead
+    of writing (issue 16)."""
     known = await facts(round_id)
     require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
     moment = now()
@@ -384,6 +389,7 @@ async def close_round(actor: Actor, *, round_id: int, confirmed: bool = True) ->
             .where(ConsentRound.id == round_id)
             .where(ConsentRound.closed_at.is_null())
         )
+        await notification_events.tell_closed_now(settings, round_id)
         await audit.record(
             actor,
             "round.close",
@@ -439,21 +445,27 @@ async def extend_round(
 async def _tell_deadline_shortened(
     settings: Settings, known: RoundFacts, deadline: dt.datetime
 ) -> None:
-    """The people of the network's lieux, proposers included, learn the earlier deadline."""
+    """The people of the network's lieux, proposers included, learn the earlier deadline: a
+    notification of its own kind (listed on their home, emailed in their language at once or
+    in their digest as they chose, with its unsubscribe link), once per new deadline."""
     version = await load_version(known.challenge_id, known.round.version)
     network = await fetch_one(
         Network.select(Network.quorum, Network.name).where(Network.id == known.network_id).first(),
         _NetworkRow,
     )
     assert network is not None
-    await outbox.enqueue_many(
-        await emails_of_lieux(known.round.member_lieu_ids),
-        "round_shortened",
-        title=version.title,
-        network=network.name,
-        deadline=deadline,
-        previous=known.round.closes_at,
-        link=f"{settings.base_url}/defis/{known.challenge_id}#tour",
+    await notifications.notify(
+        settings,
+        notifications.Kind.ROUND_SHORTENED,
+        await notifications.members_of(known.round.member_lieu_ids),
+        params={
+            "title": version.title,
+            "network": network.name,
+            "deadline": deadline.isoformat(),
+            "previous": known.round.closes_at.isoformat(),
+        },
+        path=notification_events.challenge_path(known.challenge_id),
+        key=f"round_shortened:{known.round.id}:{deadline.isoformat()}",
     )
 
 
@@ -484,12 +496,19 @@ def _next_number(known: RoundFacts, lieu_id: int) -> int:
 
 
 async def take_position(
-    actor: Actor, *, round_id: int, lieu_id: int, kind: str, text: str, criterion_id: int | None
+    settings: Settings,
+    actor: Actor,
+    *,
+    round_id: int,
+    lieu_id: int,
+    kind: str,
+    text: str,
+    criterion_id: int | None,
 ) -> None:
-    """The lieu's position: consent, concern (with a text) or objection (with a reason). The
-    form shows the lieu's criterion selected when it changes its position (issue 16), so a
-    lieu turning an objection into a consent sends it along: a consent has none, it is
-    dropped rather than refused."""
+    """The lieu's position: consent, concern (with a text) or objection (with a reason); the
+    proposers are told of an objection. The form shows the lieu's criterion selected when it
+    changes its position (issue 16), so a lieu turning an objection into a consent sends it
+    along: a consent has none, it is dropped rather than refused."""
     if kind == consent.PositionKind.CONSENT.value:
         criterion_id = None
     known = await facts(round_id)
@@ -517,6 +536,10 @@ async def take_position(
                 taken_at=moment,
             )
         )
+        if kind == consent.PositionKind.OBJECTION.value:
+            await notification_events.objection_raised(
+                settings, current, lieu_id=lieu_id, text=(text or "").strip(), by=actor.user_id
+            )
         await audit.record(
             actor,
             "position.take",
@@ -560,7 +583,10 @@ async def withdraw_position(actor: Actor, *, round_id: int, lieu_id: int) -> Non
         )
 
 
-async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) -> None:
+async def ask_question(
+    settings: Settings, actor: Actor, *, round_id: int, lieu_id: int, text: str
+) -> None:
+    """A lieu asks the proposers a question; they are told."""
     known = await facts(round_id)
     await _speaking_lieu(actor, known, lieu_id)
     errors = consent.validate_question(text)
@@ -579,6 +605,9 @@ async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) 
                 asked_at=moment,
             )
         )
+        await notification_events.question_asked(
+            settings, current, lieu_id=lieu_id, text=text.strip(), by=actor.user_id
+        )
         await audit.record(
             actor,
             "question.ask",
@@ -589,9 +618,16 @@ async def ask_question(actor: Actor, *, round_id: int, lieu_id: int, text: str) 
         )
 
 
-async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
+async def answer_question(settings: Settings, actor: Actor, *, question_id: int, text: str) -> None:
+    """The proposers answer a question; the lieu that asked is told."""
     question = await fetch_one(
-        RoundQuestion.select(RoundQuestion.id, RoundQuestion.round, RoundQuestion.answer)
+        RoundQuestion.select(
+            RoundQuestion.id,
+            RoundQuestion.round,
+            RoundQuestion.answer,
+            RoundQuestion.lieu,
+            RoundQuestion.text,
+        )
         .where(RoundQuestion.id == question_id)
         .first(),
         _QuestionRow,
@@ -617,6 +653,13 @@ async def answer_question(actor: Actor, *, question_id: int, text: str) -> None:
                 RoundQuestion.answered_at: now(),
             }
         ).where(RoundQuestion.id == question_id)
+        await notification_events.question_answered(
+            settings,
+            known,
+            asking_lieu_id=question.lieu,
+            question=question.text,
+            answer=text.strip(),
+        )
         await audit.record(
             actor,
             "question.answer",
@@ -776,6 +819,7 @@ async def record_amendment(
     if outcome is not consent.Outcome.TO_AMEND:
         return
     version = await load_version(challenge_id, new_version)
+    told: set[int] = set()  # the objectors, told of the new round with their answer
     for objection in consent.standing_objections(latest.round, latest.positions, moment):
         text = answers[objection.lieu_id].strip()
         await ObjectionAnswer.insert(
@@ -789,23 +833,25 @@ async def record_amendment(
             )
         )
         objectors = await fetch(
-            RoundPosition.select(RoundPosition.taken_by.email.as_alias("email")).where(
+            RoundPosition.select(RoundPosition.taken_by.as_alias("user")).where(
                 RoundPosition.id == objection.seq
             ),
-            _Email,
+            _TakenBy,
         )
         for row in objectors:
-            if row.email:
-                await outbox.enqueue(
-                    row.email,
-                    "objection_answered",
+            if row.user:
+                told.add(row.user)
+                await notification_events.objection_answered(
+                    settings,
+                    challenge_id=challenge_id,
+                    user_id=row.user,
                     title=version.title,
                     version=new_version,
                     answer=text,
-                    link=f"{settings.base_url}/defis/{challenge_id}#tour",
                 )
     network = await fetch_one(
-        Network.select(Network.quorum).where(Network.id == latest.network_id).first(), _Quorum
+        Network.select(Network.quorum, Network.name).where(Network.id == latest.network_id).first(),
+        _NetworkRow,
     )
     new = consent.Round(
         id=0,
@@ -835,6 +881,15 @@ async def record_amendment(
                 quorum=new.quorum,
                 opened_by=actor.user_id,
             )
+        )
+        await notification_events.round_opened(
+            settings,
+            challenge_id=challenge_id,
+            title=version.title,
+            network=network.name if network else "",
+            deadline=new.deadline,
+            member_lieu_ids=latest.round.member_lieu_ids,
+            skip=told,
         )
 
 

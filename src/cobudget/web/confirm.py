@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
+from cobudget.i18n import gettext as _
 from cobudget.web.render import page
 
 CONFIRM_FIELD = "confirm"
@@ -41,5 +42,24 @@ async def ask_confirmation(
         action=request.url.path,
         fields=[(name, value) for name, value in data.items() if name not in _NOT_COPIED],
         button=button,
+        back=back,
+    )
+
+
+async def ask_to_hide(
+    request: Request[Any, Any, Any], *, reason: str, data: Mapping[str, str], back: str
+) -> Template:
+    """Hiding a comment (in a round or in the discussion) is public and stays: the reason that
+    will be read in its place is shown before it is done."""
+    return await ask_confirmation(
+        request,
+        question=_("Masquer cette réaction ?"),
+        consequences=[
+            _("Son texte n’est plus affiché ; à sa place, chacun lit : « %(reason)s ».")
+            % {"reason": reason.strip()},
+            _("Le texte reste dans le journal de la coordination."),
+        ],
+        data=data,
+        button=_("Masquer la réaction"),
         back=back,
     )

@@ -76,6 +76,7 @@ _ENTITY_OF_SEGMENT = {
     "tours": "round",
     "questions": "question",
     "commentaires": "comment",
+    "discussion": "comment",
     "lieux": "lieu",
 }
 

@@ -93,6 +93,14 @@ def field_message(code: str) -> str:
             )
         case "unknown_criterion":
             return _("Ce critère n’est pas un critère du réseau.")
+        case "unknown_version":
+            return _("Choisissez une des versions publiées du défi.")
+        case "unknown_comment":
+            return _("Ce commentaire n’existe pas dans la discussion de ce défi.")
+        case "thread_full":
+            return _(
+                "Cette conversation compte déjà {max} réponses : ouvrez-en une nouvelle."
+            ).format(max=params[0])
         case "criterion_not_for_consent":
             return _(
                 "Un critère se rattache à une réserve ou à une objection, pas à un consentement."
@@ -253,6 +261,11 @@ def refusal_message(reason: str) -> str:
             return _("Un tour de consentement est en cours sur cette version : attendez sa fin.")
         case "objections_unanswered":
             return _("Répondez d’abord à chaque objection du dernier tour.")
+        case "discussion_participants_only":
+            return _(
+                "Seuls les lieux du réseau, ses cofinanceurs et sa coordination prennent part "
+                "à la discussion."
+            )
         case "member_or_cofunder_only":
             return _("Seuls les lieux et les cofinanceurs du réseau peuvent réagir.")
         case "proposer_cannot_position" | "proposer_cannot_ask":

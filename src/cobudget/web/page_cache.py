@@ -56,6 +56,7 @@ NOT_KEPT_PREFIXES = (
     "/mot-de-passe",
     "/invitations/",
     "/langue/",
+    "/desabonnement/",
     "/schema",
     "/inscription",
 )

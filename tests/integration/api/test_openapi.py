@@ -25,7 +25,14 @@ async def test_the_description_covers_the_api_and_no_page(
     client: AsyncTestClient,  # type: ignore[type-arg]
     db: str,
 ) -> None:
-    from cobudget.web.api import challenges, envelopes, follow_up, networks, pledges
+    from cobudget.web.api import (
+        challenges,
+        discussion,
+        envelopes,
+        follow_up,
+        networks,
+        pledges,
+    )
 
     doc = (await client.get("/api/openapi.json")).json()
     assert doc["info"]["title"] == "Cobudget des communs"
@@ -34,6 +41,7 @@ async def test_the_description_covers_the_api_and_no_page(
         *networks.ROUTES,
         *envelopes.ROUTES,
         *challenges.ROUTES,
+        *discussion.ROUTES,
         *pledges.ROUTES,
         *follow_up.ROUTES,
     ]
@@ -95,10 +103,11 @@ def test_every_answer_matches_the_description(settings: Settings, world: World) 
         "challenge_id": [world.challenge_id, world.consented_challenge_id],
         "report_id": [world.report_id, world.draft_report_id],
         "number": [1, 2],
+        "comment_id": [world.discussion_id],
     }
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(settings))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 17
+    assert len(operations) == 21
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _run(operation.as_strategy(generation_mode=mode), EXAMPLES)

@@ -29,6 +29,7 @@ from cobudget.domain.errors import Duplicate, InvalidInput
 from cobudget.domain.permissions import Actor
 from cobudget.services import challenges, rounds
 from cobudget.services.clock import now
+from cobudget.settings import Settings
 from tests.integration.conftest import log_in, page_text, post_form
 from tests.support import database, factories
 from tests.support.database import backend
@@ -120,7 +121,9 @@ async def test_two_nous_aussi_at_once_store_one_row_with_the_last_note(db: str) 
     assert sorted(r["lieu"] for r in rows) == lieux[1:]
 
 
-async def test_two_positions_of_one_lieu_at_once_never_stand_side_by_side(db: str) -> None:
+async def test_two_positions_of_one_lieu_at_once_never_stand_side_by_side(
+    settings: Settings,
+) -> None:
     network_id, lieux, users = await _network()
     challenge = await factories.make_challenge(network_id, lieux[0])
     round_id = await factories.make_round(challenge, 1, days=5)
@@ -128,7 +131,13 @@ async def test_two_positions_of_one_lieu_at_once_never_stand_side_by_side(db: st
     outcomes = await asyncio.gather(
         *(
             rounds.take_position(
-                actor, round_id=round_id, lieu_id=lieux[1], kind=kind, text="", criterion_id=None
+                settings,
+                actor,
+                round_id=round_id,
+                lieu_id=lieux[1],
+                kind=kind,
+                text="",
+                criterion_id=None,
             )
             for kind in ("consent", "consent", "consent", "consent")
         ),

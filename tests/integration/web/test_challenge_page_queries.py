@@ -17,6 +17,7 @@ from cobudget.db.tables import (
     ConcernedLieu,
     CoProposer,
     Criterion,
+    DiscussionFlag,
     ObjectionAnswer,
     RoundPosition,
 )
@@ -26,12 +27,14 @@ from tests.support import factories
 
 # The reads of the challenge page itself, as a visitor: the versions joined to their challenge
 # and network, the budget lines, the co-proposers, the concerned lieux, the network's lieux, the
-# criteria, the rounds, their positions, questions, comments and objection answers.
-PAGE_QUERIES = 11
+# criteria, the rounds, their positions, questions, comments and objection answers, and a page
+# of the discussion's threads (issue 16).
+PAGE_QUERIES = 12
 # A logged-in request first reads its session and the person's roles (another part of the app,
-# counted here, not changed), and a co-funder's organisations are read once more.
+# counted here, not changed), and a co-funder's organisations are read twice more (by the
+# diagnosis and by the discussion).
 SESSION_QUERIES = 5
-LOGGED_IN_MOST = PAGE_QUERIES + 1 + SESSION_QUERIES
+LOGGED_IN_MOST = PAGE_QUERIES + 2 + SESSION_QUERIES
 
 PROPOSER = "porteur@exemple.fr"
 ROLES = ("visitor", "member", "lieu_admin", "cofunder", "coordinator", "proposer")
@@ -141,6 +144,13 @@ async def _grow(world: World) -> int:
             await factories.make_question(round_id, lieu)
             await factories.make_comment(round_id, lieu, "Une réaction.")
         await factories.make_comment(round_id, None, "Une réaction d’un co-financeur.")
+    flagger = await factories.make_user("signale@exemple.fr", "Quelqu’un")
+    for lieu in lieux:  # the discussion: threads with replies, each flagged
+        thread = await factories.make_discussion_comment(challenge_id, lieu, "Et chez vous ?")
+        await factories.make_discussion_comment(challenge_id, lieu, "Pareil.", thread=thread)
+        await DiscussionFlag.insert(
+            DiscussionFlag(comment=thread, flagged_by=flagger, flagged_at=now())
+        )
     latest = await factories.make_round(challenge_id, 5)  # open, as the first one was
     rounds += 1
     for number, lieu in enumerate(lieux[4:], start=1):
@@ -172,6 +182,8 @@ async def test_the_challenge_pages_read_as_many_queries_with_many_rounds_as_with
         f"{page}/modifier",
         f"/api/challenges/{world.challenge_id}",
         f"/api/challenges/{world.challenge_id}/rounds",
+        f"{page}/discussion",
+        f"/api/challenges/{world.challenge_id}/discussion",
     ]
     small = await _counts(client, world, urls)
     assert small[f"visitor {page}"] <= PAGE_QUERIES
@@ -184,3 +196,4 @@ async def test_the_challenge_pages_read_as_many_queries_with_many_rounds_as_with
     text = (await client.get(page)).text
     assert text.count("Tour sur la version") == rounds == 4
     assert "Le réseau paie." in text and "Gouvernance" in text and "Lieu 11" in text
+    assert text.count('<article id="commentaire-') == 1 + 2 * 12

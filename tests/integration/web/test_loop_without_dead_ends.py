@@ -16,9 +16,11 @@ from cobudget.db.tables import (
     ChallengeVersion,
     ConsentRound,
     Criterion,
+    NotificationPreference,
     OutboxMessage,
     RoundComment,
     RoundPosition,
+    User,
 )
 from tests.integration.conftest import post_form
 from tests.integration.web import test_rounds
@@ -181,6 +183,13 @@ async def test_a_coordinator_shortens_a_deadline_and_every_lieu_is_told_once(
 ) -> None:
     page = f"/defis/{diagnosis.challenge_id}"
     round_id = await _open_round(client, diagnosis, days=20)
+    # D reads English; B's second person asked never to hear of a shortened deadline.
+    await User.update({User.locale: "en"}).where(User.email == "d@exemple.fr")
+    b2 = await User.select(User.id).where(User.email == "b2@exemple.fr").first()
+    assert b2 is not None
+    await NotificationPreference.insert(
+        NotificationPreference(user=b2["id"], kind="round_shortened", mode="never")
+    )
     coordo = await _as(client, "coordo@exemple.fr")
     deadline = await _deadline(round_id)
     before = await OutboxMessage.count()
@@ -205,10 +214,16 @@ async def test_a_coordinator_shortens_a_deadline_and_every_lieu_is_told_once(
     assert shortened.status_code == 303
     assert await _deadline(round_id) < deadline
     told = await OutboxMessage.select().where(OutboxMessage.id > 0).order_by(OutboxMessage.id)
-    new = told[before:]
-    assert sorted(m["to_address"] for m in new) == sorted(PEOPLE)
-    assert all(m["subject"] == "Échéance avancée : Un outil de réservation" for m in new)
-    assert all("au lieu du" in m["body"] for m in new)
+    new = {m["to_address"]: m for m in told[before:]}
+    assert sorted(new) == sorted(PEOPLE - {"b2@exemple.fr"})
+    french = [m for to, m in new.items() if to != "d@exemple.fr"]
+    assert all(m["subject"] == "Échéance avancée : Un outil de réservation" for m in french)
+    assert all("au lieu du" in m["body"] for m in french)
+    assert new["d@exemple.fr"]["subject"] == "Deadline brought forward: Un outil de réservation"
+    # Listed on each person's notifications, the one who opted out included.
+    b2_page = _text(await (await _as(client, "b2@exemple.fr")).get("/mon-espace/notifications"))
+    assert "Échéance avancée : Un outil de réservation" in b2_page
+    coordo = await _as(client, "coordo@exemple.fr")
     audit = await AuditEntry.select().where(AuditEntry.action == "round.shorten")
     assert len(audit) == 1
 
@@ -216,7 +231,7 @@ async def test_a_coordinator_shortens_a_deadline_and_every_lieu_is_told_once(
         coordo, f"/tours/{round_id}/prolongation", {"deadline": _future(30)}, form_page=page
     )
     assert extended.status_code == 303
-    assert await OutboxMessage.count() == before + len(PEOPLE)  # extending tells nobody
+    assert await OutboxMessage.count() == before + len(new)  # extending tells nobody
 
 
 async def test_only_a_coordinator_moves_a_deadline(

@@ -45,6 +45,8 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/reseaux/{network}", {}, EVERYONE),
     ("GET", "/lieux/{lieu}", {}, EVERYONE),
     ("GET", "/mon-espace", {}, LOGGED_IN),
+    ("GET", "/mon-espace/notifications", {}, LOGGED_IN),
+    ("POST", "/mon-espace/notifications", {"mode.question_asked": "daily"}, LOGGED_IN),
     ("GET", "/admin/reseaux/nouveau", {}, frozenset({"site_admin"})),
     (
         "POST",
@@ -159,6 +161,38 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"reason": "Hors sujet", "confirm": "1"},
         frozenset({"coordinator"}),
     ),
+    ("GET", "/defis/{challenge}/discussion", {}, EVERYONE),
+    (
+        "POST",
+        "/defis/{challenge}/discussion",
+        {"as": "lieu:{lieu_id}", "text": "Et l’hébergement ?"},
+        MEMBERS,
+    ),
+    # A coordinator writes in their own name; nobody else may.
+    (
+        "POST",
+        "/defis/{challenge}/discussion",
+        {"as": "self", "text": "Bonne question."},
+        frozenset({"coordinator"}),
+    ),
+    (
+        "POST",
+        "/defis/{challenge}/discussion",
+        {"as": "lieu:{lieu_id}", "text": "Pareil chez nous.", "parent": "{discussion}"},
+        MEMBERS,
+    ),
+    (
+        "POST",
+        "/discussion/{discussion}/signalement",
+        {},
+        frozenset({"member", "lieu_admin", "cofunder", "coordinator"}),
+    ),
+    (
+        "POST",
+        "/discussion/{discussion}/masquer",
+        {"reason": "Propos blessants", "confirm": "1"},
+        frozenset({"coordinator"}),
+    ),
     ("GET", "/reseaux/{network}/diagnostic", {}, frozenset({"coordinator"})),
     (
         "POST",
@@ -253,6 +287,7 @@ OPEN_ROUTES = {
     "/invitations/{token:str}",
     "/langue/{code:str}",
     "/favicon.ico",
+    "/desabonnement/{token:str}",  # a signed token, no login (test_notifications)
 }
 
 
@@ -296,6 +331,7 @@ async def test_role_table(
         "round": world.round_id,
         "question": world.question_id,
         "comment": world.comment_id,
+        "discussion": world.discussion_id,
         "envelope": world.envelope_id,
         "draft_envelope": world.draft_envelope_id,
         "consented_challenge": world.consented_challenge_id,
@@ -338,6 +374,7 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         .replace("{consented_challenge}", "{challenge}")
         .replace("{funded_challenge}", "{challenge}")
         .replace("{draft_report}", "{report}")
+        .replace("{discussion}", "{comment}")
         .replace("{draft_envelope}", "{envelope}")
         .replace("{es_envelope}", "{envelope}")
         .replace("{closed_envelope}", "{envelope}")

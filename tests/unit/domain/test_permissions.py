@@ -71,10 +71,32 @@ TABLE = [
         ),
         {"member", "lieu_admin", "cofunder"},
     ),
+    # A challenge's discussion (issue 16): for the acting lieu, for the acting organisation, or
+    # in one's own name (the coordinators).
+    (Action.DISCUSS, ACTING_LIEU, {"member", "lieu_admin"}),
+    (
+        Action.DISCUSS,
+        Target(network_id=NETWORK, org_id=ORG, network_org_ids=frozenset({ORG})),
+        {"cofunder"},
+    ),
+    (Action.DISCUSS, NETWORK_TARGET, {"coordinator"}),
+    (
+        Action.DISCUSSION_FLAG,
+        Target(
+            network_id=NETWORK,
+            network_lieu_ids=frozenset({LIEU}),
+            network_org_ids=frozenset({ORG}),
+        ),
+        {"member", "lieu_admin", "cofunder", "coordinator"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("action", "target", "allowed"), TABLE, ids=[a.value for a, _, _ in TABLE])
+@pytest.mark.parametrize(
+    ("action", "target", "allowed"),
+    TABLE,
+    ids=[f"{a.value}-{i}" for i, (a, _, _) in enumerate(TABLE)],
+)
 def test_role_table_of_spec_section_2(action: Action, target: Target, allowed: set[str]) -> None:
     for role, actor in ROLES.items():
         decision = decide(actor, action, target)

@@ -12,20 +12,21 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from cobudget.web.api import challenges, envelopes, follow_up, networks, pledges
+from cobudget.web.api import challenges, discussion, envelopes, follow_up, networks, pledges
 from cobudget.web.api.pagination import paging
 
 DESCRIPTION = """Read-only for visitors: networks, lieux, envelopes (with their live projection
 or published settlement and its follow-up: the money trail and the reports), challenges with
-their versions, consent rounds with positions. The
+their versions, consent rounds with positions, and each challenge's discussion. The
 same visibility as the pages: a private network answers 401/403, a draft 404.
 
 Lists are paginated: `?page=1&per_page=50` (at most 200), answered with `total`, `page`,
 `per_page` and `items`. Money is in integer cents (`*_cents`), dates in ISO 8601.
 
 Errors are problems (`application/problem+json`): `type`, `title`, `status`, `detail` and,
-for a refused field, `errors`. The one write, `PUT /api/envelopes/{id}/pledges`, needs the
-session cookie of a logged-in person and the CSRF token in the `x-csrftoken` header.
+for a refused field, `errors`. The writes (`PUT /api/envelopes/{id}/pledges`, and in a
+challenge's discussion: comment or reply, flag, hide) need the session cookie of a logged-in
+person and the CSRF token in the `x-csrftoken` header.
 See docs/api.md in the repository."""
 
 
@@ -38,6 +39,7 @@ def router() -> Router:
                 ("networks", networks),
                 ("envelopes", envelopes),
                 ("challenges", challenges),
+                ("discussion", discussion),
                 ("pledges", pledges),
                 ("follow-up", follow_up),
             )

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from cobudget.domain.errors import InvalidInput
 from cobudget.services import accounts, devices, invitations, sessions
 from cobudget.settings import Settings
-from cobudget.web.context import SESSION_COOKIE, client_address
+from cobudget.web.context import LOCALE_COOKIE, SESSION_COOKIE, client_address
 from cobudget.web.forms import ActorDep, Form, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
@@ -57,6 +57,15 @@ async def login(request: Request, data: Form, settings: SettingsDep) -> Template
     response = _logged_in(
         settings, await sessions.open_session(user_id, settings.session_max_age_seconds)
     )
+    if LOCALE_COOKIE not in request.cookies:
+        # A browser that never chose a language shows the one kept on the account.
+        response.set_cookie(
+            LOCALE_COOKIE,
+            await accounts.locale_of(user_id),
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=settings.https,
+        )
     # This browser is known to this account from now on (services/devices.py).
     response.set_cookie(
         DEVICE_COOKIE,

@@ -14,6 +14,7 @@ from cobudget.domain.errors import InvalidInput, LoginRequired, NotAllowed
 from cobudget.domain.permissions import Actor
 from cobudget.services import challenges
 from cobudget.services.queries import challenges as queries
+from cobudget.services.queries import discussion as discussion_queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import rounds as round_queries
 from cobudget.web.forms import (
@@ -211,11 +212,16 @@ async def challenge_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    discussion_form: dict[str, str] | None = None,
 ) -> Template:
-    """The challenge with its diagnosis; also re-rendered with the messages of a refused form
-    and the `values` typed in it."""
+    """The challenge with its diagnosis and discussion; also re-rendered with the messages of a
+    refused form and what was typed in it (`values` for the diagnosis forms, `discussion_form`
+    for a discussion form)."""
     view = await queries.challenge_page(actor, challenge_id)
     diagnosis = await round_queries.diagnosis_panel(actor, view)
+    discussion = await discussion_queries.panel(
+        actor, view, criteria=[(item.id, item.name) for item in diagnosis.criteria]
+    )
     return await page(
         request,
         "challenges/page.html",
@@ -223,6 +229,8 @@ async def challenge_page(
         view=view,
         version=view.version,
         diagnosis=diagnosis,
+        discussion=discussion,
+        discussion_form=discussion_form or {},
         ok=request.query_params.get("ok", ""),
         errors=errors or {},
         values=values or {},
@@ -344,10 +352,14 @@ async def concern(
 
 @post("/defis/{challenge_id:int}/co-porteurs/{lieu_id:int}", name="co_proposal_answer")
 async def co_proposal(
-    actor: ActorDep, challenge_id: PathId, lieu_id: PathId, data: Form
+    actor: ActorDep, settings: SettingsDep, challenge_id: PathId, lieu_id: PathId, data: Form
 ) -> Redirect:
     await challenges.answer_co_proposal(
-        actor, challenge_id=challenge_id, lieu_id=lieu_id, accept=data.get("answer") == "accept"
+        settings,
+        actor,
+        challenge_id=challenge_id,
+        lieu_id=lieu_id,
+        accept=data.get("answer") == "accept",
     )
     return see_other(f"/defis/{challenge_id}?ok=co_proposal")
 

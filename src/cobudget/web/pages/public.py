@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from cobudget.domain.permissions import Action, Target, decide
 from cobudget.i18n import LOCALES
+from cobudget.services import accounts
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import networks as queries
@@ -66,11 +67,13 @@ async def lieu(request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[
 
 @get("/langue/{code:str}", name="language")
 async def language(
-    code: FromPath[str], settings: SettingsDep, next: FromQuery[str] = "/"
+    code: FromPath[str], settings: SettingsDep, actor: ActorDep, next: FromQuery[str] = "/"
 ) -> Redirect:
-    """Switch language with a plain link, so it works without JavaScript."""
+    """Switch language with a plain link, so it works without JavaScript; for someone logged
+    in, their emails follow (the language is kept on their account)."""
     response = Redirect(path=_same_site(next), status_code=303)
     if code in LOCALES:
+        await accounts.set_locale(actor, code)
         response.set_cookie(
             LOCALE_COOKIE,
             code,

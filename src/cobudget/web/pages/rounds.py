@@ -19,7 +19,7 @@ from cobudget.domain.validation import Checker
 from cobudget.i18n import gettext as _
 from cobudget.services import rounds
 from cobudget.services.queries import networks as network_queries
-from cobudget.web.confirm import ask_confirmation, is_confirmed
+from cobudget.web.confirm import ask_confirmation, ask_to_hide, is_confirmed
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, whole_number
 from cobudget.web.pages.challenges import challenge_page
 from cobudget.web.render import form_errors, page, see_other
@@ -79,12 +79,16 @@ async def open_round(
 
 @post("/tours/{round_id:int}/cloture", name="round_close")
 async def close_round(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     """Closing early decides the round on the positions already taken: confirmed first."""
     challenge_id = await rounds.challenge_of_round(round_id)
     try:
-        await rounds.close_round(actor, round_id=round_id, confirmed=is_confirmed(data))
+        await rounds.close_round(settings, actor, round_id=round_id, confirmed=is_confirmed(data))
     except ConfirmationNeeded:
         return await ask_confirmation(
             request,
@@ -130,13 +134,18 @@ async def extend_round(
 
 @post("/tours/{round_id:int}/position", name="position_take")
 async def take_position(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     lieu_id = whole_number(data.get("lieu")) or 0
     if data.get("action") == "withdraw":
         call = lambda: rounds.withdraw_position(actor, round_id=round_id, lieu_id=lieu_id)  # noqa: E731
     else:
         call = lambda: rounds.take_position(  # noqa: E731
+            settings,
             actor,
             round_id=round_id,
             lieu_id=lieu_id,
@@ -156,13 +165,18 @@ async def take_position(
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
 async def ask(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     return await _back(
         request,
         actor,
         await rounds.challenge_of_round(round_id),
         lambda: rounds.ask_question(
+            settings,
             actor,
             round_id=round_id,
             lieu_id=whole_number(data.get("lieu")) or 0,
@@ -174,13 +188,19 @@ async def ask(
 
 @post("/questions/{question_id:int}/reponse", name="question_answer")
 async def answer(
-    request: Request[Any, Any, Any], actor: ActorDep, question_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    question_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
     return await _back(
         request,
         actor,
         await rounds.challenge_of_question(question_id),
-        lambda: rounds.answer_question(actor, question_id=question_id, text=data.get("text", "")),
+        lambda: rounds.answer_question(
+            settings, actor, question_id=question_id, text=data.get("text", "")
+        ),
         values={f"answer.{question_id}": data.get("text", "")},
     )
 
@@ -219,17 +239,8 @@ async def hide_comment(
             actor, comment_id=comment_id, reason=reason, confirmed=is_confirmed(data)
         )
     except ConfirmationNeeded:
-        return await ask_confirmation(
-            request,
-            question=_("Masquer cette réaction ?"),
-            consequences=[
-                _("Son texte n’est plus affiché ; à sa place, chacun lit : « %(reason)s ».")
-                % {"reason": reason.strip()},
-                _("Le texte reste dans le journal de la coordination."),
-            ],
-            data=data,
-            button=_("Masquer la réaction"),
-            back=f"/defis/{challenge_id}#tour",
+        return await ask_to_hide(
+            request, reason=reason, data=data, back=f"/defis/{challenge_id}#tour"
         )
     except InvalidInput as error:  # the reason is missing or too long: beside this form
         fields = {f"hide.{comment_id}": code for code in error.fields.values()}

@@ -87,6 +87,10 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     await page.goto(url)
     await page.get_by_role("button", name="Clore le tour maintenant").click()
     await expect(
+        page.get_by_role("heading", name="Clore ce tour de consentement maintenant ?")
+    ).to_be_visible()
+    await page.get_by_role("button", name="Clore le tour", exact=True).click()
+    await expect(
         page.get_by_role("heading", name="Tour sur la version 1 : À amender")
     ).to_be_visible()
     await log_out(page)
@@ -123,6 +127,7 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     await log_in(page, live_server, "coordo@causses.fr")
     await page.goto(url)
     await page.get_by_role("button", name="Clore le tour maintenant").click()
+    await page.get_by_role("button", name="Clore le tour", exact=True).click()
     await expect(
         page.get_by_role("heading", name="Tour sur la version 2 : Consenti")
     ).to_be_visible()

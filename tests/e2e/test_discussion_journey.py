@@ -37,6 +37,7 @@ class Words:
     flags: str
     hide_reason: str
     hide: str
+    hide_confirm: str
     hidden: str
     version: str
 
@@ -59,6 +60,7 @@ FRENCH = Words(
     flags="1 signalement",
     hide_reason="Raison du masquage (lue par tous)",
     hide="Masquer",
+    hide_confirm="Masquer la réaction",
     hidden="Masqué par la coordination : Propos hors sujet",
     version="À propos de la version (facultatif)",
 )
@@ -80,6 +82,7 @@ ENGLISH = Words(
     flags="1 flag",
     hide_reason="Reason for hiding (read by everyone)",
     hide="Hide",
+    hide_confirm="Hide the comment",
     hidden="Hidden by the coordinators: Propos hors sujet",
     version="About the version (optional)",
 )
@@ -150,6 +153,7 @@ async def test_a_member_comments_another_replies_and_a_coordinator_hides(
     await first.get_by_label(words.hide_reason).fill("Propos hors sujet")
     await check_page(page, f"62-discussion-moderation-{words.locale}")
     await first.get_by_role("button", name=words.hide).click()
+    await page.get_by_role("button", name=words.hide_confirm).click()  # it asks first
     await expect(page.get_by_text(words.hidden)).to_be_visible()
     await _log_out(page, words)
 

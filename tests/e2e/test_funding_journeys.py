@@ -115,8 +115,10 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     await log_in(page, live_server, "coordo@monts.fr")
     await page.goto(envelope_url)
     await page.get_by_role("button", name="Clore les contributions maintenant").click()
+    await page.get_by_role("button", name="Clore les contributions", exact=True).click()
     await expect(page.get_by_text("Phase : Close")).to_be_visible()
     await page.get_by_role("button", name="Régler l’enveloppe et publier la répartition").click()
+    await page.get_by_role("button", name="Régler et publier").click()
     await expect(page.get_by_role("heading", name="Répartition publiée")).to_be_visible()
     await expect(
         page.get_by_role("button", name="Régler l’enveloppe et publier la répartition")

@@ -225,12 +225,12 @@ async def close_and_settle_in_a_rush(cluster: Cluster) -> Row:
         envelope = f"/enveloppes/{setup.envelope_id}"
         row.requests += 1
         moved = await client.post(
-            f"{envelope}/calendrier", data={"move": "close", "_csrf_token": token}
+            f"{envelope}/calendrier", data={"move": "close", "confirm": "1", "_csrf_token": token}
         )
         row.statuses[moved.status_code] += 1
         settles = await asyncio.gather(
             *(
-                c.post(f"{envelope}/repartition", data={"_csrf_token": t})
+                c.post(f"{envelope}/repartition", data={"confirm": "1", "_csrf_token": t})
                 for c, t in coordinators * (2 if len(coordinators) == 1 else 1)
             )
         )

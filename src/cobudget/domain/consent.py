@@ -19,13 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cobudget.domain.errors import NotAllowed
 from cobudget.domain.permissions import ALLOWED, Decision
 
 POSITION_TEXT_MAX_LENGTH = 5000
+# A round's deadline lies at most this long after it opens (or is reopened): a diagnosis that
+# runs for months is forgotten, and a typo such as 2099 would freeze the challenge (issue 16).
+MAX_ROUND_LENGTH = timedelta(days=60)
+# A shortened deadline leaves the lieux at least this long, from the moment they are told, to
+# take a position: one working day, so that no round is closed by surprise.
+MIN_NOTICE = timedelta(hours=24)
 QUESTION_MAX_LENGTH = 2000
 ANSWER_MAX_LENGTH = 5000
 
@@ -309,6 +315,27 @@ def close_round(round: Round, now: datetime) -> Round:
     return replace(round, closed_at=now)
 
 
+def deadline_window(reference: datetime) -> datetime:
+    """The latest deadline a round opened (or reopened) at `reference` may have."""
+    return reference + MAX_ROUND_LENGTH
+
+
+def deadline_error(deadline: datetime, *, opened_at: datetime, now: datetime) -> str | None:
+    """Why a new round's deadline is refused (a message code), or None: it must be in the
+    future and at most `MAX_ROUND_LENGTH` after the opening."""
+    _require_aware("deadline", deadline)
+    if deadline <= max(now, opened_at):
+        return "deadline_in_past"
+    if deadline > deadline_window(opened_at):
+        return "deadline_too_far"
+    return None
+
+
+def is_shortening(latest: Round, new_deadline: datetime, now: datetime) -> bool:
+    """The new deadline comes before the close of a round still open: the lieux must be told."""
+    return latest.is_open(now) and new_deadline < latest.closes_at
+
+
 def can_extend_round(
     latest: Round,
     latest_positions: Iterable[Position],
@@ -317,19 +344,60 @@ def can_extend_round(
     current_version: int,
     now: datetime,
 ) -> Decision:
-    """Push back the deadline of the challenge's latest round (SPEC §5: "no quorum: the round
-    can be extended"). Allowed while it is undecided or after no quorum, on the current
-    version, to a deadline later than both now and the round's current close; positions
-    already taken keep counting. A decided round (consented, to amend) stays decided."""
+    """Move the deadline of the challenge's latest round (SPEC §5: "no quorum: the round can be
+    extended"; issue 16: and shortened, with notice). Allowed while it is undecided or after no
+    quorum, on the current version. A later deadline may reach `MAX_ROUND_LENGTH` after the
+    opening, or after now when a closed round is reopened; an earlier one is for an open round
+    only and leaves at least `MIN_NOTICE` from now. Positions already taken keep counting. A
+    decided round (consented, to amend) stays decided.
+
+    Reasons about the date itself (`deadline_in_past`, `deadline_too_far`, `notice_too_short`,
+    `deadline_unchanged`) are the form's to show; the others are refusals of the move."""
+    _require_aware("new_deadline", new_deadline)
     if latest.version != current_version:
         return Decision(False, "not_current_version")
     if round_outcome(latest, latest_positions, now) in (Outcome.CONSENTED, Outcome.TO_AMEND):
         return Decision(False, "round_decided")
     if new_deadline <= now:
-        return Decision(False, "deadline_passed")
-    if new_deadline <= latest.closes_at:
-        return Decision(False, "deadline_not_later")
+        return Decision(False, "deadline_in_past")
+    still_open = latest.is_open(now)
+    reference = latest.opened_at if still_open else now
+    if new_deadline > deadline_window(reference):
+        return Decision(False, "deadline_too_far")
+    if new_deadline == latest.closes_at:
+        return Decision(False, "deadline_unchanged")
+    if new_deadline < latest.closes_at:
+        if not still_open:
+            return Decision(False, "deadline_in_past")
+        if new_deadline < now + MIN_NOTICE:
+            return Decision(False, "notice_too_short")
     return ALLOWED
+
+
+DEADLINE_FIELD_REASONS = frozenset(
+    {"deadline_in_past", "deadline_too_far", "notice_too_short", "deadline_unchanged"}
+)
+
+
+@dataclass(frozen=True)
+class QuorumCount:
+    """How many lieux held a position when a round closed, against the quorum it needed."""
+
+    taken: int
+    required: int
+
+    @property
+    def missed(self) -> bool:
+        return self.taken < self.required
+
+
+def quorum_count(round: Round, positions: Iterable[Position], now: datetime) -> QuorumCount | None:
+    """Once the round has closed, its standing positions against its quorum (an outcome "to
+    amend" says so too: an objection decides it, and the page still tells that too few lieux
+    spoke); None while it is open."""
+    if not round.has_closed(now):
+        return None
+    return QuorumCount(taken=len(standing_positions(round, positions)), required=round.quorum)
 
 
 def extend_round(round: Round, new_deadline: datetime) -> Round:

@@ -82,6 +82,15 @@ class Duplicate(Conflict):
         self.constraint = constraint
 
 
+class ConfirmationNeeded(DomainError):
+    """Every rule allows the irreversible action, and the request did not confirm it (issue
+    16): nothing was written, and the page asks « Confirmer … ? » before posting it again."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"{action}: confirmation needed")
+        self.action = action
+
+
 class Busy(DomainError):
     """Not the request's fault: the database could not give what was asked within its time
     limits (a lock held by a stuck process, no free connection, a statement too long), or no

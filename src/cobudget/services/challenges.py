@@ -449,6 +449,10 @@ async def amend(
             latest.round, latest.positions, set(answers), now()
         )
         raise InvalidInput({f"objection.{p.lieu_id}": "objection_needs_answer" for p in missing})
+    if decision.reason == "round_open":
+        # The page no longer offers the form then, but a round may open while it is filled in:
+        # the refusal comes back on the form with the text typed (issue 16).
+        raise InvalidInput({"amend": "round_open_no_amend"})
     if not decision.allowed:
         raise NotAllowed(Action.CHALLENGE_EDIT.value, decision.reason)
     checked = _check(

@@ -24,7 +24,7 @@ from cobudget.db.tables import (
 )
 from cobudget.db.transactions import inserted_ids, write_transaction
 from cobudget.domain import discussion as rules
-from cobudget.domain.errors import Duplicate, InvalidInput, NotFound
+from cobudget.domain.errors import ConfirmationNeeded, Duplicate, InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker
 from cobudget.services import audit
@@ -244,15 +244,18 @@ async def flag(actor: Actor, *, comment_id: int) -> bool:
     return bool(ids)
 
 
-async def hide(actor: Actor, *, comment_id: int, reason: str) -> None:
+async def hide(actor: Actor, *, comment_id: int, reason: str, confirmed: bool = True) -> None:
     """A coordinator hides a comment with a reason shown in its place to everyone; its text
-    stays in the row and in the audit log. A comment already hidden keeps its first reason."""
+    stays in the row and in the audit log. A comment already hidden keeps its first reason.
+    Unless `confirmed`, the checks run and `ConfirmationNeeded` is raised instead (issue 16)."""
     comment = await _comment(comment_id)
     found = await place(actor, comment.challenge)
     require(actor, Action.COMMENT_HIDE, found.target())
     checker = Checker()
     cleaned = checker.text("discussion.reason", reason, max_length=rules.MAX_REASON)
     checker.raise_if_any()
+    if not confirmed:
+        raise ConfirmationNeeded("discussion.hide")
     async with write_transaction():
         changed = (
             await DiscussionComment.update(

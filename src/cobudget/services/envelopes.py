@@ -23,7 +23,7 @@ from cobudget.db.tables import (
 from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain.challenges import check_euros
-from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker, LegalForm
 from cobudget.services import audit, outbox
@@ -235,12 +235,13 @@ _ENVELOPE_COLUMNS = tuple(getattr(Envelope, name) for name in EnvelopeRow.__stru
 
 
 async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) -> None:
-    """Change a draft's configuration; refused once the envelope is open (SPEC §4)."""
+    """Change a draft's configuration; refused once the envelope is open (SPEC §4), on the
+    form with what was typed (it may have been opened while the form was filled in)."""
     row = await _envelope(envelope_id)
     network_id = row.network
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     if lifecycle.config_is_frozen(calendar_of(row), now()):
-        raise NotAllowed(Action.ENVELOPE_MANAGE.value, "config_frozen")
+        raise InvalidInput({"config": "config_frozen"})
     current = {
         r.lieu: r.weight
         for r in await fetch(
@@ -255,7 +256,7 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
     async with write_transaction():
         fresh = await _envelope(envelope_id, lock=True)
         if lifecycle.config_is_frozen(calendar_of(fresh), now()):
-            raise NotAllowed(Action.ENVELOPE_MANAGE.value, "config_frozen")
+            raise InvalidInput({"config": "config_frozen"})
         await Envelope.update(
             {getattr(Envelope, key): value for key, value in values.items()}
         ).where(Envelope.id == envelope_id)
@@ -323,10 +324,18 @@ MOVES = ("open", "advance", "extend", "reopen", "close")
 
 
 async def move(
-    settings: Settings, actor: Actor, *, envelope_id: int, kind: str, until: str = ""
+    settings: Settings,
+    actor: Actor,
+    *,
+    envelope_id: int,
+    kind: str,
+    until: str = "",
+    confirmed: bool = True,
 ) -> None:
     """A coordinator's explicit move on the calendar: open the draft, advance to the next phase,
-    extend the current one, close funding now, or reopen it until a later date."""
+    extend the current one, close funding now, or reopen it until a later date. A move that
+    closes the contributions (close, or advance out of funding) freezes the pledges: unless
+    `confirmed`, it raises `ConfirmationNeeded` once allowed, before writing (issue 16)."""
     row = await _envelope(envelope_id)
     network_id = row.network
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
@@ -356,6 +365,9 @@ async def move(
         else:
             assert until_at is not None
             after = lifecycle.reopen(before, until_at, moment)
+        closes_funding = lifecycle.current_phase(before, moment) is lifecycle.Phase.FUNDING
+        if kind in ("advance", "close") and closes_funding and not confirmed:
+            raise ConfirmationNeeded(f"envelope.{kind}")
         fields = ("proposals_from", "diagnosis_from", "funding_from", "funding_until", "opened_at")
         await Envelope.update(
             {getattr(Envelope, name): getattr(after, name) for name in fields}

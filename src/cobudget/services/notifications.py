@@ -54,6 +54,7 @@ class Kind(StrEnum):
     CO_PROPOSAL_ANSWERED = "co_proposal_answered"
     ROUND_REMINDER = "round_reminder"
     FUNDING_REMINDER = "funding_reminder"
+    ROUND_SHORTENED = "round_shortened"  # a coordinator brought a round's deadline forward
 
 
 class Mode(StrEnum):

@@ -26,10 +26,10 @@ from cobudget.db.tables import (
 )
 from cobudget.db.transactions import write_transaction
 from cobudget.domain import consent
-from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Decision, Target, require
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, notification_events
+from cobudget.services import audit, notification_events, notifications
 from cobudget.services.challenges import (
     ChallengeRow,
     IdRow,
@@ -328,6 +328,9 @@ async def open_round(
         )
         if decision.reason in ("opening_in_past", "deadline_before_opening"):
             raise InvalidInput({"deadline": "deadline_in_past"})
+        too_far = consent.deadline_error(deadline, opened_at=moment, now=moment)
+        if too_far is not None:
+            raise InvalidInput({"deadline": too_far})
         _require(decision, Action.ROUND_MANAGE.value)
         rows = await ConsentRound.insert(
             ConsentRound(
@@ -365,14 +368,19 @@ async def open_round(
     return round_id
 
 
-async def close_round(settings: Settings, actor: Actor, *, round_id: int) -> None:
+async def close_round(
+    settings: Settings, actor: Actor, *, round_id: int, confirmed: bool = True
+) -> None:
     """A coordinator closes the round now; its outcome is told to the proposers and to the
     lieux that took part (once: a round already told closed at its deadline is not told
-    again)."""
+    again). Unless `confirmed`, everything is checked and `ConfirmationNeeded` raised instead
+    of writing (issue 16)."""
     known = await facts(round_id)
     require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
     moment = now()
     closed = consent.close_round(known.round, moment)
+    if not confirmed:
+        raise ConfirmationNeeded("round.close")
     async with write_transaction():
         await (
             ConsentRound.update(
@@ -392,33 +400,73 @@ async def close_round(settings: Settings, actor: Actor, *, round_id: int) -> Non
         )
 
 
-async def extend_round(actor: Actor, *, round_id: int, deadline: dt.datetime) -> None:
+async def extend_round(
+    settings: Settings, actor: Actor, *, round_id: int, deadline: dt.datetime
+) -> None:
+    """A coordinator moves the deadline of the challenge's latest round: later (SPEC §5, after
+    no quorum too) or, while it is open, earlier with at least a day's notice, the people of
+    the network's lieux told by email in the same transaction (issue 16). A date the rules
+    refuse comes back on the form (`round_deadline`), never as a refusal page."""
     known = await facts(round_id)
     require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
     challenge = await _challenge(known.challenge_id)
-    _require(
-        consent.can_extend_round(
-            known.round,
-            known.positions,
+    async with write_transaction():
+        current = await facts(round_id)  # again inside the transaction: it may have moved
+        moment = now()
+        decision = consent.can_extend_round(
+            current.round,
+            current.positions,
             new_deadline=deadline,
             current_version=challenge.current_version,
-            now=now(),
-        ),
-        Action.ROUND_MANAGE.value,
-    )
-    async with write_transaction():
+            now=moment,
+        )
+        if decision.reason in consent.DEADLINE_FIELD_REASONS:
+            raise InvalidInput({"round_deadline": decision.reason})
+        if decision.reason in ("round_decided", "not_current_version"):
+            raise InvalidInput({"round_deadline": "round_no_longer_movable"})
+        _require(decision, Action.ROUND_MANAGE.value)
+        shortened = consent.is_shortening(current.round, deadline, moment)
         await ConsentRound.update(
             {ConsentRound.deadline: deadline, ConsentRound.closed_at: None}
         ).where(ConsentRound.id == round_id)
+        if shortened:
+            await _tell_deadline_shortened(settings, current, deadline)
         await audit.record(
             actor,
-            "round.extend",
+            "round.shorten" if shortened else "round.extend",
             entity="round",
             entity_id=round_id,
             network_id=known.network_id,
-            before={"deadline": known.round.deadline.isoformat()},
+            before={"deadline": current.round.closes_at.isoformat()},
             after={"deadline": deadline.isoformat()},
         )
+
+
+async def _tell_deadline_shortened(
+    settings: Settings, known: RoundFacts, deadline: dt.datetime
+) -> None:
+    """The people of the network's lieux, proposers included, learn the earlier deadline: a
+    notification of its own kind (listed on their home, emailed in their language at once or
+    in their digest as they chose, with its unsubscribe link), once per new deadline."""
+    version = await load_version(known.challenge_id, known.round.version)
+    network = await fetch_one(
+        Network.select(Network.quorum, Network.name).where(Network.id == known.network_id).first(),
+        _NetworkRow,
+    )
+    assert network is not None
+    await notifications.notify(
+        settings,
+        notifications.Kind.ROUND_SHORTENED,
+        await notifications.members_of(known.round.member_lieu_ids),
+        params={
+            "title": version.title,
+            "network": network.name,
+            "deadline": deadline.isoformat(),
+            "previous": known.round.closes_at.isoformat(),
+        },
+        path=notification_events.challenge_path(known.challenge_id),
+        key=f"round_shortened:{known.round.id}:{deadline.isoformat()}",
+    )
 
 
 async def _speaking_lieu(actor: Actor, known: RoundFacts, lieu_id: int) -> None:
@@ -458,7 +506,11 @@ async def take_position(
     criterion_id: int | None,
 ) -> None:
     """The lieu's position: consent, concern (with a text) or objection (with a reason); the
-    proposers are told of an objection."""
+    proposers are told of an objection. The form shows the lieu's criterion selected when it
+    changes its position (issue 16), so a lieu turning an objection into a consent sends it
+    along: a consent has none, it is dropped rather than refused."""
+    if kind == consent.PositionKind.CONSENT.value:
+        criterion_id = None
     known = await facts(round_id)
     await _speaking_lieu(actor, known, lieu_id)
     errors = consent.validate_position(
@@ -665,8 +717,11 @@ async def comment(
         )
 
 
-async def hide_comment(actor: Actor, *, comment_id: int, reason: str) -> None:
-    """A coordinator hides an abusive comment; its text and the reason stay in the audit log."""
+async def hide_comment(
+    actor: Actor, *, comment_id: int, reason: str, confirmed: bool = True
+) -> None:
+    """A coordinator hides an abusive comment; its text and the reason stay in the audit log.
+    Unless `confirmed`, the checks run and `ConfirmationNeeded` is raised instead."""
     row = await fetch_one(
         RoundComment.select(RoundComment.id, RoundComment.round, RoundComment.text)
         .where(RoundComment.id == comment_id)
@@ -680,6 +735,8 @@ async def hide_comment(actor: Actor, *, comment_id: int, reason: str) -> None:
     checker = Checker()
     reason = checker.text("reason", reason, max_length=1000)
     checker.raise_if_any()
+    if not confirmed:
+        raise ConfirmationNeeded("comment.hide")
     async with write_transaction():
         await RoundComment.update(
             {RoundComment.hidden_at: now(), RoundComment.hidden_reason: reason}
@@ -800,7 +857,9 @@ async def record_amendment(
         id=0,
         version=new_version,
         opened_at=moment,
-        deadline=moment + (latest.round.deadline - latest.round.opened_at),
+        # as long as the last one, within the window (a round stored before it had none)
+        deadline=moment
+        + min(latest.round.deadline - latest.round.opened_at, consent.MAX_ROUND_LENGTH),
         quorum=network.quorum if network else latest.round.quorum,
         proposer_lieu_ids=latest.round.proposer_lieu_ids,
         member_lieu_ids=latest.round.member_lieu_ids,

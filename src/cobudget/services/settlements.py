@@ -19,7 +19,7 @@ from cobudget.db.rows import fetch, fetch_one, typed_one
 from cobudget.db.tables import Challenge, Envelope, Pledge, SettlementRecord
 from cobudget.db.transactions import allow_long_pause, for_update, write_transaction
 from cobudget.domain import lifecycle
-from cobudget.domain.errors import InvalidInput, NotAllowed, NotFound
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine import canonical
 from cobudget.engine.settlement import Settlement
@@ -77,7 +77,9 @@ async def stored(envelope_id: int) -> Stored | None:
     )
 
 
-async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
+async def settle(
+    settings: Settings, actor: Actor, *, envelope_id: int, confirmed: bool = True
+) -> str:
     """Settle a closed envelope once; returns the digest of its inputs.
 
     Everything happens in one write transaction that holds the envelope's row for update: the
@@ -105,6 +107,8 @@ async def settle(settings: Settings, actor: Actor, *, envelope_id: int) -> str:
             SettlementRecord.envelope == envelope_id
         ):
             raise NotAllowed("envelope.settle", decision.reason or "already_settled")
+        if not confirmed:  # every check passed; nothing written yet (issue 16)
+            raise ConfirmationNeeded("envelope.settle")
         candidates = await envelope_inputs.challenge_ids(fresh)
         await for_update(
             Challenge.select(Challenge.id)

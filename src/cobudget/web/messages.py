@@ -218,6 +218,26 @@ def field_message(code: str) -> str:
             ).format(room=money(room))
         case "reset_link_invalid":
             return _("Ce lien de réinitialisation n’est plus valable. Demandez-en un nouveau.")
+        case "deadline_too_far":
+            return _("Un tour dure 60 jours au plus : choisissez une échéance plus proche.")
+        case "notice_too_short":
+            return _(
+                "Une échéance avancée laisse au moins 24 heures aux lieux pour prendre position."
+            )
+        case "deadline_unchanged":
+            return _("C’est déjà l’échéance du tour : choisissez une autre date.")
+        case "round_open_no_amend":
+            return _(
+                "Un tour de consentement est en cours sur cette version : une nouvelle version "
+                "ne peut être publiée qu’après sa clôture. Votre texte est conservé ci-dessous."
+            )
+        case "round_no_longer_movable":
+            return _("Ce tour est décidé : son échéance ne bouge plus.")
+        case "config_frozen":
+            return _(
+                "L’enveloppe a été ouverte entre-temps : sa configuration ne change plus, "
+                "seul son calendrier peut bouger. Rien n’a été enregistré."
+            )
     return _("Cette valeur n’est pas acceptée.")
 
 
@@ -270,8 +290,6 @@ def refusal_message(reason: str) -> str:
             return _(
                 "Le quorum du réseau ne peut pas être atteint : trop peu de lieux peuvent prendre position."
             )
-        case "deadline_passed" | "deadline_not_later":
-            return _("La nouvelle échéance doit être plus tardive et dans le futur.")
         case "config_frozen":
             return _(
                 "L’enveloppe est ouverte : sa configuration ne change plus, seul son calendrier peut bouger."

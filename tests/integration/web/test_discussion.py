@@ -231,7 +231,11 @@ async def test_a_coordinator_hides_a_comment_with_a_reason_everyone_reads(
     refused = await post_form(client, path, {"reason": "  "})
     assert refused.status_code == 422
     assert "Ce champ est obligatoire." in page_text(refused)
-    response = await post_form(client, path, {"reason": "Propos blessants"})
+    asked = await post_form(client, path, {"reason": "Propos blessants"})  # asks first
+    assert asked.status_code == 200 and "Masquer cette réaction ?" in page_text(asked)
+    assert "chacun lit : « Propos blessants »" in page_text(asked)
+    assert (await _comments(world.challenge_id))[0]["hidden_at"] is None
+    response = await post_form(client, path, {"reason": "Propos blessants", "confirm": "1"})
     assert response.status_code == 303
     row = (await _comments(world.challenge_id))[0]
     assert row["hidden_reason"] == "Propos blessants" and row["hidden_by"] is not None

@@ -3,6 +3,8 @@ opening freezes the configuration; explicit moves change the calendar and are au
 
 from __future__ import annotations
 
+import re
+
 from cobudget.db.tables import AuditEntry, Envelope, EnvelopeLieu
 from tests.integration.conftest import World, post_form
 from tests.support import factories
@@ -99,8 +101,17 @@ async def test_weights_change_the_drawing_rights_until_the_envelope_opens(
     opened = await post_form(client, f"{path}/calendrier", {"move": "open"}, form_page=path)
     assert opened.status_code == 303
     assert "Propositions" in (await client.get(path)).text
+    # A form filled in while the envelope was opened comes back with what was typed, no 403.
     frozen = await post_form(client, f"{path}/modifier", {**FORM, "amount": "1"}, form_page=path)
-    assert frozen.status_code == 403 and "sa configuration ne change plus" in frozen.text
+    assert frozen.status_code == 422 and "sa configuration ne change plus" in frozen.text
+    assert re.search(r'name="amount" type="text"\s+value="1"', frozen.text)
+    # Opened, the envelope offers no configuration form, and its address says why.
+    page = await client.get(path)
+    assert "Modifier la configuration" not in page.text
+    assert "sa configuration ne change plus" in page.text
+    explained = await client.get(f"{path}/modifier")
+    assert explained.status_code == 200 and "ne change plus" in explained.text
+    assert 'action="/enveloppes/' not in explained.text.split("<main")[1]
     row = (
         await Envelope.select(Envelope.amount_cents)
         .where(Envelope.id == world.draft_envelope_id)
@@ -113,10 +124,17 @@ async def test_explicit_moves_follow_the_lifecycle_and_are_audited(as_role, worl
     client = await as_role("coordinator")
     path = f"/enveloppes/{world.envelope_id}"  # in funding
     assert "Contributions" in (await client.get(path)).text
-    closed = await post_form(client, f"{path}/calendrier", {"move": "close"}, form_page=path)
+    asked = await post_form(client, f"{path}/calendrier", {"move": "close"}, form_page=path)
+    assert asked.status_code == 200 and "Clore les contributions maintenant ?" in asked.text
+    assert "Phase : Close" not in (await client.get(path)).text  # nothing changed
+    closed = await post_form(
+        client, f"{path}/calendrier", {"move": "close", "confirm": "1"}, form_page=path
+    )
     assert closed.status_code == 303
     assert "Phase : Close" in (await client.get(path)).text
-    again = await post_form(client, f"{path}/calendrier", {"move": "close"}, form_page=path)
+    again = await post_form(
+        client, f"{path}/calendrier", {"move": "close", "confirm": "1"}, form_page=path
+    )
     assert again.status_code == 403 and "pas ouvertes" in again.text
     past = await post_form(
         client,

@@ -121,9 +121,23 @@ async def test_a_member_pledges_and_the_projection_moves_in_place(
     amounts = await _amounts(world.envelope_id)
     assert amounts[(world.lieu_id, None, world.consented_challenge_id, "drawing_rights")] == 75_050
     assert amounts[(None, org, world.consented_challenge_id, "own_funds")] == 50_000
+    # A withdrawal asks first, changing nothing; the confirmed post withdraws.
+    asked = await _pledge(
+        client, world.envelope_id, world.consented_challenge_id, unit, "750,50", withdraw="1"
+    )
+    assert asked.status_code == 200 and "Retirer cette contribution ?" in _t(asked)
+    assert 'name="confirm" value="1"' in asked.text and 'name="withdraw" value="1"' in asked.text
+    amounts = await _amounts(world.envelope_id)
+    assert amounts[(world.lieu_id, None, world.consented_challenge_id, "drawing_rights")] == 75_050
     assert (
         await _pledge(
-            client, world.envelope_id, world.consented_challenge_id, unit, "750,50", withdraw="1"
+            client,
+            world.envelope_id,
+            world.consented_challenge_id,
+            unit,
+            "750,50",
+            withdraw="1",
+            confirm="1",
         )
     ).status_code == 303
     amounts = await _amounts(world.envelope_id)
@@ -393,7 +407,14 @@ async def test_the_coordinator_settles_once_and_anyone_verifies(
     page = await client.get(f"/enveloppes/{envelope_id}")
     assert "Régler l’enveloppe et publier la répartition" in _t(page)
     before = await OutboxMessage.count()
-    response = await post_form(client, f"/enveloppes/{envelope_id}/repartition", {})
+    asked = await post_form(client, f"/enveloppes/{envelope_id}/repartition", {})
+    assert asked.status_code == 200 and "Régler l’enveloppe et publier la répartition ?" in _t(
+        asked
+    )
+    assert "ne se refait pas" in _t(asked)
+    assert await SettlementRecord.count().where(SettlementRecord.envelope == envelope_id) == 0
+    assert await OutboxMessage.count() == before
+    response = await post_form(client, f"/enveloppes/{envelope_id}/repartition", {"confirm": "1"})
     assert response.status_code == 303
     record = await SettlementRecord.select().where(SettlementRecord.envelope == envelope_id).first()
     assert record is not None and len(record["digest"]) == 64
@@ -410,7 +431,7 @@ async def test_the_coordinator_settles_once_and_anyone_verifies(
     } <= addresses
     assert all("Répartition publiée" in m["subject"] for m in messages)
 
-    twice = await post_form(client, f"/enveloppes/{envelope_id}/repartition", {})
+    twice = await post_form(client, f"/enveloppes/{envelope_id}/repartition", {"confirm": "1"})
     assert twice.status_code == 403 and "déjà réglée" in _t(twice)
     assert await SettlementRecord.count() == 2  # this one and the world's settled envelope
 

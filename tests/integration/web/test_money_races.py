@@ -104,11 +104,12 @@ async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
             await asyncio.sleep(rng.uniform(0.5, 1.5))
             path = f"/enveloppes/{funding.envelope_id}"
             move = await coordinator.post(
-                f"{path}/calendrier", data={"move": "close", "_csrf_token": coordinator_token}
+                f"{path}/calendrier",
+                data={"move": "close", "confirm": "1", "_csrf_token": coordinator_token},
             )
             closed.set()
             settle = await coordinator.post(
-                f"{path}/repartition", data={"_csrf_token": coordinator_token}
+                f"{path}/repartition", data={"confirm": "1", "_csrf_token": coordinator_token}
             )
             return move.status_code, settle.status_code
 
@@ -120,7 +121,7 @@ async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
         # A second settle, later, gets the same clear refusal, never a 500.
         again = await coordinator.post(
             f"/enveloppes/{funding.envelope_id}/repartition",
-            data={"_csrf_token": coordinator_token},
+            data={"confirm": "1", "_csrf_token": coordinator_token},
         )
         for client, _token in clients:
             await client.aclose()

@@ -214,7 +214,10 @@ async def test_a_closed_round_tells_its_outcome_and_missed_quorum_once(
     await _position(round_id, net.lieux["B"], "consent")
     coordo = await _as(client, "coordo@exemple.fr")
     closed = await post_form(
-        coordo, f"/tours/{round_id}/cloture", {}, form_page=f"/defis/{net.challenge_id}"
+        coordo,
+        f"/tours/{round_id}/cloture",
+        {"confirm": "1"},
+        form_page=f"/defis/{net.challenge_id}",
     )
     assert closed.status_code == 303
     # The worker's sweep later (the deadline passed too) does not tell it again.
@@ -237,12 +240,13 @@ async def test_a_round_past_its_deadline_is_told_closed_once_by_two_sweeps_at_on
     await asyncio.gather(notifications.sweep(settings), notifications.sweep(settings))
     await notifications.sweep(settings)
     await _send(settings)
-    assert _only(mailbox, "c@exemple.fr")["Subject"] == (
-        "Tour clos, défi à amender : Un outil commun"
-    )
-    assert _only(mailbox, "a@exemple.fr")["Subject"] == (
-        "Round closed, challenge to amend: Un outil commun"
-    )
+    objector = _only(mailbox, "c@exemple.fr")
+    assert objector["Subject"] == "Tour clos, défi à amender : Un outil commun"
+    # An objection decides « à amender », and the mail names the quorum it missed too.
+    assert "Quorum non atteint : 1 position sur 2 requises." in body_of(objector)
+    proposer = _only(mailbox, "a@exemple.fr")
+    assert proposer["Subject"] == "Round closed, challenge to amend: Un outil commun"
+    assert "Quorum not reached: 1 position of 2 required." in body_of(proposer)
     _nothing_for(mailbox, "b@exemple.fr", "d@exemple.fr")
 
 

@@ -63,6 +63,7 @@ class Demo:
             f"/reseaux/{self.network}/diagnostic",
             f"/enveloppes/{self.funding}",
             f"/enveloppes/{self.funding}/comparaison",
+            f"/enveloppes/{self.funding}/modifier",  # open: says why it no longer changes
             f"/enveloppes/{self.settled}",
             f"/enveloppes/{self.settled}/suivi",
             f"/enveloppes/{self.settled}/verification",

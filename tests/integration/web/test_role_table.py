@@ -3,7 +3,9 @@ writes nothing. A last test fails if a route is added without a row here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -12,6 +14,14 @@ from cobudget.db.tables import ALL_TABLES
 from tests.integration.conftest import ROLES, World, post_form
 
 ALLOWED = "allowed"
+
+
+def _in_days(days: int) -> str:
+    """A round's deadline as the form takes it (Paris time), within the 60 days a round may last."""
+    moment = dt.datetime.now(ZoneInfo("Europe/Paris")) + dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {"visitor"}
 MEMBERS = frozenset({"member", "lieu_admin"})
@@ -125,14 +135,14 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     (
         "POST",
         "/defis/{fresh_challenge}/tours",
-        {"deadline": "2099-01-31T18:00"},
+        {"deadline": _in_days(30)},
         frozenset({"coordinator"}),
     ),
-    ("POST", "/tours/{round}/cloture", {}, frozenset({"coordinator"})),
+    ("POST", "/tours/{round}/cloture", {"confirm": "1"}, frozenset({"coordinator"})),
     (
         "POST",
         "/tours/{round}/prolongation",
-        {"deadline": "2099-02-28T18:00"},
+        {"deadline": _in_days(31)},
         frozenset({"coordinator"}),
     ),
     ("POST", "/tours/{round}/position", {"lieu": "{lieu_id}", "kind": "consent"}, MEMBERS),
@@ -148,7 +158,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     (
         "POST",
         "/commentaires/{comment}/masquer",
-        {"reason": "Hors sujet"},
+        {"reason": "Hors sujet", "confirm": "1"},
         frozenset({"coordinator"}),
     ),
     ("GET", "/defis/{challenge}/discussion", {}, EVERYONE),
@@ -180,7 +190,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     (
         "POST",
         "/discussion/{discussion}/masquer",
-        {"reason": "Propos blessants"},
+        {"reason": "Propos blessants", "confirm": "1"},
         frozenset({"coordinator"}),
     ),
     ("GET", "/reseaux/{network}/diagnostic", {}, frozenset({"coordinator"})),
@@ -218,7 +228,12 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"challenge": "{consented_challenge}", "unit": "lieu:{lieu_id}", "points": "1"},
         MEMBERS,
     ),
-    ("POST", "/enveloppes/{closed_envelope}/repartition", {}, frozenset({"coordinator"})),
+    (
+        "POST",
+        "/enveloppes/{closed_envelope}/repartition",
+        {"confirm": "1"},
+        frozenset({"coordinator"}),
+    ),
     ("GET", "/enveloppes/{envelope}/defis/{consented_challenge}/contributions", {}, EVERYONE),
     # The forms of one challenge: a page for whoever has a stake, else back to the envelope.
     ("GET", "/enveloppes/{envelope}/defis/{consented_challenge}/contribuer", {}, EVERYONE),

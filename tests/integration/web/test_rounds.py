@@ -134,7 +134,7 @@ async def test_the_whole_diagnosis_of_a_challenge(
 
     coordo = await _as(client, "coordo@exemple.fr")
     assert (
-        await post_form(coordo, f"/tours/{round_id}/cloture", {}, form_page=page)
+        await post_form(coordo, f"/tours/{round_id}/cloture", {"confirm": "1"}, form_page=page)
     ).status_code == 303
     closed = (await coordo.get(page)).text
     assert (
@@ -189,7 +189,7 @@ async def test_the_whole_diagnosis_of_a_challenge(
         )
         assert response.status_code == 303
     coordo = await _as(client, "coordo@exemple.fr")
-    await post_form(coordo, f"/tours/{new_round}/cloture", {}, form_page=page)
+    await post_form(coordo, f"/tours/{new_round}/cloture", {"confirm": "1"}, form_page=page)
     final = (await (await _as(client, "d@exemple.fr")).get(page)).text
     assert "Tour sur la version 2 : Consenti" in final
     assert "Un comité des lieux utilisateurs" in final  # the objection shows its answer
@@ -318,7 +318,7 @@ async def test_a_coordinator_hides_an_abusive_comment_and_the_log_keeps_it(
     hidden = await post_form(
         coordo,
         f"/commentaires/{comment['id']}/masquer",
-        {"reason": "Propos injurieux envers un lieu"},
+        {"reason": "Propos injurieux envers un lieu", "confirm": "1"},
         form_page=page,
     )
     assert hidden.status_code == 303

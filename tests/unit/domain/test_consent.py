@@ -449,8 +449,9 @@ EXTENDING = [
     ("a round closed without quorum", [], at(70), at(90), ""),
     ("a consented round", CONSENTS, at(70), at(90), "round_decided"),
     ("a round to amend", [pos(1, B, OBJECTION, 5)], at(70), at(90), "round_decided"),
-    ("to a deadline already past", [], at(70), at(65), "deadline_passed"),
-    ("to an earlier deadline while open", [], at(30), at(45), "deadline_not_later"),
+    ("to a deadline already past", [], at(70), at(65), "deadline_in_past"),
+    ("to an earlier deadline within a day", [], at(30), at(45), "notice_too_short"),
+    ("to the same deadline", [], at(30), at(60), "deadline_unchanged"),
 ]
 
 

@@ -43,6 +43,7 @@ class PositionView(msgspec.Struct, frozen=True):
     criterion: str | None
     taken_at: dt.datetime
     answer: str | None  # how a later version answers this objection
+    criterion_id: int | None = None  # preselected when the lieu changes its position
 
 
 class QuestionView(msgspec.Struct, frozen=True):
@@ -69,9 +70,12 @@ class RoundView(msgspec.Struct, frozen=True):
     quorum: int
     outcome: str
     is_open: bool
-    positions: list[PositionView]
+    positions: list[PositionView]  # those standing: their number is what the quorum counts
     questions: list[QuestionView]
     comments: list[CommentView]
+    # Closed with fewer standing positions than the quorum: said whatever the outcome, since
+    # an objection decides "to amend" even when too few lieux spoke (issue 16).
+    quorum_missed: bool = False
 
 
 class SpeakingLieu(msgspec.Struct, frozen=True):
@@ -193,6 +197,7 @@ def _round_view(
     moment: dt.datetime,
 ) -> RoundView:
     standing = consent.standing_positions(known.round, known.positions)
+    count = consent.quorum_count(known.round, known.positions, moment)
     return RoundView(
         id=known.round.id,
         version=known.round.version,
@@ -210,6 +215,7 @@ def _round_view(
                 criterion=criteria.get(p.criterion_id) if p.criterion_id else None,
                 taken_at=p.taken_at,
                 answer=answers.get(p.lieu_id),
+                criterion_id=p.criterion_id,
             )
             for p in sorted(standing.values(), key=lambda p: lieux.get(p.lieu_id, ""))
         ],
@@ -228,6 +234,7 @@ def _round_view(
             )
             for c in comments
         ],
+        quorum_missed=count is not None and count.missed,
     )
 
 
@@ -316,3 +323,4 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
         can_answer=can_answer,
         objections_to_answer=objections,
     )
+

@@ -131,6 +131,7 @@ class PositionOut(msgspec.Struct, frozen=True):
     criterion: str | None
     taken_at: dt.datetime
     answer: str | None  # how a later version answers this objection
+    criterion_id: int | None = None
 
 
 class QuestionOut(msgspec.Struct, frozen=True):
@@ -160,6 +161,7 @@ class RoundOut(msgspec.Struct, frozen=True):
     positions: list[PositionOut]  # the standing position of each lieu
     questions: list[QuestionOut]
     comments: list[CommentOut]
+    quorum_missed: bool = False  # closed with fewer standing positions than the quorum
 
 
 class NetworkPage(Paged, frozen=True):

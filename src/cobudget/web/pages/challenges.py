@@ -107,12 +107,15 @@ async def _form_page(
     lieux: list[network_queries.LieuSummary] | None = None,
     challenge: queries.ChallengePage | None = None,
     network_view: network_queries.NetworkPage | None = None,
+    panel: round_queries.DiagnosisPanel | None = None,
 ) -> Template:
-    """The form; `challenge` is the challenge edited (already read by the caller), and
-    `network_view` the network's page, whose lieux a new challenge may invite to co-propose."""
+    """The form; `challenge` is the challenge edited (already read by the caller, with its
+    diagnosis `panel` when the caller has it), and `network_view` the network's page, whose
+    lieux a new challenge may invite to co-propose."""
     objections: list[round_queries.PositionView] = []
     if mode == "amend" and challenge is not None:
-        panel = await round_queries.diagnosis_panel(actor, challenge)
+        if panel is None:
+            panel = await round_queries.diagnosis_panel(actor, challenge)
         objections = panel.objections_to_answer
     return await page(
         request,
@@ -208,10 +211,12 @@ async def challenge_page(
     *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
     discussion_form: dict[str, str] | None = None,
 ) -> Template:
     """The challenge with its diagnosis and discussion; also re-rendered with the messages of a
-    refused form (`discussion_form`: what was typed in a refused discussion form)."""
+    refused form and what was typed in it (`values` for the diagnosis forms, `discussion_form`
+    for a discussion form)."""
     view = await queries.challenge_page(actor, challenge_id)
     diagnosis = await round_queries.diagnosis_panel(actor, view)
     discussion = await discussion_queries.panel(
@@ -228,6 +233,7 @@ async def challenge_page(
         discussion_form=discussion_form or {},
         ok=request.query_params.get("ok", ""),
         errors=errors or {},
+        values=values or {},
     )
 
 
@@ -239,10 +245,14 @@ async def show(request: Request[Any, Any, Any], actor: ActorDep, challenge_id: P
 @get("/defis/{challenge_id:int}/modifier", name="challenge_edit")
 async def edit_form(
     request: Request[Any, Any, Any], actor: ActorDep, challenge_id: PathId
-) -> Template:
+) -> Template | Redirect:
     view = await queries.challenge_page(actor, challenge_id)
     if not view.can_edit:
         await challenges.require_proposer(actor, challenge_id)
+    panel = None if view.is_draft else await round_queries.diagnosis_panel(actor, view)
+    if panel is not None and panel.rounds and panel.rounds[0].is_open:
+        # No form that could only be refused: the challenge page says why (issue 16).
+        return see_other(f"/defis/{challenge_id}#nouvelle-version")
     return await _form_page(
         request,
         actor,
@@ -251,6 +261,7 @@ async def edit_form(
         network=view.network,
         values=_values_of(view.version),
         challenge=view,
+        panel=panel,
     )
 
 

@@ -11,11 +11,12 @@ from litestar import Request, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.services import discussion
 from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import discussion as discussion_queries
+from cobudget.web.confirm import ask_to_hide, is_confirmed
 from cobudget.web.forms import MAX_ID, ActorDep, Form, PathId, whole_number
 from cobudget.web.pages.challenges import challenge_page
 from cobudget.web.render import form_errors, page, see_other
@@ -114,7 +115,19 @@ async def hide(
     challenge_id = await discussion.challenge_of_comment(comment_id)
     before = whole_number(data.get("avant"))
     try:
-        await discussion.hide(actor, comment_id=comment_id, reason=data.get("reason", ""))
+        await discussion.hide(
+            actor,
+            comment_id=comment_id,
+            reason=data.get("reason", ""),
+            confirmed=is_confirmed(data),
+        )
+    except ConfirmationNeeded:
+        return await ask_to_hide(
+            request,
+            reason=data.get("reason", ""),
+            data=data,
+            back=_place(challenge_id, before, "", comment_id),
+        )
     except InvalidInput as error:
         errors = {f"{key}.{comment_id}": text for key, text in form_errors(error.fields).items()}
         typed = {"hide": str(comment_id), "reason": data.get("reason", "")}

@@ -13,13 +13,15 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cobudget.domain import lifecycle
-from cobudget.domain.errors import InvalidInput
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput
 from cobudget.domain.permissions import Action, Target, require
 from cobudget.domain.validation import LegalForm
+from cobudget.i18n import gettext as _
 from cobudget.services import envelope_inputs, envelopes
 from cobudget.services.queries import envelopes as queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import projection as projection_queries
+from cobudget.web.confirm import ask_confirmation, is_confirmed
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered
 from cobudget.web.render import form_errors, page, see_other
 
@@ -210,6 +212,8 @@ async def edit_form(
     row = await envelope_inputs.envelope(envelope_id)
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=row.network))
     view = await queries.envelope_view(actor, row)
+    if view.config_frozen:  # say why instead of a form that could only be refused (issue 16)
+        return await page(request, "envelopes/config_frozen.html", view=view)
     return await _form_page(
         request,
         actor,
@@ -256,6 +260,25 @@ async def move(
             envelope_id=envelope_id,
             kind=data.get("move", ""),
             until=data.get("until", ""),
+            confirmed=is_confirmed(data),
+        )
+    except ConfirmationNeeded:
+        return await ask_confirmation(
+            request,
+            question=_("Clore les contributions maintenant ?"),
+            consequences=[
+                _(
+                    "Plus aucune contribution ne peut être donnée, changée ou retirée : "
+                    "la répartition lira celles reçues avant ce moment."
+                ),
+                _(
+                    "La coordination pourra les rouvrir jusqu’à une date, tant que "
+                    "l’enveloppe n’est pas réglée."
+                ),
+            ],
+            data=data,
+            button=_("Clore les contributions"),
+            back=f"/enveloppes/{envelope_id}",
         )
     except InvalidInput as error:
         return await envelope_page(

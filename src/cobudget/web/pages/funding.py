@@ -11,13 +11,15 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from cobudget.domain.challenges import InvalidAmount, parse_euros
-from cobudget.domain.errors import InvalidInput, NotFound
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Target, require
+from cobudget.i18n import gettext as _
 from cobudget.services import envelope_inputs, next_rounds, pledges, settlements
 from cobudget.services.envelope_inputs import EnvelopeRecord
 from cobudget.services.queries import projection as projection_queries
 from cobudget.services.queries.envelopes import EnvelopeView
 from cobudget.services.queries.networks import network_by_id
+from cobudget.web.confirm import ask_confirmation, is_confirmed
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, numbered, whole_number
 from cobudget.web.pages.envelopes import PROJECTION_SWAP, envelope_page
 from cobudget.web.render import form_errors, page, see_other
@@ -62,8 +64,24 @@ async def pledge(
     envelope_id: PathId,
     data: Form,
 ) -> Template | Redirect:
-    """Set, change or withdraw (amount 0) a pledge."""
+    """Set, change or withdraw (amount 0) a pledge; a withdrawal is confirmed first."""
     challenge = data.get("challenge", "")
+    if data.get("withdraw") and not is_confirmed(data):
+        return await ask_confirmation(
+            request,
+            question=_("Retirer cette contribution ?"),
+            consequences=[
+                _("La contribution de votre lieu ou organisation à ce défi est annulée."),
+                _(
+                    "Ses droits de tirage redeviennent disponibles ; le défi peut passer sous "
+                    "son minimum dans la projection."
+                ),
+                _("Vous pourrez contribuer de nouveau tant que les contributions sont ouvertes."),
+            ],
+            data=data,
+            button=_("Retirer la contribution"),
+            back=f"/enveloppes/{envelope_id}#defi-{challenge}",
+        )
     try:
         lieu_id, org_id = pledges.parse_unit(data.get("unit", ""))
         try:
@@ -116,10 +134,33 @@ async def settle(
     actor: ActorDep,
     settings: SettingsDep,
     envelope_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
-    """Settle a closed envelope: the engine runs once and the settlement is published."""
+    """Settle a closed envelope: the engine runs once and the settlement is published, once
+    the coordinator has confirmed (a settlement is never redone)."""
     try:
-        await settlements.settle(settings, actor, envelope_id=envelope_id)
+        await settlements.settle(
+            settings, actor, envelope_id=envelope_id, confirmed=is_confirmed(data)
+        )
+    except ConfirmationNeeded:
+        return await ask_confirmation(
+            request,
+            question=_("Régler l’enveloppe et publier la répartition ?"),
+            consequences=[
+                _(
+                    "Le moteur calcule une fois la répartition sur les contributions reçues "
+                    "avant la clôture ; elle est publiée aussitôt."
+                ),
+                _(
+                    "Une répartition publiée ne se refait pas : les contributions ne peuvent "
+                    "plus être rouvertes."
+                ),
+                _("Les personnes du réseau sont prévenues par e-mail."),
+            ],
+            data=data,
+            button=_("Régler et publier"),
+            back=f"/enveloppes/{envelope_id}",
+        )
     except InvalidInput as error:
         return await envelope_page(
             request, actor, envelope_id, status_code=422, errors=form_errors(error.fields)
@@ -193,8 +234,7 @@ async def pledge_forms(
     if not (projection.funding_open and challenge.consented and challenge.mine):
         return see_other(f"/enveloppes/{envelope_id}#defi-{challenge_id}")
     into_projection = (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-boosted") != "true"
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
     )
     return await page(
         request,

@@ -13,11 +13,13 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from cobudget.domain.errors import InvalidInput
+from cobudget.domain.errors import ConfirmationNeeded, InvalidInput
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import Checker
+from cobudget.i18n import gettext as _
 from cobudget.services import rounds
 from cobudget.services.queries import networks as network_queries
+from cobudget.web.confirm import ask_confirmation, ask_to_hide, is_confirmed
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep, whole_number
 from cobudget.web.pages.challenges import challenge_page
 from cobudget.web.render import form_errors, page, see_other
@@ -25,9 +27,10 @@ from cobudget.web.render import form_errors, page, see_other
 TIME_ZONE = "Europe/Paris"
 
 
-def _deadline(data: dict[str, str]) -> dt.datetime:
+def _deadline(data: dict[str, str], field: str = "deadline") -> dt.datetime:
+    """The deadline typed (Paris time); a missing or bad one is refused on `field`."""
     checker = Checker()
-    deadline = checker.local_datetime("deadline", data.get("deadline"), TIME_ZONE)
+    deadline = checker.local_datetime(field, data.get("deadline"), TIME_ZONE)
     checker.raise_if_any()
     assert deadline is not None  # a missing or bad deadline was refused above
     return deadline
@@ -38,13 +41,20 @@ async def _back(
     actor: Actor,
     challenge_id: int,
     call: Callable[[], Awaitable[None]],
+    values: dict[str, str] | None = None,
 ) -> Template | Redirect:
-    """Run the use case; on bad input show the challenge page again with the messages."""
+    """Run the use case; on bad input show the challenge page again with the messages, and
+    the `values` typed in the form refused."""
     try:
         await call()
     except InvalidInput as error:
         return await challenge_page(
-            request, actor, challenge_id, status_code=422, errors=form_errors(error.fields)
+            request,
+            actor,
+            challenge_id,
+            status_code=422,
+            errors=form_errors(error.fields),
+            values=values,
         )
     return see_other(f"/defis/{challenge_id}#tour")
 
@@ -62,29 +72,64 @@ async def open_round(
             settings, actor, challenge_id=challenge_id, deadline=_deadline(data)
         )
 
-    return await _back(request, actor, challenge_id, call)
+    return await _back(
+        request, actor, challenge_id, call, values={"deadline": data.get("deadline", "")}
+    )
 
 
 @post("/tours/{round_id:int}/cloture", name="round_close")
 async def close_round(
-    request: Request[Any, Any, Any], actor: ActorDep, settings: SettingsDep, round_id: PathId
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
-    return await _back(
-        request,
-        actor,
-        await rounds.challenge_of_round(round_id),
-        lambda: rounds.close_round(settings, actor, round_id=round_id),
-    )
+    """Closing early decides the round on the positions already taken: confirmed first."""
+    challenge_id = await rounds.challenge_of_round(round_id)
+    try:
+        await rounds.close_round(settings, actor, round_id=round_id, confirmed=is_confirmed(data))
+    except ConfirmationNeeded:
+        return await ask_confirmation(
+            request,
+            question=_("Clore ce tour de consentement maintenant ?"),
+            consequences=[
+                _("Plus aucun lieu ne pourra prendre position ni poser de question dans ce tour."),
+                _(
+                    "Son issue se lit des positions déjà prises : consentement, à amender, "
+                    "ou quorum non atteint."
+                ),
+                _("Un tour clos sans quorum peut être prolongé ; sinon rien ne se défait."),
+            ],
+            data=data,
+            button=_("Clore le tour"),
+            back=f"/defis/{challenge_id}#tour",
+        )
+    return see_other(f"/defis/{challenge_id}#tour")
 
 
 @post("/tours/{round_id:int}/prolongation", name="round_extend")
 async def extend_round(
-    request: Request[Any, Any, Any], actor: ActorDep, round_id: PathId, data: Form
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    settings: SettingsDep,
+    round_id: PathId,
+    data: Form,
 ) -> Template | Redirect:
-    async def call() -> None:
-        await rounds.extend_round(actor, round_id=round_id, deadline=_deadline(data))
+    """Move the deadline later, or earlier with notice (the people of the network are told)."""
 
-    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
+    async def call() -> None:
+        await rounds.extend_round(
+            settings, actor, round_id=round_id, deadline=_deadline(data, "round_deadline")
+        )
+
+    return await _back(
+        request,
+        actor,
+        await rounds.challenge_of_round(round_id),
+        call,
+        values={"round_deadline": data.get("deadline", "")},
+    )
 
 
 @post("/tours/{round_id:int}/position", name="position_take")
@@ -108,7 +153,14 @@ async def take_position(
             text=data.get("text", ""),
             criterion_id=whole_number(data.get("criterion_id")),
         )
-    return await _back(request, actor, await rounds.challenge_of_round(round_id), call)
+    typed = {f"position.{name}": data.get(name, "") for name in ("kind", "text", "criterion_id")}
+    return await _back(
+        request,
+        actor,
+        await rounds.challenge_of_round(round_id),
+        call,
+        values={"position.lieu": data.get("lieu", ""), **typed},
+    )
 
 
 @post("/tours/{round_id:int}/questions", name="question_ask")
@@ -130,6 +182,7 @@ async def ask(
             lieu_id=whole_number(data.get("lieu")) or 0,
             text=data.get("text", ""),
         ),
+        values={"question.text": data.get("text", "")},
     )
 
 
@@ -148,6 +201,7 @@ async def answer(
         lambda: rounds.answer_question(
             settings, actor, question_id=question_id, text=data.get("text", "")
         ),
+        values={f"answer.{question_id}": data.get("text", "")},
     )
 
 
@@ -168,6 +222,7 @@ async def add_comment(
             criterion_id=whole_number(data.get("criterion_id")),
             text=data.get("text", ""),
         ),
+        values={"comment.text": data.get("text", "")},
     )
 
 
@@ -175,12 +230,29 @@ async def add_comment(
 async def hide_comment(
     request: Request[Any, Any, Any], actor: ActorDep, comment_id: PathId, data: Form
 ) -> Template | Redirect:
-    return await _back(
-        request,
-        actor,
-        await rounds.challenge_of_comment(comment_id),
-        lambda: rounds.hide_comment(actor, comment_id=comment_id, reason=data.get("reason", "")),
-    )
+    """Hiding is public and stays: confirmed first, once the reason is given."""
+    challenge_id = await rounds.challenge_of_comment(comment_id)
+    reason = data.get("reason", "")
+
+    try:
+        await rounds.hide_comment(
+            actor, comment_id=comment_id, reason=reason, confirmed=is_confirmed(data)
+        )
+    except ConfirmationNeeded:
+        return await ask_to_hide(
+            request, reason=reason, data=data, back=f"/defis/{challenge_id}#tour"
+        )
+    except InvalidInput as error:  # the reason is missing or too long: beside this form
+        fields = {f"hide.{comment_id}": code for code in error.fields.values()}
+        return await challenge_page(
+            request,
+            actor,
+            challenge_id,
+            status_code=422,
+            errors=form_errors(fields),
+            values={f"hide.{comment_id}": reason},
+        )
+    return see_other(f"/defis/{challenge_id}#tour")
 
 
 async def _diagnosis_page(

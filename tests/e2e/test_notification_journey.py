@@ -73,3 +73,42 @@ async def test_an_english_reader_is_told_in_english_and_unsubscribes_in_one_clic
     await expect(page.get_by_text("Your choices are saved.")).to_be_visible()
     await expect(page.get_by_label("A consent round opened in my network")).to_have_value("daily")
     await check_page(page, "62-choix-enregistres")
+
+
+async def test_a_french_reader_is_told_in_french_sees_it_at_home_and_unsubscribes(
+    page: Page, live_server: str, mailbox: Mailbox
+) -> None:
+    """The same in French, the default: the answer to a lieu's question reaches the person who
+    asked in French, is listed on their home, and the link's page asks in French first."""
+    network_id = await factories.make_network("Réseau des Dômes", quorum=2)
+    atelier = await factories.make_lieu(network_id, "Atelier des Dômes")
+    bistrot = await factories.make_lieu(network_id, "Bistrot des Dômes")
+    await factories.add_member(await factories.make_user("ada@domes.fr", "Ada"), atelier)
+    await factories.add_member(await factories.make_user("bruno@domes.fr", "Bruno"), bistrot)
+    challenge_id = await factories.make_challenge(network_id, atelier, "Une ressourcerie")
+    round_id = await factories.make_round(challenge_id, 1, quorum=2)
+    await factories.make_question(round_id, bistrot, "Qui trie les dons ?")
+
+    await log_in(page, live_server, "ada@domes.fr")
+    await page.goto(f"{live_server}/defis/{challenge_id}")
+    await page.get_by_label(re.compile("^Votre réponse")).first.fill("Les bénévoles du samedi.")
+    await page.get_by_role("button", name=re.compile("^Répondre")).first.click()
+    await expect(page.get_by_text("Les bénévoles du samedi.")).to_be_visible()
+    await page.context.clear_cookies()
+
+    message = await mailbox.wait_for("bruno@domes.fr")
+    assert "Une ressourcerie" in str(message["Subject"])
+    assert "Les bénévoles du samedi." in body_of(message)
+    link = str(message["List-Unsubscribe"]).strip("<>")
+
+    await log_in(page, live_server, "bruno@domes.fr")
+    notices = page.get_by_role("region", name="Dernières notifications")
+    await expect(notices.get_by_role("link", name=re.compile("Une ressourcerie"))).to_be_visible()
+    await check_page(page, "63-mon-espace-notification")
+    await page.context.clear_cookies()
+
+    await page.goto(link)
+    await expect(page.get_by_role("heading", name="Ne plus recevoir ces e-mails ?")).to_be_visible()
+    await check_page(page, "64-desabonnement-confirmation-fr")
+    await page.get_by_role("button", name="Me désabonner").click()
+    await expect(page.get_by_role("heading", name="Désabonnement enregistré")).to_be_visible()

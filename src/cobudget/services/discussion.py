@@ -27,8 +27,9 @@ from cobudget.domain import discussion as rules
 from cobudget.domain.errors import ConfirmationNeeded, Duplicate, InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker
-from cobudget.services import audit
+from cobudget.services import audit, limits
 from cobudget.services.clock import now
+from cobudget.services.limits import Limit
 
 
 class Place(msgspec.Struct, frozen=True):
@@ -140,6 +141,11 @@ async def challenge_of_comment(comment_id: int) -> int:
     return (await _comment(comment_id)).challenge
 
 
+# Comments one person may post in an hour, replies included: a lively discussion is far below it.
+COMMENTS_PER_HOUR = 60
+HOUR = 3600
+
+
 async def post(
     actor: Actor,
     *,
@@ -161,6 +167,12 @@ async def post(
     require(actor, Action.DISCUSS, found.target(who))
     cleaned = Checker().text("discussion.text", text, max_length=rules.MAX_TEXT, required=False)
     async with write_transaction():
+        # A person who posts a thousand comments is refused past the hour's limit (429). The
+        # count is per person, serialised across processes (services/limits.py), and written
+        # with the comment: a comment refused for its content writes nothing, its count neither.
+        await limits.reserve(
+            [Limit(f"discussion:{actor.user_id}", COMMENTS_PER_HOUR, HOUR)], action="discussion"
+        )
         criteria = await fetch(
             Criterion.select(Criterion.id).where(Criterion.network == found.network_id), _Id
         )

@@ -391,6 +391,8 @@ def too_many_message(action: str, retry_after_seconds: int) -> str:
             what = _("Trop de comptes créés depuis votre adresse.")
         case "invitation":
             what = _("Trop d’invitations envoyées aujourd’hui pour ce lieu ou cette adresse.")
+        case "discussion":
+            what = _("Trop de commentaires publiés en une heure.")
         case _other:
             what = _("Trop de tentatives.")
     if retry_after_seconds < 60:

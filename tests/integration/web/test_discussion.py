@@ -309,3 +309,35 @@ async def test_a_form_on_a_page_of_older_threads_comes_back_to_that_page(
     assert answered.status_code == 303
     assert answered.headers["location"].startswith(f"{older}&ok=discussion#commentaire-")
     assert "Une réponse tardive" in page_text(await client.get(answered.headers["location"]))
+
+
+async def test_one_person_posting_without_end_is_stopped_past_the_hours_limit(
+    as_role: Callable,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """A thousand posts from one person: the hour's limit is written, the rest refused (429,
+    with when to try again), and a refused comment counts for nothing."""
+    from cobudget.db.tables import LoginAttempt
+    from cobudget.services.discussion import COMMENTS_PER_HOUR
+
+    client = await as_role("member")
+    assert (await _post(client, world, text="")).status_code == 422  # refused: not counted
+    before = len(await _comments(world.challenge_id))
+    key = f"discussion:{await _user_of(world)}"
+    await LoginAttempt.insert(  # the hour's comments so far, but one
+        *(LoginAttempt(key=key, at=now()) for _ in range(COMMENTS_PER_HOUR - 1))
+    )
+    assert (await _post(client, world, text="La dernière de l’heure")).status_code == 303
+    refused = await _post(client, world, text="Encore une")
+    assert refused.status_code == 429
+    assert "Trop de commentaires publiés en une heure." in page_text(refused)
+    assert "Retry-After" in refused.headers
+    assert len(await _comments(world.challenge_id)) == before + 1
+
+
+async def _user_of(world: World) -> int:
+    from cobudget.db.tables import User
+
+    row = await User.select(User.id).where(User.email == world.emails["member"]).first()
+    assert row is not None
+    return int(row["id"])

@@ -97,27 +97,24 @@ async def question_asked(
     settings: Settings, known: RoundFacts, *, lieu_id: int, text: str, by: int | None
 ) -> None:
     """A lieu asks the proposers a question: the proposers' people are told."""
-    await notify(
-        settings,
-        Kind.QUESTION_ASKED,
-        await members_of(known.round.proposer_lieu_ids),
-        params={
-            "title": await _title(known.challenge_id, known.round.version),
-            "lieu": await _lieu_name(lieu_id),
-            "text": text,
-        },
-        path=challenge_path(known.challenge_id),
-        skip=[by] if by else [],
-    )
+    await _tell_proposers(settings, Kind.QUESTION_ASKED, known, lieu_id=lieu_id, text=text, by=by)
 
 
 async def objection_raised(
     settings: Settings, known: RoundFacts, *, lieu_id: int, text: str, by: int | None
 ) -> None:
     """A lieu objects: the proposers' people are told, with the reason."""
+    await _tell_proposers(settings, Kind.OBJECTION_RAISED, known, lieu_id=lieu_id, text=text, by=by)
+
+
+async def _tell_proposers(
+    settings: Settings, kind: Kind, known: RoundFacts, *, lieu_id: int, text: str, by: int | None
+) -> None:
+    """What a lieu said in a round, to the people of the challenge's proposers (not to the
+    person who said it)."""
     await notify(
         settings,
-        Kind.OBJECTION_RAISED,
+        kind,
         await members_of(known.round.proposer_lieu_ids),
         params={
             "title": await _title(known.challenge_id, known.round.version),

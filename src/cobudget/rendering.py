@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
+from markupsafe import Markup
 
 from cobudget import i18n
 
@@ -65,6 +66,20 @@ def datetime_(value: dt.datetime | str) -> str:
 
 
 @cache
+def paragraphs(text: str) -> Markup:
+    """Plain text as people type it in a textarea, kept readable: a blank line starts a
+    paragraph, a single line break stays a line break. Everything is escaped: the text is
+    never markup (a lieu's description, a network's presentation)."""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(
+            Markup("<br>\n").join(line.strip() for line in block.split("\n") if line.strip())
+        )
+        for block in blocks
+        if block
+    )
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -81,6 +96,7 @@ def environment() -> jinja2.Environment:
     env.filters["date"] = date
     env.filters["datetime"] = datetime_
     env.filters["euros"] = euros
+    env.filters["paragraphs"] = paragraphs
     env.globals["current_locale"] = i18n.current_locale
     return env
 

@@ -368,13 +368,16 @@ async def test_lieu_admin_edits_the_lieu_profile(as_role, world: World) -> None:
         {
             "name": "La Fabrique",
             "town": "Albi",
-            "description": "Fablab et atelier bois",
+            "description": "Fablab et atelier bois.\r\nOuvert le samedi.\r\n\r\n<b>Un café</b> aussi.",
             "website": "https://fabrique.example",
         },
     )
     assert response.status_code == 303
     page = await client.get(f"/lieux/{world.lieu_slug}")
-    assert "Fablab et atelier bois" in page.text and "https://fabrique.example" in page.text
+    assert "https://fabrique.example" in page.text
+    # Its paragraphs and line breaks survive, and what was typed is never markup.
+    assert "<p>Fablab et atelier bois.<br>\nOuvert le samedi.</p>" in page.text
+    assert "<p>&lt;b&gt;Un café&lt;/b&gt; aussi.</p>" in page.text
     bad = await post_form(
         client,
         f"/lieux/{world.lieu_slug}/modifier",

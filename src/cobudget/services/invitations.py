@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from cobudget import i18n
-from cobudget.db.rows import fetch_one
+from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
     CofunderPerson,
     CofundingOrg,
@@ -64,22 +66,45 @@ async def create(
     org_id: int | None = None,
 ) -> None:
     """Store an invitation and write its email; call inside the use case's transaction, after
-    `reserve` outside it."""
+    `reserve` outside it.
+
+    Inviting an address that already has a pending invitation to the same place (network, lieu
+    or organisation) refreshes that one instead of adding a second: a new link (the old one
+    stops working), a new expiry, the role now chosen. The person gets one invitation to
+    accept, not two that grant different roles."""
     token, hashed = new_token()
     moment = now()
-    await Invitation.insert(
-        Invitation(
-            token_hash=hashed,
-            kind=kind.value,
-            email=email,
-            network=network_id,
-            lieu=lieu_id,
-            org=org_id,
-            invited_by=actor.user_id,
-            created_at=moment,
-            expires_at=moment + VALID_FOR,
-        )
+    pending = (
+        Invitation.select(Invitation.id)
+        .where(Invitation.email == email)
+        .where(Invitation.accepted_at.is_null())
+        .where(Invitation.expires_at > moment)
+        .where(Invitation.network == network_id)
+        .where(Invitation.lieu == lieu_id if lieu_id is not None else Invitation.lieu.is_null())
+        .where(Invitation.org == org_id if org_id is not None else Invitation.org.is_null())
     )
+    earlier = [row.id for row in await fetch(pending, _Id)]
+    fields: dict[Column | str, Any] = {
+        "token_hash": hashed,
+        "kind": kind.value,
+        "invited_by": actor.user_id,
+        "created_at": moment,
+        "expires_at": moment + VALID_FOR,
+    }
+    if earlier:
+        await Invitation.update(fields).where(Invitation.id.is_in(earlier[:1]))
+        if earlier[1:]:  # two made at once before this rule: one is enough
+            await Invitation.delete().where(Invitation.id.is_in(earlier[1:]))
+    else:
+        await Invitation.insert(
+            Invitation(
+                email=email,
+                network=network_id,
+                lieu=lieu_id,
+                org=org_id,
+                **fields,  # type: ignore[arg-type]
+            )
+        )
     view = await _view_of(kind.value, email, network_id, lieu_id, org_id)
     inviter = await fetch_one(User.select(User.name).where(User.id == actor.user_id).first(), _Name)
     await outbox.enqueue(
@@ -113,6 +138,10 @@ async def reserve(
 
 class _Name(msgspec.Struct, frozen=True):
     name: str
+
+
+class _Id(msgspec.Struct, frozen=True):
+    id: int
 
 
 async def _view_of(

@@ -21,7 +21,7 @@ from cobudget.db.tables import (
 )
 from cobudget.services import outbox
 from cobudget.settings import Settings
-from tests.integration.conftest import World, post_form
+from tests.integration.conftest import World, page_text, post_form
 from tests.support.mail import Mailbox, link_in
 
 
@@ -408,3 +408,47 @@ async def test_an_existing_account_must_be_logged_in_to_accept(
     accepted = await post_form(cofunder, path, {}, form_page=path)
     assert accepted.status_code == 303
     assert "La Fabrique" in (await cofunder.get("/mon-espace")).text
+
+
+async def test_a_second_invitation_to_the_same_address_refreshes_the_first(
+    as_role,  # type: ignore[no-untyped-def]
+    world: World,
+    settings: Settings,
+    mailbox: Mailbox,
+) -> None:
+    """Invited twice to the same lieu, first as a member, then as an admin: one invitation
+    waits, with the role chosen last; the first email's link no longer works, the second's
+    does (issue 17)."""
+    from cobudget.db.tables import Invitation, Membership, User
+
+    client = await as_role("lieu_admin")
+    path = f"/lieux/{world.lieu_slug}/personnes/inviter"
+    email = "nouvelle.personne@exemple.fr"
+    await post_form(client, path, {"email": email})
+    await outbox.send_due(settings)
+    first = link_in(await mailbox.wait_for(email)).removeprefix(settings.base_url)
+    mailbox.clear()
+    assert (await post_form(client, path, {"email": email, "as_admin": "on"})).status_code < 400
+    await outbox.send_due(settings)
+    second = link_in(await mailbox.wait_for(email)).removeprefix(settings.base_url)
+    assert first != second
+    rows = await Invitation.select(Invitation.kind).where(Invitation.email == email)
+    assert rows == [{"kind": "lieu_admin"}]
+
+    client.cookies.clear()
+    assert (await client.get(first)).status_code == 404
+    accepted = await post_form(
+        client,
+        second,
+        {
+            "name": "Nouvelle Personne",
+            "password": "un-mot-de-passe-solide",
+            "password_confirmation": "un-mot-de-passe-solide",
+        },
+        second,
+    )
+    assert accepted.status_code == 303, page_text(accepted)[:600]
+    user = await User.select(User.id).where(User.email == email).first()
+    assert user is not None
+    roles = await Membership.select(Membership.is_admin).where(Membership.user == user["id"])
+    assert roles == [{"is_admin": True}]

@@ -110,7 +110,7 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     await expect(
         page.get_by_role("heading", name="Tour sur la version 2 : En cours")
     ).to_be_visible()
-    message = await mailbox.wait_for("c@causses.fr")
+    message = await mailbox.wait_for("c@causses.fr", subject="Votre objection")
     assert "Votre objection a reçu une réponse" in message["Subject"]
     await log_out(page)
 

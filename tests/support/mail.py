@@ -32,14 +32,19 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
-    async def wait_for(self, address: str, timeout: float = 15.0) -> EmailMessage:
+    async def wait_for(
+        self, address: str, timeout: float = 15.0, subject: str = ""
+    ) -> EmailMessage:
+        """The latest email to `address` (whose subject holds `subject`, when given: the
+        outbox worker may send another email to the same person meanwhile, such as a round
+        told closed at its deadline)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            received = self.to(address)
+            received = [m for m in self.to(address) if subject in str(m["Subject"])]
             if received:
                 return received[-1]
             await asyncio.sleep(0.1)
-        raise AssertionError(f"no email reached {address} within {timeout} s")
+        raise AssertionError(f"no email {subject!r} reached {address} within {timeout} s")
 
 
 def body_of(message: EmailMessage) -> str:

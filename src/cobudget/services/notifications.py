@@ -330,7 +330,9 @@ class _Waiting(msgspec.Struct, frozen=True):
     user: int
 
 
-class _Digested(msgspec.Struct, frozen=True):
+class StoredNotification(msgspec.Struct, frozen=True):
+    """A notification as kept: what the digest and the lists read."""
+
     id: int
     kind: str
     params: str | dict[str, object]
@@ -382,7 +384,7 @@ async def send_digests(settings: Settings, moment: dt.datetime) -> int:
                     Notification.path,
                     Notification.created_at,
                 ),
-                _Digested,
+                StoredNotification,
             )
             if not claimed:
                 continue

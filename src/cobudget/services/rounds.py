@@ -120,6 +120,7 @@ class _NetworkRow(msgspec.Struct, frozen=True):
 
 
 class _TakenBy(msgspec.Struct, frozen=True):
+    lieu: int
     user: int | None
 
 
@@ -820,35 +821,40 @@ async def record_amendment(
         return
     version = await load_version(challenge_id, new_version)
     told: set[int] = set()  # the objectors, told of the new round with their answer
-    for objection in consent.standing_objections(latest.round, latest.positions, moment):
-        text = answers[objection.lieu_id].strip()
+    objections = consent.standing_objections(latest.round, latest.positions, moment)
+    texts = {o.lieu_id: answers[o.lieu_id].strip() for o in objections}
+    if objections:
         await ObjectionAnswer.insert(
-            ObjectionAnswer(
-                round=latest.round.id,
-                lieu=objection.lieu_id,
-                version=new_version,
-                text=text,
-                answered_by=actor.user_id,
-                answered_at=moment,
+            *(
+                ObjectionAnswer(
+                    round=latest.round.id,
+                    lieu=o.lieu_id,
+                    version=new_version,
+                    text=texts[o.lieu_id],
+                    answered_by=actor.user_id,
+                    answered_at=moment,
+                )
+                for o in objections
             )
         )
-        objectors = await fetch(
-            RoundPosition.select(RoundPosition.taken_by.as_alias("user")).where(
-                RoundPosition.id == objection.seq
-            ),
-            _TakenBy,
-        )
-        for row in objectors:
-            if row.user:
-                told.add(row.user)
-                await notification_events.objection_answered(
-                    settings,
-                    challenge_id=challenge_id,
-                    user_id=row.user,
-                    title=version.title,
-                    version=new_version,
-                    answer=text,
-                )
+    # Who took each objection, in one read (not one per objection).
+    objectors = await fetch(
+        RoundPosition.select(RoundPosition.lieu, RoundPosition.taken_by.as_alias("user")).where(
+            RoundPosition.id.is_in([o.seq for o in objections] or [0])
+        ),
+        _TakenBy,
+    )
+    for row in objectors:
+        if row.user:
+            told.add(row.user)
+            await notification_events.objection_answered(
+                settings,
+                challenge_id=challenge_id,
+                user_id=row.user,
+                title=version.title,
+                version=new_version,
+                answer=texts[row.lieu],
+            )
     network = await fetch_one(
         Network.select(Network.quorum, Network.name).where(Network.id == latest.network_id).first(),
         _NetworkRow,

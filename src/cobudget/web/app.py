@@ -63,6 +63,7 @@ from cobudget.web.pages import (
 )
 
 READS = frozenset({"GET", "HEAD"})
+STATIC_PREFIX = "/static/"
 # Values kept per app process (services/kept_reads.py), when pages are kept at all.
 KEPT_READS = 512
 STATIC_DIR = Path(__file__).parent / "static"
@@ -96,11 +97,15 @@ def _wait_budget(app: ASGIApp) -> ASGIApp:
 def _kept_reads(keeper: Keeper) -> Callable[[ASGIApp], ASGIApp]:
     """A page read (GET or HEAD) reads its moment first, before the session or anything else, so
     the values and parts it keeps hold data no older than their version
-    (`services/kept_reads.py`); a write keeps nothing."""
+    (`services/kept_reads.py`); a write keeps nothing, nor a static file (it reads no data)."""
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if keeper.max_entries > 0 and scope.get("method") in READS:
+            if (
+                keeper.max_entries > 0
+                and scope.get("method") in READS
+                and not scope.get("path", "").startswith(STATIC_PREFIX)
+            ):
                 await kept_reads.begin(keeper, scope.get("state", {}).get(VERSION_STATE))
             else:
                 kept_reads.end()

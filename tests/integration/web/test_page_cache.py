@@ -238,3 +238,14 @@ async def test_pages_of_people_logged_in_read_a_few_rows_once_kept_and_follow_wr
     )
     for path in paths[:2]:
         assert "Un titre tout neuf" in (await client.get(path)).text, path
+
+
+async def test_a_static_file_reads_nothing_from_the_database(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """Pages read the data version first; a stylesheet has no data to keep."""
+    before = queries_run()
+    response = await client.get("/static/app/app.css")
+    assert response.status_code == 200
+    assert queries_run() == before

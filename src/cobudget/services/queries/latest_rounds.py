@@ -22,7 +22,13 @@ from cobudget.db.tables import Challenge, RoundPosition
 from cobudget.domain import consent
 from cobudget.services.clock import now
 from cobudget.services.kept_reads import kept
-from cobudget.services.rounds import PositionRow, StoredRound, pure_position, pure_round
+from cobudget.services.rounds import (
+    POSITION_COLUMNS,
+    PositionRow,
+    StoredRound,
+    pure_position,
+    pure_round,
+)
 
 _LATEST = """
 SELECT r.id, r.version, r.opened_at, r.deadline, r.quorum, r.closed_at, r.challenge,
@@ -103,16 +109,9 @@ async def _read(network_ids: tuple[int, ...]) -> LatestRounds:
     networks = ids_sql(network_ids)
     rows = typed(await Challenge.raw(_LATEST.replace("{networks}", networks)), RoundRow)
     positions = await fetch(
-        RoundPosition.select(
-            RoundPosition.id,
-            RoundPosition.round,
-            RoundPosition.lieu,
-            RoundPosition.kind,
-            RoundPosition.text,
-            RoundPosition.criterion,
-            RoundPosition.withdrawn,
-            RoundPosition.taken_at,
-        ).where(RoundPosition.round.is_in([row.id for row in rows] or [0])),
+        RoundPosition.select(*POSITION_COLUMNS).where(
+            RoundPosition.round.is_in([row.id for row in rows] or [0])
+        ),
         PositionRow,
     )
     facts = typed(await Challenge.raw(_FACTS.replace("{networks}", networks)), _Fact)

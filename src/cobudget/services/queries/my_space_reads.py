@@ -33,7 +33,7 @@ from cobudget.domain.permissions import Actor
 from cobudget.engine import canonical
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
-from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
+from cobudget.services.envelopes import EnvelopeRow, calendar_of
 from cobudget.services.kept_reads import kept
 
 # --- who the person is and what they act for: one statement --------------------------------
@@ -118,15 +118,6 @@ def _by_name(fact: Fact) -> tuple[str, int]:
 
 
 # --- envelopes, drawing rights and pledges ---------------------------------------------------
-
-
-class EnvelopeRow(EnvelopeCalendar, frozen=True):
-    id: int
-    network: int
-    title: str
-    amount_cents: int
-    rule: str
-    support: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from cobudget.db.rows import fetch
 from cobudget.db.tables import Notification
 from cobudget.domain.errors import LoginRequired
 from cobudget.domain.permissions import Actor
-from cobudget.services.notifications import params_of, summary
+from cobudget.services.notifications import StoredNotification, params_of, summary
 
 MAX_LIMIT = 200
 
@@ -22,14 +22,6 @@ class NotificationItem(msgspec.Struct, frozen=True):
     kind: str
     text: str  # what it says, in the reader's language
     path: str  # where to act
-    created_at: dt.datetime
-
-
-class _Row(msgspec.Struct, frozen=True):
-    id: int
-    kind: str
-    params: str | dict[str, object]
-    path: str
     created_at: dt.datetime
 
 
@@ -48,7 +40,7 @@ async def recent_notifications(actor: Actor, limit: int = 20) -> tuple[Notificat
         .where(Notification.user == actor.user_id)
         .order_by(Notification.id, ascending=False)
         .limit(max(1, min(limit, MAX_LIMIT))),
-        _Row,
+        StoredNotification,
     )
     locale = i18n.current_locale()
     return tuple(

@@ -232,6 +232,7 @@ class Challenge(Table):
     """A commons challenge raised by a lieu in a network; what it says lives in its versions.
 
     `current_version` is the number of the latest published version (0 while only a draft).
+    `withdrawn_at` is set when its proposers withdraw it, with their reason; it is never deleted.
     """
 
     id: Serial
@@ -240,6 +241,9 @@ class Challenge(Table):
     created_by = ForeignKey(references=User, null=True)
     created_at = Timestamptz()
     current_version = Integer(default=0)
+    # Withdrawn by its proposers (issue 17): it keeps its versions, rounds and positions.
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawal_reason = Text(default="")
 
 
 class ChallengeVersion(Table):

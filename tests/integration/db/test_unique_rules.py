@@ -289,7 +289,7 @@ async def test_the_migration_numbers_positions_drops_empty_doubles_and_refuses_d
         assert _migrate_to(url, tmp_path, BEFORE_CONSTRAINTS).returncode == 0
         # Migrated halfway: no data version yet for its writes to change.
         bind_tables(make_engine(url, versioned=False))
-        async with database.pooled_setup(url, versioned=False):
+        async with database.pooled_setup(url, versioned=False), database.tables_as_migrated():
             network_id, lieux, users = await _network()
             challenge = await factories.make_consented_challenge(network_id, lieux[0], lieux[1])
             round_id = await factories.make_round(challenge, 1)

@@ -4,6 +4,7 @@ they wrote stays, signed « ancien membre »)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
@@ -21,6 +22,7 @@ from cobudget.db.tables import (
     User,
     WebSession,
 )
+from cobudget.domain.errors import InvalidInput
 from cobudget.services import outbox
 from cobudget.services.clock import now
 from cobudget.settings import Settings
@@ -312,3 +314,25 @@ async def test_the_last_admin_of_a_lieu_or_coordinator_cannot_delete_their_accou
     await log_in(client, world.emails["lieu_admin"])
     done = await _post(client, f"{PAGE}/supprimer", {"confirm": "1", "password": PASSWORD})
     assert done.status_code == 303
+
+
+async def test_two_accounts_confirming_the_same_new_address_at_once_get_it_once(
+    client: Client, world: World, settings: Settings, mailbox: Mailbox
+) -> None:
+    from cobudget.services import email_change
+
+    for role in ("member", "cofunder"):
+        client.cookies.clear()
+        await log_in(client, world.emails[role])
+        await _post(
+            client, f"{PAGE}/email", {"new_email": "commune@exemple.fr", "email_password": PASSWORD}
+        )
+    await outbox.send_due(settings)
+    links = [link_in(m).rsplit("/", 1)[1] for m in mailbox.to("commune@exemple.fr")]
+    assert len(links) == 2
+    results = await asyncio.gather(
+        *(email_change.confirm(token) for token in links), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, InvalidInput)]
+    assert len(refused) == 1 and refused[0].fields == {"token": "email_taken"}
+    assert await User.count().where(User.email == "commune@exemple.fr") == 1

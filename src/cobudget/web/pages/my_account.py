@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, LoginRequired
 from cobudget.i18n import gettext as _
-from cobudget.services import account_deletion, my_account
+from cobudget.services import account_deletion, email_change, my_account
 from cobudget.services.queries.account_data import account_data
 from cobudget.settings import Settings
 from cobudget.web.confirm import ask_confirmation, is_confirmed
@@ -79,7 +79,7 @@ async def change_email(
     request: Request[Any, Any, Any], actor: ActorDep, data: Form, settings: SettingsDep
 ) -> Template | Redirect:
     try:
-        await my_account.request_email_change(
+        await email_change.request(
             actor,
             base_url=settings.base_url,
             new_email=data.get("new_email"),
@@ -190,7 +190,7 @@ async def _ask_to_delete(
 
 @get(f"{PAGE}/email/{{token:str}}", name="email_change")
 async def email_change_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
-    change = await my_account.describe_email_change(token)
+    change = await email_change.describe(token)
     return await page(
         request,
         "account/email_change.html",
@@ -206,7 +206,7 @@ async def email_change_link(request: Request[Any, Any, Any], token: FromPath[str
 async def email_change_confirm(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
     """The link's button: no login needed, the link sent to the new address is the proof."""
     try:
-        await my_account.confirm_email_change(token)
+        await email_change.confirm(token)
     except InvalidInput as error:
         return await page(
             request,

@@ -35,6 +35,10 @@ class User(Table, tablename="app_user"):
     # The language of the emails this person receives: set by the language switch when logged
     # in, and at sign-up from the language the page was read in.
     locale = Varchar(length=5, default="fr")
+    # Set when the person deleted their account (issue 17): the row stays, because what they
+    # wrote references it, but its name is emptied, its email a placeholder that is no address
+    # and its password hash unusable; pages show « ancien membre » in their place.
+    deleted_at = Timestamptz(null=True, default=None)
 
 
 class Network(Table):
@@ -121,6 +125,19 @@ class PasswordReset(Table):
     id: Serial
     token_hash = Varchar(length=64, unique=True, index=True)
     user = ForeignKey(references=User, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class EmailChange(Table):
+    """A change of email asked by a logged-in person (issue 17), confirmed by the link sent to the
+    new address; only the SHA-256 of the link's token is stored. Until then the old email stays."""
+
+    id: Serial
+    token_hash = Varchar(length=64, unique=True, index=True)
+    user = ForeignKey(references=User, index=True)
+    new_email = Varchar(length=254)
     created_at = Timestamptz()
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
@@ -573,6 +590,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CofunderPerson,
     Invitation,
     PasswordReset,
+    EmailChange,
     WebSession,
     LoginAttempt,
     OutboxMessage,

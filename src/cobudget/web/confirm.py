@@ -16,7 +16,7 @@ from cobudget.web.render import page
 
 CONFIRM_FIELD = "confirm"
 # Fields a form carries that are the request's, not the action's: never copied back.
-_NOT_COPIED = frozenset({CONFIRM_FIELD, "_csrf_token"})
+_NOT_COPIED = frozenset({CONFIRM_FIELD, "_csrf_token", "password"})
 
 
 def is_confirmed(data: Mapping[str, str]) -> bool:
@@ -31,12 +31,19 @@ async def ask_confirmation(
     data: Mapping[str, str],
     button: str,
     back: str,
+    password_label: str | None = None,
+    errors: Mapping[str, str] | None = None,
 ) -> Template:
     """The « Confirmer … ? » page: what the action will do, a button that posts the same fields
-    to the same address with `confirm=1`, and a way back that changes nothing."""
+    to the same address with `confirm=1`, and a way back that changes nothing. With
+    `password_label`, the page also asks for the person's password (field `password`, never
+    copied back), for an action on their own account (deleting it)."""
     return await page(
         request,
         "components/confirm.html",
+        status_code=422 if errors else 200,
+        password_label=password_label,
+        errors=dict(errors or {}),
         question=question,
         consequences=list(consequences),
         action=request.url.path,

@@ -51,6 +51,15 @@ def field_message(code: str) -> str:
             return _("Cette personne fait déjà partie du lieu.")
         case "email_taken":
             return _("Un compte existe déjà avec cette adresse e-mail.")
+        case "wrong_password":
+            return _("Ce n’est pas votre mot de passe actuel.")
+        case "same_email":
+            return _("C’est déjà l’adresse de votre compte.")
+        case "email_link_invalid":
+            return _(
+                "Ce lien ne fonctionne plus : il a déjà servi ou a expiré. Demandez à nouveau "
+                "le changement depuis votre compte."
+            )
         case "negative":
             return _("Un montant ne peut pas être négatif.")
         case "too_many_decimals":
@@ -339,6 +348,21 @@ def refusal_message(reason: str) -> str:
                 "Le formulaire a expiré ou ne vient pas de ce site. "
                 "Rechargez la page et recommencez."
             )
+        case "last_lieu_admin":
+            return _(
+                "Vous êtes la dernière personne qui administre un de vos lieux : invitez d’abord "
+                "une autre personne à l’administrer, puis supprimez votre compte."
+            )
+        case "last_coordinator":
+            return _(
+                "Vous êtes la dernière personne qui coordonne un de vos réseaux : demandez "
+                "d’abord à l’administration du site d’en nommer une autre."
+            )
+        case "last_site_admin":
+            return _(
+                "Vous êtes la dernière personne qui administre le site : une autre doit l’être "
+                "avant que vous supprimiez votre compte."
+            )
     return _("Vous n’avez pas le droit de faire cela.")
 
 
@@ -393,6 +417,10 @@ def too_many_message(action: str, retry_after_seconds: int) -> str:
             what = _("Trop d’invitations envoyées aujourd’hui pour ce lieu ou cette adresse.")
         case "discussion":
             what = _("Trop de commentaires publiés en une heure.")
+        case "password_check":
+            what = _("Trop de mots de passe erronés pour ce compte.")
+        case "email_change":
+            what = _("Trop de demandes de changement d’adresse e-mail en une heure.")
         case _other:
             what = _("Trop de tentatives.")
     if retry_after_seconds < 60:

@@ -57,6 +57,7 @@ NOT_KEPT_PREFIXES = (
     "/invitations/",
     "/langue/",
     "/desabonnement/",
+    "/mon-compte/email/",
     "/schema",
     "/inscription",
 )

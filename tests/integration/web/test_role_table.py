@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import ALL_TABLES
 from tests.integration.conftest import ROLES, World, post_form
+from tests.support.factories import PASSWORD
 
 ALLOWED = "allowed"
 
@@ -47,6 +48,29 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/mon-espace", {}, LOGGED_IN),
     ("GET", "/mon-espace/notifications", {}, LOGGED_IN),
     ("POST", "/mon-espace/notifications", {"mode.question_asked": "daily"}, LOGGED_IN),
+    ("GET", "/mon-compte", {}, LOGGED_IN),
+    ("POST", "/mon-compte/nom", {"name": "Un Autre Nom"}, LOGGED_IN),
+    (
+        "POST",
+        "/mon-compte/email",
+        {"new_email": "ailleurs@exemple.fr", "email_password": PASSWORD},
+        LOGGED_IN,
+    ),
+    (
+        "POST",
+        "/mon-compte/mot-de-passe",
+        {
+            "current_password": PASSWORD,
+            "password": "un-nouveau-secret",
+            "password_confirmation": "un-nouveau-secret",
+        },
+        LOGGED_IN,
+    ),
+    ("POST", "/mon-compte/langue", {"locale": "en"}, LOGGED_IN),
+    ("GET", "/mon-compte/donnees", {}, LOGGED_IN),
+    # The last admin of a lieu, coordinator of a network or site admin must hand over first
+    # (services/account_deletion.py); unconfirmed, the others get the confirmation page.
+    ("POST", "/mon-compte/supprimer", {}, frozenset({"member", "cofunder"})),
     ("GET", "/admin/reseaux/nouveau", {}, frozenset({"site_admin"})),
     (
         "POST",
@@ -288,6 +312,7 @@ OPEN_ROUTES = {
     "/langue/{code:str}",
     "/favicon.ico",
     "/desabonnement/{token:str}",  # a signed token, no login (test_notifications)
+    "/mon-compte/email/{token:str}",  # the link sent to the new address (test_account)
 }
 
 

@@ -25,6 +25,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.services.discussion import place
 from cobudget.services.kept_reads import kept
 from cobudget.services.queries.challenges import ChallengePage
+from cobudget.services.queries.people import shown_name
 
 _FLAGS = QueryString(
     "(SELECT COUNT(*) FROM discussion_flag WHERE discussion_flag.comment = discussion_comment.id)"
@@ -35,6 +36,7 @@ class _Row(msgspec.Struct, frozen=True):
     id: int
     thread: int | None
     author_name: str | None
+    author_deleted_at: dt.datetime | None
     lieu_name: str | None
     org_name: str | None
     version: int | None
@@ -50,6 +52,7 @@ _COLUMNS = (
     DiscussionComment.id,
     DiscussionComment.thread,
     DiscussionComment.author.name.as_alias("author_name"),
+    DiscussionComment.author.deleted_at.as_alias("author_deleted_at"),
     DiscussionComment.lieu.name.as_alias("lieu_name"),
     DiscussionComment.org.name.as_alias("org_name"),
     DiscussionComment.version,
@@ -65,7 +68,7 @@ _COLUMNS = (
 class CommentView(msgspec.Struct, frozen=True):
     id: int
     thread: int | None  # the thread's first comment, for a reply
-    author: str
+    author: str  # « ancien membre » for a deleted account (queries/people.py)
     speaks_for: str | None  # the lieu's or the organisation's name; None: in their own name
     version: int | None
     criterion: str | None
@@ -73,6 +76,7 @@ class CommentView(msgspec.Struct, frozen=True):
     hidden_reason: str
     created_at: dt.datetime
     flags: int
+    former_member: bool = False
 
 
 class ThreadView(msgspec.Struct, frozen=True):
@@ -103,7 +107,7 @@ def _view(row: _Row) -> CommentView:
     return CommentView(
         id=row.id,
         thread=row.thread,
-        author=row.author_name or "",
+        author=shown_name(row.author_name, row.author_deleted_at),
         speaks_for=row.lieu_name or row.org_name,
         version=row.version,
         criterion=row.criterion_name,
@@ -111,6 +115,7 @@ def _view(row: _Row) -> CommentView:
         hidden_reason=row.hidden_reason,
         created_at=row.created_at,
         flags=row.flags,
+        former_member=row.author_deleted_at is not None,
     )
 
 

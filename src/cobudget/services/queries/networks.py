@@ -27,6 +27,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide, require
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 from cobudget.services.kept_reads import kept
+from cobudget.services.queries.people import shown_name
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -81,13 +82,14 @@ class PendingInvitation(msgspec.Struct, frozen=True):
 
 class AuditLine(msgspec.Struct, frozen=True):
     at: dt.datetime
-    actor_name: str | None
+    actor_name: str | None  # « ancien membre » for a deleted account (queries/people.py)
     action: str
     entity: str
     entity_id: int | None
     before: object
     after: object
     masked: bool = False  # a pledge or support of an envelope whose pledges are hidden
+    former_member: bool = False
 
 
 _NETWORK_FIELDS = ("id", "slug", "name", "region", "description", "is_public")
@@ -273,6 +275,7 @@ async def pending_invitations(actor: Actor, network_id: int) -> list[PendingInvi
 class _AuditRow(msgspec.Struct, frozen=True):
     at: dt.datetime
     actor_name: str | None
+    actor_deleted_at: dt.datetime | None
     action: str
     entity: str
     entity_id: int | None
@@ -286,6 +289,7 @@ async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[Aud
         AuditEntry.select(
             AuditEntry.at,
             AuditEntry.actor.name.as_alias("actor_name"),
+            AuditEntry.actor.deleted_at.as_alias("actor_deleted_at"),
             AuditEntry.action,
             AuditEntry.entity,
             AuditEntry.entity_id,
@@ -302,7 +306,8 @@ async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[Aud
     return [
         AuditLine(
             at=r.at,
-            actor_name=r.actor_name,
+            actor_name=shown_name(r.actor_name, r.actor_deleted_at) or None,
+            former_member=r.actor_deleted_at is not None,
             action=r.action,
             entity=r.entity,
             entity_id=None if index in masked else r.entity_id,

@@ -27,6 +27,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.services.clock import now
 from cobudget.services.kept_reads import kept
 from cobudget.services.queries.challenges import ChallengePage
+from cobudget.services.queries.people import shown_name
 from cobudget.services.rounds import RoundFacts, facts_of_challenge
 
 
@@ -55,11 +56,12 @@ class QuestionView(msgspec.Struct, frozen=True):
 
 class CommentView(msgspec.Struct, frozen=True):
     id: int
-    author: str
+    author: str  # « ancien membre » for a deleted account (queries/people.py)
     lieu_name: str | None
     criterion: str | None
     text: str | None  # None once hidden
     hidden_reason: str
+    former_member: bool = False
 
 
 class RoundView(msgspec.Struct, frozen=True):
@@ -106,6 +108,7 @@ class _CommentRow(msgspec.Struct, frozen=True):
     id: int
     round: int
     author_name: str | None
+    author_deleted_at: dt.datetime | None
     lieu: int | None
     lieu_name: str | None
     criterion: int | None
@@ -163,6 +166,7 @@ async def _comments(challenge_id: int) -> list[_CommentRow]:
             RoundComment.id,
             RoundComment.round,
             RoundComment.author.name.as_alias("author_name"),
+            RoundComment.author.deleted_at.as_alias("author_deleted_at"),
             RoundComment.lieu,
             RoundComment.lieu.name.as_alias("lieu_name"),
             RoundComment.criterion,
@@ -226,11 +230,12 @@ def _round_view(
         comments=[
             CommentView(
                 id=c.id,
-                author=c.author_name or "",
+                author=shown_name(c.author_name, c.author_deleted_at),
                 lieu_name=(c.lieu_name or "") if c.lieu else None,
                 criterion=criteria.get(c.criterion) if c.criterion else None,
                 text=None if c.hidden_at else c.text,
                 hidden_reason=c.hidden_reason,
+                former_member=c.author_deleted_at is not None,
             )
             for c in comments
         ],

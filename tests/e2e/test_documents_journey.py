@@ -14,9 +14,7 @@ from tests.support import factories
 from tests.support.documents import tiny_pdf, tiny_png
 
 
-async def test_a_receipt_and_a_picture_are_attached_and_seen(
-    page: Page, live_server: str
-) -> None:
+async def test_a_receipt_and_a_picture_are_attached_and_seen(page: Page, live_server: str) -> None:
     network_id = await factories.make_network("Réseau des Causses")
     lieux = {}
     for key, name in (("a", "Atelier A"), ("b", "Bistrot B"), ("c", "Cowork C")):

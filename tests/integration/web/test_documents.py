@@ -340,3 +340,25 @@ async def test_the_sweep_removes_files_without_a_row_and_keeps_the_others(
     orphan.write_bytes(b"left behind")
     assert await documents.sweep(settings, older_than=-1) >= 1
     assert kept.exists() and not orphan.exists()
+
+
+async def test_the_api_shows_a_challenges_picture_and_a_reports_files(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    await log_in(client, world.emails["member"])
+    line = (await _line_ids(world))[0]
+    report = f"/rapports/{world.draft_report_id}/justificatifs"
+    await upload(client, report, "ensemble.pdf", tiny_pdf())
+    await upload(client, report, "ligne.png", tiny_png(), "image/png", line=str(line))
+    await upload(
+        client, f"/defis/{world.funded_challenge_id}/image", "p.png", tiny_png(), "image/png"
+    )
+    client.cookies.clear()
+    shown = (await client.get(f"/api/reports/{world.draft_report_id}")).json()
+    assert [f["name"] for f in shown["files"]] == ["ensemble.pdf"]
+    (with_file,) = [row for row in shown["lines"] if row["files"]]
+    assert with_file["id"] == line and with_file["files"][0]["content_type"] == "image/png"
+    challenge = (await client.get(f"/api/challenges/{world.funded_challenge_id}")).json()
+    picture = await client.get(f"/documents/{challenge['picture_id']}")
+    assert picture.status_code == 200 and picture.content == tiny_png()

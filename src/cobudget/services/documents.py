@@ -385,14 +385,18 @@ async def readable(settings: Settings, actor: Actor, document_id: int) -> Readab
     )
     if row is None:
         raise NotFound("document", document_id)
-    if row.report is not None:
-        await report_page(actor, row.report)
-    elif row.challenge is not None:
-        await challenge_page(actor, row.challenge)
-    elif row.lieu_slug is not None:
-        await lieu_page(actor, row.lieu_slug)
-    else:  # pragma: no cover - every row belongs to something
-        raise NotFound("document", document_id)
+    try:
+        if row.report is not None:
+            await report_page(actor, row.report)
+        elif row.challenge is not None:
+            await challenge_page(actor, row.challenge)
+        elif row.lieu_slug is not None:
+            await lieu_page(actor, row.lieu_slug)
+        else:  # pragma: no cover - every row belongs to something
+            raise NotFound("document", document_id)
+    except NotFound:
+        # Answered as an unknown document, not as what it belongs to: an id says nothing.
+        raise NotFound("document", document_id, hidden=True) from None
     path = storage.path_of(settings.documents_path, row.storage_key)
     if not path.is_file():  # its file lost from a backup: say so as for an unknown one
         raise NotFound("document", document_id)

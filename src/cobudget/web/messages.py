@@ -384,6 +384,8 @@ def not_found_message(entity: str) -> str:
             return _("Cette réaction n’existe pas.")
         case "challenge":
             return _("Ce défi n’existe pas.")
+        case "document":
+            return _("Ce document n’existe pas.")
         case "challenge_version":
             return _("Cette version du défi n’existe pas.")
         case "co_proposal":

@@ -237,7 +237,10 @@ async def test_a_draft_reports_files_are_its_proposers_only(
     await Report.update({Report.status: "draft"}).where(Report.id == world.draft_report_id)
     assert (await client.get(f"/documents/{row['id']}")).status_code == 200
     await log_in(client, world.emails["cofunder"])
-    assert (await client.get(f"/documents/{row['id']}")).status_code == 404
+    hidden = await client.get(f"/documents/{row['id']}")
+    assert hidden.status_code == 404
+    same = _t(hidden).replace(f"/documents/{row['id']}", "/documents/987654")
+    assert same == _t(await client.get("/documents/987654"))
 
 
 async def test_a_private_networks_files_are_read_only_by_who_reads_the_network(
@@ -261,6 +264,10 @@ async def test_a_private_networks_files_are_read_only_by_who_reads_the_network(
             assert response.status_code == status, (role, document_id)
             if status == 404:
                 assert response.content != tiny_png() and b"%PDF" not in response.content
+                unknown = await client.get("/documents/987654")
+                same = _t(response).replace(f"/documents/{document_id}", "/documents/987654")
+                assert same == _t(unknown)  # a private file is no clue
+                assert "Ce document n’existe pas." in _t(response)
 
 
 async def test_a_challenge_picture_is_shown_replaced_and_removed(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES = (
     "cobudget.commands.app",
+    "cobudget.commands.documents",
     "cobudget.commands.engine",
     "cobudget.commands.pabulib",
 )

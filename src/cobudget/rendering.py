@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from markupsafe import Markup
 
 from cobudget import i18n
@@ -65,6 +65,20 @@ def datetime_(value: dt.datetime | str) -> str:
     )
 
 
+def filesize(size: int) -> str:
+    """A file's size in the current locale: « 820 octets », « 12,5 Ko », « 3,2 Mo »."""
+    locale = i18n.current_locale()
+    if size < 1024:
+        return i18n.ngettext("%(num)d octet", "%(num)d octets", size) % {"num": size}
+    if size < 1024 * 1024:
+        return i18n.gettext("%(size)s Ko") % {
+            "size": format_decimal(size / 1024, format="#,##0.#", locale=locale)
+        }
+    return i18n.gettext("%(size)s Mo") % {
+        "size": format_decimal(size / (1024 * 1024), format="#,##0.#", locale=locale)
+    }
+
+
 @cache
 def paragraphs(text: str) -> Markup:
     """Plain text as people type it in a textarea, kept readable: a blank line starts a
@@ -97,6 +111,7 @@ def environment() -> jinja2.Environment:
     env.filters["datetime"] = datetime_
     env.filters["euros"] = euros
     env.filters["paragraphs"] = paragraphs
+    env.filters["filesize"] = filesize
     env.globals["current_locale"] = i18n.current_locale
     return env
 

@@ -79,11 +79,21 @@ class Settings:
     engine_time_limit_seconds: float = 120.0
     engine_queue_seconds: float = 10.0
     static_dir: Path = PROJECT_ROOT / "node_modules"
+    # Documents (receipts of reports, pictures of challenges and lieux; services/documents.py):
+    # the folder that holds their files (None: `var_dir / "documents"`), and the largest file
+    # of each kind, refused while it is being received.
+    documents_dir: Path | None = None
+    receipt_max_bytes: int = 10 * 1024 * 1024
+    picture_max_bytes: int = 5 * 1024 * 1024
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def documents_path(self) -> Path:
+        return self.documents_dir or self.var_dir / "documents"
 
     @property
     def https(self) -> bool:
@@ -120,6 +130,10 @@ def _proxies(value: str) -> tuple[str, ...]:
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     return float(environ.get(name) or default)
+
+
+def _megabytes(environ: Mapping[str, str], name: str, default: float) -> int:
+    return int(float(environ.get(name) or default) * 1024 * 1024)
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -159,4 +173,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         outbox_in_app=not _flag(environ.get("COBUDGET_SEPARATE_WORKER", "")),
         engine_workers=int(environ.get("COBUDGET_ENGINE_WORKERS", "2")),
         engine_time_limit_seconds=float(environ.get("COBUDGET_ENGINE_TIME_LIMIT", "120")),
+        documents_dir=Path(environ["COBUDGET_DOCUMENTS_DIR"])
+        if environ.get("COBUDGET_DOCUMENTS_DIR")
+        else None,
+        receipt_max_bytes=_megabytes(environ, "COBUDGET_RECEIPT_MAX_MB", 10),
+        picture_max_bytes=_megabytes(environ, "COBUDGET_PICTURE_MAX_MB", 5),
     )

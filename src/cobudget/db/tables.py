@@ -579,6 +579,31 @@ class Deliverable(Table):
     position = Integer(default=0)
 
 
+class Document(Table):
+    """A file kept in the documents folder (services/documents.py): a receipt of a report (of
+    one of its budget lines, or of the report as a whole), or the picture of a challenge or of a
+    lieu; `kind` says which, and the one foreign key that goes with it is set.
+
+    The file on disk is named `storage_key` (random, never the sender's name); `name` is the
+    sender's name made safe, shown and offered at download; `content_type` the type checked
+    from the content. A row never exists without its file: the file is written first, the row
+    after; a file without a row is swept (`cobudget documents-sweep`)."""
+
+    id: Serial
+    kind = Varchar(length=20)
+    report = ForeignKey(references=Report, null=True, index=True)
+    budget_line = ForeignKey(references=BudgetLine, null=True)
+    challenge = ForeignKey(references=Challenge, null=True, index=True)
+    lieu = ForeignKey(references=Lieu, null=True, index=True)
+    storage_key = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    content_type = Varchar(length=40)
+    size_bytes = Integer()
+    sha256 = Varchar(length=64)
+    uploaded_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Network,
@@ -619,6 +644,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Report,
     ReportSpending,
     Deliverable,
+    Document,
 )
 
 # Joined columns are built without Piccolo's `dir()` on every attribute (db/joins.py).

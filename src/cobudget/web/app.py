@@ -27,6 +27,7 @@ from cobudget.db.engine import (
     open_pool,
     timeouts_of,
 )
+from cobudget.domain.documents import megabytes
 from cobudget.domain.errors import DomainError
 from cobudget.rendering import environment
 from cobudget.services import computations, kept_reads, outbox
@@ -52,6 +53,7 @@ from cobudget.web.pages import (
     challenges,
     coordination,
     discussion,
+    documents,
     envelopes,
     exports,
     funding,
@@ -80,6 +82,9 @@ def _web_environment(settings: Settings) -> jinja2.Environment:
     pages kept by data version (`web/fragments.py`)."""
     env = environment()
     env.filters["explain"] = explain
+    # The largest file of each kind, as the upload forms say it (« 10 Mo au plus »).
+    env.globals["receipt_max_mb"] = megabytes(settings.receipt_max_bytes)
+    env.globals["picture_max_mb"] = megabytes(settings.picture_max_bytes)
     env.add_extension(KeepExtension)
     kept_parts(env).max_bytes = settings.page_cache_bytes
     return env
@@ -178,6 +183,7 @@ def create_app(settings: Settings) -> Litestar:
             *reports.ROUTES,
             *exports.ROUTES,
             *lieux.ROUTES,
+            *documents.routes(settings),
             api.router(),
             *static_routers,
         ],

@@ -78,6 +78,7 @@ _ENTITY_OF_SEGMENT = {
     "commentaires": "comment",
     "discussion": "comment",
     "lieux": "lieu",
+    "documents": "document",
 }
 
 

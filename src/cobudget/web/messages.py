@@ -209,6 +209,24 @@ def field_message(code: str) -> str:
             )
         case "too_many":
             return _("{max} au plus.").format(max=params[0] if params else "")
+        case "file_required":
+            return _("Choisissez un fichier à envoyer.")
+        case "file_too_big":
+            return _("Ce fichier est trop lourd : {max} Mo au plus.").format(max=params[0])
+        case "file_type_refused":
+            return _(
+                "Ce fichier n’est ni un PDF ni une image (PNG, JPEG ou WebP) : il n’est pas "
+                "accepté, quel que soit son nom."
+            )
+        case "file_not_picture":
+            return _(
+                "Ce fichier n’est pas une image PNG, JPEG ou WebP : il n’est pas accepté, "
+                "quel que soit son nom."
+            )
+        case "too_many_files":
+            return _("Un rapport porte {max} fichiers au plus : retirez-en un d’abord.").format(
+                max=params[0]
+            )
         case "report_empty":
             return _(
                 "Un rapport dit au moins une chose : une dépense, un livrable ou où en est le défi."
@@ -390,6 +408,8 @@ def not_found_message(entity: str) -> str:
             return _("Cette réaction n’existe pas.")
         case "challenge":
             return _("Ce défi n’existe pas.")
+        case "document":
+            return _("Ce document n’existe pas.")
         case "challenge_version":
             return _("Cette version du défi n’existe pas.")
         case "co_proposal":

@@ -51,6 +51,7 @@ KEPT_TYPES = (b"text/html", b"application/json")
 # Never kept: pages with a form of their own that a visitor posts, or that set a cookie.
 NOT_KEPT_PREFIXES = (
     "/static/",
+    "/documents/",  # files, never HTML or JSON: not even buffered
     "/connexion",
     "/deconnexion",
     "/mot-de-passe",

@@ -11,7 +11,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import ALL_TABLES
+from cobudget.settings import Settings
+from tests.conftest import csrf_token
 from tests.integration.conftest import ROLES, World, post_form
+from tests.support.documents import document, tiny_pdf, tiny_png
 from tests.support.factories import PASSWORD
 
 ALLOWED = "allowed"
@@ -300,6 +303,17 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"title": "Tour suivant", "extra_amount": "0", "split": "weights"},
         frozenset({"coordinator"}),
     ),
+    # Documents (issue 17): `{"file": …}` posts a multipart form with a file made by the test.
+    ("GET", "/documents/{receipt_doc}", {}, EVERYONE),
+    ("GET", "/documents/{picture_doc}", {}, EVERYONE),
+    ("POST", "/rapports/{draft_report}/justificatifs", {"file": "pdf"}, MEMBERS),
+    ("POST", "/rapports/{draft_report}/justificatifs/{receipt_doc}/supprimer", {}, MEMBERS),
+    ("GET", "/defis/{funded_challenge}/image", {}, MEMBERS),
+    ("POST", "/defis/{funded_challenge}/image", {"file": "png"}, MEMBERS),
+    ("POST", "/defis/{funded_challenge}/image/supprimer", {}, MEMBERS),
+    ("GET", "/lieux/{lieu}/image", {}, frozenset({"lieu_admin"})),
+    ("POST", "/lieux/{lieu}/image", {"file": "png"}, frozenset({"lieu_admin"})),
+    ("POST", "/lieux/{lieu}/image/supprimer", {}, frozenset({"lieu_admin"})),
 ]
 
 # Routes open to everyone by nature, tested in test_auth / test_public_pages.
@@ -314,6 +328,21 @@ OPEN_ROUTES = {
     "/desabonnement/{token:str}",  # a signed token, no login (test_notifications)
     "/mon-compte/email/{token:str}",  # the link sent to the new address (test_account)
 }
+
+
+async def _documents(settings: Settings, world: World) -> dict[str, object]:
+    """A receipt of the report sent back, a picture of the funded challenge and of the lieu."""
+    receipt = await document(
+        settings, kind="receipt", content=tiny_pdf(), report=world.draft_report_id
+    )
+    picture = await document(
+        settings,
+        kind="challenge_picture",
+        content=tiny_png(),
+        challenge=world.funded_challenge_id,
+    )
+    await document(settings, kind="lieu_picture", content=tiny_png(), lieu=world.lieu_id)
+    return {"receipt_doc": receipt, "picture_doc": picture}
 
 
 async def _snapshot() -> dict[str, int]:
@@ -340,6 +369,7 @@ def _cases() -> list[tuple[str, str, dict[str, str], str, str]]:
 async def test_role_table(
     as_role: Callable,
     world: World,
+    settings: Settings,
     method: str,
     path: str,  # type: ignore[type-arg]
     data: dict[str, str],
@@ -369,11 +399,21 @@ async def test_role_table(
         "file": "pledges.csv",
         "number": 1,
     }
+    if "/documents/" in path or "justificatifs" in path or "/image" in path:
+        names |= await _documents(settings, world)
     url = path.format(**names)
     data = {key: value.format(**names) for key, value in data.items()}
     before = await _snapshot()
     if method == "GET":
         response = await client.get(url, follow_redirects=False)
+    elif "file" in data:
+        content = tiny_pdf() if data["file"] == "pdf" else tiny_png()
+        response = await client.post(
+            url,
+            data={"_csrf_token": await csrf_token(client)},
+            files={"file": (f"fichier.{data['file']}", content, "application/octet-stream")},
+            follow_redirects=False,
+        )
     else:
         response = await post_form(client, url, data)
     if expected == ALLOWED:
@@ -401,6 +441,8 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         .replace("{draft_report}", "{report}")
         .replace("{discussion}", "{comment}")
         .replace("{draft_envelope}", "{envelope}")
+        .replace("{receipt_doc}", "{document}")
+        .replace("{picture_doc}", "{document}")
         .replace("{es_envelope}", "{envelope}")
         .replace("{closed_envelope}", "{envelope}")
         .replace("{settled_envelope}", "{envelope}")
@@ -415,6 +457,7 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         "{comment_id:int}": "{comment}",
         "{envelope_id:int}": "{envelope}",
         "{report_id:int}": "{report}",
+        "{document_id:int}": "{document}",
         "{filename:str}": "{file}",
         "{number:int}": "{number}",
     }

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import msgspec
+from piccolo.querystring import QueryString
 
 from cobudget.db.rows import fetch
 from cobudget.db.tables import (
@@ -70,6 +71,7 @@ class ChallengePage(msgspec.Struct, frozen=True):
     lieux_invited: list[LieuRef]
     network_lieu_ids: frozenset[int]
     network_lieux: list[LieuRef]  # by name; the diagnosis names the lieux that take positions
+    picture_id: int | None = None  # its picture (services/documents.py), if it has one
 
     @property
     def proposer_ids(self) -> frozenset[int]:
@@ -99,7 +101,14 @@ class _VersionOfChallenge(VersionRow, frozen=True):
     network_region: str
     network_description: str
     network_is_public: bool
+    picture_id: int | None = None
 
+
+# The challenge's picture, read in the versions' own query (a correlated subquery).
+_PICTURE = QueryString(
+    "(SELECT MAX(document.id) FROM document WHERE document.challenge ="
+    " challenge_version.challenge AND document.kind = 'challenge_picture')"
+).as_alias("picture_id")
 
 _HEADING_COLUMNS = (
     ChallengeVersion.challenge.current_version.as_alias("current_version"),
@@ -112,6 +121,7 @@ _HEADING_COLUMNS = (
     ChallengeVersion.challenge._.network._.region.as_alias("network_region"),
     ChallengeVersion.challenge._.network._.description.as_alias("network_description"),
     ChallengeVersion.challenge._.network._.is_public.as_alias("network_is_public"),
+    _PICTURE,
 )
 
 
@@ -296,6 +306,7 @@ async def _read(challenge_id: int) -> _Shared:
         lieux_invited=[],
         network_lieu_ids=frozenset(order),
         network_lieux=network_lieux,
+        picture_id=heading.picture_id,
     )
     return _Shared(
         loaded=_Loaded(page=page, versions=by_number),

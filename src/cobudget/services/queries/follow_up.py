@@ -25,6 +25,7 @@ from cobudget.engine.settlement import Settlement
 from cobudget.engine.types import BudgetLine
 from cobudget.services import envelope_inputs, settlements
 from cobudget.services.kept_reads import kept
+from cobudget.services.queries.documents import DocumentView, receipts_of
 from cobudget.services.queries.networks import NetworkSummary, network_by_id
 from cobudget.services.reports import LineSpending, line_spending
 
@@ -131,6 +132,8 @@ class Trail(msgspec.Struct, frozen=True):
     next_period: int  # the period the proposers write for now
     report_action: str  # start | resume | awaiting | "" (the reader does not write reports)
     report_id: int | None  # the report to resume, when report_action is resume
+    # The receipts of its validated and published reports (services/documents.py).
+    receipts: tuple[DocumentView, ...] = ()
 
 
 class FollowUp(msgspec.Struct, frozen=True):
@@ -323,6 +326,7 @@ async def _shared(envelope_id: int) -> _Shared:
         by_challenge.setdefault(r.challenge, []).append(r)
     spending = await line_spending([{"id": r.id, "status": r.status} for r in reports])
     deliverables = await _deliverables(r.id for r in reports if r.status in rules.HELD)
+    receipts = await receipts_of(r.id for r in reports if r.status in rules.HELD)
     trails = []
     for outcome in funded:
         challenge = by_id[outcome.challenge_id]
@@ -370,6 +374,7 @@ async def _shared(envelope_id: int) -> _Shared:
             next_period=period.number,
             report_action="",
             report_id=None,
+            receipts=tuple(f for r in mine for f in receipts.get(r.id, [])),
         )
         trails.append(_SharedTrail(trail=trail, with_drafts=every_report, period=period))
     trails.sort(key=lambda t: t.trail.title.casefold())
@@ -387,6 +392,7 @@ class ReportLine(msgspec.Struct, frozen=True):
     spent_cents: int  # paid from what the challenge received
     own_funds_cents: int  # paid from the lieu's own money
     receipt: str
+    files: tuple[DocumentView, ...] = ()  # its receipts as files
 
 
 class ReportPage(msgspec.Struct, frozen=True):
@@ -406,6 +412,12 @@ class ReportPage(msgspec.Struct, frozen=True):
     reviewed_at: dt.datetime | None
     can_edit: bool
     can_review: bool
+    files: tuple[DocumentView, ...] = ()  # receipts of the report as a whole
+
+    @property
+    def all_files(self) -> tuple[DocumentView, ...]:
+        """Its receipts, of the report as a whole and of each line."""
+        return self.files + tuple(f for line in self.lines for f in line.files)
 
 
 async def report_page(actor: Actor, report_id: int) -> ReportPage:
@@ -441,6 +453,7 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
         amounts[(s.budget_line, s.paid_from)] = s.amount_cents
         receipts[s.budget_line] = receipts.get(s.budget_line) or s.receipt
     deliverables = (await _deliverables([report_id])).get(report_id, [])
+    files = (await receipts_of([report_id])).get(report_id, [])
     return ReportPage(
         id=report_id,
         envelope_id=envelope_id,
@@ -459,6 +472,7 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
                 spent_cents=amounts.get((line.id, rules.PaidFrom.ENVELOPE.value), 0),
                 own_funds_cents=amounts.get((line.id, rules.PaidFrom.OWN_FUNDS.value), 0),
                 receipt=receipts.get(line.id, ""),
+                files=tuple(f for f in files if f.budget_line == line.id),
             )
             for line in sorted(challenge.budget_lines, key=lambda line: line.id)
         ],
@@ -469,4 +483,5 @@ async def report_page(actor: Actor, report_id: int) -> ReportPage:
         can_edit=may_write and rules.can_edit(report.status).allowed,
         can_review=decide(actor, Action.REPORT_REVIEW, Target(network_id=network.id)).allowed
         and rules.can_review(report.status).allowed,
+        files=tuple(f for f in files if f.budget_line is None),
     )

@@ -121,6 +121,8 @@ class ChallengeOut(msgspec.Struct, frozen=True):
     pending_co_proposers: list[LieuRefOut]
     concerned: list[ConcernOut]  # lieux that said « nous aussi »
     versions: list[VersionRefOut]  # the published ones
+    # Its picture, served at /documents/{picture_id} (issue 17), if it has one.
+    picture_id: int | None = None
 
 
 class PositionOut(msgspec.Struct, frozen=True):

@@ -14,6 +14,7 @@ from cobudget.services import accounts
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import networks as queries
+from cobudget.services.queries.documents import lieu_picture
 from cobudget.services.queries.lieu_record import lieu_record
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep, SettingsDep
@@ -62,6 +63,7 @@ async def lieu(request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[
         "public/lieu.html",
         view=view,
         record=await lieu_record(view.lieu.id, [n.id for n in view.networks]),
+        picture_id=await lieu_picture(view.lieu.id),
     )
 
 

@@ -57,9 +57,11 @@ from cobudget.web.pages import (
     funding,
     lieux,
     notifications,
+    people,
     public,
     reports,
     rounds,
+    site_admin,
 )
 
 READS = frozenset({"GET", "HEAD"})
@@ -176,6 +178,8 @@ def create_app(settings: Settings) -> Litestar:
             *reports.ROUTES,
             *exports.ROUTES,
             *lieux.ROUTES,
+            *people.ROUTES,
+            *site_admin.ROUTES,
             api.router(),
             *static_routers,
         ],

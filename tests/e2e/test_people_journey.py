@@ -6,6 +6,7 @@ confirming. Every page is checked by axe-core."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from playwright.async_api import Page, expect
@@ -93,3 +94,51 @@ async def test_a_lieu_admin_invites_resends_promotes_and_removes(
     await expect(page.get_by_text("La personne a été retirée du lieu.")).to_be_visible()
     await expect(page.get_by_role("rowheader", name="Nina Martin")).to_have_count(0)
     await check_page(page, "people-07-retiree")
+
+
+async def test_the_site_admin_lists_networks_and_people_and_changes_a_coordination(
+    page: Page, live_server: str, mailbox: Mailbox
+) -> None:
+    network_id = await factories.make_network("Réseau des Causses")
+    await factories.make_lieu(network_id, "La Fabrique")
+    first = await factories.make_user("ines@exemple.fr", "Inès Coordination")
+    await factories.add_coordinator(first, network_id)
+    await factories.make_user("paul@exemple.fr", "Paul Relais")
+    await factories.make_user("camille@exemple.fr", "Camille Site", site_admin=True)
+
+    await log_in(page, live_server, "camille@exemple.fr")
+    await page.get_by_role("link", name="Administration du site").click()
+    await expect(page.get_by_role("heading", name="Les réseaux de l’instance")).to_be_visible()
+    await expect(page.get_by_text("ne peut être retirée qu’après la nomination")).to_be_visible()
+    await check_page(page, "admin-01-reseaux")
+
+    await page.get_by_label("Nommer à la coordination de Réseau des Causses").fill(
+        "paul@exemple.fr"
+    )
+    await page.get_by_role("button", name="Nommer").click()
+    await expect(page.get_by_text("La coordination a été mise à jour.")).to_be_visible()
+    await page.get_by_role("button", name="Retirer de la coordination : Inès Coordination").click()
+    await expect(
+        page.get_by_role("heading", name=re.compile("^Retirer cette personne de la coordination"))
+    ).to_be_visible()
+    await check_page(page, "admin-02-confirmer-retrait")
+    await page.get_by_role("button", name="Retirer de la coordination", exact=True).click()
+    await expect(page.get_by_text("La personne a été retirée de la coordination.")).to_be_visible()
+    await expect(page.get_by_text("ines@exemple.fr")).to_have_count(0)
+
+    await page.get_by_label("Nommer à la coordination de Réseau des Causses").fill(
+        "nouvelle@exemple.fr"
+    )
+    await page.get_by_role("button", name="Nommer").click()
+    await expect(page.get_by_role("heading", name="Nominations en attente")).to_be_visible()
+    await page.get_by_role("button", name="Renvoyer à nouvelle@exemple.fr").click()
+    await expect(page.get_by_text("La nomination a été renvoyée")).to_be_visible()
+    await _emails_to(mailbox, "nouvelle@exemple.fr", 2)
+    await check_page(page, "admin-03-nomination-renvoyee")
+
+    await page.get_by_role("link", name="Les personnes").click()
+    await page.get_by_label("Chercher par nom ou adresse e-mail").fill("relais")
+    await page.get_by_role("button", name="Chercher").click()
+    await expect(page.get_by_role("rowheader", name="Paul Relais")).to_be_visible()
+    await expect(page.get_by_role("rowheader", name="Inès Coordination")).to_have_count(0)
+    await check_page(page, "admin-04-personnes")

@@ -69,6 +69,10 @@ class Lieu(Table):
     description = Text(default="")
     website = Varchar(length=300, default="")
     created_at = Timestamptz()
+    # The public profile (issue 17): a postal address and a public contact, each optional.
+    address = Text(default="")
+    contact_email = Varchar(length=254, default="")
+    contact_phone = Varchar(length=30, default="")
 
 
 class NetworkLieu(Table):

@@ -16,12 +16,17 @@ from cobudget.domain.errors import LoginRequired, NotAllowed, NotFound
 class Action(StrEnum):
     NETWORK_READ = "network.read"
     NETWORK_CREATE = "network.create"
-    COORDINATOR_APPOINT = "coordinator.appoint"
+    COORDINATOR_APPOINT = "coordinator.appoint"  # and cancel or resend a pending appointment
+    COORDINATOR_REMOVE = "coordinator.remove"
+    SITE_ADMINISTER = "site.administer"  # the lists of networks and people
     NETWORK_MANAGE = "network.manage"  # the coordinators' dashboard and audit log
     LIEU_INVITE = "lieu.invite"
     LIEU_SET_STATUS = "lieu.set_status"  # legal form, territory, weight in the network
     LIEU_EDIT_PROFILE = "lieu.edit_profile"
     PERSON_INVITE = "person.invite"
+    # The lieu's people: list, change a role, remove; its pending invitations: cancel, resend.
+    PERSON_MANAGE = "person.manage"
+    LIEU_LEAVE = "lieu.leave"  # a member leaves the lieu themselves
     COFUNDER_INVITE = "cofunder.invite"
     CHALLENGE_PROPOSE = "challenge.propose"  # for the acting lieu, in the target network
     CHALLENGE_EDIT = "challenge.edit"  # drafts and new versions: the proposing lieux
@@ -132,7 +137,12 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if target.network_is_public or actor.is_site_admin or _coordinates(actor, target):
                 return ALLOWED
             return _refuse(actor, "network_private")
-        case Action.NETWORK_CREATE | Action.COORDINATOR_APPOINT:
+        case (
+            Action.NETWORK_CREATE
+            | Action.COORDINATOR_APPOINT
+            | Action.COORDINATOR_REMOVE
+            | Action.SITE_ADMINISTER
+        ):
             return ALLOWED if actor.is_site_admin else _refuse(actor, "site_admin_only")
         case (
             Action.NETWORK_MANAGE
@@ -149,10 +159,14 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if _coordinates_lieu(actor, target):
                 return ALLOWED
             return _refuse(actor, "coordinator_only")
-        case Action.LIEU_EDIT_PROFILE | Action.PERSON_INVITE:
+        case Action.LIEU_EDIT_PROFILE | Action.PERSON_INVITE | Action.PERSON_MANAGE:
             if target.lieu_id is not None and target.lieu_id in actor.lieu_admin_of:
                 return ALLOWED
             return _refuse(actor, "lieu_admin_only")
+        case Action.LIEU_LEAVE:
+            if target.lieu_id is not None and target.lieu_id in actor.member_of:
+                return ALLOWED
+            return _refuse(actor, "lieu_member_only")
         case Action.CHALLENGE_PROPOSE | Action.CO_PROPOSAL_ANSWER | Action.ROUND_SPEAK:
             if _acts_for_member_lieu(actor, target):
                 return ALLOWED

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from cobudget.domain.errors import InvalidInput
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+PHONE_CHARACTERS = frozenset("0123456789 .-()")
+PHONE_MAX_LENGTH = 30
 PASSWORD_MIN_LENGTH = 10
 
 
@@ -58,6 +60,29 @@ class Checker:
             self.fail(field, "required")
         elif len(cleaned) > 254 or not EMAIL_PATTERN.match(cleaned):
             self.fail(field, "invalid_email")
+        return cleaned
+
+    def optional_email(self, field: str, value: str | None) -> str:
+        """An email that may be left empty (a lieu's public contact)."""
+        if not (value or "").strip():
+            return ""
+        return self.email(field, value)
+
+    def phone(self, field: str, value: str | None) -> str:
+        """A phone number that may be left empty, as people write it: digits, spaces, dots,
+        dashes and brackets, a leading + for an international number; 6 to 15 digits
+        (ITU-T E.164 numbers have at most 15). Kept as typed, with its spaces made single."""
+        cleaned = " ".join((value or "").split())
+        if not cleaned:
+            return ""
+        digits = sum(char.isdigit() for char in cleaned)
+        body = cleaned.removeprefix("+")
+        if (
+            len(cleaned) > PHONE_MAX_LENGTH
+            or not 6 <= digits <= 15
+            or not all(char in PHONE_CHARACTERS for char in body)
+        ):
+            self.fail(field, "invalid_phone")
         return cleaned
 
     def password(self, field: str, value: str | None, confirmation: str | None) -> str:

@@ -105,11 +105,25 @@ async def create(
                 **fields,  # type: ignore[arg-type]
             )
         )
-    view = await _view_of(kind.value, email, network_id, lieu_id, org_id)
+    await _send(settings, actor, token, kind.value, email, network_id, lieu_id, org_id)
+
+
+async def _send(
+    settings: Settings,
+    actor: Actor,
+    token: str,
+    kind: str,
+    email: str,
+    network_id: int,
+    lieu_id: int | None,
+    org_id: int | None,
+) -> None:
+    """Write the invitation's email, with its link, into the outbox (in the transaction)."""
+    view = await _view_of(kind, email, network_id, lieu_id, org_id)
     inviter = await fetch_one(User.select(User.name).where(User.id == actor.user_id).first(), _Name)
     await outbox.enqueue(
         email,
-        f"invitation_{kind.value}",
+        f"invitation_{kind}",
         invitation=view,
         inviter=inviter.name if inviter else "",
         link=f"{settings.base_url}/invitations/{token}",
@@ -172,8 +186,8 @@ async def _view_of(
     )
 
 
-class _Invitation(msgspec.Struct, frozen=True):
-    """An invitation's row, as accepting it reads it."""
+class InvitationRow(msgspec.Struct, frozen=True):
+    """An invitation's row, as accepting, cancelling or resending it reads it."""
 
     id: int
     kind: str
@@ -185,23 +199,23 @@ class _Invitation(msgspec.Struct, frozen=True):
     accepted_at: dt.datetime | None
 
 
-async def _by_token(token: str) -> _Invitation:
+async def _by_token(token: str) -> InvitationRow:
     invitation = await fetch_one(
-        Invitation.select(*(getattr(Invitation, name) for name in _Invitation.__struct_fields__))
+        Invitation.select(*(getattr(Invitation, name) for name in InvitationRow.__struct_fields__))
         .where(Invitation.token_hash == token_hash(token))
         .first(),
-        _Invitation,
+        InvitationRow,
     )
     if invitation is None:
         raise NotFound("invitation", "token")
     return invitation
 
 
-async def _pending(token: str) -> _Invitation:
+async def _pending(token: str) -> InvitationRow:
     return _still_pending(await _by_token(token))
 
 
-def _still_pending(invitation: _Invitation) -> _Invitation:
+def _still_pending(invitation: InvitationRow) -> InvitationRow:
     if invitation.accepted_at is not None:
         raise NotFound("invitation", "token")
     if invitation.expires_at < now():
@@ -297,7 +311,7 @@ async def accept(
     return user_id
 
 
-async def _grant(invitation: _Invitation, user_id: int) -> None:
+async def _grant(invitation: InvitationRow, user_id: int) -> None:
     kind = InvitationKind(invitation.kind)
     if kind in (InvitationKind.LIEU_ADMIN, InvitationKind.MEMBER):
         # One membership per person and lieu (a unique index): another invitation to the same
@@ -325,3 +339,88 @@ async def _grant(invitation: _Invitation, user_id: int) -> None:
         .where(Coordinator.network == invitation.network)
     ):
         await Coordinator.insert(Coordinator(user=user_id, network=invitation.network))
+
+
+async def not_accepted(invitation_id: int) -> InvitationRow:
+    """An invitation not accepted yet (expired or not), read to check who may cancel or resend
+    it; `NotFound` otherwise."""
+    invitation = await _by_id(invitation_id)
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFound("invitation", invitation_id)
+    return invitation
+
+
+async def _by_id(invitation_id: int) -> InvitationRow | None:
+    return await fetch_one(
+        Invitation.select(*(getattr(Invitation, name) for name in InvitationRow.__struct_fields__))
+        .where(Invitation.id == invitation_id)
+        .first(),
+        InvitationRow,
+    )
+
+
+async def _held(invitation: InvitationRow) -> InvitationRow:
+    """Inside the write transaction: the invitation again, its row held, still not accepted
+    (an acceptance holds the same row: one of the two comes first, and the other sees it)."""
+    await for_update(Invitation.select(Invitation.id).where(Invitation.id == invitation.id))
+    again = await _by_id(invitation.id)
+    if again is None or again.accepted_at is not None:
+        raise InvalidInput({"invitation": "invitation_gone"})
+    return again
+
+
+async def cancel(actor: Actor, invitation: InvitationRow) -> None:
+    """Cancel an invitation not accepted yet (its link stops working), once the caller has
+    checked the actor may; audited."""
+    async with write_transaction():
+        invitation = await _held(invitation)
+        await Invitation.delete().where(Invitation.id == invitation.id)
+        await audit.record(
+            actor,
+            "invitation.cancel",
+            entity="invitation",
+            entity_id=invitation.id,
+            network_id=invitation.network,
+            before={"kind": invitation.kind, "email": invitation.email, "lieu": invitation.lieu},
+        )
+
+
+async def resend(settings: Settings, actor: Actor, invitation: InvitationRow) -> None:
+    """Send an invitation not accepted yet again, once the caller has checked the actor may:
+    a new link (the old one stops working), a new expiry, the email through the outbox. It
+    counts against the day's invitation limits like a new one (`reserve`)."""
+    network_id = invitation.network or 0
+    await reserve(
+        settings, email=invitation.email, network_id=network_id, lieu_id=invitation.lieu
+    )
+    async with write_transaction():
+        invitation = await _held(invitation)
+        token, hashed = new_token()
+        moment = now()
+        await Invitation.update(
+            {
+                Invitation.token_hash: hashed,
+                Invitation.invited_by: actor.user_id,
+                Invitation.created_at: moment,
+                Invitation.expires_at: moment + VALID_FOR,
+            }
+        ).where(Invitation.id == invitation.id)
+        await _send(
+            settings,
+            actor,
+            token,
+            invitation.kind,
+            invitation.email,
+            network_id,
+            invitation.lieu,
+            invitation.org,
+        )
+        await audit.record(
+            actor,
+            "invitation.resend",
+            entity="invitation",
+            entity_id=invitation.id,
+            network_id=invitation.network,
+            before={"expires_at": invitation.expires_at.isoformat()},
+            after={"kind": invitation.kind, "email": invitation.email, "lieu": invitation.lieu},
+        )

@@ -180,26 +180,47 @@ class _Weight(msgspec.Struct, frozen=True):
 class _Profile(msgspec.Struct, frozen=True):
     name: str
     town: str
+    territory: str
     description: str
     website: str
+    address: str
+    contact_email: str
+    contact_phone: str
 
 
 async def edit_profile(
-    actor: Actor, *, lieu_id: int, name: str, town: str, description: str, website: str
+    actor: Actor,
+    *,
+    lieu_id: int,
+    name: str,
+    town: str,
+    description: str,
+    website: str,
+    territory: str = "",
+    address: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
 ) -> None:
+    """A lieu admin edits its public profile: name, town, territory, postal address, a
+    public contact (email and/or phone, each optional), description and website."""
     require(actor, Action.LIEU_EDIT_PROFILE, await lieu_target(lieu_id))
     checker = Checker()
-    name = checker.text("name", name, max_length=120)
-    town = checker.text("town", town, max_length=120)
-    description = checker.text("description", description, max_length=2000, required=False)
-    website = checker.text("website", website, max_length=300, required=False)
-    if website and not website.startswith(("https://", "http://")):
+    fields = {
+        "name": checker.text("name", name, max_length=120),
+        "town": checker.text("town", town, max_length=120),
+        "territory": checker.text("territory", territory, max_length=120, required=False),
+        "description": checker.text("description", description, max_length=2000, required=False),
+        "website": checker.text("website", website, max_length=300, required=False),
+        "address": checker.text("address", address, max_length=400, required=False),
+        "contact_email": checker.optional_email("contact_email", contact_email),
+        "contact_phone": checker.phone("contact_phone", contact_phone),
+    }
+    if fields["website"] and not fields["website"].startswith(("https://", "http://")):
         checker.fail("website", "invalid_url")
     checker.raise_if_any()
-    fields = {"name": name, "town": town, "description": description, "website": website}
     async with write_transaction():
         before = await fetch_one(
-            Lieu.select(Lieu.name, Lieu.town, Lieu.description, Lieu.website)
+            Lieu.select(*(getattr(Lieu, key) for key in _Profile.__struct_fields__))
             .where(Lieu.id == lieu_id)
             .first(),
             _Profile,

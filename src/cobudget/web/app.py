@@ -60,9 +60,11 @@ from cobudget.web.pages import (
     lieux,
     my_account,
     notifications,
+    people,
     public,
     reports,
     rounds,
+    site_admin,
 )
 
 READS = frozenset({"GET", "HEAD"})
@@ -184,6 +186,8 @@ def create_app(settings: Settings) -> Litestar:
             *exports.ROUTES,
             *lieux.ROUTES,
             *documents.routes(settings),
+            *people.ROUTES,
+            *site_admin.ROUTES,
             api.router(),
             *static_routers,
         ],

@@ -37,6 +37,27 @@ def field_message(code: str) -> str:
             )
         case "invalid_url":
             return _("L’adresse du site doit commencer par https:// ou http://.")
+        case "invalid_phone":
+            return _(
+                "Ce numéro de téléphone n’a pas l’air valide (exemple : 05 63 00 00 00 "
+                "ou +33 5 63 00 00 00)."
+            )
+        case "last_admin":
+            return _(
+                "Le lieu doit garder au moins une personne qui l’administre : nommez-en "
+                "d’abord une autre. Rien n’a été changé."
+            )
+        case "last_coordinator":
+            return _(
+                "Le réseau doit garder au moins une personne à sa coordination : nommez-en "
+                "d’abord une autre. Rien n’a été changé."
+            )
+        case "not_a_member":
+            return _("Cette personne ne fait pas (ou plus) partie du lieu.")
+        case "not_a_coordinator":
+            return _("Cette personne ne coordonne pas (ou plus) ce réseau.")
+        case "invitation_gone":
+            return _("Cette invitation a déjà été acceptée ou annulée.")
         case "bad_credentials":
             return _("Adresse e-mail ou mot de passe incorrect.")
         case "network_name_taken":
@@ -278,6 +299,8 @@ def refusal_message(reason: str) -> str:
             return _("Seule la coordination du réseau peut faire cela.")
         case "lieu_admin_only":
             return _("Seules les personnes qui administrent ce lieu peuvent faire cela.")
+        case "lieu_member_only":
+            return _("Seules les personnes de ce lieu peuvent faire cela.")
         case "member_only":
             return _("Seules les personnes membres de ce lieu du réseau peuvent faire cela.")
         case "proposer_only" | "proposers_only":

@@ -38,12 +38,13 @@ async def test_duplicate_memberships_are_merged_before_the_unique_index(
     try:
         _migrate(url, BEFORE)
         bind_tables(make_engine(url, versioned=False))  # migrated halfway: no data version yet
-        network = await factories.make_network()
-        lieu = await factories.make_lieu(network, "A")
-        other = await factories.make_lieu(network, "B")
-        user = await factories.make_user("double@exemple.fr")
-        for lieu_id, admin in ((lieu, False), (lieu, True), (lieu, False), (other, False)):
-            await Membership.insert(Membership(user=user, lieu=lieu_id, is_admin=admin))
+        async with database.tables_as_migrated():  # the columns of then (a lieu's contact…)
+            network = await factories.make_network()
+            lieu = await factories.make_lieu(network, "A")
+            other = await factories.make_lieu(network, "B")
+            user = await factories.make_user("double@exemple.fr")
+            for lieu_id, admin in ((lieu, False), (lieu, True), (lieu, False), (other, False)):
+                await Membership.insert(Membership(user=user, lieu=lieu_id, is_admin=admin))
         _migrate(url, "all")
         rows = await Membership.select().order_by(Membership.id)
         assert [(r["lieu"], r["is_admin"]) for r in rows] == [(lieu, True), (other, False)]

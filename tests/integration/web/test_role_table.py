@@ -314,7 +314,86 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/lieux/{lieu}/image", {}, frozenset({"lieu_admin"})),
     ("POST", "/lieux/{lieu}/image", {"file": "png"}, frozenset({"lieu_admin"})),
     ("POST", "/lieux/{lieu}/image/supprimer", {}, frozenset({"lieu_admin"})),
+    # The people of a lieu and the site admin (issue 17); the rows they act on are made by
+    # `_people_names` for these rows only.
+    ("GET", "/lieux/{lieu}/personnes", {}, frozenset({"lieu_admin"})),
+    (
+        "POST",
+        "/lieux/{lieu}/personnes/{member_user}/role",
+        {"role": "admin"},
+        frozenset({"lieu_admin"}),
+    ),
+    ("POST", "/lieux/{lieu}/personnes/{member_user}/retrait", {}, frozenset({"lieu_admin"})),
+    ("POST", "/lieux/{lieu}/quitter", {}, MEMBERS),
+    (
+        "POST",
+        "/lieux/{lieu}/invitations/{lieu_invitation}/annulation",
+        {},
+        frozenset({"lieu_admin"}),
+    ),
+    ("POST", "/lieux/{lieu}/invitations/{lieu_invitation}/renvoi", {}, frozenset({"lieu_admin"})),
+    ("GET", "/admin/reseaux", {}, frozenset({"site_admin"})),
+    ("GET", "/admin/personnes", {}, frozenset({"site_admin"})),
+    (
+        "POST",
+        "/admin/reseaux/{network}/coordinateurs/{coordinator_user}/retrait",
+        {},
+        frozenset({"site_admin"}),
+    ),
+    ("POST", "/admin/invitations/{appointment}/annulation", {}, frozenset({"site_admin"})),
+    ("POST", "/admin/invitations/{appointment}/renvoi", {}, frozenset({"site_admin"})),
 ]
+
+
+async def _people_names(world: World, path: str) -> dict[str, int]:
+    """The rows the people routes act on, made only for them: a pending invitation to the lieu
+    and a pending appointment, the member's and the coordinator's ids; a second admin where
+    the lieu admin leaves, a second coordinator where one is removed (a lieu keeps an admin,
+    a network a coordinator)."""
+    from cobudget.db.tables import Invitation, User
+    from cobudget.services.clock import now
+    from cobudget.services.tokens import new_token
+    from tests.support import factories
+
+    async def user_id(role: str) -> int:
+        rows = await User.select(User.id).where(User.email == world.emails[role])
+        return int(rows[0]["id"])
+
+    async def invitation(kind: str, lieu: int | None) -> int:
+        moment = now()
+        rows = await Invitation.insert(
+            Invitation(
+                token_hash=new_token()[1],
+                kind=kind,
+                email="en.attente@exemple.fr",
+                network=world.network_id,
+                lieu=lieu,
+                invited_by=None,
+                created_at=moment,
+                expires_at=moment + dt.timedelta(days=14),
+            )
+        ).returning(Invitation.id)
+        return int(rows[0]["id"])
+
+    names: dict[str, int] = {}
+    if "{member_user}" in path:
+        names["member_user"] = await user_id("member")
+    if "{lieu_invitation}" in path:
+        names["lieu_invitation"] = await invitation("member", world.lieu_id)
+    if "{appointment}" in path:
+        names["appointment"] = await invitation("coordinator", None)
+    if "{coordinator_user}" in path:
+        names["coordinator_user"] = await user_id("coordinator")
+        second = await factories.make_user("seconde.coordination@exemple.fr", "Seconde")
+        await factories.add_coordinator(second, world.network_id)
+    if path == "/lieux/{lieu}/quitter":
+        await factories.add_member(
+            await factories.make_user("second.admin@exemple.fr", "Second"),
+            world.lieu_id,
+            admin=True,
+        )
+    return names
+
 
 # Routes open to everyone by nature, tested in test_auth / test_public_pages.
 OPEN_ROUTES = {
@@ -398,6 +477,7 @@ async def test_role_table(
         "draft_report": world.draft_report_id,
         "file": "pledges.csv",
         "number": 1,
+        **await _people_names(world, path),
     }
     if "/documents/" in path or "justificatifs" in path or "/image" in path:
         names |= await _documents(settings, world)
@@ -446,6 +526,10 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         .replace("{es_envelope}", "{envelope}")
         .replace("{closed_envelope}", "{envelope}")
         .replace("{settled_envelope}", "{envelope}")
+        .replace("{member_user}", "{user}")
+        .replace("{coordinator_user}", "{user}")
+        .replace("{lieu_invitation}", "{invitation}")
+        .replace("{appointment}", "{invitation}")
         for _m, path, _d, _r in TABLE
     }
     normalise = {
@@ -460,6 +544,8 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         "{document_id:int}": "{document}",
         "{filename:str}": "{file}",
         "{number:int}": "{number}",
+        "{user_id:int}": "{user}",
+        "{invitation_id:int}": "{invitation}",
     }
     missing = []
     for route in app.routes:

@@ -64,3 +64,41 @@ def test_slugs_are_url_safe(value: str) -> None:
     assert slug and len(slug) <= 80
     assert all(c.isascii() and (c.isalnum() or c == "-") for c in slug)
     assert slug == slug.lower()
+
+
+def test_a_contact_email_may_be_left_empty_but_not_wrong() -> None:
+    checker = Checker()
+    assert checker.optional_email("contact_email", "   ") == ""
+    assert checker.optional_email("contact_email", " Bonjour@Lieu.FR") == "bonjour@lieu.fr"
+    checker.optional_email("bad", "bonjour@")
+    assert checker.errors == {"bad": "invalid_email"}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["05 63 00 00 00", "05.63.00.00.00", "+33 5 63 00 00 00", "(0)5-63-00-00-00", ""],
+)
+def test_a_phone_number_is_taken_as_people_write_it(typed: str) -> None:
+    checker = Checker()
+    assert checker.phone("contact_phone", f"  {typed}  ") == " ".join(typed.split())
+    assert not checker.errors
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["appelez-nous", "12345", "0" * 16, "+33 5 63 00 00 00 poste 12", "05 63 00 00 00+", "1" * 31],
+)
+def test_what_is_no_phone_number_is_refused(typed: str) -> None:
+    checker = Checker()
+    checker.phone("contact_phone", typed)
+    assert checker.errors == {"contact_phone": "invalid_phone"}
+
+
+@given(st.text(max_size=60))
+def test_a_phone_number_kept_is_short_and_made_of_digits_and_separators(typed: str) -> None:
+    checker = Checker()
+    kept = checker.phone("contact_phone", typed)
+    if checker.errors or not kept:
+        return
+    assert len(kept) <= 30 and 6 <= sum(c.isdigit() for c in kept) <= 15
+    assert set(kept.removeprefix("+")) <= set("0123456789 .-()")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cobudget.domain.validation import EMAIL_PATTERN, Checker
 from cobudget.services.account_deletion import placeholder_email
-from cobudget.services.queries.people import FORMER_MEMBER, shown_name
+from cobudget.services.queries.person_names import FORMER_MEMBER, shown_name
 
 IDS = st.integers(min_value=1, max_value=2**63 - 1)
 

@@ -25,7 +25,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.services.discussion import place
 from cobudget.services.kept_reads import kept
 from cobudget.services.queries.challenges import ChallengePage
-from cobudget.services.queries.people import shown_name
+from cobudget.services.queries.person_names import shown_name
 
 _FLAGS = QueryString(
     "(SELECT COUNT(*) FROM discussion_flag WHERE discussion_flag.comment = discussion_comment.id)"
@@ -68,7 +68,7 @@ _COLUMNS = (
 class CommentView(msgspec.Struct, frozen=True):
     id: int
     thread: int | None  # the thread's first comment, for a reply
-    author: str  # « ancien membre » for a deleted account (queries/people.py)
+    author: str  # « ancien membre » for a deleted account (queries/person_names.py)
     speaks_for: str | None  # the lieu's or the organisation's name; None: in their own name
     version: int | None
     criterion: str | None

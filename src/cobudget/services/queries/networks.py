@@ -27,7 +27,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide, require
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 from cobudget.services.kept_reads import kept
-from cobudget.services.queries.people import shown_name
+from cobudget.services.queries.person_names import shown_name
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -65,11 +65,20 @@ class NetworkPage(msgspec.Struct, frozen=True):
     coordinators: tuple[str, ...]
 
 
+class LieuContact(msgspec.Struct, frozen=True):
+    """A lieu's postal address and public contact, each optional (issue 17)."""
+
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+
+
 class LieuPage(msgspec.Struct, frozen=True):
     lieu: LieuSummary
     website: str
     networks: list[NetworkSummary]
     people_count: int
+    contact: LieuContact = LieuContact()
 
 
 class PendingInvitation(msgspec.Struct, frozen=True):
@@ -82,7 +91,7 @@ class PendingInvitation(msgspec.Struct, frozen=True):
 
 class AuditLine(msgspec.Struct, frozen=True):
     at: dt.datetime
-    actor_name: str | None  # « ancien membre » for a deleted account (queries/people.py)
+    actor_name: str | None  # « ancien membre » for a deleted account (queries/person_names.py)
     action: str
     entity: str
     entity_id: int | None
@@ -209,12 +218,16 @@ class LieuRow(msgspec.Struct, frozen=True):
     territory: str
     description: str
     website: str
+    address: str
+    contact_email: str
+    contact_phone: str
     people_count: int
 
 
 def lieu_row_columns() -> list[Any]:
     """The columns of a `LieuRow`, its count of people included."""
-    return [*columns(Lieu, (*_LIEU_FIELDS, "website")), _PEOPLE_COUNT]
+    profile = ("website", "address", "contact_email", "contact_phone")
+    return [*columns(Lieu, (*_LIEU_FIELDS, *profile)), _PEOPLE_COUNT]
 
 
 async def lieu_page(actor: Actor, slug: str) -> LieuPage:
@@ -252,6 +265,7 @@ async def lieu_view(actor: Actor, row: LieuRow) -> LieuPage:
         website=row.website,
         networks=readable,
         people_count=row.people_count,
+        contact=LieuContact(row.address, row.contact_email, row.contact_phone),
     )
 
 
@@ -378,17 +392,30 @@ class LieuProfile(msgspec.Struct, frozen=True):
     slug: str
     name: str
     town: str
+    territory: str
     description: str
     website: str
+    address: str
+    contact_email: str
+    contact_phone: str
     network_ids: frozenset[int] = frozenset()
 
     def form_values(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "town": self.town,
-            "description": self.description,
-            "website": self.website,
-        }
+        return {name: getattr(self, name) for name in _PROFILE_FIELDS[2:]}
+
+
+_PROFILE_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "town",
+    "territory",
+    "description",
+    "website",
+    "address",
+    "contact_email",
+    "contact_phone",
+)
 
 
 class _NetworkOf(msgspec.Struct, frozen=True):
@@ -397,9 +424,7 @@ class _NetworkOf(msgspec.Struct, frozen=True):
 
 async def lieu_for_edit(actor: Actor, slug: str) -> LieuProfile:
     lieu = await fetch_one(
-        Lieu.select(*columns(Lieu, ("id", "slug", "name", "town", "description", "website")))
-        .where(Lieu.slug == slug)
-        .first(),
+        Lieu.select(*columns(Lieu, _PROFILE_FIELDS)).where(Lieu.slug == slug).first(),
         LieuProfile,
     )
     if lieu is None:

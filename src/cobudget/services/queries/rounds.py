@@ -27,7 +27,7 @@ from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.services.clock import now
 from cobudget.services.kept_reads import kept
 from cobudget.services.queries.challenges import ChallengePage
-from cobudget.services.queries.people import shown_name
+from cobudget.services.queries.person_names import shown_name
 from cobudget.services.rounds import RoundFacts, facts_of_challenge
 
 
@@ -56,7 +56,7 @@ class QuestionView(msgspec.Struct, frozen=True):
 
 class CommentView(msgspec.Struct, frozen=True):
     id: int
-    author: str  # « ancien membre » for a deleted account (queries/people.py)
+    author: str  # « ancien membre » for a deleted account (queries/person_names.py)
     lieu_name: str | None
     criterion: str | None
     text: str | None  # None once hidden

@@ -53,8 +53,14 @@ async def network_lieux(
 async def lieu(actor: ActorDep, lieu_id: Id) -> LieuDetail:
     view = await api_queries.lieu_page_by_id(actor, lieu_id)
     fields = msgspec.structs.asdict(view.lieu) | {"networks": view.networks}
+    contact = {
+        "address": view.contact.address,
+        "contact_email": view.contact.email,
+        "contact_phone": view.contact.phone,
+    }
     return as_schema(
-        fields | {"website": view.website, "people_count": view.people_count}, LieuDetail
+        fields | contact | {"website": view.website, "people_count": view.people_count},
+        LieuDetail,
     )
 
 

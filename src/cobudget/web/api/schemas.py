@@ -60,6 +60,9 @@ class NetworkRefOut(msgspec.Struct, frozen=True):
 
 class LieuDetail(LieuOut, frozen=True):
     website: str
+    address: str  # postal address, may be empty
+    contact_email: str  # public contact, may be empty
+    contact_phone: str  # public contact, may be empty
     people_count: int
     networks: list[NetworkRefOut]  # those of its networks the reader may see
 

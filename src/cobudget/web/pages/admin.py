@@ -59,6 +59,16 @@ async def appoint(
             settings, actor, network_id=network.id, email=data.get("email", "")
         )
     except InvalidInput as error:
+        if data.get("from") == "admin":  # the site admin's list of networks
+            from cobudget.web.pages.site_admin import networks_page
+
+            return await networks_page(
+                request,
+                actor,
+                status_code=422,
+                errors={network.id: form_errors(error.fields)},
+                values={network.id: data},
+            )
         from cobudget.web.pages.coordination import dashboard_page
 
         return await dashboard_page(
@@ -69,6 +79,8 @@ async def appoint(
             coordinator_errors=form_errors(error.fields),
             coordinator_values=data,
         )
+    if data.get("from") == "admin":
+        return see_other(f"/admin/reseaux?ok=appointed#reseau-{network.id}")
     return see_other(f"/reseaux/{slug}/gerer?ok=coordinator")
 
 

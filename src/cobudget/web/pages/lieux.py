@@ -44,6 +44,10 @@ async def edit(
             town=data.get("town", ""),
             description=data.get("description", ""),
             website=data.get("website", ""),
+            territory=data.get("territory", ""),
+            address=data.get("address", ""),
+            contact_email=data.get("contact_email", ""),
+            contact_phone=data.get("contact_phone", ""),
         )
     except InvalidInput as error:
         return await page(

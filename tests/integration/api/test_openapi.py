@@ -109,7 +109,7 @@ def test_every_answer_matches_the_description(settings: Settings, world: World) 
     }
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(settings))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 22
+    assert len(operations) == 24
     for operation in operations:
         # An operation without parameters (`/api/me`) has no invalid request to generate.
         negative = (GenerationMode.NEGATIVE,) if any(operation.iter_parameters()) else ()

@@ -31,6 +31,7 @@ async def test_the_description_covers_the_api_and_no_page(
         envelopes,
         follow_up,
         me,
+        needs,
         networks,
         pledges,
     )
@@ -40,6 +41,7 @@ async def test_the_description_covers_the_api_and_no_page(
     described = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
     handlers = [
         *networks.ROUTES,
+        *needs.ROUTES,
         *envelopes.ROUTES,
         *challenges.ROUTES,
         *discussion.ROUTES,

@@ -310,3 +310,48 @@ async def test_the_needs_are_open_data_in_csv_and_json(as_role, world: World) ->
     assert rows[world.other_need_id]["title"] == "=HYPERLINK(1)"
     missing = await visitor.get(f"/reseaux/{world.network_slug}/donnees/autre.csv")
     assert missing.status_code == 404
+
+
+async def test_a_draft_made_from_a_need_tells_the_joined_lieux_when_it_is_published(
+    as_role, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    await NeedJoin.insert(NeedJoin(need=world.need_id, lieu=world.other_lieu_id, declared_at=now()))
+    admin = await factories.make_user("admin.comptoir@exemple.fr", "Admin Comptoir")
+    await factories.add_member(admin, world.other_lieu_id, admin=True)
+    member = await as_role("member")
+    form = {
+        "need": str(world.need_id),
+        "lieu": str(world.lieu_id),
+        "title": "Un four à pain partagé",
+        "problem": "Pas de four.",
+        "commons": "Des plans libres de four.",
+        "licence": "etalab-2.0",
+        "lines.0.label": "Étude",
+        "lines.0.min": "1 000",
+        "lines.0.max": "2 000",
+    }
+    before = await OutboxMessage.count()
+    response = await post_form(
+        member, f"/reseaux/{world.network_slug}/defis/nouveau", {**form, "action": "draft"}
+    )
+    assert response.status_code == 303
+    challenge_id = int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    assert await OutboxMessage.count() == before  # a draft tells no one
+    mine = page_text(await member.get(f"/lieux/{world.lieu_slug}"))
+    assert "Un brouillon de défi est né de ce besoin" in mine
+    visitor = await as_role("visitor")
+    public = page_text(await visitor.get(f"/lieux/{world.lieu_slug}"))
+    assert f"/defis/{challenge_id}" not in public
+    api = (await visitor.get(f"/api/lieux/{world.lieu_id}/needs")).json()
+    assert {item["id"]: item["challenge_id"] for item in api["items"]}[world.need_id] is None
+
+    member = await as_role("member")
+    response = await post_form(
+        member, f"/defis/{challenge_id}/modifier", {**form, "action": "publish"}
+    )
+    assert response.status_code == 303
+    told = await OutboxMessage.select(OutboxMessage.to_address).where(OutboxMessage.id > before)
+    # The lieu that joined (its admins; the « nous aussi » was stored without its author).
+    assert [row["to_address"] for row in told] == ["admin.comptoir@exemple.fr"]
+    public = page_text(await (await as_role("visitor")).get(f"/lieux/{world.lieu_slug}"))
+    assert f'href="/defis/{challenge_id}"' in public

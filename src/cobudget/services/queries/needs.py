@@ -45,8 +45,10 @@ class NeedView(NeedContent, frozen=True):
     created_at: dt.datetime
     updated_at: dt.datetime
     archived_at: dt.datetime | None
-    challenge_id: int | None
+    challenge_id: int | None  # the challenge it became, once published
     joined: tuple[LieuRef, ...] = ()  # the lieux that said « nous aussi », by name
+    # A draft challenge made from it (its lieu's only: a draft is its proposers' only).
+    draft_challenge_id: int | None = None
 
 
 class NeedCard(msgspec.Struct, frozen=True):
@@ -95,6 +97,7 @@ class _NeedRow(NeedContent, frozen=True):
     updated_at: dt.datetime
     archived_at: dt.datetime | None
     challenge_id: int | None
+    challenge_version: int | None  # 0 while the challenge is a draft
 
 
 class _JoinRow(msgspec.Struct, frozen=True):
@@ -116,6 +119,7 @@ _COLUMNS = (
     Need.updated_at,
     Need.archived_at,
     Need.challenge.as_alias("challenge_id"),
+    Need.challenge._.current_version.as_alias("challenge_version"),
 )
 
 
@@ -142,28 +146,36 @@ async def read_needs(*conditions: Any, archived: bool = False) -> list[NeedView]
             _JoinRow,
         ):
             joined.setdefault(join.need, []).append(LieuRef(join.id, join.slug, join.name))
-    return [
-        NeedView(
-            **{
-                name: getattr(row, name)
-                for name in row.__struct_fields__
-                if not name.startswith("lieu_")
-            },
-            lieu=LieuRef(row.lieu_id, row.lieu_slug, row.lieu_name),
-            joined=tuple(joined.get(row.id, ())),
-        )
-        for row in rows
-    ]
+    return [_view(row, tuple(joined.get(row.id, ()))) for row in rows]
+
+
+_SAME_IN_ROW_AND_VIEW = (
+    *NeedContent.__struct_fields__,
+    *("id", "network_id", "network_slug", "created_at", "updated_at", "archived_at"),
+)
+
+
+def _view(row: _NeedRow, joined: tuple[LieuRef, ...]) -> NeedView:
+    published = row.challenge_id is not None and bool(row.challenge_version)
+    return NeedView(
+        **{name: getattr(row, name) for name in _SAME_IN_ROW_AND_VIEW},
+        lieu=LieuRef(row.lieu_id, row.lieu_slug, row.lieu_name),
+        challenge_id=row.challenge_id if published else None,
+        draft_challenge_id=None if published else row.challenge_id,
+        joined=joined,
+    )
 
 
 def card(actor: Actor, need: NeedView, network_lieux: Sequence[LieuRef]) -> NeedCard:
     """What the reader may do about the need; `network_lieux` are the need's network's lieux
-    (only a lieu of the network says « nous aussi »)."""
+    (only a lieu of the network says « nous aussi »). A draft challenge made from the need is
+    shown to its lieu only."""
     joined = {lieu.id for lieu in need.joined}
     mine = [lieu for lieu in network_lieux if lieu.id in actor.member_of]
+    can_write = need.lieu.id in actor.member_of
     return NeedCard(
-        need=need,
-        can_write=need.lieu.id in actor.member_of,
+        need=need if can_write else msgspec.structs.replace(need, draft_challenge_id=None),
+        can_write=can_write,
         may_join=tuple(lieu for lieu in mine if lieu.id != need.lieu.id and lieu.id not in joined),
         may_leave=tuple(lieu for lieu in mine if lieu.id in joined),
     )

@@ -26,7 +26,7 @@ from cobudget.domain import challenges as rules
 from cobudget.domain.errors import Duplicate, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, needs, outbox
+from cobudget.services import audit, need_challenges, outbox
 from cobudget.services.clock import now
 from cobudget.settings import Settings
 
@@ -320,7 +320,7 @@ async def propose(
 ) -> int:
     """A member raises a challenge for their lieu: saved as a draft, or published as version 1.
     Made from a need of the lieu (`need_id`), the need links to it, and once it is published
-    the lieux that said « nous aussi » to the need are told (`services.needs`)."""
+    the lieux that said « nous aussi » to the need are told (`services.need_challenges`)."""
     require(
         actor,
         Action.CHALLENGE_PROPOSE,
@@ -352,7 +352,7 @@ async def propose(
             lieu.name if lieu else "",
         )
         if need_id is not None:
-            await needs.link_challenge(
+            await need_challenges.link_challenge(
                 actor,
                 need_id=need_id,
                 challenge_id=challenge_id,
@@ -360,7 +360,7 @@ async def propose(
                 lieu_id=lieu_id,
             )
             if publish:
-                await needs.tell_joined_lieux(
+                await need_challenges.tell_joined_lieux(
                     settings, challenge_id=challenge_id, title=checked.version.title
                 )
         await audit.record(
@@ -410,7 +410,7 @@ async def save_draft(
                 Challenge.id == challenge_id
             )
             if settings is not None:
-                await needs.tell_joined_lieux(
+                await need_challenges.tell_joined_lieux(
                     settings, challenge_id=challenge_id, title=checked.version.title
                 )
         await audit.record(

@@ -1,6 +1,5 @@
 """A lieu's needs before any envelope (SPEC §5): publish, edit, archive; another lieu's
-« nous aussi »; and the step from a need to a challenge (`services.challenges.propose` calls
-`link_challenge` in its own transaction)."""
+« nous aussi » (the step from a need to a challenge: `services.need_challenges`)."""
 
 from __future__ import annotations
 
@@ -12,15 +11,14 @@ from typing import Any
 import msgspec
 
 from cobudget.db.rows import fetch, fetch_one
-from cobudget.db.tables import Lieu, Membership, Need, NeedJoin, NetworkLieu
+from cobudget.db.tables import Lieu, Need, NeedJoin, NetworkLieu
 from cobudget.db.transactions import for_update, inserted_id, unless_duplicate, write_transaction
 from cobudget.domain import needs as rules
 from cobudget.domain.errors import Duplicate, InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide, require
-from cobudget.services import audit, outbox
+from cobudget.services import audit
 from cobudget.services.clock import now
 from cobudget.services.targets import network_target
-from cobudget.settings import Settings
 
 
 class NeedRow(msgspec.Struct, frozen=True):
@@ -40,15 +38,7 @@ class _NetworkOf(msgspec.Struct, frozen=True):
     network: int
 
 
-class _Email(msgspec.Struct, frozen=True):
-    email: str | None
-
-
-class _Joined(_Email, frozen=True):
-    lieu: int
-
-
-_ROW_COLUMNS = (
+ROW_COLUMNS = (
     Need.id,
     Need.network,
     Need.lieu,
@@ -63,7 +53,7 @@ _ROW_COLUMNS = (
 async def need_row(actor: Actor, need_id: int) -> NeedRow:
     """The need, if the actor may read its network (a private network's need is answered as
     an unknown one)."""
-    row = await fetch_one(Need.select(*_ROW_COLUMNS).where(Need.id == need_id).first(), NeedRow)
+    row = await fetch_one(Need.select(*ROW_COLUMNS).where(Need.id == need_id).first(), NeedRow)
     if row is None:
         raise NotFound("need", need_id)
     if not decide(actor, Action.NETWORK_READ, await network_target(row.network)).allowed:
@@ -261,67 +251,3 @@ async def leave(actor: Actor, *, need_id: int, lieu_id: int) -> None:
                 network_id=need.network,
                 before={"lieu_id": lieu_id},
             )
-
-
-async def for_challenge(actor: Actor, need_id: int, *, network_id: int) -> NeedRow:
-    """The need a member turns into a challenge of the network: its lieu's, not archived, not
-    one already."""
-    need = await writable(actor, need_id)
-    if need.network != network_id:
-        raise NotFound("need", need_id)
-    if need.challenge is not None:
-        raise InvalidInput({"need": "need_already_challenge"})
-    return need
-
-
-async def link_challenge(
-    actor: Actor, *, need_id: int, challenge_id: int, network_id: int, lieu_id: int
-) -> None:
-    """Inside `challenges.propose`'s transaction: the need becomes this challenge, checked
-    again there (two challenges from one need at once: one links, the other is refused)."""
-    need = await fetch_one(
-        for_update(Need.select(*_ROW_COLUMNS).where(Need.id == need_id)).first(), NeedRow
-    )
-    if need is None or need.network != network_id or need.lieu != lieu_id:
-        raise NotFound("need", need_id)
-    if need.archived_at is not None:
-        raise InvalidInput({"need": "need_archived"})
-    if need.challenge is not None:
-        raise InvalidInput({"need": "need_already_challenge"})
-    await Need.update({Need.challenge: challenge_id}).where(Need.id == need_id)
-    await audit.record(
-        actor,
-        "need.challenge",
-        entity="need",
-        entity_id=need_id,
-        network_id=network_id,
-        after={"challenge_id": challenge_id},
-    )
-
-
-async def tell_joined_lieux(settings: Settings, *, challenge_id: int, title: str) -> None:
-    """Inside the transaction that publishes a challenge made from a need: the lieux that said
-    « nous aussi » to the need are told the challenge exists (the person who said it for each
-    lieu, and the lieu's admins), with the link where their lieu says « nous aussi » in one
-    click. Nothing when the challenge comes from no need."""
-    joins = await fetch(
-        NeedJoin.select(NeedJoin.lieu, NeedJoin.declared_by.email.as_alias("email")).where(
-            NeedJoin.need.challenge == challenge_id
-        ),
-        _Joined,
-    )
-    if not joins:
-        return
-    admins = await fetch(
-        Membership.select(Membership.user.email.as_alias("email"))
-        .where(Membership.is_admin.eq(True))
-        .where(Membership.lieu.is_in([row.lieu for row in joins])),
-        _Email,
-    )
-    addresses = sorted({row.email for row in (*joins, *admins) if row.email})
-    await outbox.enqueue_many(
-        addresses,
-        "need_became_challenge",
-        title=title,
-        link=f"{settings.base_url}/defis/{challenge_id}#concernes",
-    )

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from cobudget.domain import challenges as rules
 from cobudget.domain.errors import InvalidInput, LoginRequired, NotAllowed
 from cobudget.domain.permissions import Actor
-from cobudget.services import challenges, needs
+from cobudget.services import challenges, need_challenges
 from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import discussion as discussion_queries
 from cobudget.services.queries import networks as network_queries
@@ -162,7 +162,7 @@ async def new_form(
     view, lieux = await _my_lieux(actor, slug)
     values = {"licence": rules.Licence.ETALAB_2_0.value, "lieu": str(lieux[0].id) if lieux else ""}
     if besoin is not None:
-        need = await needs.for_challenge(actor, besoin, network_id=view.network.id)
+        need = await need_challenges.for_challenge(actor, besoin, network_id=view.network.id)
         values |= {
             "need": str(need.id),
             "lieu": str(need.lieu),

@@ -53,6 +53,9 @@ class World:
     reviewed_challenge_id: int = 0
     # A comment of the test lieu in the discussion of `challenge_id` (issue 16).
     discussion_id: int = 0
+    # A need of the test lieu, and one of the other lieu (issue 17).
+    need_id: int = 0
+    other_need_id: int = 0
 
 
 # The world is built once per run and copied back before each test that asks for it (SQLite's
@@ -158,6 +161,8 @@ async def _world() -> World:
         ),
         reviewed,
         await factories.make_discussion_comment(challenge_id, lieu_id),
+        need_id=await factories.make_need(network_id, lieu_id, "Un four à pain partagé"),
+        other_need_id=await factories.make_need(network_id, other_lieu_id, theme="alimentation"),
     )
 
 

@@ -21,6 +21,8 @@ from cobudget.db.tables import (
     EnvelopeLieu,
     Lieu,
     Membership,
+    Need,
+    NeedJoin,
     Network,
     NetworkLieu,
     OutboxMessage,
@@ -159,6 +161,37 @@ async def make_challenge(
             CoProposer(challenge=challenge_id, lieu=co_proposer, invited_at=now())
         )
     return challenge_id
+
+
+async def make_need(
+    network_id: int,
+    lieu_id: int,
+    title: str = "Un outil de réservation de salles",
+    *,
+    theme: str = "numerique",
+    horizon_years: int = 2,
+    joined_by: tuple[int, ...] = (),
+) -> int:
+    """A published need of a lieu (issue 17), with the lieux that said « nous aussi »."""
+    rows = await Need.insert(
+        Need(
+            network=network_id,
+            lieu=lieu_id,
+            title=title,
+            lacks="Nous réservons nos salles sur un tableur partagé.",
+            commons="Un logiciel libre de réservation.",
+            min_cents=500_000,
+            max_cents=1_500_000,
+            theme=theme,
+            horizon_years=horizon_years,
+            created_at=now(),
+            updated_at=now(),
+        )
+    ).returning(Need.id)
+    need_id = int(rows[0]["id"])
+    for lieu in joined_by:
+        await NeedJoin.insert(NeedJoin(need=need_id, lieu=lieu, declared_at=now()))
+    return need_id
 
 
 async def make_consented_challenge(

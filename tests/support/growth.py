@@ -32,6 +32,8 @@ from cobudget.db.tables import (
     Invitation,
     Lieu,
     Membership,
+    Need,
+    NeedJoin,
     NetworkLieu,
     Notification,
     Pledge,
@@ -405,3 +407,31 @@ async def grow(network_id: int, *, by: int = 12, more_rounds_for: tuple[int, ...
             for i in range(by // 4)
         )
     )
+
+    # Needs (issue 17): each new lieu publishes one, in every theme in turn, and says « nous
+    # aussi » to every need the network had.
+    themes = ["numerique", "fabrication", "alimentation", "mobilite", "energie", "autre"]
+    earlier = [row["id"] for row in await Need.select(Need.id).where(Need.network == network_id)]
+    await Need.insert(
+        *(
+            Need(
+                network=network_id,
+                lieu=lieu,
+                title=f"Besoin en plus {i:03d}",
+                lacks="Ce qui manque.",
+                theme=themes[i % len(themes)],
+                horizon_years=1 + i % 3,
+                created_at=moment,
+                updated_at=moment,
+            )
+            for i, lieu in enumerate(lieux)
+        )
+    )
+    if earlier:
+        await NeedJoin.insert(
+            *(
+                NeedJoin(need=need, lieu=lieu, declared_at=moment)
+                for need in earlier
+                for lieu in lieux
+            )
+        )

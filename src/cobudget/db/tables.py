@@ -315,6 +315,43 @@ class ConcernedLieu(Table):
     declared_at = Timestamptz()
 
 
+class Need(Table):
+    """What a lieu lacks for the next one to three years, before any envelope (SPEC §5).
+
+    Published in one network (the one whose lieux see it and may say « nous aussi »). Archived
+    by its lieu rather than deleted: it leaves the lists, the record stays (exports, audit, the
+    challenge it became). `challenge` is set when its lieu turns it into a challenge.
+    """
+
+    id: Serial
+    network = ForeignKey(references=Network, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    title = Varchar(length=200)
+    lacks = Text(default="")
+    commons = Text(default="")
+    min_cents = BigInt(null=True, default=None)
+    max_cents = BigInt(null=True, default=None)
+    theme = Varchar(length=20)
+    horizon_years = Integer(default=1)
+    # Who wrote it: the need is the lieu's, and stays when that person's account goes.
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    archived_at = Timestamptz(null=True, default=None)
+    challenge = ForeignKey(references=Challenge, null=True, default=None)
+
+
+class NeedJoin(Table):
+    """Another lieu of the network says « nous aussi » to a need: one row per lieu and need (a
+    unique index), deleted when the lieu withdraws it."""
+
+    id: Serial
+    need = ForeignKey(references=Need, index=True)
+    lieu = ForeignKey(references=Lieu, index=True)
+    declared_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    declared_at = Timestamptz()
+
+
 class ConsentRound(Table):
     """A round of peer diagnosis on one version of a challenge (SPEC §5). Its outcome is not
     stored: it follows from the dates and the positions whenever it is read."""
@@ -632,6 +669,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     BudgetLine,
     CoProposer,
     ConcernedLieu,
+    Need,
+    NeedJoin,
     ConsentRound,
     RoundPosition,
     RoundQuestion,

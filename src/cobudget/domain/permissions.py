@@ -48,6 +48,11 @@ class Action(StrEnum):
     PLEDGE_OWN_FUNDS = "pledge.own_funds"
     REPORT_WRITE = "report.write"  # follow-up reports of a funded challenge: its proposers
     REPORT_REVIEW = "report.review"  # validate a report or ask for changes: coordinators
+    # A lieu's needs (SPEC §5): publish, edit, archive, turn into a challenge. Any member of the
+    # lieu, as for proposing a challenge: a need is the first step of one, and says what the
+    # lieu lacks, not what it commits (its admins keep what commits the organisation).
+    NEED_WRITE = "need.write"
+    NEED_JOIN = "need.join"  # « nous aussi » on another lieu's need, for the acting lieu
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,12 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
             if target.lieu_id is not None and target.lieu_id in actor.member_of:
                 return ALLOWED
             return _refuse(actor, "lieu_member_only")
-        case Action.CHALLENGE_PROPOSE | Action.CO_PROPOSAL_ANSWER | Action.ROUND_SPEAK:
+        case (
+            Action.CHALLENGE_PROPOSE
+            | Action.CO_PROPOSAL_ANSWER
+            | Action.ROUND_SPEAK
+            | Action.NEED_WRITE
+        ):
             if _acts_for_member_lieu(actor, target):
                 return ALLOWED
             return _refuse(actor, "member_only")
@@ -208,6 +218,13 @@ def decide(actor: Actor, action: Action, target: Target) -> Decision:
                 return _refuse(actor, "member_only")
             if target.lieu_id in target.proposer_lieu_ids:
                 return _refuse(actor, "proposer_cannot_concern")
+            return ALLOWED
+        case Action.NEED_JOIN:
+            # `proposer_lieu_ids` holds the need's own lieu, which says it already.
+            if not _acts_for_member_lieu(actor, target):
+                return _refuse(actor, "member_only")
+            if target.lieu_id in target.proposer_lieu_ids:
+                return _refuse(actor, "own_need")
             return ALLOWED
     raise AssertionError(f"no rule for {action}")  # pragma: no cover
 

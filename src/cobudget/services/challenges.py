@@ -26,7 +26,7 @@ from cobudget.domain import challenges as rules
 from cobudget.domain.errors import Duplicate, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker
-from cobudget.services import audit, outbox
+from cobudget.services import audit, need_challenges, outbox
 from cobudget.services.clock import now
 from cobudget.settings import Settings
 
@@ -316,8 +316,11 @@ async def propose(
     lieu_id: int,
     form: ChallengeForm,
     publish: bool,
+    need_id: int | None = None,
 ) -> int:
-    """A member raises a challenge for their lieu: saved as a draft, or published as version 1."""
+    """A member raises a challenge for their lieu: saved as a draft, or published as version 1.
+    Made from a need of the lieu (`need_id`), the need links to it, and once it is published
+    the lieux that said « nous aussi » to the need are told (`services.need_challenges`)."""
     require(
         actor,
         Action.CHALLENGE_PROPOSE,
@@ -348,6 +351,18 @@ async def propose(
             checked.co_proposer_ids,
             lieu.name if lieu else "",
         )
+        if need_id is not None:
+            await need_challenges.link_challenge(
+                actor,
+                need_id=need_id,
+                challenge_id=challenge_id,
+                network_id=network_id,
+                lieu_id=lieu_id,
+            )
+            if publish:
+                await need_challenges.tell_joined_lieux(
+                    settings, challenge_id=challenge_id, title=checked.version.title
+                )
         await audit.record(
             actor,
             "challenge.publish" if publish else "challenge.draft",
@@ -371,9 +386,16 @@ async def _editable(actor: Actor, challenge_id: int) -> ChallengeRow:
 
 
 async def save_draft(
-    actor: Actor, *, challenge_id: int, form: ChallengeForm, publish: bool
+    actor: Actor,
+    *,
+    challenge_id: int,
+    form: ChallengeForm,
+    publish: bool,
+    settings: Settings | None = None,
 ) -> None:
-    """Edit a challenge that was never published (its draft is not a version yet)."""
+    """Edit a challenge that was never published (its draft is not a version yet). Published,
+    a challenge made from a need tells the lieux that joined the need (`settings` gives the
+    link's address)."""
     challenge = await _editable(actor, challenge_id)
     if challenge.current_version:
         raise InvalidInput({"title": "already_published"})
@@ -387,6 +409,10 @@ async def save_draft(
             await Challenge.update({Challenge.current_version: 1}).where(
                 Challenge.id == challenge_id
             )
+            if settings is not None:
+                await need_challenges.tell_joined_lieux(
+                    settings, challenge_id=challenge_id, title=checked.version.title
+                )
         await audit.record(
             actor,
             "challenge.publish" if publish else "challenge.draft",

@@ -43,6 +43,7 @@ from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import slugify
 from cobudget.services import settlements
 from cobudget.services.clock import now
+from cobudget.services.demo_needs import load_needs
 from cobudget.services.envelopes import LieuWeight
 from cobudget.services.passwords import hash_password
 from cobudget.settings import Settings
@@ -596,6 +597,7 @@ async def load_demo(settings: Settings | None = None) -> bool:
             elif role == "cofunder" and index is not None:
                 await CofunderPerson.insert(CofunderPerson(user=user_id, org=org_ids[index]))
         await _load_challenges(network_id, lieu_ids, moment)
+        await load_needs(network_id, lieu_ids, moment)
         settled = await _load_envelope(SETTLED_ENVELOPE, network_id, lieu_ids, org_ids, moment)
         await _load_envelope(FUNDING_ENVELOPE, network_id, lieu_ids, org_ids, moment)
     # Settled through the real service, as a coordinator would: stored inputs, digest, emails.

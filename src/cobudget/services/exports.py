@@ -422,19 +422,20 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def to_csv(table: str, data: Iterable[dict[str, object]]) -> bytes:
-    """UTF-8 CSV with a header row, in the documented column order; booleans as true/false;
-    text cells neutralised against formulas (`csv_cell`, docs/open-data.md)."""
+def to_csv(table: str, data: Iterable[dict[str, object]], columns: tuple[str, ...] = ()) -> bytes:
+    """UTF-8 CSV with a header row, in the documented column order (`columns`, by default the
+    envelope table's); booleans as true/false; text cells neutralised against formulas
+    (`csv_cell`, docs/open-data.md)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TABLES[table], lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns or TABLES[table], lineterminator="\n")
     writer.writeheader()
     for item in data:
         writer.writerow({key: csv_cell(value) for key, value in item.items()})
     return buffer.getvalue().encode()
 
 
-def to_json(table: str, data: list[dict[str, object]]) -> bytes:
-    return msgspec.json.encode({"table": table, "columns": TABLES[table], "rows": data})
+def to_json(table: str, data: list[dict[str, object]], columns: tuple[str, ...] = ()) -> bytes:
+    return msgspec.json.encode({"table": table, "columns": columns or TABLES[table], "rows": data})
 
 
 async def settlement_bundle(actor: Actor, envelope_id: int) -> bytes:

@@ -95,6 +95,14 @@ def field_message(code: str) -> str:
             return _("Le montant doit être supérieur à zéro.")
         case "min_above_max":
             return _("Le minimum ne peut pas dépasser le maximum.")
+        case "too_many_needs":
+            return _(
+                "Votre lieu affiche déjà {max} besoins : archivez-en un avant d’en publier un autre."
+            ).format(max=params[0])
+        case "need_already_challenge":
+            return _("Ce besoin est déjà devenu un défi.")
+        case "need_archived":
+            return _("Ce besoin est archivé.")
         case "at_least_one_line":
             return _("Indiquez au moins un poste de dépense.")
         case "too_many_lines":
@@ -307,6 +315,8 @@ def refusal_message(reason: str) -> str:
             return _("Seuls les lieux qui portent ce défi peuvent le modifier.")
         case "proposer_cannot_concern":
             return _("Votre lieu porte déjà ce défi.")
+        case "own_need":
+            return _("Ce besoin est celui de votre lieu.")
         case "round_open":
             return _("Un tour de consentement est en cours sur cette version : attendez sa fin.")
         case "objections_unanswered":

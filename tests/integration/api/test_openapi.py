@@ -31,6 +31,7 @@ async def test_the_description_covers_the_api_and_no_page(
         envelopes,
         follow_up,
         me,
+        needs,
         networks,
         pledges,
     )
@@ -40,6 +41,7 @@ async def test_the_description_covers_the_api_and_no_page(
     described = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
     handlers = [
         *networks.ROUTES,
+        *needs.ROUTES,
         *envelopes.ROUTES,
         *challenges.ROUTES,
         *discussion.ROUTES,
@@ -109,7 +111,7 @@ def test_every_answer_matches_the_description(settings: Settings, world: World) 
     }
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(settings))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 22
+    assert len(operations) == 24
     for operation in operations:
         # An operation without parameters (`/api/me`) has no invalid request to generate.
         negative = (GenerationMode.NEGATIVE,) if any(operation.iter_parameters()) else ()

@@ -36,13 +36,28 @@ ROUTES = [
     "/api/networks/{network_id}/challenges",
     "/api/challenges/{challenge}",
     "/api/envelopes/{envelope}",
+    "/reseaux/{network}/besoins",
+    "/reseaux/{network}/donnees/besoins.csv",
+    "/besoins/{need}/modifier",
+    "/api/networks/{network_id}/needs",
+    "/api/lieux/{lieu_id}/needs",
 ]
 
 
 def _names(world: World, unknown: bool) -> dict[str, object]:
     if unknown:
         return dict.fromkeys(
-            ("envelope", "settled", "challenge", "funded", "round", "report", "network_id"),
+            (
+                "envelope",
+                "settled",
+                "challenge",
+                "funded",
+                "round",
+                "report",
+                "network_id",
+                "need",
+                "lieu_id",
+            ),
             UNKNOWN,
         ) | {"network": "reseau-inconnu", "lieu": "lieu-inconnu"}
     return {
@@ -55,6 +70,8 @@ def _names(world: World, unknown: bool) -> dict[str, object]:
         "funded": world.funded_challenge_id,
         "round": world.round_id,
         "report": world.report_id,
+        "need": world.other_need_id,
+        "lieu_id": world.other_lieu_id,
     }
 
 

@@ -43,6 +43,15 @@ ENVELOPE_FORM = {
     "funding_until": "2099-04-01T10:00",
 }
 
+NEED_FORM = {
+    "title": "Un atelier vélo",
+    "lacks": "Pas d’outillage.",
+    "theme": "mobilite",
+    "horizon": "2",
+    "min": "1 000",
+    "max": "3 000",
+}
+
 # method, path template, form data, roles allowed
 TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/", {}, EVERYONE),
@@ -129,6 +138,15 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
         {"email": "nouvelle@exemple.fr"},
         frozenset({"lieu_admin"}),
     ),
+    ("GET", "/reseaux/{network}/besoins", {}, EVERYONE),
+    ("GET", "/reseaux/{network}/donnees/{needs_file}", {}, EVERYONE),
+    ("GET", "/lieux/{lieu}/besoins/nouveau", {}, MEMBERS),
+    ("POST", "/lieux/{lieu}/besoins/nouveau", NEED_FORM, MEMBERS),
+    ("GET", "/besoins/{need}/modifier", {}, MEMBERS),
+    ("POST", "/besoins/{need}/modifier", NEED_FORM, MEMBERS),
+    ("POST", "/besoins/{need}/archiver", {"confirm": "1"}, MEMBERS),
+    ("POST", "/besoins/{other_need}/nous-aussi", {"lieu": "{lieu_id}"}, MEMBERS),
+    ("POST", "/besoins/{other_need}/nous-aussi/retirer", {"lieu": "{lieu_id}"}, MEMBERS),
     ("GET", "/reseaux/{network}/defis/nouveau", {}, MEMBERS),
     (
         "POST",
@@ -476,6 +494,9 @@ async def test_role_table(
         "report": world.report_id,
         "draft_report": world.draft_report_id,
         "file": "pledges.csv",
+        "needs_file": "besoins.csv",
+        "need": world.need_id,
+        "other_need": world.other_need_id,
         "number": 1,
         **await _people_names(world, path),
     }
@@ -520,6 +541,8 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         .replace("{funded_challenge}", "{challenge}")
         .replace("{draft_report}", "{report}")
         .replace("{discussion}", "{comment}")
+        .replace("{needs_file}", "{file}")
+        .replace("{other_need}", "{need}")
         .replace("{draft_envelope}", "{envelope}")
         .replace("{receipt_doc}", "{document}")
         .replace("{picture_doc}", "{document}")
@@ -546,6 +569,7 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         "{number:int}": "{number}",
         "{user_id:int}": "{user}",
         "{invitation_id:int}": "{invitation}",
+        "{need_id:int}": "{need}",
     }
     missing = []
     for route in app.routes:

@@ -93,6 +93,18 @@ TABLE = [
         ),
         {"member", "lieu_admin", "cofunder", "coordinator"},
     ),
+    # A lieu's needs (issue 17): its members write them; another lieu's need is joined.
+    (Action.NEED_WRITE, ACTING_LIEU, {"member", "lieu_admin"}),
+    (
+        Action.NEED_JOIN,
+        Target(
+            network_id=NETWORK,
+            lieu_id=LIEU,
+            lieu_network_ids=frozenset({NETWORK}),
+            proposer_lieu_ids=frozenset({LIEU + 1}),
+        ),
+        {"member", "lieu_admin"},
+    ),
 ]
 
 

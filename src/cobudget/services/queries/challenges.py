@@ -49,6 +49,12 @@ class ConcernView(msgspec.Struct, frozen=True):
     declared_at: dt.datetime
 
 
+class NeedRef(msgspec.Struct, frozen=True):
+    id: int
+    title: str
+    lieu: LieuRef  # the proposing lieu: a need becomes a challenge of its own lieu
+
+
 class VersionRef(msgspec.Struct, frozen=True):
     number: int
     published_at: dt.datetime | None
@@ -72,6 +78,7 @@ class ChallengePage(msgspec.Struct, frozen=True):
     network_lieu_ids: frozenset[int]
     network_lieux: list[LieuRef]  # by name; the diagnosis names the lieux that take positions
     picture_id: int | None = None  # its picture (services/documents.py), if it has one
+    from_need: NeedRef | None = None  # the need of the proposing lieu it was made from
 
     @property
     def proposer_ids(self) -> frozenset[int]:
@@ -102,6 +109,8 @@ class _VersionOfChallenge(VersionRow, frozen=True):
     network_description: str
     network_is_public: bool
     picture_id: int | None = None
+    need_id: int | None = None
+    need_title: str | None = None
 
 
 # The challenge's picture, read in the versions' own query (a correlated subquery).
@@ -122,6 +131,15 @@ _HEADING_COLUMNS = (
     ChallengeVersion.challenge._.network._.description.as_alias("network_description"),
     ChallengeVersion.challenge._.network._.is_public.as_alias("network_is_public"),
     _PICTURE,
+    # The need it was made from, if any (issue 17), read in the same query.
+    QueryString(
+        "(SELECT need.id FROM need WHERE need.challenge = challenge_version.challenge"
+        " ORDER BY need.id LIMIT 1)"
+    ).as_alias("need_id"),
+    QueryString(
+        "(SELECT need.title FROM need WHERE need.challenge = challenge_version.challenge"
+        " ORDER BY need.id LIMIT 1)"
+    ).as_alias("need_title"),
 )
 
 
@@ -307,6 +325,13 @@ async def _read(challenge_id: int) -> _Shared:
         network_lieu_ids=frozenset(order),
         network_lieux=network_lieux,
         picture_id=heading.picture_id,
+        from_need=NeedRef(
+            heading.need_id,
+            heading.need_title or "",
+            LieuRef(heading.lieu_id, heading.lieu_slug, heading.lieu_name),
+        )
+        if heading.need_id is not None
+        else None,
     )
     return _Shared(
         loaded=_Loaded(page=page, versions=by_number),

@@ -114,7 +114,8 @@ def _like(text: str) -> str:
 async def people(actor: Actor, *, query: str = "", page: int = 1) -> PeoplePage:
     """The instance's people by name, PAGE_SIZE a page, those whose name or email holds
     `query` (any case); each with the lieux they belong to and the networks they coordinate.
-    Deleted accounts are left out: nothing personal is left of them to administer. Three queries; the page number and the query's length are bounded."""
+    Deleted accounts are left out: nothing personal is left of them to administer. Three
+    queries; the page number and the query's length are bounded."""
     require(actor, Action.SITE_ADMINISTER, Target())
     query = " ".join(query.split())
     if len(query) > MAX_QUERY:

@@ -12,13 +12,22 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from cobudget.web.api import challenges, discussion, envelopes, follow_up, me, networks, pledges
+from cobudget.web.api import (
+    challenges,
+    discussion,
+    envelopes,
+    follow_up,
+    me,
+    needs,
+    networks,
+    pledges,
+)
 from cobudget.web.api.pagination import paging
 
-DESCRIPTION = """Read-only for visitors: networks, lieux, envelopes (with their live projection
-or published settlement and its follow-up: the money trail and the reports), challenges with
-their versions, consent rounds with positions, and each challenge's discussion; and, for the
-person logged in, what waits for them (`GET /api/me`). The
+DESCRIPTION = """Read-only for visitors: networks, lieux and their needs, envelopes (with their
+live projection or published settlement and its follow-up: the money trail and the reports),
+challenges with their versions, consent rounds with positions, and each challenge's
+discussion; and, for the person logged in, what waits for them (`GET /api/me`). The
 same visibility as the pages: a private network answers 401/403, a draft 404.
 
 Lists are paginated: `?page=1&per_page=50` (at most 200), answered with `total`, `page`,
@@ -38,6 +47,7 @@ def router() -> Router:
             Router(path="/", route_handlers=module.ROUTES, tags=[tag])
             for tag, module in (
                 ("networks", networks),
+                ("needs", needs),
                 ("envelopes", envelopes),
                 ("challenges", challenges),
                 ("discussion", discussion),

@@ -187,3 +187,27 @@ class VersionRefPage(Paged, frozen=True):
 
 class RoundPage(Paged, frozen=True):
     items: list[RoundOut]
+
+
+class NeedOut(msgspec.Struct, frozen=True):
+    """A lieu's need (SPEC §5): amounts are a rough range (either end may be null); the horizon
+    is in years from `created_at`; `joined` are the lieux that said « nous aussi »."""
+
+    id: int
+    network_id: int
+    lieu: LieuRefOut
+    title: str
+    lacks: str
+    commons: str
+    min_cents: int | None
+    max_cents: int | None
+    theme: str
+    horizon_years: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    challenge_id: int | None  # the challenge it became
+    joined: list[LieuRefOut]
+
+
+class NeedPage(Paged, frozen=True):
+    items: list[NeedOut]

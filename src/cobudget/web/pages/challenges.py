@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from cobudget.domain import challenges as rules
 from cobudget.domain.errors import InvalidInput, LoginRequired, NotAllowed
 from cobudget.domain.permissions import Actor
-from cobudget.services import challenges
+from cobudget.services import challenges, need_challenges
 from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import discussion as discussion_queries
 from cobudget.services.queries import networks as network_queries
@@ -152,10 +152,24 @@ async def _my_lieux(
 
 @get("/reseaux/{slug:str}/defis/nouveau", name="challenge_new")
 async def new_form(
-    request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
+    request: Request[Any, Any, Any],
+    actor: ActorDep,
+    slug: FromPath[str],
+    besoin: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
 ) -> Template:
+    """The form, empty, or filled from a need of the reader's lieu (`?besoin=`, « En faire un
+    défi »): its title, what it lacks as the problem, the commons that would help."""
     view, lieux = await _my_lieux(actor, slug)
     values = {"licence": rules.Licence.ETALAB_2_0.value, "lieu": str(lieux[0].id) if lieux else ""}
+    if besoin is not None:
+        need = await need_challenges.for_challenge(actor, besoin, network_id=view.network.id)
+        values |= {
+            "need": str(need.id),
+            "lieu": str(need.lieu),
+            "title": need.title,
+            "problem": need.lacks,
+            "commons": need.commons,
+        }
     return await _form_page(
         request,
         actor,
@@ -187,6 +201,7 @@ async def new(
             lieu_id=lieu_id,
             form=_form(data),
             publish=data.get("action") == "publish",
+            need_id=form_id(data.get("need")) or None,
         )
     except InvalidInput as error:
         return await _form_page(
@@ -285,6 +300,7 @@ async def edit(
                 challenge_id=challenge_id,
                 form=_form(data),
                 publish=data.get("action") == "publish",
+                settings=settings,
             )
         else:
             await challenges.amend(

@@ -18,7 +18,7 @@ MEDIA = {
 }
 
 
-def _download(body: bytes, filename: str, extension: str) -> Response[bytes]:
+def download(body: bytes, filename: str, extension: str) -> Response[bytes]:
     return Response(
         body,
         media_type=MEDIA[extension],
@@ -30,16 +30,16 @@ def _download(body: bytes, filename: str, extension: str) -> Response[bytes]:
 async def export(actor: ActorDep, envelope_id: PathId, filename: FromPath[str]) -> Response[bytes]:
     """`challenges.csv`, `pledges.json`, … ; `reglement-complet.json`; `enveloppe.pb`."""
     name, _dot, extension = filename.rpartition(".")
-    download = f"enveloppe-{envelope_id}-{filename}"
+    saved_as = f"enveloppe-{envelope_id}-{filename}"
     if filename == "reglement-complet.json":
-        return _download(await exports.settlement_bundle(actor, envelope_id), download, "json")
+        return download(await exports.settlement_bundle(actor, envelope_id), saved_as, "json")
     if filename == "enveloppe.pb":
-        return _download((await exports.pabulib(actor, envelope_id)).encode(), download, "pb")
+        return download((await exports.pabulib(actor, envelope_id)).encode(), saved_as, "pb")
     if name not in exports.TABLES or extension not in ("csv", "json"):
         raise NotFound("export", envelope_id)
     rows = await exports.rows(actor, envelope_id, name)
     body = exports.to_csv(name, rows) if extension == "csv" else exports.to_json(name, rows)
-    return _download(body, download, extension)
+    return download(body, saved_as, extension)
 
 
 ROUTES = [export]

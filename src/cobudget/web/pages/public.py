@@ -13,6 +13,7 @@ from cobudget.i18n import LOCALES
 from cobudget.services import accounts
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
+from cobudget.services.queries import needs as need_queries
 from cobudget.services.queries import networks as queries
 from cobudget.services.queries.documents import lieu_picture
 from cobudget.services.queries.lieu_record import lieu_record
@@ -64,6 +65,8 @@ async def lieu(request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[
         view=view,
         record=await lieu_record(view.lieu.id, [n.id for n in view.networks]),
         picture_id=await lieu_picture(view.lieu.id),
+        needs=await need_queries.lieu_needs(actor, view.lieu.id, view.networks),
+        ok=request.query_params.get("ok", ""),
     )
 
 
@@ -73,7 +76,7 @@ async def language(
 ) -> Redirect:
     """Switch language with a plain link, so it works without JavaScript; for someone logged
     in, their emails follow (the language is kept on their account)."""
-    response = Redirect(path=_same_site(next), status_code=303)
+    response = Redirect(path=same_site(next), status_code=303)
     if code in LOCALES:
         await accounts.set_locale(actor, code)
         response.set_cookie(
@@ -86,7 +89,7 @@ async def language(
     return response
 
 
-def _same_site(target: str) -> str:
+def same_site(target: str) -> str:
     """A path of this site, or "/": browsers read `/\\host` and a path with a tab or a line
     break in it (which they drop) as `//host`, another site."""
     local = target.startswith("/") and not target.startswith(("//", "/\\"))

@@ -154,12 +154,14 @@ async def _left_behind(row: EnvelopeRecord) -> set[int]:
 
 async def challenge_ids(row: EnvelopeLike) -> list[int]:
     """The envelope's challenges: the network's published ones that no other settled envelope
-    funded, less those a next round did not carry over."""
+    funded and that their proposers did not withdraw (issue 17), less those a next round did not
+    carry over."""
     record = record_of(row)
     published = await fetch(
         Challenge.select(Challenge.id)
         .where(Challenge.network == record.network)
-        .where(Challenge.current_version > 0),
+        .where(Challenge.current_version > 0)
+        .where(Challenge.withdrawn_at.is_null()),
         _Id,
     )
     excluded = await funded_elsewhere(record.network, record.id) | await _left_behind(record)

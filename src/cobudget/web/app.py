@@ -60,6 +60,7 @@ from cobudget.web.pages import (
     public,
     reports,
     rounds,
+    withdrawal,
 )
 
 READS = frozenset({"GET", "HEAD"})
@@ -176,6 +177,7 @@ def create_app(settings: Settings) -> Litestar:
             *reports.ROUTES,
             *exports.ROUTES,
             *lieux.ROUTES,
+            *withdrawal.ROUTES,
             api.router(),
             *static_routers,
         ],

@@ -62,9 +62,7 @@ async def test_a_coordinator_creates_an_envelope_with_the_lieux_and_weights_chos
     assert page.count("100,00 €") >= 2  # the amount, and the one lieu's drawing rights
 
 
-async def test_a_draft_gains_and_loses_lieux_and_the_preview_follows(
-    as_role, world: World
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_draft_gains_and_loses_lieux_and_the_preview_follows(as_role, world: World) -> None:  # type: ignore[no-untyped-def]
     third = await factories.make_lieu(world.network_id, "Le Troisième")  # joined after the draft
     client = await as_role("coordinator")
     envelope = world.draft_envelope_id

@@ -105,6 +105,8 @@ async def test_the_proposing_lieu_withdraws_after_a_confirmation_and_the_history
     assert "Version 1" in page  # its versions stay
     network = page_text(await visitor.get(f"/reseaux/{world.network_slug}"))
     assert "retiré" in network
+    api = (await visitor.get(f"/api/challenges/{challenge_id}")).json()
+    assert api["withdrawal_reason"] == REASON and api["withdrawn_at"]
     assert (await _audited("challenge.withdraw"))["reason"] == REASON
 
 

@@ -110,6 +110,7 @@ class ChallengeSummaryOut(msgspec.Struct, frozen=True):
     total_min_cents: int
     total_max_cents: int
     concerned_count: int
+    withdrawn: bool = False  # by its proposing lieu (issue 17)
 
 
 class ChallengeOut(msgspec.Struct, frozen=True):
@@ -121,6 +122,9 @@ class ChallengeOut(msgspec.Struct, frozen=True):
     pending_co_proposers: list[LieuRefOut]
     concerned: list[ConcernOut]  # lieux that said « nous aussi »
     versions: list[VersionRefOut]  # the published ones
+    # Withdrawn by its proposing lieu (issue 17): when and why; it keeps its history.
+    withdrawn_at: dt.datetime | None = None
+    withdrawal_reason: str = ""
 
 
 class PositionOut(msgspec.Struct, frozen=True):

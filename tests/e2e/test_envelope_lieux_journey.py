@@ -76,9 +76,9 @@ async def test_a_coordinator_picks_the_lieux_and_a_lieu_withdraws_its_challenge(
     )
     await page.get_by_role("button", name="Enregistrer le brouillon").click()
     await page.get_by_role("button", name="Ouvrir l’enveloppe").click()
-    for _ in range(2):
+    for phase in ("Diagnostic", "Contributions"):
         await page.get_by_role("button", name="Passer à la phase suivante").click()
-    await expect(page.get_by_text("Phase : Contributions")).to_be_visible()
+        await expect(page.get_by_text(f"Phase : {phase}")).to_be_visible()
     await log_out(page)
 
     # The studio pledges to the atelier's challenge.

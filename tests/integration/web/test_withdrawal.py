@@ -18,7 +18,7 @@ from cobudget.db.tables import (
 )
 from cobudget.domain.errors import Busy, InvalidInput
 from cobudget.domain.permissions import Actor
-from cobudget.services import envelope_inputs, pledges, withdrawal
+from cobudget.services import envelope_inputs, next_rounds, pledges, withdrawal
 from cobudget.services.clock import now
 from cobudget.settings import Settings
 from tests.integration.conftest import World, log_in, page_text, post_form
@@ -279,3 +279,22 @@ async def test_a_pledge_and_a_withdrawal_at_once_leave_no_pledge_counted(
         assert counted == [], attempt
         inputs = await envelope_inputs.load(world.envelope_id)
         assert challenge_id not in inputs.challenges
+
+
+async def test_a_withdrawn_challenge_is_not_offered_to_a_next_round(
+    world: World, settings: Settings
+) -> None:
+    """The settled envelope left `fresh_challenge_id` unfunded: a next round could carry it
+    over, until its proposing lieu withdraws it."""
+    carried = {
+        cid for cid, _title in (await next_rounds.what_carries(world.settled_envelope_id)).unfunded
+    }
+    assert world.fresh_challenge_id in carried
+    user = await factories.make_user("porteur.comptoir@exemple.fr")
+    await factories.add_member(user, world.other_lieu_id)
+    proposer = Actor(user_id=user, member_of=frozenset({world.other_lieu_id}))
+    await withdrawal.withdraw(
+        settings, proposer, challenge_id=world.fresh_challenge_id, reason=REASON
+    )
+    carry = await next_rounds.what_carries(world.settled_envelope_id)
+    assert world.fresh_challenge_id not in {cid for cid, _title in carry.unfunded}

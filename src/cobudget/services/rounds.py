@@ -414,6 +414,7 @@ async def extend_round(
     require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
     challenge = await _challenge(known.challenge_id)
     async with write_transaction():
+        await refuse_if_withdrawn(known.challenge_id, Action.ROUND_MANAGE.value)
         current = await facts(round_id)  # again inside the transaction: it may have moved
         moment = now()
         decision = consent.can_extend_round(

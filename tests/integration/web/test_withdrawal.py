@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 from cobudget.db.tables import (
     AuditEntry,
@@ -209,6 +211,22 @@ async def test_its_open_round_closes_and_nothing_is_added_afterwards(
     )
     assert concerned.status_code == 403
     assert "retiré par ses porteurs" in page_text(concerned)
+    # The coordinator can neither reopen its round nor open another one.
+    client.cookies.clear()
+    await log_in(client, world.emails["coordinator"])
+    later = (dt.datetime.now(ZoneInfo("Europe/Paris")) + dt.timedelta(days=20)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    for path in (f"/tours/{round_id}/prolongation", f"/defis/{challenge_id}/tours"):
+        moved = await post_form(
+            client, path, {"deadline": later}, form_page=f"/defis/{challenge_id}"
+        )
+        assert moved.status_code == 403, path
+    rounds = await ConsentRound.select(ConsentRound.id, ConsentRound.closed_at).where(
+        ConsentRound.challenge == challenge_id
+    )
+    assert len(rounds) == 2  # the one of its consent, closed by its dates, and this one
+    assert next(r for r in rounds if r["id"] == round_id)["closed_at"] is not None
     # Withdrawing twice: refused.
     client.cookies.clear()
     await log_in(client, world.emails["member"])

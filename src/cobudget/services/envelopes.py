@@ -252,16 +252,16 @@ async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) ->
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     if lifecycle.config_is_frozen(calendar_of(row), now()):
         raise InvalidInput({"config": "config_frozen"})
-    values, weights = _check(
-        form,
-        current=await _envelope_lieu_weights(envelope_id),
-        network=await _network_lieu_weights(network_id),
-    )
+    network = await _network_lieu_weights(network_id)
+    _check(form, current=await _envelope_lieu_weights(envelope_id), network=network)
     async with write_transaction():
         fresh = await _envelope(envelope_id, lock=True)
         if lifecycle.config_is_frozen(calendar_of(fresh), now()):
             raise InvalidInput({"config": "config_frozen"})
+        # Applied again to the lieux as they are now (another coordinator may have changed
+        # them while this form was filled in): pure, no query.
         current = await _envelope_lieu_weights(envelope_id)
+        values, weights = _check(form, current=current, network=network)
         await Envelope.update(
             {getattr(Envelope, key): value for key, value in values.items()}
         ).where(Envelope.id == envelope_id)

@@ -10,8 +10,8 @@ What a withdrawal does, in one write transaction that holds the challenge's row:
   released, with no funding envelope (the challenge was withdrawn), and the drawing rights it
   held are free again; the envelopes leave it out from then on (`envelope_inputs.challenge_ids`),
   so no projection or settlement counts it;
-- the people of the lieux and co-funders that pledged to it, of its concerned lieux and of its
-  co-proposers are told.
+- the people of the lieux and co-funders that pledged to it, of its concerned lieux, of its
+  co-proposers and of the lieux that took a position in a round it closed are told.
 
 Refused when a settlement funded it (the money is settled: it has reports to give, not a
 withdrawal), while an envelope that holds pledges to it is closed and waits for its settlement
@@ -29,7 +29,15 @@ import datetime as dt
 import msgspec
 
 from cobudget.db.rows import fetch, fetch_one
-from cobudget.db.tables import Challenge, ConcernedLieu, ConsentRound, CoProposer, Envelope, Pledge
+from cobudget.db.tables import (
+    Challenge,
+    ConcernedLieu,
+    ConsentRound,
+    CoProposer,
+    Envelope,
+    Pledge,
+    RoundPosition,
+)
 from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain import lifecycle
 from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotFound
@@ -157,7 +165,7 @@ async def withdraw(
             challenge_id=challenge_id,
             version=held.current_version,
             reason=reason,
-            lieu_ids=[held.lieu, *await _concerned(challenge_id, released)],
+            lieu_ids=[held.lieu, *await _concerned(challenge_id, released, closed)],
             org_ids=sorted({p.org for p in released if p.org is not None}),
             by=actor.user_id,
         )
@@ -201,9 +209,12 @@ async def _release_pledges(
     return held
 
 
-async def _concerned(challenge_id: int, released: list[releases.HeldPledge]) -> list[int]:
+async def _concerned(
+    challenge_id: int, released: list[releases.HeldPledge], closed_rounds: list[int]
+) -> list[int]:
     """The lieux told besides the proposing one: those whose pledges were released, those that
-    said « nous aussi », and the co-proposers (two queries)."""
+    said « nous aussi », the co-proposers, and those that took a position in a round the
+    withdrawal closed (three queries)."""
     concerned = await fetch(
         ConcernedLieu.select(ConcernedLieu.lieu).where(ConcernedLieu.challenge == challenge_id),
         _Lieu,
@@ -211,7 +222,13 @@ async def _concerned(challenge_id: int, released: list[releases.HeldPledge]) -> 
     co_proposers = await fetch(
         CoProposer.select(CoProposer.lieu).where(CoProposer.challenge == challenge_id), _Lieu
     )
+    speakers = await fetch(
+        RoundPosition.select(RoundPosition.lieu).where(
+            RoundPosition.round.is_in(closed_rounds or [0])
+        ),
+        _Lieu,
+    )
     return sorted(
-        {r.lieu for r in (*concerned, *co_proposers)}
+        {r.lieu for r in (*concerned, *co_proposers, *speakers)}
         | {p.lieu for p in released if p.lieu is not None}
     )

@@ -177,8 +177,18 @@ async def test_its_open_round_closes_and_nothing_is_added_afterwards(
     challenge_id = await _mine(world)
     actor = await _pledge_from_other_lieu(world, challenge_id, 10_000)
     round_id = await factories.make_round(challenge_id, 1, days=7)  # a round on it again
+    third = await factories.make_lieu(world.network_id, "Le Troisième")
+    speaker = await factories.make_user("troisieme@exemple.fr")
+    await factories.add_member(speaker, third)
+    await RoundPosition.insert(
+        RoundPosition(round=round_id, lieu=third, kind="consent", taken_at=now())
+    )
     client = await as_role("member")
     assert (await _withdraw(client, challenge_id)).status_code == 303
+    # The lieu that took a position in the round it closed is told.
+    assert await Notification.exists().where(
+        (Notification.user == speaker) & (Notification.kind == "challenge_withdrawn")
+    )
     row = await ConsentRound.select(ConsentRound.closed_at).where(ConsentRound.id == round_id)
     assert row[0]["closed_at"] is not None
     # A pledge afterwards: refused, nothing stored.

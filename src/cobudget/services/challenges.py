@@ -21,7 +21,7 @@ from cobudget.db.tables import (
     Membership,
     NetworkLieu,
 )
-from cobudget.db.transactions import unless_duplicate, write_transaction
+from cobudget.db.transactions import for_share, unless_duplicate, write_transaction
 from cobudget.domain import challenges as rules
 from cobudget.domain.errors import Duplicate, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
@@ -488,6 +488,7 @@ async def amend(
     if rules.diff_versions(previous, checked.version).is_empty:
         raise InvalidInput({"title": "no_change"})
     async with write_transaction():
+        await refuse_if_withdrawn(challenge_id, Action.CHALLENGE_EDIT.value)
         fresh = await fetch_one(
             Challenge.select(Challenge.current_version).where(Challenge.id == challenge_id).first(),
             _CurrentVersion,
@@ -548,6 +549,7 @@ async def answer_co_proposal(
         ),
     )
     async with write_transaction():
+        await refuse_if_withdrawn(challenge_id, Action.CO_PROPOSAL_ANSWER.value)
         if accept:
             await CoProposer.update({CoProposer.accepted_at: now()}).where(
                 CoProposer.id == invitation.id
@@ -592,6 +594,7 @@ async def declare_concerned(actor: Actor, *, challenge_id: int, lieu_id: int, no
     note = checker.text("note", note, max_length=2000, required=False)
     checker.raise_if_any()
     async with write_transaction():
+        await refuse_if_withdrawn(challenge_id, Action.CHALLENGE_CONCERN.value)
         existing = await fetch_one(
             ConcernedLieu.select(ConcernedLieu.id)
             .where(ConcernedLieu.challenge == challenge_id)
@@ -630,6 +633,25 @@ async def declare_concerned(actor: Actor, *, challenge_id: int, lieu_id: int, no
             network_id=challenge.network,
             after={"lieu_id": lieu_id, "note": note},
         )
+
+
+class _Withdrawn(msgspec.Struct, frozen=True):
+    withdrawn_at: dt.datetime | None
+
+
+async def refuse_if_withdrawn(challenge_id: int, action: str) -> None:
+    """Inside a write transaction: refuse (`NotAllowed(action, "challenge_withdrawn")`) what a
+    withdrawn challenge no longer takes (issue 17), read on its row held until the end, so a
+    withdrawal committing meanwhile is either seen here or comes after (shared: several of
+    these run side by side, a withdrawal waits for them)."""
+    row = await fetch_one(
+        for_share(
+            Challenge.select(Challenge.withdrawn_at).where(Challenge.id == challenge_id)
+        ).first(),
+        _Withdrawn,
+    )
+    if row is not None and row.withdrawn_at is not None:
+        raise NotAllowed(action, "challenge_withdrawn")
 
 
 async def require_proposer(actor: Actor, challenge_id: int) -> None:

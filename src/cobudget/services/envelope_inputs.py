@@ -135,6 +135,17 @@ async def funded_elsewhere(network_id: int, envelope_id: int) -> set[int]:
     return funded
 
 
+async def withdrawn(challenge_ids: list[int]) -> set[int]:
+    """Those of these challenges their proposers withdrew (issue 17): never carried over."""
+    rows = await fetch(
+        Challenge.select(Challenge.id)
+        .where(Challenge.id.is_in(sorted(challenge_ids) or [0]))
+        .where(Challenge.withdrawn_at.is_not_null()),
+        _Id,
+    )
+    return {row.id for row in rows}
+
+
 async def _left_behind(row: EnvelopeRecord) -> set[int]:
     """A next round leaves out the previous envelope's unfunded challenges not carried over."""
     if row.previous_envelope is None:
@@ -154,12 +165,14 @@ async def _left_behind(row: EnvelopeRecord) -> set[int]:
 
 async def challenge_ids(row: EnvelopeLike) -> list[int]:
     """The envelope's challenges: the network's published ones that no other settled envelope
-    funded, less those a next round did not carry over."""
+    funded and that their proposers did not withdraw (issue 17), less those a next round did not
+    carry over."""
     record = record_of(row)
     published = await fetch(
         Challenge.select(Challenge.id)
         .where(Challenge.network == record.network)
-        .where(Challenge.current_version > 0),
+        .where(Challenge.current_version > 0)
+        .where(Challenge.withdrawn_at.is_null()),
         _Id,
     )
     excluded = await funded_elsewhere(record.network, record.id) | await _left_behind(record)

@@ -21,7 +21,7 @@ from cobudget.db.tables import (
     NetworkLieu,
 )
 from cobudget.db.transactions import for_update, write_transaction
-from cobudget.domain import lifecycle
+from cobudget.domain import envelope_lieux, lifecycle
 from cobudget.domain.challenges import check_euros
 from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
@@ -55,6 +55,9 @@ class EnvelopeForm:
     funding_until: str = ""
     diagnosis_during_funding: bool = True
     weights: dict[int, str] = field(default_factory=dict)
+    # The lieux ticked on the form (issue 17); None when the form does not choose them (the API,
+    # an older form): the envelope keeps its lieux, at creation every lieu of the network.
+    lieux: frozenset[int] | None = None
 
 
 def _bounded_int(checker: Checker, name: str, value: str, low: int, high: int) -> int:
@@ -69,9 +72,10 @@ def _bounded_int(checker: Checker, name: str, value: str, low: int, high: int) -
 
 
 def _check(
-    form: EnvelopeForm, lieu_ids: frozenset[int]
+    form: EnvelopeForm, *, current: Mapping[int, int], network: Mapping[int, int]
 ) -> tuple[dict[str, object], dict[int, int]]:
-    """The envelope's columns as checked, and the weights typed for the lieux."""
+    """The envelope's columns as checked, and its lieux with their weights once the form is
+    applied (`domain.envelope_lieux`)."""
     checker = Checker()
     values: dict[str, object] = {
         "title": checker.text("title", form.title, max_length=200),
@@ -103,14 +107,9 @@ def _check(
         for name, code in calendar.check().items():
             checker.fail(name, code)
     values.update(dates)
-    weights = {}
-    for lieu_id, raw in form.weights.items():
-        if lieu_id not in lieu_ids:
-            checker.fail("weights", "unknown_lieu")
-            continue
-        weights[lieu_id] = _bounded_int(checker, f"weight.{lieu_id}", raw, 0, 10**9)
-    if weights and not any(weights.values()):
-        checker.fail("weights", "no_weight")
+    weights = envelope_lieux.chosen_weights(
+        checker, ticked=form.lieux, typed=form.weights, current=current, network=network
+    )
     checker.raise_if_any()
     return values, weights
 
@@ -173,11 +172,11 @@ async def _network_lieu_weights(network_id: int) -> dict[int, int]:
 
 
 async def create_envelope(actor: Actor, *, network_id: int, form: EnvelopeForm) -> int:
-    """A draft with every lieu of the network, at the weight it has in the network."""
+    """A draft with the lieux the form ticks (by default every lieu of the network), each at the
+    weight typed, else at the weight it has in the network."""
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     network_weights = await _network_lieu_weights(network_id)
-    values, changes = _check(form, frozenset(network_weights))
-    weights = {**network_weights, **changes}
+    values, weights = _check(form, current=network_weights, network=network_weights)
     async with write_transaction():
         envelope = Envelope(
             {getattr(Envelope, name): value for name, value in values.items()},
@@ -234,47 +233,100 @@ async def _envelope(envelope_id: int, *, lock: bool = False) -> EnvelopeRow:
 _ENVELOPE_COLUMNS = tuple(getattr(Envelope, name) for name in EnvelopeRow.__struct_fields__)
 
 
+async def _envelope_lieu_weights(envelope_id: int) -> dict[int, int]:
+    rows = await fetch(
+        EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
+            EnvelopeLieu.envelope == envelope_id
+        ),
+        LieuWeight,
+    )
+    return {row.lieu: row.weight for row in rows}
+
+
 async def update_draft(actor: Actor, *, envelope_id: int, form: EnvelopeForm) -> None:
-    """Change a draft's configuration; refused once the envelope is open (SPEC §4), on the
+    """Change a draft's configuration, its lieux and their weights included; refused once the
+    envelope is open (SPEC §4), checked again on the envelope's row held for update, on the
     form with what was typed (it may have been opened while the form was filled in)."""
     row = await _envelope(envelope_id)
     network_id = row.network
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id))
     if lifecycle.config_is_frozen(calendar_of(row), now()):
         raise InvalidInput({"config": "config_frozen"})
-    current = {
-        r.lieu: r.weight
-        for r in await fetch(
-            EnvelopeLieu.select(EnvelopeLieu.lieu, EnvelopeLieu.weight).where(
-                EnvelopeLieu.envelope == envelope_id
-            ),
-            LieuWeight,
-        )
-    }
-    values, changes = _check(form, frozenset(current))
-    weights = {**current, **changes}
+    network = await _network_lieu_weights(network_id)
+    _check(form, current=await _envelope_lieu_weights(envelope_id), network=network)
     async with write_transaction():
         fresh = await _envelope(envelope_id, lock=True)
         if lifecycle.config_is_frozen(calendar_of(fresh), now()):
             raise InvalidInput({"config": "config_frozen"})
+        # Applied again to the lieux as they are now (another coordinator may have changed
+        # them while this form was filled in): pure, no query.
+        current = await _envelope_lieu_weights(envelope_id)
+        values, weights = _check(form, current=current, network=network)
         await Envelope.update(
             {getattr(Envelope, key): value for key, value in values.items()}
         ).where(Envelope.id == envelope_id)
-        changed = {lieu: w for lieu, w in sorted(weights.items()) if current.get(lieu) != w}
-        if changed:  # one update for every lieu whose weight changes
-            await (
-                EnvelopeLieu.update({EnvelopeLieu.weight: _weight_by_lieu(changed)})
-                .where(EnvelopeLieu.envelope == envelope_id)
-                .where(EnvelopeLieu.lieu.is_in(list(changed)))
-            )
+        await _write_lieux(envelope_id, current, weights)
         await audit.record(
             actor,
             "envelope.configure",
             entity="envelope",
             entity_id=envelope_id,
             network_id=network_id,
+            before={"weights": {str(lieu): w for lieu, w in sorted(current.items())}},
             after=_snapshot(values, weights),
         )
+
+
+async def _write_lieux(
+    envelope_id: int, current: Mapping[int, int], weights: Mapping[int, int]
+) -> None:
+    """The envelope's lieux become `weights`: at most three statements however many lieux
+    leave, join or change weight (one delete, one insert, one update)."""
+    leaving = sorted(set(current) - set(weights))
+    if leaving:
+        await (
+            EnvelopeLieu.delete()
+            .where(EnvelopeLieu.envelope == envelope_id)
+            .where(EnvelopeLieu.lieu.is_in(leaving))
+        )
+    joining = sorted(set(weights) - set(current))
+    if joining:
+        await EnvelopeLieu.insert(
+            *(
+                EnvelopeLieu(envelope=envelope_id, lieu=lieu, weight=weights[lieu])
+                for lieu in joining
+            )
+        )
+    changed = {
+        lieu: w for lieu, w in sorted(weights.items()) if lieu in current and current[lieu] != w
+    }
+    if changed:  # one update for every lieu whose weight changes
+        await (
+            EnvelopeLieu.update({EnvelopeLieu.weight: _weight_by_lieu(changed)})
+            .where(EnvelopeLieu.envelope == envelope_id)
+            .where(EnvelopeLieu.lieu.is_in(list(changed)))
+        )
+
+
+class _LieuForm(msgspec.Struct, frozen=True):
+    lieu: int
+    legal_form: str = msgspec.field(name="lieu.legal_form")
+    eligible_forms: list[str] = msgspec.field(name="envelope.eligible_forms")
+
+
+async def eligible_lieux(envelope_id: int) -> list[int]:
+    """The envelope's lieux whose legal form may receive its money, in one query: an envelope
+    with none of them is not opened (issue 17)."""
+    rows = await fetch(
+        EnvelopeLieu.select(
+            EnvelopeLieu.lieu, EnvelopeLieu.lieu.legal_form, EnvelopeLieu.envelope.eligible_forms
+        )
+        .where(EnvelopeLieu.envelope == envelope_id)
+        .output(load_json=True),
+        _LieuForm,
+    )
+    forms = rows[0].eligible_forms if rows else []
+    return envelope_lieux.eligible_lieux({r.lieu: r.legal_form for r in rows}, forms)
 
 
 def _weight_by_lieu(weights: Mapping[int, int]) -> QueryString:
@@ -354,6 +406,8 @@ async def move(
             decision = lifecycle.can_open(before, moment)
             if not decision.allowed:
                 raise NotAllowed("envelope.move", decision.reason)
+            if not await eligible_lieux(envelope_id):  # read on the row held: no race
+                raise InvalidInput({"move": "no_eligible_lieu"})
             after = lifecycle.open_envelope(before, moment)
         elif kind == "advance":
             after = lifecycle.advance(before, moment)

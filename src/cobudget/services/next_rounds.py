@@ -106,7 +106,8 @@ class Carry:
 
 async def what_carries(envelope_id: int) -> Carry:
     """The leftover, the unspent drawing rights, and the unfunded challenges that no other
-    envelope has funded since (a funded challenge is never carried over: SPEC §4)."""
+    envelope has funded since (a funded challenge is never carried over: SPEC §4) and that
+    their proposers did not withdraw (issue 17)."""
     record = await settlements.stored(envelope_id)
     if record is None:
         raise NotAllowed("envelope.next_round", "not_settled")
@@ -114,7 +115,8 @@ async def what_carries(envelope_id: int) -> Carry:
     inputs = canonical.decode_input(record.inputs)
     titles = {c.id: c.label for c in inputs.challenges}
     network_id = await settlements.network_id_of(envelope_id)
-    funded_since = await envelope_inputs.funded_elsewhere(network_id, envelope_id)
+    left_out = await envelope_inputs.funded_elsewhere(network_id, envelope_id)
+    left_out |= await envelope_inputs.withdrawn([c.challenge_id for c in settlement.challenges])
     return Carry(
         leftover_cents=settlement.leftover_cents,
         # What each lieu left of its drawing rights; under equal_shares the add-one raise is
@@ -127,7 +129,7 @@ async def what_carries(envelope_id: int) -> Carry:
             (
                 (c.challenge_id, titles[c.challenge_id])
                 for c in settlement.challenges
-                if not c.funded and c.challenge_id not in funded_since
+                if not c.funded and c.challenge_id not in left_out
             ),
             key=lambda t: t[1].casefold(),
         ),

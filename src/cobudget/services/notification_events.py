@@ -30,6 +30,7 @@ from cobudget.services.notifications import (
     SWEEP_LIMIT,
     Kind,
     Recipient,
+    cofunders_of,
     members_of,
     notify,
     people,
@@ -228,6 +229,29 @@ async def co_proposal_answered(
             "accepted": accepted,
         },
         path=f"/defis/{challenge_id}",
+    )
+
+
+async def challenge_withdrawn(
+    settings: Settings,
+    *,
+    challenge_id: int,
+    version: int,
+    reason: str,
+    lieu_ids: Iterable[int],
+    org_ids: Iterable[int],
+    by: int | None,
+) -> None:
+    """Its proposers withdrew a challenge (issue 17): the people of the lieux concerned (its
+    proposers, co-proposers, the lieux that said « nous aussi » or pledged to it) and of the
+    co-funders that pledged to it are told, with the reason; not the person who withdrew it."""
+    await notify(
+        settings,
+        Kind.CHALLENGE_WITHDRAWN,
+        [*await members_of(lieu_ids), *await cofunders_of(org_ids)],
+        params={"title": await _title(challenge_id, version), "reason": reason},
+        path=f"/defis/{challenge_id}",
+        skip=[by] if by else [],
     )
 
 

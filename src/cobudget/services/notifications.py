@@ -20,13 +20,21 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 import msgspec
+from piccolo.columns import ForeignKey
 
 from cobudget.db.rows import fetch
-from cobudget.db.tables import Membership, Notification, NotificationPreference, User
+from cobudget.db.tables import (
+    CofunderPerson,
+    Membership,
+    Notification,
+    NotificationPreference,
+    User,
+)
 from cobudget.db.transactions import write_transaction
 from cobudget.domain.errors import InvalidInput, LoginRequired, NotFound
 from cobudget.domain.permissions import Actor
@@ -55,6 +63,7 @@ class Kind(StrEnum):
     ROUND_REMINDER = "round_reminder"
     FUNDING_REMINDER = "funding_reminder"
     ROUND_SHORTENED = "round_shortened"  # a coordinator brought a round's deadline forward
+    CHALLENGE_WITHDRAWN = "challenge_withdrawn"  # its proposers withdrew it (issue 17)
 
 
 class Mode(StrEnum):
@@ -89,15 +98,26 @@ class _Preference(msgspec.Struct, frozen=True):
 
 async def members_of(lieu_ids: Iterable[int]) -> list[Recipient]:
     """The people of these lieux, each once, with their address and language: one query."""
-    wanted = sorted(set(lieu_ids))
+    return await _people_of(Membership, Membership.lieu, lieu_ids)
+
+
+async def cofunders_of(org_ids: Iterable[int]) -> list[Recipient]:
+    """The people of these co-funding organisations, each once: one query."""
+    return await _people_of(CofunderPerson, CofunderPerson.org, org_ids)
+
+
+async def _people_of(
+    table: type[Membership] | type[CofunderPerson], unit: ForeignKey[Any], ids: Iterable[int]
+) -> list[Recipient]:
+    wanted = sorted(set(ids))
     if not wanted:
         return []
     rows = await fetch(
-        Membership.select(
-            Membership.user.as_alias("id"),
-            Membership.user.email.as_alias("email"),
-            Membership.user.locale.as_alias("locale"),
-        ).where(Membership.lieu.is_in(wanted)),
+        table.select(
+            table.user.as_alias("id"),
+            table.user.email.as_alias("email"),
+            table.user.locale.as_alias("locale"),
+        ).where(unit.is_in(wanted)),
         Recipient,
     )
     return list({row.id: row for row in rows}.values())

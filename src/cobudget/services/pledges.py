@@ -17,6 +17,7 @@ refused (`Conflict`) and changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -163,12 +164,16 @@ async def _hold(
         await for_update(CofundingOrg.select(CofundingOrg.id).where(CofundingOrg.id == org_id))
     challenge = await fetch_one(
         for_update(
-            Challenge.select(Challenge.current_version).where(Challenge.id == challenge_id)
+            Challenge.select(Challenge.current_version, Challenge.withdrawn_at).where(
+                Challenge.id == challenge_id
+            )
         ).first(),
         _Versioned,
     )
     if challenge is None:
         raise NotFound("challenge", challenge_id)
+    if challenge.withdrawn_at is not None:  # read on the row held: a withdrawal came first
+        raise InvalidInput({"challenge": "challenge_withdrawn"})
     moment = now()
     latest = await latest_round(challenge_id)
     return _Held(
@@ -190,6 +195,7 @@ async def _hold(
 
 class _Versioned(msgspec.Struct, frozen=True):
     current_version: int
+    withdrawn_at: dt.datetime | None
 
 
 async def _rights(envelope_id: int, amount_cents: int) -> dict[int, int]:

@@ -39,6 +39,7 @@ from cobudget.services.challenges import (
     inserted_id,
     load_version,
     network_lieu_ids,
+    refuse_if_withdrawn,
 )
 from cobudget.services.clock import now
 from cobudget.settings import Settings
@@ -319,6 +320,7 @@ async def open_round(
         member_lieu_ids=members,
     )
     async with write_transaction():
+        await refuse_if_withdrawn(challenge_id, Action.ROUND_MANAGE.value)
         latest = await latest_round(challenge_id)
         decision = consent.can_open_round(
             new,
@@ -412,6 +414,7 @@ async def extend_round(
     require(actor, Action.ROUND_MANAGE, Target(network_id=known.network_id))
     challenge = await _challenge(known.challenge_id)
     async with write_transaction():
+        await refuse_if_withdrawn(known.challenge_id, Action.ROUND_MANAGE.value)
         current = await facts(round_id)  # again inside the transaction: it may have moved
         moment = now()
         decision = consent.can_extend_round(
@@ -520,6 +523,7 @@ async def take_position(
     if errors:
         raise InvalidInput({f"position.{name}": code for name, code in errors.items()})
     async with write_transaction():
+        await refuse_if_withdrawn(known.challenge_id, Action.ROUND_SPEAK.value)
         current = await facts(round_id)  # again inside the transaction: the round may close
         moment = now()
         _require(
@@ -594,6 +598,7 @@ async def ask_question(
     if errors:
         raise InvalidInput({"question.text": errors["text"]})
     async with write_transaction():
+        await refuse_if_withdrawn(known.challenge_id, Action.ROUND_SPEAK.value)
         current = await facts(round_id)
         moment = now()
         _require(consent.may_ask_question(current.round, lieu_id, moment), Action.ROUND_SPEAK.value)

@@ -23,7 +23,7 @@ from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed,
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine import canonical
 from cobudget.engine.settlement import Settlement
-from cobudget.services import audit, computations, envelope_inputs, outbox
+from cobudget.services import audit, computations, envelope_inputs, outbox, releases
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeRow, audience, calendar_of
 from cobudget.services.queries.networks import network_by_id
@@ -179,14 +179,7 @@ async def release_funded_elsewhere(
     if not funded:
         return 0
     held = await fetch(
-        Pledge.select(
-            Pledge.id,
-            Pledge.envelope,
-            Pledge.challenge,
-            Pledge.lieu,
-            Pledge.org,
-            Pledge.amount_cents,
-        )
+        Pledge.select(*releases.HELD_COLUMNS)
         .where(
             Pledge.envelope.is_in(
                 Envelope.select(Envelope.id)
@@ -198,53 +191,10 @@ async def release_funded_elsewhere(
         .where(Pledge.challenge.is_in(funded))
         .where(Pledge.amount_cents > 0)
         .order_by(Pledge.id),
-        _Released,
+        releases.HeldPledge,
     )
-    if not held:
-        return 0
-    await Pledge.update(
-        {
-            Pledge.amount_cents: 0,
-            Pledge.released_cents: Pledge.released_cents + Pledge.amount_cents,
-            Pledge.released_for: envelope_id,
-            Pledge.released_at: moment,
-            Pledge.updated_at: moment,
-        }
-    ).where(Pledge.id.is_in([pledge.id for pledge in held]))
-    await audit.record_many(
-        actor,
-        "pledge.release",
-        (
-            audit.Entry(
-                entity="pledge",
-                entity_id=pledge.id,
-                network_id=network_id,
-                before={"amount_cents": pledge.amount_cents},
-                after={
-                    "amount_cents": 0,
-                    "released_cents": pledge.amount_cents,
-                    "funded_by_envelope_id": envelope_id,
-                    "challenge_id": pledge.challenge,
-                    "envelope_id": pledge.envelope,
-                    "lieu_id": pledge.lieu,
-                    "org_id": pledge.org,
-                },
-            )
-            for pledge in held
-        ),
-    )
+    await releases.release(actor, held, network_id=network_id, moment=moment, funded_by=envelope_id)
     return len(held)
-
-
-class _Released(msgspec.Struct, frozen=True):
-    """A pledge that another envelope's settlement releases."""
-
-    id: int
-    envelope: int
-    challenge: int
-    lieu: int | None
-    org: int | None
-    amount_cents: int
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ from cobudget.web.pages import (
     reports,
     rounds,
     site_admin,
+    withdrawal,
 )
 
 READS = frozenset({"GET", "HEAD"})
@@ -190,6 +191,7 @@ def create_app(settings: Settings) -> Litestar:
             *people.ROUTES,
             *site_admin.ROUTES,
             *needs.ROUTES,
+            *withdrawal.ROUTES,
             api.router(),
             *static_routers,
         ],

@@ -161,6 +161,32 @@ def field_message(code: str) -> str:
             return _("Aucun lieu n’a de droits de tirage non dépensés : partagez selon les poids.")
         case "no_weight":
             return _("Au moins un lieu doit avoir un poids.")
+        case "challenge_withdrawn":
+            return _("Ce défi a été retiré par ses porteurs : il ne reçoit plus de contribution.")
+        case "already_withdrawn":
+            return _("Ce défi est déjà retiré.")
+        case "challenge_draft":
+            return _("Un brouillon ne se retire pas : il n’est visible que de ses porteurs.")
+        case "challenge_funded":
+            return _(
+                "Une répartition a déjà financé ce défi : l’argent est réglé, il ne peut plus être "
+                "retiré. Rendez compte de son avancement dans ses rapports."
+            )
+        case "envelope_awaiting_settlement":
+            return _(
+                "Une enveloppe close attend son règlement avec des contributions à ce défi : "
+                "elles sont figées jusqu’à la répartition. Retirez-le après le règlement."
+            )
+        case "no_lieu":
+            return _("Cochez au moins un lieu : une enveloppe se partage entre ses lieux.")
+        case "lieu_not_in_network":
+            return _("Un des lieux cochés ne fait pas partie du réseau.")
+        case "no_eligible_lieu":
+            return _(
+                "Aucun lieu de l’enveloppe n’a une forme juridique éligible : aucun ne pourrait "
+                "recevoir son argent. Changez ses lieux ou ses formes juridiques éligibles avant "
+                "de l’ouvrir."
+            )
         case "pledges_closed":
             return _("Les contributions ne sont pas ouvertes sur cette enveloppe.")
         case "challenge_not_consented":
@@ -338,6 +364,11 @@ def refusal_message(reason: str) -> str:
             return _("Votre lieu n’a pas de position à retirer.")
         case "not_current_version":
             return _("Ce tour porte sur une version qui n’est plus la dernière.")
+        case "challenge_withdrawn":
+            return _(
+                "Ce défi a été retiré par ses porteurs : il ne reçoit plus de position, de "
+                "question, de contribution ni de nouvelle version."
+            )
         case "round_already_open":
             return _("Un tour de consentement est déjà ouvert sur ce défi.")
         case "already_consented":

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cobudget.db.tables import Envelope, Pledge
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Actor
-from cobudget.services import envelopes, pledges, projection_cache, settlements
+from cobudget.services import envelopes, pledges, projection_cache, settlements, withdrawal
 from cobudget.settings import Settings
 from tests.support import database, factories, reconcile
 
@@ -38,6 +38,9 @@ def _scenarios(draw: st.DrawFn) -> dict[str, object]:
         )
     )
     return {
+        # Its proposers withdraw one of the challenges (issue 17) after some of the operations.
+        "withdrawn": draw(st.none() | st.integers(0, challenges - 1)),
+        "withdrawn_after": draw(st.integers(0, len(operations))),
         "rule": draw(st.sampled_from(["cofunding", "equal_shares", "matching"])),
         "amount": draw(st.sampled_from([100_000, 600_000, 3_000_000])),
         "lieux": lieux,
@@ -72,7 +75,10 @@ async def _run(scenario: dict[str, object], app_settings: Settings) -> None:
         support="pledges" if rule == "equal_shares" else "approval",
     )
     await Envelope.update({Envelope.min_cofunders: 1}).where(Envelope.id == envelope_id)
-    for unit, challenge, source, amount in scenario["operations"]:  # type: ignore[attr-defined]
+    withdrawn = scenario["withdrawn"]
+    for index, (unit, challenge, source, amount) in enumerate(scenario["operations"]):  # type: ignore[arg-type]
+        if isinstance(withdrawn, int) and index == scenario["withdrawn_after"]:
+            await _withdraw(app_settings, actors, challenges, withdrawn)
         as_org = unit == len(lieux)
         with contextlib.suppress(InvalidInput):
             await pledges.set_pledge(
@@ -84,6 +90,8 @@ async def _run(scenario: dict[str, object], app_settings: Settings) -> None:
                 lieu_id=None if as_org else lieux[unit],
                 org_id=org if as_org else None,
             )
+    if isinstance(withdrawn, int) and scenario["withdrawn_after"] == len(scenario["operations"]):  # type: ignore[arg-type]
+        await _withdraw(app_settings, actors, challenges, withdrawn)
     coordinator = Actor(user_id=None, coordinator_of=frozenset({network}))
     await envelopes.move(app_settings, coordinator, envelope_id=envelope_id, kind="close")
     await settlements.settle(app_settings, coordinator, envelope_id=envelope_id)
@@ -97,7 +105,19 @@ async def _run(scenario: dict[str, object], app_settings: Settings) -> None:
     }
     inputs = settlements.canonical.decode_input(record.inputs)
     assert {p.id: p.amount_cents for p in inputs.pledges} == stored
+    if isinstance(withdrawn, int):  # a withdrawn challenge is not in the settlement at all
+        assert challenges[withdrawn] not in {c.id for c in inputs.challenges}
     assert (await settlements.verify(Actor(), envelope_id)).identical
+
+
+async def _withdraw(
+    app_settings: Settings, actors: list[Actor], challenges: list[int], index: int
+) -> None:
+    """The proposing lieu of challenge `index` (lieu `index`, as the challenges were made)
+    withdraws it."""
+    await withdrawal.withdraw(
+        app_settings, actors[index % len(actors)], challenge_id=challenges[index], reason="Retiré."
+    )
 
 
 @settings(

@@ -170,6 +170,13 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     # Only the proposing lieu (the other lieu, where no role of the table belongs) may edit.
     ("GET", "/defis/{challenge}/modifier", {}, frozenset()),
     ("POST", "/defis/{challenge}/modifier", {"title": "Autre titre"}, frozenset()),
+    # Only the proposing lieu withdraws its challenge (issue 17): no role of the table.
+    (
+        "POST",
+        "/defis/{challenge}/retrait",
+        {"withdrawal_reason": "Un autre réseau le porte.", "confirm": "1"},
+        frozenset(),
+    ),
     (
         "POST",
         "/defis/{challenge}/nous-aussi",

@@ -79,6 +79,11 @@ class ChallengePage(msgspec.Struct, frozen=True):
     network_lieux: list[LieuRef]  # by name; the diagnosis names the lieux that take positions
     picture_id: int | None = None  # its picture (services/documents.py), if it has one
     from_need: NeedRef | None = None  # the need of the proposing lieu it was made from
+    # Withdrawn by its proposing lieu (issue 17): when, and why; its history stays readable.
+    withdrawn_at: dt.datetime | None = None
+    withdrawal_reason: str = ""
+    proposing_lieu_id: int = 0
+    can_withdraw: bool = False  # the reader belongs to the proposing lieu, and it is not yet
 
     @property
     def proposer_ids(self) -> frozenset[int]:
@@ -93,12 +98,15 @@ class ChallengeSummary(msgspec.Struct, frozen=True):
     total_min_cents: int
     total_max_cents: int
     concerned_count: int
+    withdrawn: bool = False  # by its proposers (issue 17)
 
 
 class _VersionOfChallenge(VersionRow, frozen=True):
     """A version with its challenge, the challenge's proposing lieu and its network."""
 
     current_version: int
+    withdrawn_at: dt.datetime | None
+    withdrawal_reason: str
     lieu_id: int
     lieu_slug: str
     lieu_name: str
@@ -121,6 +129,8 @@ _PICTURE = QueryString(
 
 _HEADING_COLUMNS = (
     ChallengeVersion.challenge.current_version.as_alias("current_version"),
+    ChallengeVersion.challenge.withdrawn_at.as_alias("withdrawn_at"),
+    ChallengeVersion.challenge.withdrawal_reason.as_alias("withdrawal_reason"),
     ChallengeVersion.challenge._.lieu._.id.as_alias("lieu_id"),
     ChallengeVersion.challenge._.lieu._.slug.as_alias("lieu_slug"),
     ChallengeVersion.challenge._.lieu._.name.as_alias("lieu_name"),
@@ -161,6 +171,7 @@ class _ConcernRow(msgspec.Struct, frozen=True):
 class _SummaryRow(msgspec.Struct, frozen=True):
     id: int
     current_version: int
+    withdrawn_at: dt.datetime | None
     lieu_id: int
     lieu_slug: str
     lieu_name: str
@@ -216,14 +227,16 @@ async def _load(actor: Actor, challenge_id: int) -> _Loaded:
         raise NotFound("challenge", challenge_id)  # a draft is its proposers' only
     if not (actor.member_of or can_edit):
         return shared.loaded
-    may_concern = (
-        frozenset() if page.is_draft else actor.member_of - proposer_ids - shared.concerned_ids
-    )
+    closed = page.is_draft or page.withdrawn_at is not None
+    may_concern = frozenset() if closed else actor.member_of - proposer_ids - shared.concerned_ids
     mine = msgspec.structs.replace(
         page,
         can_edit=can_edit,
+        can_withdraw=not closed and page.proposing_lieu_id in actor.member_of,
         lieux_may_concern=[lieu for lieu in page.network_lieux if lieu.id in may_concern],
-        lieux_invited=[lieu for lieu in page.pending_co_proposers if lieu.id in actor.member_of],
+        lieux_invited=[]
+        if closed
+        else [lieu for lieu in page.pending_co_proposers if lieu.id in actor.member_of],
     )
     return _Loaded(page=mine, versions=shared.loaded.versions)
 
@@ -332,6 +345,9 @@ async def _read(challenge_id: int) -> _Shared:
         )
         if heading.need_id is not None
         else None,
+        withdrawn_at=heading.withdrawn_at,
+        withdrawal_reason=heading.withdrawal_reason,
+        proposing_lieu_id=heading.lieu_id,
     )
     return _Shared(
         loaded=_Loaded(page=page, versions=by_number),
@@ -378,6 +394,7 @@ async def _network_challenges(network_id: int) -> tuple[ChallengeSummary, ...]:
         Challenge.select(
             Challenge.id,
             Challenge.current_version,
+            Challenge.withdrawn_at,
             Challenge.lieu.id.as_alias("lieu_id"),
             Challenge.lieu.slug.as_alias("lieu_slug"),
             Challenge.lieu.name.as_alias("lieu_name"),
@@ -431,6 +448,7 @@ async def _network_challenges(network_id: int) -> tuple[ChallengeSummary, ...]:
                 total_min_cents=minimum,
                 total_max_cents=maximum,
                 concerned_count=counts.get(row.id, 0),
+                withdrawn=row.withdrawn_at is not None,
             )
         )
     return tuple(summaries)

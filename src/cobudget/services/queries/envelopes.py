@@ -20,7 +20,7 @@ from cobudget.services.clock import now
 from cobudget.services.envelope_inputs import EnvelopeRecord
 from cobudget.services.envelopes import calendar_of
 from cobudget.services.kept_reads import kept
-from cobudget.services.queries.networks import NetworkSummary, network_by_id
+from cobudget.services.queries.networks import NetworkSummary, network_by_id, network_view
 
 
 class EnvelopeLieuView(msgspec.Struct, frozen=True):
@@ -57,6 +57,48 @@ class EnvelopeView(msgspec.Struct, frozen=True):
     # Whether the pabulib export exists for it (`engine.pabulib.pabulib_refusal`): the link is
     # offered only then.
     pabulib_possible: bool
+
+    @property
+    def has_eligible_lieu(self) -> bool:
+        """Whether a lieu of the envelope may receive its money: a draft without one is not
+        opened, and its page says so (issue 17)."""
+        return any(lieu.eligible for lieu in self.lieux)
+
+
+class LieuChoice(msgspec.Struct, frozen=True):
+    """A lieu the configuration form offers (issue 17): every lieu of the network, and a lieu of
+    the envelope that has left it since; `weight` is its weight in the envelope, else in the
+    network (what it would get if ticked)."""
+
+    id: int
+    name: str
+    legal_form: str
+    weight: int
+    taking_part: bool
+
+
+async def lieu_choices(network: NetworkSummary, view: EnvelopeView | None) -> list[LieuChoice]:
+    """The lieux the configuration form offers, by name (no query of its own once the network
+    and the envelope are read: both are kept)."""
+    envelope_lieux = {lieu.id: lieu for lieu in view.lieux} if view is not None else {}
+    network_lieux = (await network_view(network)).lieux
+    choices = [
+        LieuChoice(
+            id=lieu.id,
+            name=lieu.name,
+            legal_form=lieu.legal_form,
+            weight=envelope_lieux[lieu.id].weight if lieu.id in envelope_lieux else lieu.weight,
+            taking_part=view is None or lieu.id in envelope_lieux,
+        )
+        for lieu in network_lieux
+    ]
+    known = {lieu.id for lieu in network_lieux}
+    choices += [
+        LieuChoice(lieu.id, lieu.name, lieu.legal_form, lieu.weight, taking_part=True)
+        for lieu in envelope_lieux.values()
+        if lieu.id not in known
+    ]
+    return sorted(choices, key=lambda choice: (choice.name, choice.id))
 
 
 class EnvelopeSummary(msgspec.Struct, frozen=True):
@@ -191,7 +233,8 @@ class ReleasedPledge(msgspec.Struct, frozen=True):
     challenge_title: str
     source: str
     released_cents: int
-    funded_by_envelope_id: int
+    # None when the challenge was withdrawn by its proposers (issue 17), not funded elsewhere.
+    funded_by_envelope_id: int | None
     funded_by_envelope_title: str
 
 
@@ -199,8 +242,8 @@ class _Released(msgspec.Struct, frozen=True):
     challenge: int
     source: str
     released_cents: int
-    released_for: int
-    released_for_title: str = msgspec.field(name="released_for.title")
+    released_for: int | None
+    released_for_title: str | None = msgspec.field(name="released_for.title")
     lieu_name: str | None = msgspec.field(name="lieu.name")
     org_name: str | None = msgspec.field(name="org.name")
 
@@ -247,7 +290,7 @@ async def _released_pledges(actor: Actor, envelope_id: int) -> tuple[ReleasedPle
             source=r.source,
             released_cents=r.released_cents,
             funded_by_envelope_id=r.released_for,
-            funded_by_envelope_title=r.released_for_title,
+            funded_by_envelope_title=r.released_for_title or "",
         )
         for r in rows
     )

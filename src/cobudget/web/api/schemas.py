@@ -113,6 +113,7 @@ class ChallengeSummaryOut(msgspec.Struct, frozen=True):
     total_min_cents: int
     total_max_cents: int
     concerned_count: int
+    withdrawn: bool = False  # by its proposing lieu (issue 17)
 
 
 class ChallengeOut(msgspec.Struct, frozen=True):
@@ -126,6 +127,9 @@ class ChallengeOut(msgspec.Struct, frozen=True):
     versions: list[VersionRefOut]  # the published ones
     # Its picture, served at /documents/{picture_id} (issue 17), if it has one.
     picture_id: int | None = None
+    # Withdrawn by its proposing lieu (issue 17): when and why; it keeps its history.
+    withdrawn_at: dt.datetime | None = None
+    withdrawal_reason: str = ""
 
 
 class PositionOut(msgspec.Struct, frozen=True):

@@ -49,7 +49,18 @@ def _form(data: dict[str, str]) -> envelopes.EnvelopeForm:
         funding_until=data.get("funding_until", ""),
         diagnosis_during_funding=data.get("diagnosis_during_funding") == "on",
         weights=numbered(data, "weight"),
+        lieux=frozenset(
+            lieu for lieu, value in numbered(data, "lieu", field="lieux").items() if value == "on"
+        )
+        if data.get("lieux_chosen") == "1"
+        else None,
     )
+
+
+def _lieu_values(choices: list[queries.LieuChoice]) -> dict[str, str]:
+    """Each lieu offered, ticked when it takes part, with its weight."""
+    values = {f"weight.{lieu.id}": str(lieu.weight) for lieu in choices}
+    return values | {f"lieu.{lieu.id}": "on" for lieu in choices if lieu.taking_part}
 
 
 def _local(value: dt.datetime) -> str:
@@ -91,7 +102,6 @@ def _values_of(view: queries.EnvelopeView) -> dict[str, str]:
         "funding_until": _local(view.funding_until),
     }
     values |= {f"eligible.{code}": "on" for code in view.eligible_forms}
-    values |= {f"weight.{lieu.id}": str(lieu.weight) for lieu in view.lieux}
     return values
 
 
@@ -104,7 +114,7 @@ async def _form_page(
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-    lieux: list[Any] | None = None,
+    lieux: list[queries.LieuChoice],
 ) -> Template:
     return await page(
         request,
@@ -114,7 +124,7 @@ async def _form_page(
         action=action,
         values=values,
         errors=errors or {},
-        lieux=lieux or [],
+        lieux=lieux,
         legal_forms=list(LegalForm),
         rules=envelopes.RULES,
     )
@@ -126,12 +136,14 @@ async def new_form(
 ) -> Template:
     network = await network_queries.network_by_slug(actor, slug)
     require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id))
+    lieux = await queries.lieu_choices(network, None)
     return await _form_page(
         request,
         actor,
         network=network,
+        lieux=lieux,
         action=f"/reseaux/{slug}/enveloppes/nouvelle",
-        values=_default_values(),
+        values=_default_values() | _lieu_values(lieux),
     )
 
 
@@ -149,6 +161,7 @@ async def new(
             request,
             actor,
             network=network,
+            lieux=await queries.lieu_choices(network, None),
             status_code=422,
             action=f"/reseaux/{slug}/enveloppes/nouvelle",
             values=data,
@@ -214,13 +227,14 @@ async def edit_form(
     view = await queries.envelope_view(actor, row)
     if view.config_frozen:  # say why instead of a form that could only be refused (issue 16)
         return await page(request, "envelopes/config_frozen.html", view=view)
+    lieux = await queries.lieu_choices(view.network, view)
     return await _form_page(
         request,
         actor,
         network=view.network,
-        lieux=view.lieux,
+        lieux=lieux,
         action=f"/enveloppes/{envelope_id}/modifier",
-        values=_values_of(view),
+        values=_values_of(view) | _lieu_values(lieux),
     )
 
 
@@ -236,7 +250,7 @@ async def edit(
             request,
             actor,
             network=view.network,
-            lieux=view.lieux,
+            lieux=await queries.lieu_choices(view.network, view),
             status_code=422,
             action=f"/enveloppes/{envelope_id}/modifier",
             values=data,

@@ -83,7 +83,7 @@ class ChallengePage(msgspec.Struct, frozen=True):
     withdrawn_at: dt.datetime | None = None
     withdrawal_reason: str = ""
     proposing_lieu_id: int = 0
-    can_withdraw: bool = False  # the reader belongs to the proposing lieu, and it is not yet
+    can_withdraw: bool = False  # the reader belongs to the proposing lieu; not yet withdrawn
 
     @property
     def proposer_ids(self) -> frozenset[int]:

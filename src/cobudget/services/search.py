@@ -1,0 +1,205 @@
+"""Finding a network's challenges (issue 17): by words, status, envelope, lieu, territory and
+licence, a page at a time, on SQLite or PostgreSQL alike.
+
+One statement of the database's own full-text search (`db/search.py`) gives the ids that match
+the words and the stored filters, best first; the status and the envelope, which follow from
+rounds judged now and from published settlements, are read from values kept by data version
+(`services/kept_reads.py`), as is every challenge's summary. So a search runs one query of its
+own once the network's kept reads are built, whatever the number of challenges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import msgspec
+
+from cobudget.db import search as db
+from cobudget.db.rows import fetch
+from cobudget.db.tables import Challenge, ChallengeVersion
+from cobudget.domain import search as rules
+from cobudget.domain.errors import NotFound
+from cobudget.domain.permissions import Actor
+from cobudget.domain.search import ChallengeStatus
+from cobudget.services import envelope_inputs
+from cobudget.services.kept_reads import kept
+from cobudget.services.queries import my_space_reads
+from cobudget.services.queries.challenges import ChallengeSummary, LieuRef, network_challenges
+from cobudget.services.queries.latest_rounds import latest_rounds
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+
+
+class ChallengeQuery(msgspec.Struct, frozen=True):
+    """A search, as checked by the page or the API: every field bounded there."""
+
+    words: str = ""
+    status: ChallengeStatus | None = None
+    envelope_id: int = 0
+    lieu_id: int = 0
+    territory: str = ""
+    licence: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def is_search(self) -> bool:
+        """Whether anything narrows the list (the page alone does not)."""
+        return bool(
+            rules.words_of(self.words)
+            or self.status
+            or self.envelope_id
+            or self.lieu_id
+            or self.territory
+            or self.licence
+        )
+
+
+class ChallengeHit(msgspec.Struct, frozen=True):
+    summary: ChallengeSummary
+    status: ChallengeStatus
+
+
+class SearchResult(msgspec.Struct, frozen=True):
+    total: int
+    page: int
+    per_page: int
+    items: tuple[ChallengeHit, ...]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class _Fact(msgspec.Struct, frozen=True):
+    id: int
+    current_version: int
+    withdrawn_at: dt.datetime | None
+
+
+async def statuses(network_id: int) -> Mapping[int, ChallengeStatus]:
+    """Every challenge's status in the network, kept by data version and calendar (a round
+    closes at its deadline with no write): one query of its own, and the kept reads of the
+    latest rounds, the funded challenges and the reports."""
+    return await kept(("challenge-statuses", network_id), lambda: _statuses(network_id))
+
+
+async def _statuses(network_id: int) -> Mapping[int, ChallengeStatus]:
+    facts = await fetch(
+        Challenge.select(Challenge.id, Challenge.current_version, Challenge.withdrawn_at).where(
+            Challenge.network == network_id
+        ),
+        _Fact,
+    )
+    rounds = {judged.row.challenge: judged for judged in (await latest_rounds([network_id])).rounds}
+    funded = {challenge for _, challenge in await my_space_reads.funded([network_id])}
+    reported = {
+        report.challenge
+        for report in await my_space_reads.reports([network_id])
+        if report.status != "draft"
+    }
+    found: dict[int, ChallengeStatus] = {}
+    for fact in facts:
+        latest = rounds.get(fact.id)
+        found[fact.id] = rules.challenge_status(
+            rules.StatusFacts(
+                current_version=fact.current_version,
+                withdrawn=fact.withdrawn_at is not None,
+                reported=fact.id in reported,
+                funded=fact.id in funded,
+                latest_round_version=latest.row.version if latest else None,
+                latest_round_outcome=latest.outcome.value if latest else None,
+            )
+        )
+    return found
+
+
+async def envelope_challenges(network_id: int, envelope_id: int) -> frozenset[int]:
+    """The challenges of an envelope of the network (none for an envelope of another one)."""
+    network, ids = await kept(
+        ("envelope-challenge-ids", envelope_id), lambda: _of_envelope(envelope_id)
+    )
+    return ids if network == network_id else frozenset()
+
+
+async def _of_envelope(envelope_id: int) -> tuple[int, frozenset[int]]:
+    try:
+        record = await envelope_inputs.envelope(envelope_id)
+    except NotFound:  # an unknown envelope holds no challenge
+        return 0, frozenset()
+    return record.network, frozenset(await envelope_inputs.challenge_ids(record))
+
+
+class _Draft(msgspec.Struct, frozen=True):
+    challenge: int
+    title: str
+    lieu_id: int
+    lieu_slug: str
+    lieu_name: str
+
+
+async def _drafts(ids: list[int]) -> dict[int, ChallengeSummary]:
+    """The page's drafts (their proposers' only), by the title of their first version."""
+    if not ids:
+        return {}
+    rows = await fetch(
+        ChallengeVersion.select(
+            ChallengeVersion.challenge,
+            ChallengeVersion.title,
+            ChallengeVersion.challenge._.lieu._.id.as_alias("lieu_id"),
+            ChallengeVersion.challenge._.lieu._.slug.as_alias("lieu_slug"),
+            ChallengeVersion.challenge._.lieu._.name.as_alias("lieu_name"),
+        )
+        .where(ChallengeVersion.challenge.is_in(ids))
+        .where(ChallengeVersion.number == 1),
+        _Draft,
+    )
+    return {
+        row.challenge: ChallengeSummary(
+            id=row.challenge,
+            title=row.title,
+            lieu=LieuRef(row.lieu_id, row.lieu_slug, row.lieu_name),
+            version=0,
+            total_min_cents=0,
+            total_max_cents=0,
+            concerned_count=0,
+        )
+        for row in rows
+    }
+
+
+async def search_challenges(actor: Actor, network_id: int, query: ChallengeQuery) -> SearchResult:
+    """A page of the network's challenges that match `query`, with how many match in all.
+
+    Drafts are found only by the members of their proposing lieux; a private network only by
+    those who may read it (NotAllowed otherwise, before anything is searched)."""
+    summaries = {s.id: s for s in await network_challenges(actor, network_id)}  # checks reading
+    words = rules.words_of(query.words)
+    sqlite = db.is_sqlite()
+    filters = db.Filters(
+        network_id=network_id,
+        match=(rules.fts5_match(words) if sqlite else rules.tsquery(words)) if words else "",
+        licence=query.licence,
+        lieu_id=query.lieu_id,
+        territory=query.territory,
+        draft_lieux=tuple(sorted(actor.member_of)),
+    )
+    ids = await db.matching_ids(filters)
+    status_of = await statuses(network_id)
+    if query.status is not None:
+        ids = [i for i in ids if status_of.get(i) is query.status]
+    if query.envelope_id:
+        inside = await envelope_challenges(network_id, query.envelope_id)
+        ids = [i for i in ids if i in inside]
+    start = (query.page - 1) * query.per_page
+    shown = ids[start : start + query.per_page]
+    drafts = await _drafts([i for i in shown if i not in summaries])
+    items = tuple(
+        ChallengeHit(summary=summaries.get(i) or drafts[i], status=status_of[i])
+        for i in shown
+        if i in summaries or i in drafts
+    )
+    return SearchResult(total=len(ids), page=query.page, per_page=query.per_page, items=items)

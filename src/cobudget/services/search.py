@@ -29,7 +29,6 @@ from cobudget.services.queries.challenges import ChallengeSummary, LieuRef, netw
 from cobudget.services.queries.latest_rounds import latest_rounds
 
 DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 
 
@@ -60,7 +59,7 @@ class ChallengeQuery(msgspec.Struct, frozen=True):
 
 class ChallengeHit(msgspec.Struct, frozen=True):
     summary: ChallengeSummary
-    status: ChallengeStatus
+    status: ChallengeStatus | None  # None when not asked for (`with_status`)
 
 
 class SearchResult(msgspec.Struct, frozen=True):
@@ -171,10 +170,13 @@ async def _drafts(ids: list[int]) -> dict[int, ChallengeSummary]:
     }
 
 
-async def search_challenges(actor: Actor, network_id: int, query: ChallengeQuery) -> SearchResult:
+async def search_challenges(
+    actor: Actor, network_id: int, query: ChallengeQuery, *, with_status: bool = False
+) -> SearchResult:
     """A page of the network's challenges that match `query`, with how many match in all.
 
-    Drafts are found only by the members of their proposing lieux; a private network only by
+    Drafts are found only when asked for (status draft), by the members of their proposing
+    lieux; a private network only by
     those who may read it (NotAllowed otherwise, before anything is searched)."""
     summaries = {s.id: s for s in await network_challenges(actor, network_id)}  # checks reading
     words = rules.words_of(query.words)
@@ -185,10 +187,11 @@ async def search_challenges(actor: Actor, network_id: int, query: ChallengeQuery
         licence=query.licence,
         lieu_id=query.lieu_id,
         territory=query.territory,
-        draft_lieux=tuple(sorted(actor.member_of)),
+        draft_lieux=tuple(sorted(actor.member_of)) if query.status is ChallengeStatus.DRAFT else (),
     )
     ids = await db.matching_ids(filters)
-    status_of = await statuses(network_id)
+    need_status = with_status or query.status is not None
+    status_of = await statuses(network_id) if need_status else {}
     if query.status is not None:
         ids = [i for i in ids if status_of.get(i) is query.status]
     if query.envelope_id:
@@ -198,7 +201,7 @@ async def search_challenges(actor: Actor, network_id: int, query: ChallengeQuery
     shown = ids[start : start + query.per_page]
     drafts = await _drafts([i for i in shown if i not in summaries])
     items = tuple(
-        ChallengeHit(summary=summaries.get(i) or drafts[i], status=status_of[i])
+        ChallengeHit(summary=summaries.get(i) or drafts[i], status=status_of.get(i))
         for i in shown
         if i in summaries or i in drafts
     )

@@ -323,4 +323,3 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
         can_answer=can_answer,
         objections_to_answer=objections,
     )
-

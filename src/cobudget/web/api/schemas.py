@@ -110,6 +110,8 @@ class ChallengeSummaryOut(msgspec.Struct, frozen=True):
     total_min_cents: int
     total_max_cents: int
     concerned_count: int
+    # draft | diagnosis | to_amend | consented | funded | reported | withdrawn (docs/api.md)
+    status: str
 
 
 class ChallengeOut(msgspec.Struct, frozen=True):

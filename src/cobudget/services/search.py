@@ -10,23 +10,19 @@ own once the network's kept reads are built, whatever the number of challenges.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-
 import msgspec
 
 from cobudget.db import search as db
 from cobudget.db.rows import fetch
-from cobudget.db.tables import Challenge, ChallengeVersion
+from cobudget.db.tables import ChallengeVersion
 from cobudget.domain import search as rules
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.domain.search import ChallengeStatus
 from cobudget.services import envelope_inputs
 from cobudget.services.kept_reads import kept
-from cobudget.services.queries import my_space_reads
+from cobudget.services.queries.challenge_statuses import statuses
 from cobudget.services.queries.challenges import ChallengeSummary, LieuRef, network_challenges
-from cobudget.services.queries.latest_rounds import latest_rounds
 
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -71,49 +67,6 @@ class SearchResult(msgspec.Struct, frozen=True):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-class _Fact(msgspec.Struct, frozen=True):
-    id: int
-    current_version: int
-    withdrawn_at: dt.datetime | None
-
-
-async def statuses(network_id: int) -> Mapping[int, ChallengeStatus]:
-    """Every challenge's status in the network, kept by data version and calendar (a round
-    closes at its deadline with no write): one query of its own, and the kept reads of the
-    latest rounds, the funded challenges and the reports."""
-    return await kept(("challenge-statuses", network_id), lambda: _statuses(network_id))
-
-
-async def _statuses(network_id: int) -> Mapping[int, ChallengeStatus]:
-    facts = await fetch(
-        Challenge.select(Challenge.id, Challenge.current_version, Challenge.withdrawn_at).where(
-            Challenge.network == network_id
-        ),
-        _Fact,
-    )
-    rounds = {judged.row.challenge: judged for judged in (await latest_rounds([network_id])).rounds}
-    funded = {challenge for _, challenge in await my_space_reads.funded([network_id])}
-    reported = {
-        report.challenge
-        for report in await my_space_reads.reports([network_id])
-        if report.status != "draft"
-    }
-    found: dict[int, ChallengeStatus] = {}
-    for fact in facts:
-        latest = rounds.get(fact.id)
-        found[fact.id] = rules.challenge_status(
-            rules.StatusFacts(
-                current_version=fact.current_version,
-                withdrawn=fact.withdrawn_at is not None,
-                reported=fact.id in reported,
-                funded=fact.id in funded,
-                latest_round_version=latest.row.version if latest else None,
-                latest_round_outcome=latest.outcome.value if latest else None,
-            )
-        )
-    return found
 
 
 async def envelope_challenges(network_id: int, envelope_id: int) -> frozenset[int]:

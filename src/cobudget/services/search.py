@@ -16,12 +16,9 @@ from cobudget.db import search as db
 from cobudget.db.rows import fetch
 from cobudget.db.tables import ChallengeVersion
 from cobudget.domain import search as rules
-from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Actor
 from cobudget.domain.search import ChallengeStatus
-from cobudget.services import envelope_inputs
-from cobudget.services.kept_reads import kept
-from cobudget.services.queries.challenge_statuses import statuses
+from cobudget.services.queries.challenge_statuses import search_facts
 from cobudget.services.queries.challenges import ChallengeSummary, LieuRef, network_challenges
 
 DEFAULT_PER_PAGE = 20
@@ -67,22 +64,6 @@ class SearchResult(msgspec.Struct, frozen=True):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-async def envelope_challenges(network_id: int, envelope_id: int) -> frozenset[int]:
-    """The challenges of an envelope of the network (none for an envelope of another one)."""
-    network, ids = await kept(
-        ("envelope-challenge-ids", envelope_id), lambda: _of_envelope(envelope_id)
-    )
-    return ids if network == network_id else frozenset()
-
-
-async def _of_envelope(envelope_id: int) -> tuple[int, frozenset[int]]:
-    try:
-        record = await envelope_inputs.envelope(envelope_id)
-    except NotFound:  # an unknown envelope holds no challenge
-        return 0, frozenset()
-    return record.network, frozenset(await envelope_inputs.challenge_ids(record))
 
 
 class _Draft(msgspec.Struct, frozen=True):
@@ -143,12 +124,14 @@ async def search_challenges(
         draft_lieux=tuple(sorted(actor.member_of)) if query.status is ChallengeStatus.DRAFT else (),
     )
     ids = await db.matching_ids(filters)
-    need_status = with_status or query.status is not None
-    status_of = await statuses(network_id) if need_status else {}
+    facts = None
+    if with_status or query.status is not None or query.envelope_id:
+        facts = await search_facts(network_id)
+    status_of = facts.statuses if facts else {}
     if query.status is not None:
         ids = [i for i in ids if status_of.get(i) is query.status]
-    if query.envelope_id:
-        inside = await envelope_challenges(network_id, query.envelope_id)
+    if facts and query.envelope_id:  # an envelope of another network holds none of these
+        inside = facts.envelopes.get(query.envelope_id, frozenset())
         ids = [i for i in ids if i in inside]
     start = (query.page - 1) * query.per_page
     shown = ids[start : start + query.per_page]

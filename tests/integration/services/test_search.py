@@ -175,3 +175,26 @@ async def test_a_private_network_is_searched_by_its_readers_only(world: World) -
     private = await factories.make_network("Réseau privé", public=False)
     with pytest.raises(NotFound):  # hidden, as the network itself
         await search_challenges(VISITOR, private, ChallengeQuery(words="x"))
+
+
+async def test_an_envelopes_challenges_are_those_its_inputs_read(world: World) -> None:
+    from cobudget.db.tables import Envelope
+    from cobudget.services import envelope_inputs
+    from cobudget.services.queries.challenge_statuses import search_facts
+
+    # Next rounds of the settled envelope: one carries over an unfunded challenge, one none.
+    for carried in ([world.consented_challenge_id], []):
+        next_round = await factories.make_envelope(world.network_id, [world.lieu_id])
+        await Envelope.update(
+            {
+                Envelope.previous_envelope: world.settled_envelope_id,
+                Envelope.carried_challenges: carried,
+            }
+        ).where(Envelope.id == next_round)
+    facts = await search_facts(world.network_id)
+    envelopes = await Envelope.select(Envelope.id).where(Envelope.network == world.network_id)
+    assert len(envelopes) == 7
+    for row in envelopes:
+        record = await envelope_inputs.envelope(row["id"])
+        expected = frozenset(await envelope_inputs.challenge_ids(record))
+        assert facts.envelopes[row["id"]] == expected, row["id"]

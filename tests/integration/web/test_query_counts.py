@@ -60,7 +60,7 @@ class Demo:
             f"/reseaux/{self.network}",
             f"/reseaux/{self.network}?q=atelier&licence=etalab-2.0",  # a search (issue 17)
             f"/reseaux/{self.network}?statut=consented",
-            f"/reseaux/{self.network}?enveloppe={self.funding}",
+            f"/reseaux/{self.network}?enveloppe={self.funding}&statut=consented&q=atelier",
             f"/reseaux/{self.network}/gerer",
             f"/reseaux/{self.network}/journal",
             f"/reseaux/{self.network}/diagnostic",

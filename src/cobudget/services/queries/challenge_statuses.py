@@ -1,11 +1,17 @@
-"""Every challenge's status in a network (issue 17), read in three statements whatever the
-number of challenges, rounds, positions, reports and settlements: what the statuses are
-decided from (`domain.search.challenge_status`), the latest round of each challenge, and the
-positions taken in those rounds. The same for every reader, so kept by data version and
-calendar (a round decides at its deadline with no write: `services/kept_reads.py`)."""
+"""What a search filters on besides words (issue 17): every challenge's status in a network,
+and the challenges of each of its envelopes, read in three statements whatever the number of
+challenges, rounds, positions, reports, envelopes and settlements: the facts they follow from,
+the latest round of each challenge, and the positions taken in those rounds. The same for every
+reader, so kept by data version and calendar (a round decides at its deadline with no write:
+`services/kept_reads.py`).
+
+An envelope's challenges are those `services.envelope_inputs.challenge_ids` gives (a test
+checks they agree): the network's published ones, less those another of its settled envelopes
+funded, less the previous envelope's unfunded ones a next round did not carry over."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import msgspec
@@ -22,7 +28,8 @@ from cobudget.services.rounds import POSITION_COLUMNS, PositionRow, pure_positio
 
 # In one statement: each challenge (`b`: its current version; `text`: withdrawn or not), each
 # challenge with a report published at least once, each published settlement (its bytes), each
-# accepted co-proposer and each lieu of the network (the rounds' proposers and members).
+# accepted co-proposer and each lieu of the network (the rounds' proposers and members), each
+# envelope (`b`: the envelope it follows, `text`: the challenges it carried over, JSON).
 _FACTS = """
 SELECT 'challenge' AS kind, c.id AS a, c.current_version AS b,
        CASE WHEN c.withdrawn_at IS NULL THEN '' ELSE 'withdrawn' END AS text
@@ -39,6 +46,9 @@ SELECT 'co_proposer', cp.challenge, cp.lieu, ''
  WHERE c.network = {network} AND cp.accepted_at IS NOT NULL
 UNION ALL
 SELECT 'member', nl.network, nl.lieu, '' FROM network_lieu nl WHERE nl.network = {network}
+UNION ALL
+SELECT 'envelope', e.id, COALESCE(e.previous_envelope, 0), CAST(e.carried_challenges AS TEXT)
+  FROM envelope e WHERE e.network = {network}
 """
 
 
@@ -49,12 +59,17 @@ class _Fact(msgspec.Struct, frozen=True):
     text: str
 
 
-async def statuses(network_id: int) -> Mapping[int, ChallengeStatus]:
-    """Challenge id → status, for every challenge of the network (drafts included)."""
-    return await kept(("challenge-statuses", network_id), lambda: _read(int(network_id)))
+class SearchFacts(msgspec.Struct, frozen=True):
+    statuses: Mapping[int, ChallengeStatus]  # every challenge, drafts included
+    envelopes: Mapping[int, frozenset[int]]  # envelope id → its challenges
 
 
-async def _read(network_id: int) -> Mapping[int, ChallengeStatus]:
+async def search_facts(network_id: int) -> SearchFacts:
+    """The network's statuses and envelopes' challenges (never changed in place: kept)."""
+    return await kept(("search-facts", network_id), lambda: _read(int(network_id)))
+
+
+async def _read(network_id: int) -> SearchFacts:
     moment = now()
     facts = typed(await Challenge.raw(_FACTS.replace("{network}", str(network_id))), _Fact)
     rounds = typed(await Challenge.raw(latest_sql([network_id])), RoundRow)
@@ -76,13 +91,13 @@ async def _read(network_id: int) -> Mapping[int, ChallengeStatus]:
         proposers = frozenset({row.proposer_id} | accepted.get(row.challenge, set()))
         pure = pure_round(row, proposers, members)
         outcomes[row.challenge] = (row.version, consent.round_outcome(pure, held[row.id], moment))
-    funded = {
-        outcome.challenge_id
+    settled = {
+        fact.a: canonical.decode_settlement(fact.text.encode()).challenges
         for fact in facts
         if fact.kind == "settlement"
-        for outcome in canonical.decode_settlement(fact.text.encode()).challenges
-        if outcome.funded
     }
+    funded_by = {e: {c.challenge_id for c in cs if c.funded} for e, cs in settled.items()}
+    funded = set().union(*funded_by.values())
     reported = {f.a for f in facts if f.kind == "reported"}
     found: dict[int, ChallengeStatus] = {}
     for fact in facts:
@@ -99,4 +114,12 @@ async def _read(network_id: int) -> Mapping[int, ChallengeStatus]:
                 latest_round_outcome=outcome.value if outcome else None,
             )
         )
-    return found
+    published = {f.a for f in facts if f.kind == "challenge" and f.b > 0}
+    envelopes: dict[int, frozenset[int]] = {}
+    for fact in facts:
+        if fact.kind == "envelope":
+            elsewhere = set().union(*(ids for e, ids in funded_by.items() if e != fact.a))
+            unfunded = {c.challenge_id for c in settled.get(fact.b, ()) if not c.funded}
+            left_behind = unfunded - set(json.loads(fact.text or "[]"))
+            envelopes[fact.a] = frozenset(published - elsewhere - left_behind)
+    return SearchFacts(statuses=found, envelopes=envelopes)

@@ -3,9 +3,10 @@ licence, a page at a time, on SQLite or PostgreSQL alike.
 
 One statement of the database's own full-text search (`db/search.py`) gives the ids that match
 the words and the stored filters, best first; the status and the envelope, which follow from
-rounds judged now and from published settlements, are read from values kept by data version
-(`services/kept_reads.py`), as is every challenge's summary. So a search runs one query of its
-own once the network's kept reads are built, whatever the number of challenges.
+rounds judged now and from published settlements, are read in three statements kept by data
+version (`services/kept_reads.py`); the summaries of the page's challenges in three more. So a
+search reads a fixed number of times whatever the number of challenges, and only the ids of
+all its matches.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from __future__ import annotations
 import msgspec
 
 from cobudget.db import search as db
-from cobudget.db.rows import fetch
-from cobudget.db.tables import ChallengeVersion
 from cobudget.domain import search as rules
 from cobudget.domain.permissions import Actor
 from cobudget.domain.search import ChallengeStatus
 from cobudget.services.queries.challenge_statuses import search_facts
-from cobudget.services.queries.challenges import ChallengeSummary, LieuRef, network_challenges
+from cobudget.services.queries.challenges import ChallengeSummary, challenge_summaries
+from cobudget.services.queries.networks import network_by_id
 
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -66,44 +66,6 @@ class SearchResult(msgspec.Struct, frozen=True):
         return max(1, -(-self.total // self.per_page))
 
 
-class _Draft(msgspec.Struct, frozen=True):
-    challenge: int
-    title: str
-    lieu_id: int
-    lieu_slug: str
-    lieu_name: str
-
-
-async def _drafts(ids: list[int]) -> dict[int, ChallengeSummary]:
-    """The page's drafts (their proposers' only), by the title of their first version."""
-    if not ids:
-        return {}
-    rows = await fetch(
-        ChallengeVersion.select(
-            ChallengeVersion.challenge,
-            ChallengeVersion.title,
-            ChallengeVersion.challenge._.lieu._.id.as_alias("lieu_id"),
-            ChallengeVersion.challenge._.lieu._.slug.as_alias("lieu_slug"),
-            ChallengeVersion.challenge._.lieu._.name.as_alias("lieu_name"),
-        )
-        .where(ChallengeVersion.challenge.is_in(ids))
-        .where(ChallengeVersion.number == 1),
-        _Draft,
-    )
-    return {
-        row.challenge: ChallengeSummary(
-            id=row.challenge,
-            title=row.title,
-            lieu=LieuRef(row.lieu_id, row.lieu_slug, row.lieu_name),
-            version=0,
-            total_min_cents=0,
-            total_max_cents=0,
-            concerned_count=0,
-        )
-        for row in rows
-    }
-
-
 async def search_challenges(
     actor: Actor, network_id: int, query: ChallengeQuery, *, with_status: bool = False
 ) -> SearchResult:
@@ -112,7 +74,7 @@ async def search_challenges(
     Drafts are found only when asked for (status draft), by the members of their proposing
     lieux; a private network only by
     those who may read it (NotAllowed otherwise, before anything is searched)."""
-    summaries = {s.id: s for s in await network_challenges(actor, network_id)}  # checks reading
+    await network_by_id(actor, network_id)  # refuses a network the actor may not read
     words = rules.words_of(query.words)
     sqlite = db.is_sqlite()
     filters = db.Filters(
@@ -135,10 +97,8 @@ async def search_challenges(
         ids = [i for i in ids if i in inside]
     start = (query.page - 1) * query.per_page
     shown = ids[start : start + query.per_page]
-    drafts = await _drafts([i for i in shown if i not in summaries])
+    summaries = await challenge_summaries(shown)
     items = tuple(
-        ChallengeHit(summary=summaries.get(i) or drafts[i], status=status_of.get(i))
-        for i in shown
-        if i in summaries or i in drafts
+        ChallengeHit(summary=summaries[i], status=status_of.get(i)) for i in shown if i in summaries
     )
     return SearchResult(total=len(ids), page=query.page, per_page=query.per_page, items=items)

@@ -91,9 +91,12 @@ class Filters(msgspec.Struct, frozen=True):
 
 class Found(msgspec.Struct, frozen=True):
     id: int
+    total: int  # matches in all
 
 
-def _statement(filters: Filters, sqlite: bool) -> tuple[str, list[object]]:
+def _statement(
+    filters: Filters, sqlite: bool, limit: int | None = None, offset: int = 0
+) -> tuple[str, list[object]]:
     """The search statement and its parameters, in the order of its `{}`."""
     visible = "c.current_version > 0"
     if filters.draft_lieux:
@@ -103,20 +106,32 @@ def _statement(filters: Filters, sqlite: bool) -> tuple[str, list[object]]:
             " (SELECT cp.challenge FROM co_proposer cp WHERE cp.accepted_at IS NOT NULL"
             f" AND cp.lieu IN ({lieux})))))"
         )
-    joins = ""
+    joins, prefix = "", ""
     where = ["c.network = {}", visible]
     args: list[object] = [filters.network_id]
-    order, order_args = "c.id DESC", list[object]()
+    current = "v.number = CASE WHEN c.current_version > 0 THEN c.current_version ELSE 1 END"
+    source = f"challenge c JOIN challenge_version v ON v.challenge = c.id AND {current}"
     if filters.match and sqlite:
-        joins += " JOIN challenge_search s ON s.rowid = v.id"
-        where.append("challenge_search MATCH {}")
+        # From the full-text index to the rows (CROSS JOIN fixes SQLite's join order): SQLite
+        # would otherwise go through every challenge and ask the index about each.
+        source = (
+            "challenge_search s CROSS JOIN challenge_version v ON v.id = s.rowid"
+            f" CROSS JOIN challenge c ON c.id = v.challenge AND {current}"
+        )
+        where.append("s.challenge_search MATCH {}")
         args.append(filters.match)
-        order = "s.rank, c.id DESC"
     elif filters.match:
-        query = "to_tsquery('simple'::regconfig, {})"
-        where.append(f"{PG_VECTOR} @@ {query}")
-        args.append(filters.match)
-        order, order_args = f"ts_rank({PG_VECTOR}, {query}) DESC, c.id DESC", [filters.match]
+        # The same on PostgreSQL: the index read once, in a materialized CTE (without it the
+        # planner, which cannot guess how many rows match, may rebuild the vector row by row).
+        prefix = (
+            "WITH matched AS MATERIALIZED (SELECT v.id FROM challenge_version v"
+            f" WHERE {PG_VECTOR} @@ to_tsquery('simple'::regconfig, {{}})) "
+        )
+        args.insert(0, filters.match)
+        source = (
+            "matched m JOIN challenge_version v ON v.id = m.id"
+            f" JOIN challenge c ON c.id = v.challenge AND {current}"
+        )
     if filters.licence:
         where.append("v.licence = {}")
         args.append(filters.licence)
@@ -132,19 +147,29 @@ def _statement(filters: Filters, sqlite: bool) -> tuple[str, list[object]]:
             f" OR c.id IN (SELECT cl.challenge FROM concerned_lieu cl WHERE cl.lieu = {lieu}))"
         )
     sql = (
-        "SELECT c.id AS id FROM challenge c JOIN challenge_version v ON v.challenge = c.id"
-        " AND v.number = CASE WHEN c.current_version > 0 THEN c.current_version ELSE 1 END"
+        prefix
+        + "SELECT c.id AS id, COUNT(*) OVER () AS total FROM "
+        + source
         + joins
         + " WHERE "
         + " AND ".join(where)
-        + " ORDER BY "
-        + order
+        + " ORDER BY c.id DESC"
     )
-    return sql, args + order_args
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    return sql, args
 
 
-async def matching_ids(filters: Filters) -> list[int]:
-    """The ids of the network's challenges that match, best first (then newest first): one
-    statement, ids only, so even a network of ten thousand challenges answers in milliseconds."""
-    sql, args = _statement(filters, is_sqlite())
-    return [row.id for row in typed(await Challenge.raw(sql, *args), Found)]
+async def matching_ids(
+    filters: Filters, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[int], int]:
+    """The ids of the network's challenges that match, newest first (every match, or the
+    `limit` from `offset`), and how many match in all: one statement, ids only. Newest first
+    on both databases alike: ordering by relevance would rank every match (on PostgreSQL,
+    rebuilding each one's vector), which costs seconds when a word is in thousands of them."""
+    sql, args = _statement(filters, is_sqlite(), limit, offset)
+    rows = typed(await Challenge.raw(sql, *args), Found)
+    if not rows and offset:  # past the last page: how many there are, all the same
+        rows = typed(await Challenge.raw(_statement(filters, is_sqlite(), 1)[0], *args), Found)
+        return [], rows[0].total if rows else 0
+    return [row.id for row in rows], rows[0].total if rows else 0

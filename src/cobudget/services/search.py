@@ -72,8 +72,8 @@ async def search_challenges(
     """A page of the network's challenges that match `query`, with how many match in all.
 
     Drafts are found only when asked for (status draft), by the members of their proposing
-    lieux; a private network only by
-    those who may read it (NotAllowed otherwise, before anything is searched)."""
+    lieux; a private network only by those who may read it (for the others NotFound, as the
+    network itself, before anything is searched). Newest first (`db.search.matching_ids`)."""
     await network_by_id(actor, network_id)  # refuses a network the actor may not read
     words = rules.words_of(query.words)
     sqlite = db.is_sqlite()
@@ -85,20 +85,23 @@ async def search_challenges(
         territory=query.territory,
         draft_lieux=tuple(sorted(actor.member_of)) if query.status is ChallengeStatus.DRAFT else (),
     )
-    ids = await db.matching_ids(filters)
+    start = (query.page - 1) * query.per_page
     facts = None
     if with_status or query.status is not None or query.envelope_id:
         facts = await search_facts(network_id)
     status_of = facts.statuses if facts else {}
-    if query.status is not None:
-        ids = [i for i in ids if status_of.get(i) is query.status]
-    if facts and query.envelope_id:  # an envelope of another network holds none of these
-        inside = facts.envelopes.get(query.envelope_id, frozenset())
-        ids = [i for i in ids if i in inside]
-    start = (query.page - 1) * query.per_page
-    shown = ids[start : start + query.per_page]
+    if facts is None or (query.status is None and not query.envelope_id):
+        shown, total = await db.matching_ids(filters, limit=query.per_page, offset=start)
+    else:  # status and envelope follow from facts the database does not hold: every match
+        ids, _all = await db.matching_ids(filters)
+        if query.status is not None:
+            ids = [i for i in ids if status_of.get(i) is query.status]
+        if query.envelope_id:  # an envelope of another network holds none of these
+            inside = facts.envelopes.get(query.envelope_id, frozenset())
+            ids = [i for i in ids if i in inside]
+        shown, total = ids[start : start + query.per_page], len(ids)
     summaries = await challenge_summaries(shown)
     items = tuple(
         ChallengeHit(summary=summaries[i], status=status_of.get(i)) for i in shown if i in summaries
     )
-    return SearchResult(total=len(ids), page=query.page, per_page=query.per_page, items=items)
+    return SearchResult(total=total, page=query.page, per_page=query.per_page, items=items)

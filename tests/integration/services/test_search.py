@@ -146,6 +146,8 @@ async def test_pages_share_the_matches_and_count_them_all(world: World) -> None:
     assert first.total == 5 and first.pages == 3
     pages = [await _ids(world, words="mutualiser", per_page=2, page=page) for page in (1, 2, 3, 4)]
     assert [len(p) for p in pages] == [2, 2, 1, 0]
+    past = ChallengeQuery(words="mutualiser", per_page=2, page=9)
+    assert (await search_challenges(VISITOR, world.network_id, past)).total == 5
     assert sorted(i for page in pages for i in page) == sorted(made)
 
 

@@ -145,6 +145,14 @@ class _TitleRow(msgspec.Struct, frozen=True):
     title: str
 
 
+_TITLE_COLUMNS = (
+    ChallengeVersion.id,
+    ChallengeVersion.challenge,
+    ChallengeVersion.number,
+    ChallengeVersion.title,
+)
+
+
 class _LineTotal(msgspec.Struct, frozen=True):
     version: int
     min_cents: int
@@ -356,12 +364,7 @@ async def _network_challenges(network_id: int) -> tuple[ChallengeSummary, ...]:
     versions = {
         row.challenge: row
         for row in await fetch(
-            ChallengeVersion.select(
-                ChallengeVersion.id,
-                ChallengeVersion.challenge,
-                ChallengeVersion.number,
-                ChallengeVersion.title,
-            ).where(ChallengeVersion.challenge.is_in(ids)),
+            ChallengeVersion.select(*_TITLE_COLUMNS).where(ChallengeVersion.challenge.is_in(ids)),
             _TitleRow,
         )
         if current.get(row.challenge) == row.number
@@ -384,10 +387,7 @@ async def challenge_summaries(ids: list[int]) -> dict[int, ChallengeSummary]:
         row.challenge: row
         for row in await fetch(
             ChallengeVersion.select(
-                ChallengeVersion.id,
-                ChallengeVersion.challenge,
-                ChallengeVersion.number,
-                ChallengeVersion.title,
+                *_TITLE_COLUMNS,
                 ChallengeVersion.challenge._.current_version.as_alias("current_version"),
                 ChallengeVersion.challenge._.lieu._.id.as_alias("lieu_id"),
                 ChallengeVersion.challenge._.lieu._.slug.as_alias("lieu_slug"),

@@ -4,6 +4,7 @@ status a challenge shows."""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -97,3 +98,24 @@ def test_a_withdrawn_challenge_is_withdrawn_whatever_else(
         latest_round_outcome=outcome,
     )
     assert challenge_status(facts) is ChallengeStatus.WITHDRAWN
+
+
+_FTS5 = sqlite3.connect(":memory:")
+_FTS5.execute(
+    "CREATE VIRTUAL TABLE t USING fts5(a, tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+)
+_FTS5.execute("INSERT INTO t VALUES ('Une coopérative de réparation de vélos')")
+
+
+@given(st.text(max_size=200))
+def test_sqlite_reads_any_match_expression_without_error(text: str) -> None:
+    words = words_of(text)
+    if words:
+        _FTS5.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts5_match(words),)).fetchall()
+
+
+def test_the_folded_words_find_what_fts5_folded() -> None:
+    found = _FTS5.execute(
+        "SELECT rowid FROM t WHERE t MATCH ?", (fts5_match(words_of("VÉLO coop")),)
+    )
+    assert found.fetchall() == [(1,)]

@@ -9,7 +9,6 @@ from cobudget.db.engine import bind_tables, make_engine
 from cobudget.db.tables import ChallengeVersion
 from cobudget.domain.permissions import VISITOR
 from cobudget.services.search import ChallengeQuery, search_challenges
-from tests.integration.db.test_membership_migration import _migrate
 from tests.support import database, factories
 
 BEFORE = "2026-12-06T13:50:00:000000"  # the migration just before the search's
@@ -23,16 +22,12 @@ async def _found(network_id: int, words: str) -> list[int]:
 async def test_versions_written_before_the_migration_are_found_after_it(
     database_url: str, tmp_path: Path
 ) -> None:
-    url = await database.create_database(tmp_path)  # a database of its own, migrated halfway
-    previous = make_engine(database_url)
-    try:
-        _migrate(url, BEFORE)
-        bind_tables(make_engine(url, versioned=False))  # migrated halfway: no data version yet
+    async with database.migrated_halfway(database_url, tmp_path, BEFORE) as url:
         async with database.tables_as_migrated():
             network = await factories.make_network()
             lieu = await factories.make_lieu(network, "A")
             old = await factories.make_challenge(network, lieu, "Une ressourcerie partagée")
-        _migrate(url, "all")
+        database.migrate_to(url, "all")
         bind_tables(make_engine(url))
         assert await _found(network, "ressourcerie") == [old]
         new = await factories.make_challenge(network, lieu, "Une autre ressourcerie")
@@ -41,6 +36,3 @@ async def test_versions_written_before_the_migration_are_found_after_it(
             ChallengeVersion.challenge == old
         )
         assert await _found(network, "ressourcerie") == [new]
-    finally:
-        bind_tables(previous)
-        await database.drop_database(url)

@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python benchmarks/engine_vs_pabutools.py
 	$(BIN)/python benchmarks/engine_scale.py
 	$(BIN)/python benchmarks/projection.py
+	$(BIN)/python benchmarks/search.py
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python benchmarks/pages.py
 

@@ -71,6 +71,37 @@ def migrate(url: str, var_dir: Path) -> None:
     )
 
 
+def migrate_to(url: str, migration_id: str) -> None:
+    """Run our migrations up to `migration_id` ("all": every one), as `cobudget migrate` does."""
+    env = {**os.environ, "COBUDGET_DATABASE_URL": url, "PICCOLO_CONF": "cobudget.db.piccolo_conf"}
+    code = (
+        "import asyncio\n"
+        "from piccolo.apps.migrations.commands.forwards import run_forwards\n"
+        f"result = asyncio.run(run_forwards(app_name='cobudget', migration_id='{migration_id}'))\n"
+        "assert result.success, result.message\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+
+
+@asynccontextmanager
+async def migrated_halfway(
+    database_url: str, tmp_path: Path, migration_id: str
+) -> AsyncIterator[str]:
+    """A database of its own, migrated up to `migration_id`, our tables bound to it (its writes
+    change no data version: there is none yet); the test's database bound again after."""
+    from cobudget.db.engine import bind_tables, make_engine
+
+    url = await create_database(tmp_path)
+    previous = make_engine(database_url)
+    try:
+        migrate_to(url, migration_id)
+        bind_tables(make_engine(url, versioned=False))
+        yield url
+    finally:
+        bind_tables(previous)
+        await drop_database(url)
+
+
 @asynccontextmanager
 async def pooled_setup(url: str, *, versioned: bool = True) -> AsyncIterator[None]:
     """Set-up code (factories) with a small connection pool on PostgreSQL, where a connection

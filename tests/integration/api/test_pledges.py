@@ -290,7 +290,9 @@ async def test_a_pledge_never_takes_a_challenge_beyond_its_maximum(
     await log_in(client, world.emails["cofunder"])
     unit = f"org:{org['id']}"
     assert (
-        await _put(client, world.envelope_id, _pledge(world, 150_000, unit=unit, source="own_funds"))
+        await _put(
+            client, world.envelope_id, _pledge(world, 150_000, unit=unit, source="own_funds")
+        )
     ).status_code == 200
     await log_in(client, world.emails["member"])
     body = problem(await _put(client, world.envelope_id, _pledge(world, 60_000)), 422)

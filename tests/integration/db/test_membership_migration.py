@@ -4,14 +4,10 @@ admin if any duplicate had it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from cobudget.db.engine import bind_tables, make_engine
 from cobudget.db.tables import Membership
 from cobudget.domain.errors import Duplicate
 from tests.support import database, factories
@@ -19,25 +15,10 @@ from tests.support import database, factories
 BEFORE = "2026-12-06T02:07:49:293308"  # the migration just before the unique index
 
 
-def _migrate(url: str, migration_id: str) -> None:
-    env = {**os.environ, "COBUDGET_DATABASE_URL": url, "PICCOLO_CONF": "cobudget.db.piccolo_conf"}
-    code = (
-        "import asyncio\n"
-        "from piccolo.apps.migrations.commands.forwards import run_forwards\n"
-        f"result = asyncio.run(run_forwards(app_name='cobudget', migration_id='{migration_id}'))\n"
-        "assert result.success, result.message\n"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
-
-
 async def test_duplicate_memberships_are_merged_before_the_unique_index(
     database_url: str, tmp_path: Path
 ) -> None:
-    url = await database.create_database(tmp_path)  # a database of its own, migrated halfway
-    previous = make_engine(database_url)
-    try:
-        _migrate(url, BEFORE)
-        bind_tables(make_engine(url, versioned=False))  # migrated halfway: no data version yet
+    async with database.migrated_halfway(database_url, tmp_path, BEFORE) as url:
         async with database.tables_as_migrated():  # the columns of then (a lieu's contact…)
             network = await factories.make_network()
             lieu = await factories.make_lieu(network, "A")
@@ -45,11 +26,8 @@ async def test_duplicate_memberships_are_merged_before_the_unique_index(
             user = await factories.make_user("double@exemple.fr")
             for lieu_id, admin in ((lieu, False), (lieu, True), (lieu, False), (other, False)):
                 await Membership.insert(Membership(user=user, lieu=lieu_id, is_admin=admin))
-        _migrate(url, "all")
+        database.migrate_to(url, "all")
         rows = await Membership.select().order_by(Membership.id)
         assert [(r["lieu"], r["is_admin"]) for r in rows] == [(lieu, True), (other, False)]
         with pytest.raises(Duplicate, match="duplicate"):
             await Membership.insert(Membership(user=user, lieu=other, is_admin=False))
-    finally:
-        bind_tables(previous)
-        await database.drop_database(url)

@@ -58,6 +58,9 @@ class Demo:
         return [
             "/",
             f"/reseaux/{self.network}",
+            f"/reseaux/{self.network}?q=atelier&licence=etalab-2.0",  # a search (issue 17)
+            f"/reseaux/{self.network}?statut=consented",
+            f"/reseaux/{self.network}?enveloppe={self.funding}&statut=consented&q=atelier",
             f"/reseaux/{self.network}/gerer",
             f"/reseaux/{self.network}/journal",
             f"/reseaux/{self.network}/diagnostic",
@@ -84,6 +87,7 @@ class Demo:
             f"/api/networks/{self.network_id}",
             f"/api/networks/{self.network_id}/lieux",
             f"/api/networks/{self.network_id}/challenges",
+            f"/api/networks/{self.network_id}/challenges?q=atelier&status=consented",
             f"/api/networks/{self.network_id}/envelopes",
             f"/api/lieux/{self.lieu_id}",
             f"/api/lieux/{self.lieu_id}/needs",

@@ -184,6 +184,14 @@ class _TitleRow(msgspec.Struct, frozen=True):
     title: str
 
 
+_TITLE_COLUMNS = (
+    ChallengeVersion.id,
+    ChallengeVersion.challenge,
+    ChallengeVersion.number,
+    ChallengeVersion.title,
+)
+
+
 class _LineTotal(msgspec.Struct, frozen=True):
     version: int
     min_cents: int
@@ -409,16 +417,56 @@ async def _network_challenges(network_id: int) -> tuple[ChallengeSummary, ...]:
     versions = {
         row.challenge: row
         for row in await fetch(
-            ChallengeVersion.select(
-                ChallengeVersion.id,
-                ChallengeVersion.challenge,
-                ChallengeVersion.number,
-                ChallengeVersion.title,
-            ).where(ChallengeVersion.challenge.is_in(ids)),
+            ChallengeVersion.select(*_TITLE_COLUMNS).where(ChallengeVersion.challenge.is_in(ids)),
             _TitleRow,
         )
         if current.get(row.challenge) == row.number
     }
+    return tuple(await _summaries(rows, versions))
+
+
+class _PageVersion(_TitleRow, frozen=True):
+    current_version: int
+    withdrawn_at: dt.datetime | None
+    lieu_id: int
+    lieu_slug: str
+    lieu_name: str
+
+
+async def challenge_summaries(ids: list[int]) -> dict[int, ChallengeSummary]:
+    """The summaries of a page of challenges (a search's), in three queries: the current
+    version of each (the draft, for a draft) with its challenge and proposing lieu, the budget
+    lines of those versions, the concerned lieux. Unknown ids are left out."""
+    versions = {
+        row.challenge: row
+        for row in await fetch(
+            ChallengeVersion.select(
+                *_TITLE_COLUMNS,
+                ChallengeVersion.challenge._.current_version.as_alias("current_version"),
+                ChallengeVersion.challenge._.withdrawn_at.as_alias("withdrawn_at"),
+                ChallengeVersion.challenge._.lieu._.id.as_alias("lieu_id"),
+                ChallengeVersion.challenge._.lieu._.slug.as_alias("lieu_slug"),
+                ChallengeVersion.challenge._.lieu._.name.as_alias("lieu_name"),
+            ).where(ChallengeVersion.challenge.is_in(ids or [0])),
+            _PageVersion,
+        )
+        if row.number == (row.current_version or 1)
+    }
+    heads = [
+        _SummaryRow(
+            v.challenge, v.current_version, v.withdrawn_at, v.lieu_id, v.lieu_slug, v.lieu_name
+        )
+        for v in versions.values()
+    ]
+    return {summary.id: summary for summary in await _summaries(heads, dict(versions))}
+
+
+async def _summaries(
+    rows: list[_SummaryRow], versions: dict[int, _TitleRow]
+) -> list[ChallengeSummary]:
+    """Challenges with their version's title and totals and their count of concerned lieux:
+    two queries (the budget lines, the concerned lieux), whatever their number."""
+    ids = [row.id for row in rows] or [0]
     totals: dict[int, list[int]] = {}
     for line in await fetch(
         BudgetLine.select(BudgetLine.version, BudgetLine.min_cents, BudgetLine.max_cents).where(
@@ -451,4 +499,4 @@ async def _network_challenges(network_id: int) -> tuple[ChallengeSummary, ...]:
                 withdrawn=row.withdrawn_at is not None,
             )
         )
-    return tuple(summaries)
+    return summaries

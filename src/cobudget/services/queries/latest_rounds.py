@@ -98,6 +98,11 @@ def ids_sql(values: Iterable[int]) -> str:
     return ", ".join(str(int(value)) for value in sorted(set(values))) or "0"
 
 
+def latest_sql(network_ids: Iterable[int]) -> str:
+    """The statement reading the latest round of every challenge of the networks."""
+    return _LATEST.replace("{networks}", ids_sql(network_ids))
+
+
 async def latest_rounds(network_ids: Iterable[int]) -> LatestRounds:
     """The networks' latest rounds, judged now; kept until the next write or deadline."""
     key = tuple(sorted(set(network_ids)))
@@ -107,7 +112,7 @@ async def latest_rounds(network_ids: Iterable[int]) -> LatestRounds:
 async def _read(network_ids: tuple[int, ...]) -> LatestRounds:
     moment = now()
     networks = ids_sql(network_ids)
-    rows = typed(await Challenge.raw(_LATEST.replace("{networks}", networks)), RoundRow)
+    rows = typed(await Challenge.raw(latest_sql(network_ids)), RoundRow)
     positions = await fetch(
         RoundPosition.select(*POSITION_COLUMNS).where(
             RoundPosition.round.is_in([row.id for row in rows] or [0])

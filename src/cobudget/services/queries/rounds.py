@@ -328,4 +328,3 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
         can_answer=can_answer,
         objections_to_answer=objections,
     )
-

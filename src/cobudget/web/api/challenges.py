@@ -4,11 +4,17 @@ diagnosis is public wherever the challenge is."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import get
+from litestar.params import QueryParameter
 from msgspec.structs import asdict
 
 from cobudget.domain import challenges as rules
+from cobudget.domain.challenges import Licence
 from cobudget.domain.permissions import Actor
+from cobudget.domain.search import MAX_QUERY_LENGTH, ChallengeStatus
+from cobudget.services import search
 from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import rounds as round_queries
 from cobudget.web.api.pagination import (
@@ -25,17 +31,58 @@ from cobudget.web.api.schemas import (
     VersionOut,
     VersionRefPage,
 )
-from cobudget.web.forms import ActorDep
+from cobudget.web.forms import MAX_ID, ActorDep
+
+Words = Annotated[
+    str,
+    QueryParameter(
+        max_length=MAX_QUERY_LENGTH,
+        description="Words of the title, problem or proposed commons (accents and case ignored,"
+        " each word a prefix).",
+    ),
+]
+Territory = Annotated[
+    str, QueryParameter(max_length=120, description="Territory of the proposing lieu.")
+]
+FilterId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 
 
-@get("/networks/{network_id:int}/challenges", responses=READ, summary="Published challenges")
+@get(
+    "/networks/{network_id:int}/challenges",
+    responses=READ,
+    summary="Published challenges, searched and filtered",
+)
 async def network_challenges(
     actor: ActorDep,
     network_id: Id,
     paging: PagingDep,
+    q: Words = "",
+    status: ChallengeStatus | None = None,
+    envelope: FilterId = None,
+    lieu: FilterId = None,
+    territory: Territory = "",
+    licence: Licence | None = None,
 ) -> ChallengeSummaryPage:
-    summaries = await queries.network_challenges(actor, network_id)
-    return paginate(summaries, ChallengeSummaryPage, paging)
+    """`lieu`: a lieu that proposes, co-proposes or is concerned. Best matches first when words
+    are given, newest first otherwise; drafts only with `status=draft`, to their proposers."""
+    found = await search.search_challenges(
+        actor,
+        network_id,
+        search.ChallengeQuery(
+            words=q,
+            status=status,
+            envelope_id=envelope or 0,
+            lieu_id=lieu or 0,
+            territory=territory,
+            licence=licence.value if licence else "",
+            page=paging.page,
+            per_page=paging.per_page,
+        ),
+        with_status=True,
+    )
+    items = [asdict(hit.summary) | {"status": hit.status} for hit in found.items]
+    fields = {"total": found.total, "page": found.page, "per_page": found.per_page}
+    return as_schema(fields | {"items": items}, ChallengeSummaryPage)
 
 
 def _version(page: queries.ChallengePage, version: rules.ChallengeVersion) -> VersionOut:

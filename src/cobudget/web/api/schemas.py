@@ -113,6 +113,8 @@ class ChallengeSummaryOut(msgspec.Struct, frozen=True):
     total_min_cents: int
     total_max_cents: int
     concerned_count: int
+    # draft | diagnosis | to_amend | consented | funded | reported | withdrawn (docs/api.md)
+    status: str
     withdrawn: bool = False  # by its proposing lieu (issue 17)
 
 

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from cobudget.domain.challenges import Licence
 from cobudget.domain.permissions import Action, Target, decide
+from cobudget.domain.search import ChallengeStatus
 from cobudget.i18n import LOCALES
-from cobudget.services import accounts
+from cobudget.services import accounts, search
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import needs as need_queries
 from cobudget.services.queries import networks as queries
 from cobudget.services.queries.documents import lieu_picture
 from cobudget.services.queries.lieu_record import lieu_record
+from cobudget.web import search_params
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep, SettingsDep
 from cobudget.web.render import page
+
+
+@dataclass(frozen=True)
+class SearchView:
+    """The search box and filters of a network's challenges, as the template shows them."""
+
+    values: dict[str, str]  # the fields asked for
+    found: search.SearchResult | None  # None: no search, the whole list
+    statuses: list[str]
+    licences: list[str]
+    territories: list[str]
+    previous: str  # links to the other pages of the results, filters kept
+    next: str
 
 
 @get("/", name="home")
@@ -32,11 +49,33 @@ async def network(
     request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]
 ) -> Template:
     view = await queries.network_page(actor, slug)
+    query = search_params.challenge_query(request.query_params)
+    values = search_params.asked(request.query_params)
+    found = None
+    if values or query.page > 1:  # a search; the whole list otherwise, kept as it was
+        found = await search.search_challenges(actor, view.network.id, query)
+    path = request.url.path
     return await page(
         request,
         "public/network.html",
         view=view,
-        challenges=await challenge_queries.network_challenges(actor, view.network.id),
+        # While searching, the results stand in for the whole list (not read twice).
+        challenges=()
+        if found
+        else await challenge_queries.network_challenges(actor, view.network.id),
+        search=SearchView(
+            values=values,
+            found=found,
+            statuses=[s.value for s in ChallengeStatus if s != "draft" or actor.member_of],
+            licences=[licence.value for licence in Licence],
+            territories=sorted({lieu.territory for lieu in view.lieux if lieu.territory}),
+            previous=search_params.page_link(path, values, query.page - 1)
+            if found and query.page > 1
+            else "",
+            next=search_params.page_link(path, values, query.page + 1)
+            if found and query.page < found.pages
+            else "",
+        ),
         envelopes=await envelope_queries.network_envelopes(actor, view.network.id),
         can_manage_envelopes=decide(
             actor, Action.ENVELOPE_MANAGE, Target(network_id=view.network.id)

@@ -1,0 +1,125 @@
+"""What a search filters on besides words (issue 17): every challenge's status in a network,
+and the challenges of each of its envelopes, read in three statements whatever the number of
+challenges, rounds, positions, reports, envelopes and settlements: the facts they follow from,
+the latest round of each challenge, and the positions taken in those rounds. The same for every
+reader, so kept by data version and calendar (a round decides at its deadline with no write:
+`services/kept_reads.py`).
+
+An envelope's challenges are those `services.envelope_inputs.challenge_ids` gives (a test
+checks they agree): the network's published ones, less those another of its settled envelopes
+funded, less the previous envelope's unfunded ones a next round did not carry over."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import msgspec
+
+from cobudget.db.rows import fetch, typed
+from cobudget.db.tables import Challenge, RoundPosition
+from cobudget.domain import consent
+from cobudget.domain.search import ChallengeStatus, StatusFacts, challenge_status
+from cobudget.engine import canonical
+from cobudget.services.clock import now
+from cobudget.services.kept_reads import kept
+from cobudget.services.queries.latest_rounds import RoundRow, latest_sql
+from cobudget.services.rounds import POSITION_COLUMNS, PositionRow, pure_position, pure_round
+
+# In one statement: each challenge (`b`: its current version; `text`: withdrawn or not), each
+# challenge with a report published at least once, each published settlement (its bytes), each
+# accepted co-proposer and each lieu of the network (the rounds' proposers and members), each
+# envelope (`b`: the envelope it follows, `text`: the challenges it carried over, JSON).
+_FACTS = """
+SELECT 'challenge' AS kind, c.id AS a, c.current_version AS b,
+       CASE WHEN c.withdrawn_at IS NULL THEN '' ELSE 'withdrawn' END AS text
+  FROM challenge c WHERE c.network = {network}
+UNION ALL
+SELECT 'reported', r.challenge, 0, '' FROM report r JOIN envelope e ON e.id = r.envelope
+ WHERE e.network = {network} AND r.status <> 'draft'
+UNION ALL
+SELECT 'settlement', s.envelope, 0, s.settlement
+  FROM settlement_record s JOIN envelope e ON e.id = s.envelope WHERE e.network = {network}
+UNION ALL
+SELECT 'co_proposer', cp.challenge, cp.lieu, ''
+  FROM co_proposer cp JOIN challenge c ON c.id = cp.challenge
+ WHERE c.network = {network} AND cp.accepted_at IS NOT NULL
+UNION ALL
+SELECT 'member', nl.network, nl.lieu, '' FROM network_lieu nl WHERE nl.network = {network}
+UNION ALL
+SELECT 'envelope', e.id, COALESCE(e.previous_envelope, 0), CAST(e.carried_challenges AS TEXT)
+  FROM envelope e WHERE e.network = {network}
+"""
+
+
+class _Fact(msgspec.Struct, frozen=True):
+    kind: str
+    a: int
+    b: int
+    text: str
+
+
+class SearchFacts(msgspec.Struct, frozen=True):
+    statuses: Mapping[int, ChallengeStatus]  # every challenge, drafts included
+    envelopes: Mapping[int, frozenset[int]]  # envelope id → its challenges
+
+
+async def search_facts(network_id: int) -> SearchFacts:
+    """The network's statuses and envelopes' challenges (never changed in place: kept)."""
+    return await kept(("search-facts", network_id), lambda: _read(int(network_id)))
+
+
+async def _read(network_id: int) -> SearchFacts:
+    moment = now()
+    facts = typed(await Challenge.raw(_FACTS.replace("{network}", str(network_id))), _Fact)
+    rounds = typed(await Challenge.raw(latest_sql([network_id])), RoundRow)
+    held: dict[int, list[consent.Position]] = {row.id: [] for row in rounds}
+    for position in await fetch(
+        RoundPosition.select(*POSITION_COLUMNS).where(
+            RoundPosition.round.is_in([row.id for row in rounds] or [0])
+        ),
+        PositionRow,
+    ):
+        held[position.round].append(pure_position(position))
+    members = frozenset(f.b for f in facts if f.kind == "member")
+    accepted: dict[int, set[int]] = {}
+    for fact in facts:
+        if fact.kind == "co_proposer":
+            accepted.setdefault(fact.a, set()).add(fact.b)
+    outcomes = {}
+    for row in rounds:
+        proposers = frozenset({row.proposer_id} | accepted.get(row.challenge, set()))
+        pure = pure_round(row, proposers, members)
+        outcomes[row.challenge] = (row.version, consent.round_outcome(pure, held[row.id], moment))
+    settled = {
+        fact.a: canonical.decode_settlement(fact.text.encode()).challenges
+        for fact in facts
+        if fact.kind == "settlement"
+    }
+    funded_by = {e: {c.challenge_id for c in cs if c.funded} for e, cs in settled.items()}
+    funded = set().union(*funded_by.values())
+    reported = {f.a for f in facts if f.kind == "reported"}
+    found: dict[int, ChallengeStatus] = {}
+    for fact in facts:
+        if fact.kind != "challenge":
+            continue
+        version, outcome = outcomes.get(fact.a, (None, None))
+        found[fact.a] = challenge_status(
+            StatusFacts(
+                current_version=fact.b,
+                withdrawn=fact.text == "withdrawn",
+                reported=fact.a in reported,
+                funded=fact.a in funded,
+                latest_round_version=version,
+                latest_round_outcome=outcome.value if outcome else None,
+            )
+        )
+    published = {f.a for f in facts if f.kind == "challenge" and f.b > 0}
+    envelopes: dict[int, frozenset[int]] = {}
+    for fact in facts:
+        if fact.kind == "envelope":
+            elsewhere = set().union(*(ids for e, ids in funded_by.items() if e != fact.a))
+            unfunded = {c.challenge_id for c in settled.get(fact.b, ()) if not c.funded}
+            left_behind = unfunded - set(json.loads(fact.text or "[]"))
+            envelopes[fact.a] = frozenset(published - elsewhere - left_behind)
+    return SearchFacts(statuses=found, envelopes=envelopes)

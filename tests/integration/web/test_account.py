@@ -16,6 +16,7 @@ from cobudget.db.tables import (
     EmailChange,
     Invitation,
     Membership,
+    Need,
     NotificationPreference,
     OutboxMessage,
     RoundComment,
@@ -216,6 +217,7 @@ async def _write_as(user_id: int, world: World) -> None:
 async def test_a_person_downloads_all_their_data_as_json(client: Client, world: World) -> None:
     member = await _user(world.emails["member"])
     await _write_as(int(str(member["id"])), world)
+    await Need.update({Need.created_by: int(str(member["id"]))}).where(Need.id == world.need_id)
     await log_in(client, world.emails["member"])
     await _post(client, "/mon-espace/notifications", {"mode.question_asked": "daily"})
     response = await client.get(f"{PAGE}/donnees")
@@ -230,6 +232,7 @@ async def test_a_person_downloads_all_their_data_as_json(client: Client, world: 
         {"kind": "question_asked", "mode": "daily"}
     ]
     assert [c["text"] for c in data["round_comments"]["items"]] == ["Belle idée."]
+    assert [n["title"] for n in data["needs_published"]["items"]] == ["Un four à pain partagé"]
     assert len(data["discussion_comments"]["items"]) == 1
     assert not any(
         section.get("truncated") for section in data.values() if isinstance(section, dict)
@@ -240,6 +243,24 @@ async def test_a_person_downloads_all_their_data_as_json(client: Client, world: 
     other = json.loads((await client.get(f"{PAGE}/donnees")).content)
     assert other["profile"]["email"] == world.emails["coordinator"]
     assert other["round_comments"]["items"] == []
+
+
+def test_every_column_that_names_a_person_is_in_their_data() -> None:
+    """A table added later that points at a person must say what it keeps of them in the
+    download (RGPD article 20), or this fails."""
+    from piccolo.columns import ForeignKey
+
+    from cobudget.db.tables import ALL_TABLES, User
+    from cobudget.services.queries.account_data import _sections
+
+    given = {(table, column._meta.name) for _, table, column, _ in _sections()}
+    pointing = {
+        (table, column._meta.name)
+        for table in ALL_TABLES
+        for column in table._meta.foreign_key_columns
+        if isinstance(column, ForeignKey) and column._foreign_key_meta.resolved_references is User
+    }
+    assert pointing - given == set()
 
 
 async def test_deleting_the_account_asks_first_then_the_password(

@@ -20,21 +20,30 @@ from cobudget.db.tables import (
     ChallengeVersion,
     CofunderPerson,
     ConcernedLieu,
+    ConsentRound,
     Coordinator,
     DiscussionComment,
     DiscussionFlag,
+    Document,
     EmailChange,
+    Envelope,
+    Invitation,
     Membership,
+    Need,
+    NeedJoin,
     Notification,
     NotificationPreference,
     ObjectionAnswer,
+    PasswordReset,
     Pledge,
     Report,
     RoundComment,
     RoundPosition,
     RoundQuestion,
+    SettlementRecord,
     Support,
     User,
+    WebSession,
 )
 from cobudget.domain.errors import LoginRequired
 from cobudget.domain.permissions import Actor
@@ -120,6 +129,48 @@ def _sections() -> list[tuple[str, type[Table], Column, tuple[Any, ...]]]:
         )),
         ("reports_reviewed", Report, Report.reviewed_by, (
             Report.id, Report.status, Report.review_comment, Report.reviewed_at,
+        )),
+        ("needs_published", Need, Need.created_by, (
+            Need.id, Need.network, Need.lieu, Need.title, Need.lacks, Need.commons,
+            Need.min_cents, Need.max_cents, Need.theme, Need.horizon_years, Need.created_at,
+            Need.updated_at, Need.archived_at, Need.challenge,
+        )),
+        ("nous_aussi_on_needs", NeedJoin, NeedJoin.declared_by, (
+            NeedJoin.need, NeedJoin.lieu, NeedJoin.declared_at,
+        )),
+        ("documents_uploaded", Document, Document.uploaded_by, (
+            Document.id, Document.kind, Document.report, Document.budget_line,
+            Document.challenge, Document.lieu, Document.name, Document.content_type,
+            Document.size_bytes, Document.sha256, Document.created_at,
+        )),
+        # Whom they invited is the invitee's data: only the kind, the place and the dates.
+        ("invitations_sent", Invitation, Invitation.invited_by, (
+            Invitation.kind, Invitation.network, Invitation.lieu, Invitation.org,
+            Invitation.created_at, Invitation.expires_at, Invitation.accepted_at,
+        )),
+        ("sessions", WebSession, WebSession.user, (
+            WebSession.created_at, WebSession.expires_at,
+        )),
+        ("password_resets", PasswordReset, PasswordReset.user, (
+            PasswordReset.created_at, PasswordReset.expires_at, PasswordReset.used_at,
+        )),
+        ("rounds_opened", ConsentRound, ConsentRound.opened_by, (
+            ConsentRound.id, ConsentRound.challenge, ConsentRound.version,
+            ConsentRound.opened_at,
+        )),
+        ("rounds_closed", ConsentRound, ConsentRound.closed_by, (
+            ConsentRound.id, ConsentRound.challenge, ConsentRound.version,
+            ConsentRound.closed_at,
+        )),
+        ("discussion_comments_hidden", DiscussionComment, DiscussionComment.hidden_by, (
+            DiscussionComment.id, DiscussionComment.challenge, DiscussionComment.hidden_at,
+            DiscussionComment.hidden_reason,
+        )),
+        ("envelopes_created", Envelope, Envelope.created_by, (
+            Envelope.id, Envelope.network, Envelope.title, Envelope.created_at,
+        )),
+        ("settlements_made", SettlementRecord, SettlementRecord.settled_by, (
+            SettlementRecord.envelope, SettlementRecord.digest, SettlementRecord.settled_at,
         )),
         ("audit_entries", AuditEntry, AuditEntry.actor, (
             AuditEntry.at, AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import sys
 from typing import Any
@@ -85,6 +86,9 @@ def _run(args: argparse.Namespace) -> int:
     from cobudget.web.request_log import uvicorn_log_config
 
     settings = _settings()
+    if "COBUDGET_BASE_URL" not in os.environ:
+        # The links in emails and the origin forms are checked against follow --host/--port.
+        settings = dataclasses.replace(settings, base_url=f"http://{args.host}:{args.port}")
     asyncio.run(_prepare(settings, demo=args.demo))
     if args.mail_debug:
         _start_mail_debug(settings.smtp_port)

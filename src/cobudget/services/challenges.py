@@ -21,7 +21,7 @@ from cobudget.db.tables import (
     Membership,
     NetworkLieu,
 )
-from cobudget.db.transactions import for_share, unless_duplicate, write_transaction
+from cobudget.db.transactions import for_share, for_update, unless_duplicate, write_transaction
 from cobudget.domain import challenges as rules
 from cobudget.domain.errors import Duplicate, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
@@ -488,7 +488,7 @@ async def amend(
     if rules.diff_versions(previous, checked.version).is_empty:
         raise InvalidInput({"title": "no_change"})
     async with write_transaction():
-        await refuse_if_withdrawn(challenge_id, Action.CHALLENGE_EDIT.value)
+        await refuse_if_withdrawn(challenge_id, Action.CHALLENGE_EDIT.value, then_updated=True)
         fresh = await fetch_one(
             Challenge.select(Challenge.current_version).where(Challenge.id == challenge_id).first(),
             _CurrentVersion,
@@ -639,16 +639,18 @@ class _Withdrawn(msgspec.Struct, frozen=True):
     withdrawn_at: dt.datetime | None
 
 
-async def refuse_if_withdrawn(challenge_id: int, action: str) -> None:
+async def refuse_if_withdrawn(
+    challenge_id: int, action: str, *, then_updated: bool = False
+) -> None:
     """Inside a write transaction: refuse (`NotAllowed(action, "challenge_withdrawn")`) what a
     withdrawn challenge no longer takes (issue 17), read on its row held until the end, so a
     withdrawal committing meanwhile is either seen here or comes after (shared: several of
-    these run side by side, a withdrawal waits for them)."""
+    these run side by side, a withdrawal waits for them). A transaction that goes on to update
+    the challenge's row locks it for update at once: two holding it shared, then both updating
+    it, would each wait for the other (a deadlock on PostgreSQL)."""
+    select = Challenge.select(Challenge.withdrawn_at).where(Challenge.id == challenge_id)
     row = await fetch_one(
-        for_share(
-            Challenge.select(Challenge.withdrawn_at).where(Challenge.id == challenge_id)
-        ).first(),
-        _Withdrawn,
+        (for_update(select) if then_updated else for_share(select)).first(), _Withdrawn
     )
     if row is not None and row.withdrawn_at is not None:
         raise NotAllowed(action, "challenge_withdrawn")

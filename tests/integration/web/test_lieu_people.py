@@ -70,7 +70,7 @@ async def test_the_lieu_admin_sees_the_members_their_roles_and_the_pending_invit
     assert world.emails["member"] in text and "administration" in text
     assert "bientot@exemple.fr" in text and "membre d’un lieu" in text
     # The only admin is told why they cannot step down.
-    assert "au moins une personne qui l’administre" in text
+    assert "La seule personne qui administre le lieu" in text  # no button to demote or remove them
     # From the lieu's page too.
     lieu_page = await client.get(f"/lieux/{world.lieu_slug}")
     assert f'href="/lieux/{world.lieu_slug}/personnes"' in lieu_page.text

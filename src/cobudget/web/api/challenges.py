@@ -57,14 +57,19 @@ async def network_challenges(
     network_id: Id,
     paging: PagingDep,
     q: Words = "",
-    status: ChallengeStatus | None = None,
+    status: Annotated[
+        ChallengeStatus | None, QueryParameter(description="Where the challenge stands.")
+    ] = None,
     envelope: FilterId = None,
     lieu: FilterId = None,
     territory: Territory = "",
-    licence: Licence | None = None,
+    licence: Annotated[
+        Licence | None, QueryParameter(description="Licence of the current version.")
+    ] = None,
 ) -> ChallengeSummaryPage:
-    """`lieu`: a lieu that proposes, co-proposes or is concerned. Best matches first when words
-    are given, newest first otherwise; drafts only with `status=draft`, to their proposers."""
+    """`lieu`: a lieu that proposes, co-proposes or is concerned. Newest first (ranking by
+    relevance cost seconds on frequent words: docs/performance.md); drafts only with
+    `status=draft`, to their proposers."""
     found = await search.search_challenges(
         actor,
         network_id,

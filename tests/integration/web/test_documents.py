@@ -315,6 +315,8 @@ async def test_a_lieu_picture_is_its_admins_to_change(
     client.cookies.clear()
     page = await client.get(f"/lieux/{world.lieu_slug}")
     assert f'src="/documents/{row["id"]}"' in page.text
+    lieu_api = (await client.get(f"/api/lieux/{world.lieu_id}")).json()
+    assert lieu_api["picture_id"] == row["id"]  # the same picture in the API
     await log_in(client, world.emails["lieu_admin"])
     assert (await post_form(client, f"{path}/supprimer", {})).status_code == 303
     assert await _rows() == []

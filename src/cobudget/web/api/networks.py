@@ -8,6 +8,7 @@ from litestar import get
 
 from cobudget.services.queries import api as api_queries
 from cobudget.services.queries import networks as queries
+from cobudget.services.queries.documents import lieu_picture
 from cobudget.web.api.pagination import (
     Id,
     PagingDep,
@@ -58,10 +59,12 @@ async def lieu(actor: ActorDep, lieu_id: Id) -> LieuDetail:
         "contact_email": view.contact.email,
         "contact_phone": view.contact.phone,
     }
-    return as_schema(
-        fields | contact | {"website": view.website, "people_count": view.people_count},
-        LieuDetail,
-    )
+    extra = {
+        "website": view.website,
+        "people_count": view.people_count,
+        "picture_id": await lieu_picture(view.lieu.id),
+    }
+    return as_schema(fields | contact | extra, LieuDetail)
 
 
 ROUTES = [list_networks, network, network_lieux, lieu]

@@ -65,6 +65,8 @@ class LieuDetail(LieuOut, frozen=True):
     contact_phone: str  # public contact, may be empty
     people_count: int
     networks: list[NetworkRefOut]  # those of its networks the reader may see
+    # Its picture, served at /documents/{picture_id} (issue 17), if it has one.
+    picture_id: int | None = None
 
 
 class LieuRefOut(msgspec.Struct, frozen=True):

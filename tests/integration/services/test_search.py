@@ -200,3 +200,24 @@ async def test_an_envelopes_challenges_are_those_its_inputs_read(world: World) -
         record = await envelope_inputs.envelope(row["id"])
         expected = frozenset(await envelope_inputs.challenge_ids(record))
         assert facts.envelopes[row["id"]] == expected, row["id"]
+
+
+async def test_a_withdrawn_challenge_leaves_the_envelope_filter_as_it_leaves_the_envelope(
+    world: World,
+) -> None:
+    """A withdrawn challenge leaves every envelope (`envelope_inputs.challenge_ids`): searched by
+    envelope, it is not listed there either."""
+    from cobudget.db.tables import Envelope
+    from cobudget.services import envelope_inputs
+    from cobudget.services.queries.challenge_statuses import search_facts
+
+    assert world.consented_challenge_id in await _ids(world, envelope_id=world.envelope_id)
+    await Challenge.update({Challenge.withdrawn_at: now()}).where(
+        Challenge.id == world.consented_challenge_id
+    )
+    assert world.consented_challenge_id not in await _ids(world, envelope_id=world.envelope_id)
+    facts = await search_facts(world.network_id)
+    for row in await Envelope.select(Envelope.id).where(Envelope.network == world.network_id):
+        record = await envelope_inputs.envelope(row["id"])
+        expected = frozenset(await envelope_inputs.challenge_ids(record))
+        assert facts.envelopes[row["id"]] == expected, row["id"]

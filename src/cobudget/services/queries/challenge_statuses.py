@@ -6,8 +6,9 @@ reader, so kept by data version and calendar (a round decides at its deadline wi
 `services/kept_reads.py`).
 
 An envelope's challenges are those `services.envelope_inputs.challenge_ids` gives (a test
-checks they agree): the network's published ones, less those another of its settled envelopes
-funded, less the previous envelope's unfunded ones a next round did not carry over."""
+checks they agree): the network's published ones not withdrawn, less those another of its
+settled envelopes funded, less the previous envelope's unfunded ones a next round did not carry
+over."""
 
 from __future__ import annotations
 
@@ -114,7 +115,9 @@ async def _read(network_id: int) -> SearchFacts:
                 latest_round_outcome=outcome.value if outcome else None,
             )
         )
-    published = {f.a for f in facts if f.kind == "challenge" and f.b > 0}
+    # As `envelope_inputs.challenge_ids`: published and not withdrawn (a withdrawn challenge
+    # leaves every envelope).
+    published = {f.a for f in facts if f.kind == "challenge" and f.b > 0 and f.text != "withdrawn"}
     envelopes: dict[int, frozenset[int]] = {}
     for fact in facts:
         if fact.kind == "envelope":

@@ -221,3 +221,16 @@ async def test_a_withdrawn_challenge_leaves_the_envelope_filter_as_it_leaves_the
         record = await envelope_inputs.envelope(row["id"])
         expected = frozenset(await envelope_inputs.challenge_ids(record))
         assert facts.envelopes[row["id"]] == expected, row["id"]
+
+
+async def test_a_draft_envelope_is_searched_by_its_coordinators_only(world: World) -> None:
+    """A draft envelope is its coordinators' only (and a next round's draft says which
+    challenges it carries over): searched by anyone else, it keeps nothing, as an unknown one."""
+    from cobudget.domain.permissions import Actor
+
+    coordinator = Actor(user_id=1, coordinator_of=frozenset({world.network_id}))
+    member = Actor(user_id=2, member_of=frozenset({world.lieu_id}))
+    assert await _ids(world, coordinator, envelope_id=world.draft_envelope_id)
+    for reader in (VISITOR, member):
+        assert await _ids(world, reader, envelope_id=world.draft_envelope_id) == []
+    assert await _ids(world, member, envelope_id=world.envelope_id)

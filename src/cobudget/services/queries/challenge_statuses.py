@@ -30,7 +30,8 @@ from cobudget.services.rounds import POSITION_COLUMNS, PositionRow, pure_positio
 # In one statement: each challenge (`b`: its current version; `text`: withdrawn or not), each
 # challenge with a report published at least once, each published settlement (its bytes), each
 # accepted co-proposer and each lieu of the network (the rounds' proposers and members), each
-# envelope (`b`: the envelope it follows, `text`: the challenges it carried over, JSON).
+# envelope (`b`: the envelope it follows, `text`: the challenges it carried over, JSON), and each
+# draft envelope (a coordinator's only: `services.search` keeps its challenges from the others).
 _FACTS = """
 SELECT 'challenge' AS kind, c.id AS a, c.current_version AS b,
        CASE WHEN c.withdrawn_at IS NULL THEN '' ELSE 'withdrawn' END AS text
@@ -50,6 +51,9 @@ SELECT 'member', nl.network, nl.lieu, '' FROM network_lieu nl WHERE nl.network =
 UNION ALL
 SELECT 'envelope', e.id, COALESCE(e.previous_envelope, 0), CAST(e.carried_challenges AS TEXT)
   FROM envelope e WHERE e.network = {network}
+UNION ALL
+SELECT 'draft_envelope', e.id, 0, ''
+  FROM envelope e WHERE e.network = {network} AND e.opened_at IS NULL AND e.settled_at IS NULL
 """
 
 
@@ -63,6 +67,7 @@ class _Fact(msgspec.Struct, frozen=True):
 class SearchFacts(msgspec.Struct, frozen=True):
     statuses: Mapping[int, ChallengeStatus]  # every challenge, drafts included
     envelopes: Mapping[int, frozenset[int]]  # envelope id → its challenges
+    draft_envelopes: frozenset[int] = frozenset()  # not opened yet: their coordinators' only
 
 
 async def search_facts(network_id: int) -> SearchFacts:
@@ -125,4 +130,5 @@ async def _read(network_id: int) -> SearchFacts:
             unfunded = {c.challenge_id for c in settled.get(fact.b, ()) if not c.funded}
             left_behind = unfunded - set(json.loads(fact.text or "[]"))
             envelopes[fact.a] = frozenset(published - elsewhere - left_behind)
-    return SearchFacts(statuses=found, envelopes=envelopes)
+    drafts = frozenset(f.a for f in facts if f.kind == "draft_envelope")
+    return SearchFacts(statuses=found, envelopes=envelopes, draft_envelopes=drafts)

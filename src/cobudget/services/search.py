@@ -15,7 +15,7 @@ import msgspec
 
 from cobudget.db import search as db
 from cobudget.domain import search as rules
-from cobudget.domain.permissions import Actor
+from cobudget.domain.permissions import Action, Actor, Target, decide
 from cobudget.domain.search import ChallengeStatus
 from cobudget.services.queries.challenge_statuses import search_facts
 from cobudget.services.queries.challenges import ChallengeSummary, challenge_summaries
@@ -98,6 +98,11 @@ async def search_challenges(
             ids = [i for i in ids if status_of.get(i) is query.status]
         if query.envelope_id:  # an envelope of another network holds none of these
             inside = facts.envelopes.get(query.envelope_id, frozenset())
+            if (
+                query.envelope_id in facts.draft_envelopes
+                and not decide(actor, Action.ENVELOPE_MANAGE, Target(network_id=network_id)).allowed
+            ):
+                inside = frozenset()  # a draft is its coordinators' only, as if unknown
             ids = [i for i in ids if i in inside]
         shown, total = ids[start : start + query.per_page], len(ids)
     summaries = await challenge_summaries(shown)

@@ -14,12 +14,12 @@ What a withdrawal does, in one write transaction that holds the challenge's row:
   co-proposers and of the lieux that took a position in a round it closed are told.
 
 Refused when a settlement funded it (the money is settled: it has reports to give, not a
-withdrawal), while an envelope that holds pledges to it is closed and waits for its settlement
-(closing froze those pledges: the settlement reads them as they were), twice, and for a draft
-(never published: nothing to withdraw). During funding it is allowed: that is when releasing the
-pledges matters most. Every later position, question, pledge, support, version or « nous aussi »
-is refused, each inside its own write transaction (`challenges.refuse_if_withdrawn`,
-`pledges._hold`).
+withdrawal), while an envelope that holds pledges to it, or lieux' support of it (equal shares by
+approval or points), is closed and waits for its settlement (closing froze them: the settlement
+reads them as they were), twice, and for a draft (never published: nothing to withdraw). During
+funding it is allowed: that is when releasing the pledges matters most. Every later position,
+question, pledge, support, version or « nous aussi » is refused, each inside its own write
+transaction (`challenges.refuse_if_withdrawn`, `pledges._hold`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from cobudget.db.tables import (
     Envelope,
     Pledge,
     RoundPosition,
+    Support,
 )
 from cobudget.db.transactions import for_update, write_transaction
 from cobudget.domain import lifecycle
@@ -90,14 +91,16 @@ async def _refusal(challenge_id: int, held: _Held) -> str | None:
     if challenge_id in await envelope_inputs.funded_elsewhere(held.network, 0):
         return "challenge_funded"
     moment = now()
-    for envelope in await _envelopes_holding_pledges(challenge_id):
+    for envelope in await _envelopes_holding_stakes(challenge_id):
         if lifecycle.current_phase(calendar_of(envelope), moment) is lifecycle.Phase.CLOSED:
             return "envelope_awaiting_settlement"
     return None
 
 
-async def _envelopes_holding_pledges(challenge_id: int) -> list[_EnvelopeDates]:
-    """The envelopes not settled that hold a pledge to the challenge, with their calendar."""
+async def _envelopes_holding_stakes(challenge_id: int) -> list[_EnvelopeDates]:
+    """The envelopes not settled that hold a pledge to the challenge, or a lieu's support of it
+    (equal shares by approval or points: the support, not pledges, decides the money there), with
+    their calendar."""
     return await fetch(
         Envelope.select(*(getattr(Envelope, name) for name in _EnvelopeDates.__struct_fields__))
         .where(
@@ -105,6 +108,11 @@ async def _envelopes_holding_pledges(challenge_id: int) -> list[_EnvelopeDates]:
                 Pledge.select(Pledge.envelope)
                 .where(Pledge.challenge == challenge_id)
                 .where(Pledge.amount_cents > 0)
+            )
+            | Envelope.id.is_in(
+                Support.select(Support.envelope)
+                .where(Support.challenge == challenge_id)
+                .where(Support.points > 0)
             )
         )
         .where(Envelope.settled_at.is_null()),

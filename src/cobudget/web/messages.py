@@ -174,8 +174,9 @@ def field_message(code: str) -> str:
             )
         case "envelope_awaiting_settlement":
             return _(
-                "Une enveloppe close attend son règlement avec des contributions à ce défi : "
-                "elles sont figées jusqu’à la répartition. Retirez-le après le règlement."
+                "Une enveloppe close attend son règlement avec des contributions à ce défi ou "
+                "des soutiens de lieux : ils sont figés jusqu’à la répartition. Retirez-le après "
+                "le règlement."
             )
         case "no_lieu":
             return _("Cochez au moins un lieu : une enveloppe se partage entre ses lieux.")

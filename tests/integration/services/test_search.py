@@ -200,3 +200,37 @@ async def test_an_envelopes_challenges_are_those_its_inputs_read(world: World) -
         record = await envelope_inputs.envelope(row["id"])
         expected = frozenset(await envelope_inputs.challenge_ids(record))
         assert facts.envelopes[row["id"]] == expected, row["id"]
+
+
+async def test_a_withdrawn_challenge_leaves_the_envelope_filter_as_it_leaves_the_envelope(
+    world: World,
+) -> None:
+    """A withdrawn challenge leaves every envelope (`envelope_inputs.challenge_ids`): searched by
+    envelope, it is not listed there either."""
+    from cobudget.db.tables import Envelope
+    from cobudget.services import envelope_inputs
+    from cobudget.services.queries.challenge_statuses import search_facts
+
+    assert world.consented_challenge_id in await _ids(world, envelope_id=world.envelope_id)
+    await Challenge.update({Challenge.withdrawn_at: now()}).where(
+        Challenge.id == world.consented_challenge_id
+    )
+    assert world.consented_challenge_id not in await _ids(world, envelope_id=world.envelope_id)
+    facts = await search_facts(world.network_id)
+    for row in await Envelope.select(Envelope.id).where(Envelope.network == world.network_id):
+        record = await envelope_inputs.envelope(row["id"])
+        expected = frozenset(await envelope_inputs.challenge_ids(record))
+        assert facts.envelopes[row["id"]] == expected, row["id"]
+
+
+async def test_a_draft_envelope_is_searched_by_its_coordinators_only(world: World) -> None:
+    """A draft envelope is its coordinators' only (and a next round's draft says which
+    challenges it carries over): searched by anyone else, it keeps nothing, as an unknown one."""
+    from cobudget.domain.permissions import Actor
+
+    coordinator = Actor(user_id=1, coordinator_of=frozenset({world.network_id}))
+    member = Actor(user_id=2, member_of=frozenset({world.lieu_id}))
+    assert await _ids(world, coordinator, envelope_id=world.draft_envelope_id)
+    for reader in (VISITOR, member):
+        assert await _ids(world, reader, envelope_id=world.draft_envelope_id) == []
+    assert await _ids(world, member, envelope_id=world.envelope_id)

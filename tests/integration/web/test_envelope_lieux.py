@@ -182,3 +182,26 @@ async def test_a_lieu_outside_the_envelope_cannot_pledge_in_it(as_role, world: W
         form_page=path,
     )
     assert response.status_code == 403
+
+
+async def test_a_form_that_cannot_be_read_shows_the_lieux_and_weights_to_coordinators_only(
+    as_role, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    """A field name that is not an id makes the form unreadable: the answer is the refusal
+    (401, 403), not the coordinator's form with the network's lieux and their weights."""
+    envelopes_before = await Envelope.count()
+    for role, status in (("visitor", 401), ("member", 403), ("lieu_admin", 403)):
+        client = await as_role(role)
+        for path, form_page in (
+            (
+                f"/reseaux/{world.network_slug}/enveloppes/nouvelle",
+                f"/reseaux/{world.network_slug}",
+            ),
+            (f"/enveloppes/{world.envelope_id}/modifier", f"/enveloppes/{world.envelope_id}"),
+        ):
+            response = await post_form(
+                client, path, {**FORM, "lieux_chosen": "1", "lieu.abc": "on"}, form_page=form_page
+            )
+            assert response.status_code == status, (role, path, response.status_code)
+            assert 'name="weight.' not in response.text
+    assert await Envelope.count() == envelopes_before

@@ -17,6 +17,7 @@ from cobudget.db.tables import (
     Notification,
     Pledge,
     RoundPosition,
+    Support,
 )
 from cobudget.domain.errors import Busy, InvalidInput
 from cobudget.domain.permissions import Actor
@@ -274,6 +275,33 @@ async def test_a_closed_envelope_awaiting_its_settlement_keeps_the_challenge(
     assert await Pledge.select(Pledge.amount_cents).where(Pledge.challenge == challenge_id) == [
         {"amount_cents": 10_000}
     ]
+
+
+async def test_a_closed_envelope_that_shares_by_support_keeps_the_challenge_it_supports(
+    as_role, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    """Under equal shares by approval the lieux' support, not pledges, decides the money:
+    closing froze it as it froze pledges, so a challenge supported there stays until the
+    settlement (withdrawn meanwhile, it would hand its share to other challenges)."""
+    challenge_id = await _mine(world)
+    closed = await factories.make_envelope(
+        world.network_id, [world.lieu_id, world.other_lieu_id], rule="equal_shares", phase="closed"
+    )
+    await Support.insert(
+        Support(
+            envelope=closed,
+            lieu=world.other_lieu_id,
+            challenge=challenge_id,
+            points=1,
+            updated_at=now(),
+        )
+    )
+    client = await as_role("member")
+    response = await _withdraw(client, challenge_id)
+    assert response.status_code == 422
+    assert "attend son règlement" in page_text(response)
+    assert (await _withdrawn(challenge_id) or {}).get("withdrawn_at") is None
+    assert challenge_id in (await envelope_inputs.load(closed)).challenges
 
 
 async def test_a_pledge_and_a_withdrawal_at_once_leave_no_pledge_counted(

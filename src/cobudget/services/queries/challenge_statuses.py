@@ -6,8 +6,9 @@ reader, so kept by data version and calendar (a round decides at its deadline wi
 `services/kept_reads.py`).
 
 An envelope's challenges are those `services.envelope_inputs.challenge_ids` gives (a test
-checks they agree): the network's published ones, less those another of its settled envelopes
-funded, less the previous envelope's unfunded ones a next round did not carry over."""
+checks they agree): the network's published ones not withdrawn, less those another of its
+settled envelopes funded, less the previous envelope's unfunded ones a next round did not carry
+over."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from cobudget.services.rounds import POSITION_COLUMNS, PositionRow, pure_positio
 # In one statement: each challenge (`b`: its current version; `text`: withdrawn or not), each
 # challenge with a report published at least once, each published settlement (its bytes), each
 # accepted co-proposer and each lieu of the network (the rounds' proposers and members), each
-# envelope (`b`: the envelope it follows, `text`: the challenges it carried over, JSON).
+# envelope (`b`: the envelope it follows, `text`: the challenges it carried over, JSON), and each
+# draft envelope (a coordinator's only: `services.search` keeps its challenges from the others).
 _FACTS = """
 SELECT 'challenge' AS kind, c.id AS a, c.current_version AS b,
        CASE WHEN c.withdrawn_at IS NULL THEN '' ELSE 'withdrawn' END AS text
@@ -49,6 +51,9 @@ SELECT 'member', nl.network, nl.lieu, '' FROM network_lieu nl WHERE nl.network =
 UNION ALL
 SELECT 'envelope', e.id, COALESCE(e.previous_envelope, 0), CAST(e.carried_challenges AS TEXT)
   FROM envelope e WHERE e.network = {network}
+UNION ALL
+SELECT 'draft_envelope', e.id, 0, ''
+  FROM envelope e WHERE e.network = {network} AND e.opened_at IS NULL AND e.settled_at IS NULL
 """
 
 
@@ -62,6 +67,7 @@ class _Fact(msgspec.Struct, frozen=True):
 class SearchFacts(msgspec.Struct, frozen=True):
     statuses: Mapping[int, ChallengeStatus]  # every challenge, drafts included
     envelopes: Mapping[int, frozenset[int]]  # envelope id → its challenges
+    draft_envelopes: frozenset[int] = frozenset()  # not opened yet: their coordinators' only
 
 
 async def search_facts(network_id: int) -> SearchFacts:
@@ -114,7 +120,9 @@ async def _read(network_id: int) -> SearchFacts:
                 latest_round_outcome=outcome.value if outcome else None,
             )
         )
-    published = {f.a for f in facts if f.kind == "challenge" and f.b > 0}
+    # As `envelope_inputs.challenge_ids`: published and not withdrawn (a withdrawn challenge
+    # leaves every envelope).
+    published = {f.a for f in facts if f.kind == "challenge" and f.b > 0 and f.text != "withdrawn"}
     envelopes: dict[int, frozenset[int]] = {}
     for fact in facts:
         if fact.kind == "envelope":
@@ -122,4 +130,5 @@ async def _read(network_id: int) -> SearchFacts:
             unfunded = {c.challenge_id for c in settled.get(fact.b, ()) if not c.funded}
             left_behind = unfunded - set(json.loads(fact.text or "[]"))
             envelopes[fact.a] = frozenset(published - elsewhere - left_behind)
-    return SearchFacts(statuses=found, envelopes=envelopes)
+    drafts = frozenset(f.a for f in facts if f.kind == "draft_envelope")
+    return SearchFacts(statuses=found, envelopes=envelopes, draft_envelopes=drafts)

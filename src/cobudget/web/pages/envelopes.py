@@ -152,6 +152,9 @@ async def new(
     request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str], data: Form
 ) -> Template | Redirect:
     network = await network_queries.network_by_slug(actor, slug)
+    # Before the form is read: a form that cannot be read is answered with the form, which
+    # only a coordinator may see (the network's lieux and their weights).
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=network.id))
     try:
         envelope_id = await envelopes.create_envelope(
             actor, network_id=network.id, form=_form(data)
@@ -242,6 +245,9 @@ async def edit_form(
 async def edit(
     request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId, data: Form
 ) -> Template | Redirect:
+    row = await envelope_inputs.envelope(envelope_id)
+    # Before the form is read, as for a new envelope: the form is its coordinators' only.
+    require(actor, Action.ENVELOPE_MANAGE, Target(network_id=row.network))
     try:
         await envelopes.update_draft(actor, envelope_id=envelope_id, form=_form(data))
     except InvalidInput as error:

@@ -159,22 +159,30 @@ async def delete_account(actor: Actor, *, password: str | None, confirmed: bool)
 
 class _Logged(msgspec.Struct, frozen=True):
     id: int
+    before: str | None
     after: str | None
 
 
 async def _scrub_audit(email: str, hidden: str) -> None:
-    """The audit log keeps who was invited by their email (`after`); a deleted person's email
-    is replaced by their placeholder there, the entries themselves stay."""
+    """The audit log keeps who was invited by their email (`after`; `before` for an invitation
+    cancelled); a deleted person's email is replaced by their placeholder there, the entries
+    themselves stay."""
     rows = await fetch(
         AuditEntry.raw(
-            "SELECT id, CAST(after AS TEXT) AS after FROM audit_entry"
-            " WHERE CAST(after AS TEXT) LIKE {} ORDER BY id LIMIT {}",
+            "SELECT id, CAST(before AS TEXT) AS before, CAST(after AS TEXT) AS after"
+            " FROM audit_entry WHERE CAST(before AS TEXT) LIKE {} OR CAST(after AS TEXT) LIKE {}"
+            " ORDER BY id LIMIT {}",
+            f"%{email}%",
             f"%{email}%",
             MAX_AUDIT_SCRUBBED,
         ),
         _Logged,
     )
     for row in rows:
-        if row.after and email in row.after:
-            scrubbed = msgspec.json.decode(row.after.replace(email, hidden))
-            await AuditEntry.update({AuditEntry.after: scrubbed}).where(AuditEntry.id == row.id)
+        scrubbed = {
+            column: msgspec.json.decode(text.replace(email, hidden))
+            for column, text in ((AuditEntry.before, row.before), (AuditEntry.after, row.after))
+            if text and email in text
+        }
+        if scrubbed:
+            await AuditEntry.update(scrubbed).where(AuditEntry.id == row.id)

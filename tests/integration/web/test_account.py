@@ -357,3 +357,28 @@ async def test_two_accounts_confirming_the_same_new_address_at_once_get_it_once(
     refused = [r for r in results if isinstance(r, InvalidInput)]
     assert len(refused) == 1 and refused[0].fields == {"token": "email_taken"}
     assert await User.count().where(User.email == "commune@exemple.fr") == 1
+
+
+async def test_a_deleted_persons_email_leaves_every_audit_entry_before_and_after(
+    client: Client, world: World
+) -> None:
+    """An invitation cancelled before the person joined keeps their address in its audit
+    entry's `before`; deleting the account replaces it there too."""
+    email = "invitee.annulee@exemple.fr"
+    await log_in(client, world.emails["lieu_admin"])
+    people = f"/lieux/{world.lieu_slug}/personnes"
+    await post_form(client, f"{people}/inviter", {"email": email}, form_page=people)
+    row = await Invitation.select(Invitation.id).where(Invitation.email == email).first()
+    assert row is not None
+    cancelled = await post_form(
+        client, f"/lieux/{world.lieu_slug}/invitations/{row['id']}/annulation", {}, form_page=people
+    )
+    assert cancelled.status_code == 303, cancelled.text
+    user_id = await factories.make_user(email, "Invitée Annulée")
+    await factories.add_member(user_id, world.other_lieu_id)
+    client.cookies.clear()
+    await log_in(client, email)
+    done = await _post(client, f"{PAGE}/supprimer", {"confirm": "1", "password": PASSWORD})
+    assert done.status_code == 303
+    entries = await AuditEntry.select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
+    assert [e["action"] for e in entries if email in f"{e['before']}{e['after']}"] == []

@@ -14,7 +14,10 @@ nobody to manage it, and only they can hand it over (by inviting or appointing s
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
+from piccolo.columns import Column
 
 from cobudget.db.rows import fetch
 from cobudget.db.tables import (
@@ -179,7 +182,7 @@ async def _scrub_audit(email: str, hidden: str) -> None:
         _Logged,
     )
     for row in rows:
-        scrubbed = {
+        scrubbed: dict[Column | str, Any] = {
             column: msgspec.json.decode(text.replace(email, hidden))
             for column, text in ((AuditEntry.before, row.before), (AuditEntry.after, row.after))
             if text and email in text

@@ -382,3 +382,35 @@ async def test_a_deleted_persons_email_leaves_every_audit_entry_before_and_after
     assert done.status_code == 303
     entries = await AuditEntry.select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
     assert [e["action"] for e in entries if email in f"{e['before']}{e['after']}"] == []
+
+
+async def test_a_reset_link_sent_to_the_old_address_dies_with_the_email_change(
+    client: Client, world: World, settings: Settings, mailbox: Mailbox
+) -> None:
+    """Whoever reads the old mailbox no longer holds the account once its email changed: a
+    password-reset link sent there before the change stops working."""
+    from cobudget.services import accounts, email_change
+
+    old = world.emails["member"]
+    await accounts.request_password_reset(settings, email=old, address="203.0.113.9")
+    await log_in(client, old)
+    await _post(
+        client, f"{PAGE}/email", {"new_email": "awa@ailleurs.fr", "email_password": PASSWORD}
+    )
+    await outbox.send_due(settings)
+    reset = next(m for m in mailbox.to(old) if "/mot-de-passe/" in link_in(m))
+    change = link_in(await mailbox.wait_for("awa@ailleurs.fr")).rsplit("/", 1)[1]
+    await email_change.confirm(change)
+    user_id = int(str((await _user("awa@ailleurs.fr"))["id"]))
+    try:
+        await accounts.reset_password(
+            settings,
+            token=link_in(reset).rsplit("/", 1)[1],
+            password="un-autre-mot-de-passe",
+            confirmation="un-autre-mot-de-passe",
+            address="203.0.113.9",
+        )
+    except InvalidInput as error:
+        assert error.fields == {"token": "reset_link_invalid"}
+    else:
+        raise AssertionError(f"the old address's reset link still worked for {user_id}")

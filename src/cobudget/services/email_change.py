@@ -42,9 +42,11 @@ async def request(
     person = await profile(user_id)
     if person is not None and email == person.email:
         raise InvalidInput({"new_email": "same_email"})
+    # The password first: whether an address has an account is told to its owner only, and
+    # each wrong password counts (a session alone cannot probe the instance's addresses).
+    await check_password(user_id, password or "")
     if await _taken_by_another(user_id, email):
         raise InvalidInput({"new_email": "email_taken"})
-    await check_password(user_id, password or "")
     async with write_transaction():
         await limits.reserve(
             [Limit(f"email-change:{user_id}", REQUESTS_PER_HOUR, HOUR)],

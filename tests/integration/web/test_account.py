@@ -110,6 +110,18 @@ async def test_an_email_change_is_refused_with_a_wrong_password_a_taken_or_the_s
     assert await OutboxMessage.count() == 0
 
 
+async def test_whether_an_address_has_an_account_is_told_only_after_the_right_password(
+    client: Client, world: World
+) -> None:
+    """A session alone (a computer left open) cannot probe which addresses have an account:
+    the password is checked first, and its failures are limited."""
+    await log_in(client, world.emails["member"])
+    probe = {"new_email": world.emails["coordinator"], "email_password": "pas-le-bon"}
+    response = await _post(client, f"{PAGE}/email", probe)
+    assert response.status_code == 422
+    assert "mot de passe actuel" in response.text and "existe déjà" not in response.text
+
+
 async def test_an_expired_link_or_an_address_taken_meanwhile_changes_nothing(
     client: Client, world: World, settings: Settings, mailbox: Mailbox
 ) -> None:

@@ -388,3 +388,47 @@ async def test_a_person_who_said_nous_aussi_then_deleted_their_account_is_not_wr
     assert response.status_code == 303, response.text
     told = await OutboxMessage.select(OutboxMessage.to_address).where(OutboxMessage.id > before)
     assert all("@" in row["to_address"] for row in told), told
+
+
+async def test_the_open_data_holds_every_need_past_the_pages_bound(as_role, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Archived needs pile up over the years: the export ("every need", docs/open-data.md)
+    keeps the newest ones too once the network holds more than a page shows."""
+    moment = now()
+    await Need.insert(
+        *(
+            Need(
+                network=world.network_id,
+                lieu=world.other_lieu_id,
+                title=f"Ancien besoin {n}",
+                theme="autre",
+                horizon_years=1,
+                created_at=moment,
+                updated_at=moment,
+                archived_at=moment,
+            )
+            for n in range(needs.rules.MAX_NEEDS_PER_PAGE)
+        )
+    )
+    client = await as_role("member")
+    response = await post_form(client, f"/lieux/{world.lieu_slug}/besoins/nouveau", GOOD)
+    assert response.status_code == 303, response.text
+    visitor = await as_role("visitor")
+    body = json.loads(
+        (await visitor.get(f"/reseaux/{world.network_slug}/donnees/besoins.json")).text
+    )
+    assert GOOD["title"] in {row["title"] for row in body["rows"]}
+    assert len(body["rows"]) == await Need.count().where(Need.network == world.network_id)
+
+
+async def test_a_lieu_publishes_a_bounded_number_of_needs_a_day(as_role, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Publishing and archiving again and again cannot flood the network's record."""
+    client = await as_role("member")
+    published = await Need.count().where(Need.lieu == world.lieu_id)
+    for n in range(needs.rules.MAX_NEEDS_PUBLISHED_PER_LIEU_PER_DAY - published):
+        need_id = await factories.make_need(world.network_id, world.lieu_id, f"Besoin {n}")
+        await Need.update({Need.archived_at: now()}).where(Need.id == need_id)
+    before = await Need.count()
+    response = await post_form(client, f"/lieux/{world.lieu_slug}/besoins/nouveau", GOOD)
+    assert response.status_code == 422
+    assert "besoins aujourd’hui" in page_text(response)
+    assert await Need.count() == before

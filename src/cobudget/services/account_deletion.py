@@ -55,6 +55,10 @@ def placeholder_email(user_id: int) -> str:
     return f"ancien-membre-{user_id}"
 
 
+class _Id(msgspec.Struct, frozen=True):
+    id: int
+
+
 class _Count(msgspec.Struct, frozen=True):
     ref: int
     others: int
@@ -91,13 +95,12 @@ async def _refuse_if_last(actor: Actor, user_id: int) -> None:
             if not any(row.ref == network and row.others != user_id for row in coordinators):
                 raise NotAllowed("account.delete", "last_coordinator")
     if actor.is_site_admin:
-        others = (
-            await User.select(User.id)
-            .where(User.is_site_admin.eq(True))
-            .where(User.id != user_id)
-            .first()
+        # Every site admin's row held, this one's too: two site admins deleting at once are
+        # decided one after the other, and the second sees the first gone.
+        site_admins = await fetch(
+            for_update(User.select(User.id).where(User.is_site_admin.eq(True))), _Id
         )
-        if others is None:
+        if not any(row.id != user_id for row in site_admins):
             raise NotAllowed("account.delete", "last_site_admin")
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 
+import httpx
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import (
@@ -426,3 +428,36 @@ async def test_a_reset_link_sent_to_the_old_address_dies_with_the_email_change(
         assert error.fields == {"token": "reset_link_invalid"}
     else:
         raise AssertionError(f"the old address's reset link still worked for {user_id}")
+
+
+async def test_two_site_admins_deleting_their_accounts_at_once_leave_one(
+    db: str, smtp: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    """Two app processes on PostgreSQL (one on SQLite), each site admin's deletion in its own,
+    sent together, several times over: one goes, the other is refused as the last, never
+    both (the site admins' rows are held while the rule is asked)."""
+    from tests.integration.web.test_money_races import _logged_in
+    from tests.support.database import backend
+    from tests.support.processes import app_processes
+
+    processes = 2 if backend() == "postgresql" else 1
+    with app_processes(processes, db, smtp[1], tmp_path) as urls:
+        for round_ in range(4):
+            emails = [f"admin{round_}.{n}@exemple.fr" for n in (1, 2)]
+            await User.update({User.is_site_admin: False}).where(User.is_site_admin.eq(True))
+            for email in emails:
+                await factories.make_user(email, "Admin", site_admin=True)
+            clients = [await _logged_in(urls[n % len(urls)], e) for n, e in enumerate(emails)]
+
+            async def delete(client: httpx.AsyncClient, token: str) -> int:
+                response = await client.post(
+                    f"{PAGE}/supprimer",
+                    data={"confirm": "1", "password": PASSWORD, "_csrf_token": token},
+                )
+                return response.status_code
+
+            statuses = sorted(await asyncio.gather(*(delete(*c) for c in clients)))
+            assert await User.count().where(User.is_site_admin.eq(True)) == 1, statuses
+            assert statuses == [303, 403], statuses
+            for client, _token in clients:
+                await client.aclose()

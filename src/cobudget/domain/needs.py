@@ -18,7 +18,11 @@ from cobudget.domain.challenges import InvalidAmount, parse_euros
 from cobudget.domain.validation import Checker
 
 MAX_ACTIVE_NEEDS_PER_LIEU = 20  # needs a lieu shows at once; archived ones do not count
-MAX_NEEDS_PER_PAGE = 500  # the most needs a network's page or an export reads at once
+MAX_NEEDS_PER_PAGE = 500  # the most active needs a network's page or the API reads at once
+# The open data holds every need, archived ones too; a lieu publishes at most so many a day
+# (archiving makes no room there), so the record grows with time, not with a loop of requests.
+MAX_NEEDS_PER_EXPORT = 20_000
+MAX_NEEDS_PUBLISHED_PER_LIEU_PER_DAY = 2 * MAX_ACTIVE_NEEDS_PER_LIEU  # room to redo a day's list
 TITLE_MAX = 200
 TEXT_MAX = 5_000
 HORIZONS = (1, 2, 3)

@@ -14,7 +14,10 @@ nobody to manage it, and only they can hand it over (by inviting or appointing s
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
+from piccolo.columns import Column
 
 from cobudget.db.rows import fetch
 from cobudget.db.tables import (
@@ -50,6 +53,10 @@ def placeholder_email(user_id: int) -> str:
     """What takes the place of a deleted person's email: unique, and no address (no `@`), so
     nobody can log in with it, be invited at it or be sent anything."""
     return f"ancien-membre-{user_id}"
+
+
+class _Id(msgspec.Struct, frozen=True):
+    id: int
 
 
 class _Count(msgspec.Struct, frozen=True):
@@ -88,13 +95,12 @@ async def _refuse_if_last(actor: Actor, user_id: int) -> None:
             if not any(row.ref == network and row.others != user_id for row in coordinators):
                 raise NotAllowed("account.delete", "last_coordinator")
     if actor.is_site_admin:
-        others = (
-            await User.select(User.id)
-            .where(User.is_site_admin.eq(True))
-            .where(User.id != user_id)
-            .first()
+        # Every site admin's row held, this one's too: two site admins deleting at once are
+        # decided one after the other, and the second sees the first gone.
+        site_admins = await fetch(
+            for_update(User.select(User.id).where(User.is_site_admin.eq(True))), _Id
         )
-        if others is None:
+        if not any(row.id != user_id for row in site_admins):
             raise NotAllowed("account.delete", "last_site_admin")
 
 
@@ -159,22 +165,30 @@ async def delete_account(actor: Actor, *, password: str | None, confirmed: bool)
 
 class _Logged(msgspec.Struct, frozen=True):
     id: int
+    before: str | None
     after: str | None
 
 
 async def _scrub_audit(email: str, hidden: str) -> None:
-    """The audit log keeps who was invited by their email (`after`); a deleted person's email
-    is replaced by their placeholder there, the entries themselves stay."""
+    """The audit log keeps who was invited by their email (`after`; `before` for an invitation
+    cancelled); a deleted person's email is replaced by their placeholder there, the entries
+    themselves stay."""
     rows = await fetch(
         AuditEntry.raw(
-            "SELECT id, CAST(after AS TEXT) AS after FROM audit_entry"
-            " WHERE CAST(after AS TEXT) LIKE {} ORDER BY id LIMIT {}",
+            "SELECT id, CAST(before AS TEXT) AS before, CAST(after AS TEXT) AS after"
+            " FROM audit_entry WHERE CAST(before AS TEXT) LIKE {} OR CAST(after AS TEXT) LIKE {}"
+            " ORDER BY id LIMIT {}",
+            f"%{email}%",
             f"%{email}%",
             MAX_AUDIT_SCRUBBED,
         ),
         _Logged,
     )
     for row in rows:
-        if row.after and email in row.after:
-            scrubbed = msgspec.json.decode(row.after.replace(email, hidden))
-            await AuditEntry.update({AuditEntry.after: scrubbed}).where(AuditEntry.id == row.id)
+        scrubbed: dict[Column | str, Any] = {
+            column: msgspec.json.decode(text.replace(email, hidden))
+            for column, text in ((AuditEntry.before, row.before), (AuditEntry.after, row.after))
+            if text and email in text
+        }
+        if scrubbed:
+            await AuditEntry.update(scrubbed).where(AuditEntry.id == row.id)

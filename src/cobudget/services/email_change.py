@@ -10,7 +10,7 @@ import datetime as dt
 import msgspec
 
 from cobudget.db.rows import fetch_one
-from cobudget.db.tables import EmailChange, User
+from cobudget.db.tables import EmailChange, PasswordReset, User
 from cobudget.db.transactions import for_update, unless_duplicate, write_transaction
 from cobudget.domain.errors import Duplicate, InvalidInput, LoginRequired
 from cobudget.domain.permissions import Actor
@@ -42,9 +42,11 @@ async def request(
     person = await profile(user_id)
     if person is not None and email == person.email:
         raise InvalidInput({"new_email": "same_email"})
+    # The password first: whether an address has an account is told to its owner only, and
+    # each wrong password counts (a session alone cannot probe the instance's addresses).
+    await check_password(user_id, password or "")
     if await _taken_by_another(user_id, email):
         raise InvalidInput({"new_email": "email_taken"})
-    await check_password(user_id, password or "")
     async with write_transaction():
         await limits.reserve(
             [Limit(f"email-change:{user_id}", REQUESTS_PER_HOUR, HOUR)],
@@ -111,7 +113,8 @@ async def describe(token: str) -> EmailChangeView | None:
 async def confirm(token: str) -> int:
     """Make the new address the account's: the link works once, within its time, and only while
     the address belongs to nobody else (checked again here, holding the link's row; the unique
-    index on the email holds under a race). Returns the user id."""
+    index on the email holds under a race). The password-reset links not used yet, sent to the
+    old address, stop working. Returns the user id."""
     async with write_transaction():
         await for_update(
             EmailChange.select(EmailChange.id).where(EmailChange.token_hash == token_hash(token))
@@ -130,6 +133,10 @@ async def confirm(token: str) -> int:
                 await User.update({User.email: change.new_email}).where(User.id == change.user)
         except Duplicate:  # another account took the address a moment ago
             raise InvalidInput({"token": "email_taken"}) from None
+        # The reset links sent to the old address die: its mailbox no longer holds the account.
+        await PasswordReset.update({PasswordReset.used_at: moment}).where(
+            (PasswordReset.user == change.user) & PasswordReset.used_at.is_null()
+        )
         await audit.record(
             Actor(user_id=change.user), "user.email_changed", entity="user", entity_id=change.user
         )

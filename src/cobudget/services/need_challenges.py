@@ -6,6 +6,8 @@ it)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import msgspec
 
 from cobudget.db.rows import fetch, fetch_one
@@ -24,6 +26,7 @@ class _Email(msgspec.Struct, frozen=True):
 
 class _Joined(_Email, frozen=True):
     lieu: int
+    deleted_at: dt.datetime | None
 
 
 async def for_challenge(actor: Actor, need_id: int, *, network_id: int) -> NeedRow:
@@ -68,9 +71,11 @@ async def tell_joined_lieux(settings: Settings, *, challenge_id: int, title: str
     lieu, and the lieu's admins), with the link where their lieu says « nous aussi » in one
     click. Nothing when the challenge comes from no need."""
     joins = await fetch(
-        NeedJoin.select(NeedJoin.lieu, NeedJoin.declared_by.email.as_alias("email")).where(
-            NeedJoin.need.challenge == challenge_id
-        ),
+        NeedJoin.select(
+            NeedJoin.lieu,
+            NeedJoin.declared_by.email.as_alias("email"),
+            NeedJoin.declared_by.deleted_at.as_alias("deleted_at"),
+        ).where(NeedJoin.need.challenge == challenge_id),
         _Joined,
     )
     if not joins:
@@ -81,7 +86,10 @@ async def tell_joined_lieux(settings: Settings, *, challenge_id: int, title: str
         .where(Membership.lieu.is_in([row.lieu for row in joins])),
         _Email,
     )
-    addresses = sorted({row.email for row in (*joins, *admins) if row.email})
+    # A deleted account's placeholder is no address (`account_deletion`): left out (the
+    # lieu's admins are told all the same).
+    joined = [row.email for row in joins if row.deleted_at is None]
+    addresses = sorted({email for email in (*joined, *(row.email for row in admins)) if email})
     await outbox.enqueue_many(
         addresses,
         "need_became_challenge",

@@ -5,6 +5,7 @@ the record of what the lieux asked for stays whole; the same encoding as an enve
 from __future__ import annotations
 
 from cobudget.db.tables import Need
+from cobudget.domain import needs as rules
 from cobudget.domain.permissions import Actor
 from cobudget.services import exports
 from cobudget.services.queries.needs import read_needs
@@ -53,7 +54,9 @@ async def rows(actor: Actor, network_slug: str) -> list[dict[str, object]]:
             "challenge_id": need.challenge_id,
             "joined_lieu_ids": ";".join(str(lieu.id) for lieu in need.joined),
         }
-        for need in await read_needs(Need.network == network.id, archived=True)
+        for need in await read_needs(
+            Need.network == network.id, archived=True, limit=rules.MAX_NEEDS_PER_EXPORT
+        )
     ]
 
 

@@ -108,7 +108,8 @@ async def require_writer(actor: Actor, *, network_id: int, lieu_id: int) -> None
 
 async def publish(actor: Actor, *, network_id: int, lieu_id: int, form: rules.NeedForm) -> int:
     """A member publishes a need of their lieu in one of the lieu's networks; a lieu shows at
-    most `MAX_ACTIVE_NEEDS_PER_LIEU` at once (counted with the lieu's row held)."""
+    most `MAX_ACTIVE_NEEDS_PER_LIEU` at once and publishes at most
+    `MAX_NEEDS_PUBLISHED_PER_LIEU_PER_DAY` in 24 hours (counted with the lieu's row held)."""
     require(actor, Action.NEED_WRITE, await _lieu_target(network_id, lieu_id))
     fields = rules.check_need(form)
     async with write_transaction():
@@ -117,6 +118,14 @@ async def publish(actor: Actor, *, network_id: int, lieu_id: int, form: rules.Ne
         if active >= rules.MAX_ACTIVE_NEEDS_PER_LIEU:
             raise InvalidInput({"title": f"too_many_needs:{rules.MAX_ACTIVE_NEEDS_PER_LIEU}"})
         moment = now()
+        today = (
+            await Need.count()
+            .where(Need.lieu == lieu_id)
+            .where(Need.created_at > moment - dt.timedelta(days=1))
+        )
+        if today >= rules.MAX_NEEDS_PUBLISHED_PER_LIEU_PER_DAY:
+            cap = rules.MAX_NEEDS_PUBLISHED_PER_LIEU_PER_DAY
+            raise InvalidInput({"title": f"too_many_needs_today:{cap}"})
         need_id = await inserted_id(
             Need.insert(
                 Need(

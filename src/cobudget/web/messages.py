@@ -99,6 +99,10 @@ def field_message(code: str) -> str:
             return _(
                 "Votre lieu affiche déjà {max} besoins : archivez-en un avant d’en publier un autre."
             ).format(max=params[0])
+        case "too_many_needs_today":
+            return _(
+                "Votre lieu a déjà publié {max} besoins aujourd’hui : publiez les suivants demain."
+            ).format(max=params[0])
         case "need_already_challenge":
             return _("Ce besoin est déjà devenu un défi.")
         case "need_archived":

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 
+import httpx
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import (
@@ -108,6 +110,18 @@ async def test_an_email_change_is_refused_with_a_wrong_password_a_taken_or_the_s
         assert response.status_code == 422 and message in response.text, data
     assert await EmailChange.count() == 0
     assert await OutboxMessage.count() == 0
+
+
+async def test_whether_an_address_has_an_account_is_told_only_after_the_right_password(
+    client: Client, world: World
+) -> None:
+    """A session alone (a computer left open) cannot probe which addresses have an account:
+    the password is checked first, and its failures are limited."""
+    await log_in(client, world.emails["member"])
+    probe = {"new_email": world.emails["coordinator"], "email_password": "pas-le-bon"}
+    response = await _post(client, f"{PAGE}/email", probe)
+    assert response.status_code == 422
+    assert "mot de passe actuel" in response.text and "existe déjà" not in response.text
 
 
 async def test_an_expired_link_or_an_address_taken_meanwhile_changes_nothing(
@@ -357,3 +371,93 @@ async def test_two_accounts_confirming_the_same_new_address_at_once_get_it_once(
     refused = [r for r in results if isinstance(r, InvalidInput)]
     assert len(refused) == 1 and refused[0].fields == {"token": "email_taken"}
     assert await User.count().where(User.email == "commune@exemple.fr") == 1
+
+
+async def test_a_deleted_persons_email_leaves_every_audit_entry_before_and_after(
+    client: Client, world: World
+) -> None:
+    """An invitation cancelled before the person joined keeps their address in its audit
+    entry's `before`; deleting the account replaces it there too."""
+    email = "invitee.annulee@exemple.fr"
+    await log_in(client, world.emails["lieu_admin"])
+    people = f"/lieux/{world.lieu_slug}/personnes"
+    await post_form(client, f"{people}/inviter", {"email": email}, form_page=people)
+    row = await Invitation.select(Invitation.id).where(Invitation.email == email).first()
+    assert row is not None
+    cancelled = await post_form(
+        client, f"/lieux/{world.lieu_slug}/invitations/{row['id']}/annulation", {}, form_page=people
+    )
+    assert cancelled.status_code == 303, cancelled.text
+    user_id = await factories.make_user(email, "Invitée Annulée")
+    await factories.add_member(user_id, world.other_lieu_id)
+    client.cookies.clear()
+    await log_in(client, email)
+    done = await _post(client, f"{PAGE}/supprimer", {"confirm": "1", "password": PASSWORD})
+    assert done.status_code == 303
+    entries = await AuditEntry.select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
+    assert [e["action"] for e in entries if email in f"{e['before']}{e['after']}"] == []
+
+
+async def test_a_reset_link_sent_to_the_old_address_dies_with_the_email_change(
+    client: Client, world: World, settings: Settings, mailbox: Mailbox
+) -> None:
+    """Whoever reads the old mailbox no longer holds the account once its email changed: a
+    password-reset link sent there before the change stops working."""
+    from cobudget.services import accounts, email_change
+
+    old = world.emails["member"]
+    await accounts.request_password_reset(settings, email=old, address="203.0.113.9")
+    await log_in(client, old)
+    await _post(
+        client, f"{PAGE}/email", {"new_email": "awa@ailleurs.fr", "email_password": PASSWORD}
+    )
+    await outbox.send_due(settings)
+    reset = next(m for m in mailbox.to(old) if "/mot-de-passe/" in link_in(m))
+    change = link_in(await mailbox.wait_for("awa@ailleurs.fr")).rsplit("/", 1)[1]
+    await email_change.confirm(change)
+    user_id = int(str((await _user("awa@ailleurs.fr"))["id"]))
+    try:
+        await accounts.reset_password(
+            settings,
+            token=link_in(reset).rsplit("/", 1)[1],
+            password="un-autre-mot-de-passe",
+            confirmation="un-autre-mot-de-passe",
+            address="203.0.113.9",
+        )
+    except InvalidInput as error:
+        assert error.fields == {"token": "reset_link_invalid"}
+    else:
+        raise AssertionError(f"the old address's reset link still worked for {user_id}")
+
+
+async def test_two_site_admins_deleting_their_accounts_at_once_leave_one(
+    db: str, smtp: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    """Two app processes on PostgreSQL (one on SQLite), each site admin's deletion in its own,
+    sent together, several times over: one goes, the other is refused as the last, never
+    both (the site admins' rows are held while the rule is asked)."""
+    from tests.integration.web.test_money_races import _logged_in
+    from tests.support.database import backend
+    from tests.support.processes import app_processes
+
+    processes = 2 if backend() == "postgresql" else 1
+    with app_processes(processes, db, smtp[1], tmp_path) as urls:
+        for round_ in range(4):
+            emails = [f"admin{round_}.{n}@exemple.fr" for n in (1, 2)]
+            await User.update({User.is_site_admin: False}).where(User.is_site_admin.eq(True))
+            for email in emails:
+                await factories.make_user(email, "Admin", site_admin=True)
+            clients = [await _logged_in(urls[n % len(urls)], e) for n, e in enumerate(emails)]
+
+            async def delete(client: httpx.AsyncClient, token: str) -> int:
+                response = await client.post(
+                    f"{PAGE}/supprimer",
+                    data={"confirm": "1", "password": PASSWORD, "_csrf_token": token},
+                )
+                return response.status_code
+
+            statuses = sorted(await asyncio.gather(*(delete(*c) for c in clients)))
+            assert await User.count().where(User.is_site_admin.eq(True)) == 1, statuses
+            assert statuses == [303, 403], statuses
+            for client, _token in clients:
+                await client.aclose()

@@ -29,6 +29,26 @@ GOOD = {
 COMPTOIR_MEMBER = "membre.comptoir@exemple.fr"
 
 
+async def _publish_from_need(client: AsyncTestClient, world: World):  # type: ignore[no-untyped-def,type-arg]
+    """Post the challenge form, published, filled from the world's need."""
+    return await post_form(
+        client,
+        f"/reseaux/{world.network_slug}/defis/nouveau",
+        {
+            "need": str(world.need_id),
+            "lieu": str(world.lieu_id),
+            "title": "Un four à pain partagé",
+            "problem": "Nous réservons nos salles sur un tableur partagé.",
+            "commons": "Un logiciel libre de réservation.",
+            "licence": "etalab-2.0",
+            "lines.0.label": "Étude",
+            "lines.0.min": "1 000",
+            "lines.0.max": "2 000",
+            "action": "publish",
+        },
+    )
+
+
 async def _as_comptoir(client: AsyncTestClient, world: World) -> AsyncTestClient:  # type: ignore[type-arg]
     """The client logged in as a member of the other lieu of the network (Le Comptoir)."""
     if not await User.exists().where(User.email == COMPTOIR_MEMBER):
@@ -226,22 +246,7 @@ async def test_a_need_becomes_a_challenge_and_its_joined_lieux_are_told(
     assert "Nous réservons nos salles sur un tableur partagé." in form.text  # the problem
     assert f'name="need" value="{world.need_id}"' in form.text
     before = await OutboxMessage.count()
-    response = await post_form(
-        member,
-        f"/reseaux/{world.network_slug}/defis/nouveau",
-        {
-            "need": str(world.need_id),
-            "lieu": str(world.lieu_id),
-            "title": "Un four à pain partagé",
-            "problem": "Nous réservons nos salles sur un tableur partagé.",
-            "commons": "Un logiciel libre de réservation.",
-            "licence": "etalab-2.0",
-            "lines.0.label": "Étude",
-            "lines.0.min": "1 000",
-            "lines.0.max": "2 000",
-            "action": "publish",
-        },
-    )
+    response = await _publish_from_need(member, world)
     assert response.status_code == 303, response.text
     challenge_id = int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
     need = await Need.select(Need.challenge).where(Need.id == world.need_id).first()
@@ -355,3 +360,75 @@ async def test_a_draft_made_from_a_need_tells_the_joined_lieux_when_it_is_publis
     assert [row["to_address"] for row in told] == ["admin.comptoir@exemple.fr"]
     public = page_text(await (await as_role("visitor")).get(f"/lieux/{world.lieu_slug}"))
     assert f'href="/defis/{challenge_id}"' in public
+
+
+async def test_a_person_who_said_nous_aussi_then_deleted_their_account_is_not_written_to(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+    as_role,  # type: ignore[no-untyped-def]
+) -> None:
+    """Their « nous aussi » stays (it is the lieu's), but their address is gone: the challenge
+    made from the need writes to nobody in their place (not to the deleted account's
+    placeholder, which is no address)."""
+    await _as_comptoir(client, world)
+    await post_form(
+        client, f"/besoins/{world.need_id}/nous-aussi", {"lieu": str(world.other_lieu_id)}
+    )
+    deleted = await post_form(
+        client,
+        "/mon-compte/supprimer",
+        {"confirm": "1", "password": factories.PASSWORD},
+        form_page="/mon-compte",
+    )
+    assert deleted.status_code == 303, deleted.text
+    assert await NeedJoin.count().where(NeedJoin.need == world.need_id) == 1
+    member = await as_role("member")
+    before = await OutboxMessage.count()
+    response = await _publish_from_need(member, world)
+    assert response.status_code == 303, response.text
+    told = await OutboxMessage.select(OutboxMessage.to_address).where(OutboxMessage.id > before)
+    assert all("@" in row["to_address"] for row in told), told
+
+
+async def test_the_open_data_holds_every_need_past_the_pages_bound(as_role, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Archived needs pile up over the years: the export ("every need", docs/open-data.md)
+    keeps the newest ones too once the network holds more than a page shows."""
+    moment = now()
+    await Need.insert(
+        *(
+            Need(
+                network=world.network_id,
+                lieu=world.other_lieu_id,
+                title=f"Ancien besoin {n}",
+                theme="autre",
+                horizon_years=1,
+                created_at=moment,
+                updated_at=moment,
+                archived_at=moment,
+            )
+            for n in range(needs.rules.MAX_NEEDS_PER_PAGE)
+        )
+    )
+    client = await as_role("member")
+    response = await post_form(client, f"/lieux/{world.lieu_slug}/besoins/nouveau", GOOD)
+    assert response.status_code == 303, response.text
+    visitor = await as_role("visitor")
+    body = json.loads(
+        (await visitor.get(f"/reseaux/{world.network_slug}/donnees/besoins.json")).text
+    )
+    assert GOOD["title"] in {row["title"] for row in body["rows"]}
+    assert len(body["rows"]) == await Need.count().where(Need.network == world.network_id)
+
+
+async def test_a_lieu_publishes_a_bounded_number_of_needs_a_day(as_role, world: World) -> None:  # type: ignore[no-untyped-def]
+    """Publishing and archiving again and again cannot flood the network's record."""
+    client = await as_role("member")
+    published = await Need.count().where(Need.lieu == world.lieu_id)
+    for n in range(needs.rules.MAX_NEEDS_PUBLISHED_PER_LIEU_PER_DAY - published):
+        need_id = await factories.make_need(world.network_id, world.lieu_id, f"Besoin {n}")
+        await Need.update({Need.archived_at: now()}).where(Need.id == need_id)
+    before = await Need.count()
+    response = await post_form(client, f"/lieux/{world.lieu_slug}/besoins/nouveau", GOOD)
+    assert response.status_code == 422
+    assert "besoins aujourd’hui" in page_text(response)
+    assert await Need.count() == before

@@ -123,15 +123,17 @@ _COLUMNS = (
 )
 
 
-async def read_needs(*conditions: Any, archived: bool = False) -> list[NeedView]:
+async def read_needs(
+    *conditions: Any, archived: bool = False, limit: int = rules.MAX_NEEDS_PER_PAGE
+) -> list[NeedView]:
     """The needs matching `conditions` (active ones unless `archived`), oldest first, at most
-    `MAX_NEEDS_PER_PAGE`, with their « nous aussi »: two queries."""
+    `limit`, with their « nous aussi »: two queries."""
     query = Need.select(*_COLUMNS)
     for condition in conditions:
         query = query.where(condition)
     if not archived:
         query = query.where(Need.archived_at.is_null())
-    rows = await fetch(query.order_by(Need.id).limit(rules.MAX_NEEDS_PER_PAGE), _NeedRow)
+    rows = await fetch(query.order_by(Need.id).limit(limit), _NeedRow)
     joined: dict[int, list[LieuRef]] = {}
     if rows:
         for join in await fetch(

@@ -49,7 +49,7 @@ async def db(database_url: str) -> AsyncIterator[str]:
     # client runs the app in this test's event loop, so the app uses them too.
     await open_pool(engine, 4)
     try:
-        await database.empty_all_tables()
+        await database.empty_all_tables(database_url)
         from cobudget.services import projection_cache
 
         projection_cache.clear()  # ids start again after the tables are emptied

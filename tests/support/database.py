@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -180,20 +180,33 @@ async def snapshot_postgresql(url: str, schema: str) -> None:
 async def restore_postgresql(url: str, schema: str) -> None:
     """Put back the rows `snapshot_postgresql` copied, ids and sequences included, in one
     round trip."""
-    names = [table._meta.tablename for table in ALL_TABLES]
-    script = (
-        "TRUNCATE "
-        + ", ".join(f'public."{name}"' for name in names)
-        + " CASCADE;"
-        + "".join(
-            f'INSERT INTO public."{name}" SELECT * FROM "{schema}"."{name}";' for name in names
-        )
-        + "".join(
-            f"SELECT setval(pg_get_serial_sequence('public.\"{name}\"', 'id'), "
-            f'COALESCE((SELECT MAX(id) FROM public."{name}"), 0) + 1, false);'
-            for name in names
-        )
+    names = _names()
+    await _run_script(
+        url,
+        _replica(
+            [f'DELETE FROM public."{name}";' for name in names]
+            + [f'INSERT INTO public."{name}" SELECT * FROM "{schema}"."{name}";' for name in names]
+            + [
+                f"SELECT setval(pg_get_serial_sequence('public.\"{name}\"', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM public."{name}"), 0) + 1, false);'
+                for name in names
+            ]
+        ),
     )
+
+
+def _names() -> list[str]:
+    return [table._meta.tablename for table in ALL_TABLES]
+
+
+def _replica(statements: Iterable[str]) -> str:
+    """Statements run as one transaction with foreign keys unchecked (replica role), so their
+    order does not matter. DELETE, not TRUNCATE: the tables of a test hold a few rows, and
+    TRUNCATE costs about 5 ms a table whatever it holds (240 ms for our 50, at every test)."""
+    return "BEGIN; SET LOCAL session_replication_role = replica;" + "".join(statements) + "COMMIT;"
+
+
+async def _run_script(url: str, script: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         await connection.execute(script)
@@ -201,10 +214,9 @@ async def restore_postgresql(url: str, schema: str) -> None:
         await connection.close()
 
 
-async def empty_all_tables() -> None:
-    if backend() == "postgresql":  # one statement, one round trip (ids keep growing)
-        names = ", ".join(f'"{table._meta.tablename}"' for table in ALL_TABLES)
-        await ALL_TABLES[0].raw(f"TRUNCATE {names} CASCADE")
+async def empty_all_tables(url: str) -> None:
+    if backend() == "postgresql":  # one round trip (ids keep growing)
+        await _run_script(url, _replica(f'DELETE FROM public."{name}";' for name in _names()))
         return
     for table in reversed(ALL_TABLES):
         await table.delete(force=True)

@@ -50,7 +50,7 @@ def _scenarios(draw: st.DrawFn) -> dict[str, object]:
 
 
 async def _run(scenario: dict[str, object], app_settings: Settings) -> None:
-    await database.empty_all_tables()
+    await database.empty_all_tables(app_settings.database_url)
     projection_cache.clear()
     network = await factories.make_network("Réseau Hypothèse")
     lieux = [await factories.make_lieu(network, f"Lieu {i}") for i in range(int(scenario["lieux"]))]  # type: ignore[call-overload]

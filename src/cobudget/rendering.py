@@ -49,7 +49,9 @@ def euros(cents: int) -> str:
 
 
 def date(value: dt.date | dt.datetime) -> str:
-    return format_date(value, format="long", locale=i18n.current_locale())
+    return _first_of_month(
+        format_date(value, format="long", locale=i18n.current_locale()), value.day
+    )
 
 
 def datetime_(value: dt.datetime | str) -> str:
@@ -57,12 +59,19 @@ def datetime_(value: dt.datetime | str) -> str:
     notification holds its moments as ISO text (services/notifications.py)."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return format_datetime(
-        value if value.tzinfo else value.replace(tzinfo=dt.UTC),
-        format="d MMMM y HH:mm",
-        tzinfo=PARIS,
-        locale=i18n.current_locale(),
+    moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    shown = format_datetime(
+        moment, format="d MMMM y HH:mm", tzinfo=PARIS, locale=i18n.current_locale()
     )
+    return _first_of_month(shown, moment.astimezone(PARIS).day)
+
+
+def _first_of_month(shown: str, day: int) -> str:
+    """French writes the first day of a month as an ordinal, « 1er décembre », which Babel's
+    patterns cannot say; every other day and language is left as Babel wrote it."""
+    if day == 1 and i18n.current_locale().startswith("fr") and shown.startswith("1 "):
+        return "1er" + shown[1:]
+    return shown
 
 
 def filesize(size: int) -> str:

@@ -31,6 +31,9 @@ async def test_wrong_password_gets_a_french_message_next_to_the_field(
     assert response.status_code == 422
     assert 'id="e-password"' in response.text
     assert "Adresse e-mail ou mot de passe incorrect." in response.text
+    # A login records nothing: the summary says what happened, not « formulaire non enregistré ».
+    assert "Vous n’êtes pas connecté·e." in response.text
+    assert "pas été enregistré" not in response.text
     assert await WebSession.count() == 0
 
 

@@ -87,10 +87,9 @@ async def lieu_people(actor: Actor, slug: str) -> LieuPeople:
         .limit(MAX_INVITATIONS),
         PendingInvitation,
     )
-    moment = now()
     return LieuPeople(
         lieu=lieu,
         people=people,
-        invitations=[msgspec.structs.replace(row, expired=row.expires_at < moment) for row in rows],
+        invitations=marked(rows),
         admin_count=sum(person.is_admin for person in people),
     )

@@ -85,12 +85,13 @@ def _headers() -> dict[str, str]:
         "created_at": _("Créé le (heure de Paris)"),
         "updated_at": _("Modifié le (heure de Paris)"),
         "archived_at": _("Archivé le (heure de Paris)"),
-        "joined_lieu_ids": _("N° des lieux « nous aussi »"),
+        "joined_lieu_ids": _("N° des lieux « nous aussi »"),
     }
 
 
-def _words() -> dict[str, str]:
-    """The stored codes of the open data, as words (a code no entry names stays as it is)."""
+def code_words() -> dict[str, str]:
+    """The stored codes of the open data, as words (a code no entry names stays as it is); the
+    journal says positions with them too."""
     return {
         "lieu": _("lieu"),
         "cofunder": _("cofinanceur"),
@@ -163,7 +164,7 @@ def to_spreadsheet(columns: tuple[str, ...], data: Iterable[Mapping[str, object]
     `,` and decimal point; a byte-order mark, CRLF, titled columns, euros, Paris dates, words."""
     french = i18n.current_locale() == "fr"
     delimiter, decimal = (";", ",") if french else (",", ".")
-    headers, words = _headers(), _words()
+    headers, words = _headers(), code_words()
     yes_no = (_("oui"), _("non"))
     buffer = io.StringIO()
     buffer.write(BOM)

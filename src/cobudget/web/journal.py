@@ -106,6 +106,11 @@ def _pledge_set(s: _Say) -> str:
         return (
             _("%(unit)s a retiré sa contribution de %(before)s au défi « %(challenge)s ».") % values
         )
+    if after == before:
+        return (
+            _("%(unit)s a confirmé sa contribution de %(after)s au défi « %(challenge)s ».")
+            % values
+        )
     if after > before:
         return (
             _(

@@ -165,6 +165,21 @@ def test_a_first_pledge_of_a_co_funder_and_a_withdrawn_one() -> None:
         )
 
 
+def test_a_pledge_set_again_to_the_same_amount_is_confirmed() -> None:
+    same = Record(
+        "pledge.set",
+        "pledge",
+        20,
+        before={"amount_cents": 20_000},
+        after={"amount_cents": 20_000, "challenge_id": 12, "lieu_id": 3},
+    )
+    with using_locale("fr"):
+        assert journal.sentence(same, NAMES) == (
+            f"Café Le Comptoir a confirmé sa contribution de {money(20_000)} au défi "
+            "« Outil de réservation »."
+        )
+
+
 def test_records_of_a_round_a_comment_and_a_report_name_their_challenge() -> None:
     with using_locale("fr"):
         position = Record("position.take", "round", 30, after={"lieu_id": 4, "kind": "objection"})

@@ -149,6 +149,10 @@ def field_message(code: str) -> str:
             )
         case "invalid_datetime":
             return _("Indiquez une date et une heure.")
+        case "invalid_date":
+            return _("Indiquez une date, par exemple 2026-12-06.")
+        case "dates_reversed":
+            return _("La date de début vient après la date de fin.")
         case "deadline_in_past":
             return _("L’échéance doit être dans le futur.")
         case "objection_needs_answer":

@@ -63,6 +63,7 @@ class Demo:
             f"/reseaux/{self.network}?enveloppe={self.funding}&statut=consented&q=atelier",
             f"/reseaux/{self.network}/gerer",
             f"/reseaux/{self.network}/journal",
+            f"/reseaux/{self.network}/journal?quoi=contributions&du=2026-01-01&page=1",
             f"/reseaux/{self.network}/diagnostic",
             f"/enveloppes/{self.funding}",
             f"/enveloppes/{self.funding}/comparaison",

@@ -140,6 +140,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ),
     ("GET", "/reseaux/{network}/besoins", {}, EVERYONE),
     ("GET", "/reseaux/{network}/donnees/{needs_file}", {}, EVERYONE),
+    ("GET", "/reseaux/{network}/donnees/{needs_sheet}", {}, EVERYONE),  # for a spreadsheet
     ("GET", "/lieux/{lieu}/besoins/nouveau", {}, MEMBERS),
     ("POST", "/lieux/{lieu}/besoins/nouveau", NEED_FORM, MEMBERS),
     ("GET", "/besoins/{need}/modifier", {}, MEMBERS),
@@ -296,6 +297,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/enveloppes/{settled_envelope}/tour-suivant", {}, frozenset({"coordinator"})),
     ("GET", "/enveloppes/{settled_envelope}/suivi", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/donnees/{file}", {}, EVERYONE),
+    ("GET", "/enveloppes/{settled_envelope}/donnees/{sheet_file}", {}, EVERYONE),
     (
         "GET",
         "/enveloppes/{settled_envelope}/defis/{funded_challenge}/rapports/nouveau",
@@ -502,6 +504,8 @@ async def test_role_table(
         "draft_report": world.draft_report_id,
         "file": "pledges.csv",
         "needs_file": "besoins.csv",
+        "sheet_file": "pledges-tableur.csv",
+        "needs_sheet": "besoins-tableur.csv",
         "need": world.need_id,
         "other_need": world.other_need_id,
         "number": 1,
@@ -549,6 +553,8 @@ def test_every_route_is_in_the_role_table(settings) -> None:  # type: ignore[no-
         .replace("{draft_report}", "{report}")
         .replace("{discussion}", "{comment}")
         .replace("{needs_file}", "{file}")
+        .replace("{needs_sheet}", "{file}")
+        .replace("{sheet_file}", "{file}")
         .replace("{other_need}", "{need}")
         .replace("{draft_envelope}", "{envelope}")
         .replace("{receipt_doc}", "{document}")

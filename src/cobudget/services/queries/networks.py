@@ -10,24 +10,17 @@ from piccolo.querystring import QueryString
 
 from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
-    AuditEntry,
     CofundingOrg,
     Coordinator,
     Criterion,
-    Envelope,
     Invitation,
     Lieu,
     Network,
     NetworkLieu,
-    Pledge,
 )
-from cobudget.domain import lifecycle
 from cobudget.domain.errors import NotFound
 from cobudget.domain.permissions import Action, Actor, Target, decide, require
-from cobudget.services.clock import now
-from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 from cobudget.services.kept_reads import kept
-from cobudget.services.queries.person_names import shown_name
 
 
 class LieuSummary(msgspec.Struct, frozen=True):
@@ -87,18 +80,6 @@ class PendingInvitation(msgspec.Struct, frozen=True):
     lieu_name: str | None
     org_name: str | None
     created_at: dt.datetime
-
-
-class AuditLine(msgspec.Struct, frozen=True):
-    at: dt.datetime
-    actor_name: str | None  # « ancien membre » for a deleted account (queries/person_names.py)
-    action: str
-    entity: str
-    entity_id: int | None
-    before: object
-    after: object
-    masked: bool = False  # a pledge or support of an envelope whose pledges are hidden
-    former_member: bool = False
 
 
 _NETWORK_FIELDS = ("id", "slug", "name", "region", "description", "is_public")
@@ -284,105 +265,6 @@ async def pending_invitations(actor: Actor, network_id: int) -> list[PendingInvi
         .order_by(Invitation.created_at, ascending=False),
         PendingInvitation,
     )
-
-
-class _AuditRow(msgspec.Struct, frozen=True):
-    at: dt.datetime
-    actor_name: str | None
-    actor_deleted_at: dt.datetime | None
-    action: str
-    entity: str
-    entity_id: int | None
-    before: object
-    after: object
-
-
-async def audit_log(actor: Actor, network_id: int, limit: int = 200) -> list[AuditLine]:
-    require(actor, Action.NETWORK_MANAGE, Target(network_id=network_id))
-    rows = await fetch(
-        AuditEntry.select(
-            AuditEntry.at,
-            AuditEntry.actor.name.as_alias("actor_name"),
-            AuditEntry.actor.deleted_at.as_alias("actor_deleted_at"),
-            AuditEntry.action,
-            AuditEntry.entity,
-            AuditEntry.entity_id,
-            AuditEntry.before,
-            AuditEntry.after,
-        )
-        .where(AuditEntry.network == network_id)
-        .order_by(AuditEntry.id, ascending=False)
-        .limit(limit)
-        .output(load_json=True),
-        _AuditRow,
-    )
-    masked = await _masked_entries(network_id, rows)
-    return [
-        AuditLine(
-            at=r.at,
-            actor_name=shown_name(r.actor_name, r.actor_deleted_at) or None,
-            former_member=r.actor_deleted_at is not None,
-            action=r.action,
-            entity=r.entity,
-            entity_id=None if index in masked else r.entity_id,
-            before=None if index in masked else r.before,
-            after=None if index in masked else r.after,
-            masked=index in masked,
-        )
-        for index, r in enumerate(rows)
-    ]
-
-
-class _EnvelopeCalendar(EnvelopeCalendar, frozen=True):
-    id: int
-    hide_pledges: bool
-
-
-class _PledgeEnvelope(msgspec.Struct, frozen=True):
-    id: int
-    envelope: int
-
-
-async def _masked_entries(network_id: int, rows: list[_AuditRow]) -> set[int]:
-    """The entries (by position) that tell a unit's pledge or support in an envelope whose
-    pledges are hidden now (SPEC §4): nobody reads them before the close, coordinators
-    included; afterwards they show as usual. Two queries, whatever the number of entries."""
-    moment = now()
-    envelopes = await fetch(
-        Envelope.select(*columns(Envelope, tuple(_EnvelopeCalendar.__struct_fields__))).where(
-            Envelope.network == network_id
-        ),
-        _EnvelopeCalendar,
-    )
-    hidden = {
-        e.id
-        for e in envelopes
-        if lifecycle.pledges_hidden(
-            e.hide_pledges,
-            lifecycle.current_phase(calendar_of(e), moment),
-        )
-    }
-    if not hidden:
-        return set()
-    pledge_ids = [r.entity_id for r in rows if r.entity == "pledge" and r.entity_id]
-    envelope_of_pledge = {
-        p.id: p.envelope
-        for p in await fetch(
-            Pledge.select(Pledge.id, Pledge.envelope).where(Pledge.id.is_in(pledge_ids or [0])),
-            _PledgeEnvelope,
-        )
-    }
-    masked = set()
-    for index, r in enumerate(rows):
-        if r.action.startswith("pledge."):
-            envelope = envelope_of_pledge.get(r.entity_id or 0)
-        elif r.action.startswith("support."):
-            envelope = r.entity_id
-        else:
-            continue
-        if envelope in hidden:
-            masked.add(index)
-    return masked
 
 
 class LieuProfile(msgspec.Struct, frozen=True):

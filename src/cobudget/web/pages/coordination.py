@@ -12,9 +12,13 @@ from litestar.response import Redirect, Template
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.permissions import Action, Target, decide, require
 from cobudget.domain.validation import CofunderKind, LegalForm
+from cobudget.i18n import gettext as _
 from cobudget.services import cofunders, lieux
+from cobudget.services.queries import journal as journal_queries
 from cobudget.services.queries import my_space
 from cobudget.services.queries import networks as queries
+from cobudget.services.queries.journal import JournalQuery
+from cobudget.web import journal, journal_params
 from cobudget.web.forms import ActorDep, Form, PathId, SettingsDep
 from cobudget.web.render import form_errors, page, see_other
 
@@ -200,12 +204,31 @@ async def invite_cofunder(
 
 @get("/reseaux/{slug:str}/journal", name="audit_log")
 async def audit(request: Request[Any, Any, Any], actor: ActorDep, slug: FromPath[str]) -> Template:
+    """The journal in sentences, filtered by kind, person and dates (web/journal_params.py); a
+    wrong filter is said next to its field and the whole journal shows instead."""
     network = await queries.network_by_slug(actor, slug)
+    require(actor, Action.NETWORK_MANAGE, Target(network_id=network.id))
+    values = journal_params.asked(request.query_params)
+    errors: dict[str, str] = {}
+    try:
+        query = journal_params.journal_query(request.query_params)
+    except InvalidInput as error:
+        errors, values, query = form_errors(error.fields), {}, JournalQuery()
+    found = await journal_queries.journal(actor, network.id, query)
+    path = request.url.path
     return await page(
         request,
         "coordination/audit.html",
+        status_code=422 if errors else 200,
         network=network,
-        entries=await queries.audit_log(actor, network.id),
+        entries=[journal.entry(line, found.names) for line in found.lines],
+        kinds=[("", _("Tout")), *journal.families().items()],
+        people=[("", _("Tout le monde")), *((str(p.id), p.name) for p in found.people)],
+        values=values if not errors else dict(request.query_params),
+        errors=errors,
+        filtered=bool(values),
+        previous=journal_params.page_link(path, values, query.page - 1) if query.page > 1 else "",
+        next=journal_params.page_link(path, values, query.page + 1) if found.has_next else "",
     )
 
 

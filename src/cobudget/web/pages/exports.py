@@ -10,6 +10,10 @@ from litestar.response import Response
 from cobudget.domain.errors import NotFound
 from cobudget.services import exports
 from cobudget.web.forms import ActorDep, PathId
+from cobudget.web.spreadsheet import to_spreadsheet
+
+# `pledges-tableur.csv`: the table for a spreadsheet (web/spreadsheet.py), beside `pledges.csv`.
+SHEET = "-tableur"
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -28,17 +32,24 @@ def download(body: bytes, filename: str, extension: str) -> Response[bytes]:
 
 @get("/enveloppes/{envelope_id:int}/donnees/{filename:str}", name="envelope_export")
 async def export(actor: ActorDep, envelope_id: PathId, filename: FromPath[str]) -> Response[bytes]:
-    """`challenges.csv`, `pledges.json`, … ; `reglement-complet.json`; `enveloppe.pb`."""
+    """`challenges.csv`, `pledges.json`, `pledges-tableur.csv`, … ; `reglement-complet.json`;
+    `enveloppe.pb`."""
     name, _dot, extension = filename.rpartition(".")
     saved_as = f"enveloppe-{envelope_id}-{filename}"
     if filename == "reglement-complet.json":
         return download(await exports.settlement_bundle(actor, envelope_id), saved_as, "json")
     if filename == "enveloppe.pb":
         return download((await exports.pabulib(actor, envelope_id)).encode(), saved_as, "pb")
-    if name not in exports.TABLES or extension not in ("csv", "json"):
+    table, sheet = name.removesuffix(SHEET), name.endswith(SHEET)
+    if table not in exports.TABLES or extension not in (("csv",) if sheet else ("csv", "json")):
         raise NotFound("export", envelope_id)
-    rows = await exports.rows(actor, envelope_id, name)
-    body = exports.to_csv(name, rows) if extension == "csv" else exports.to_json(name, rows)
+    rows = await exports.rows(actor, envelope_id, table)
+    if sheet:
+        body = to_spreadsheet(exports.TABLES[table], rows)
+    elif extension == "csv":
+        body = exports.to_csv(table, rows)
+    else:
+        body = exports.to_json(table, rows)
     return download(body, saved_as, extension)
 
 

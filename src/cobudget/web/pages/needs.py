@@ -18,9 +18,10 @@ from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries.networks import LieuPage
 from cobudget.web.confirm import ask_confirmation, is_confirmed
 from cobudget.web.forms import ActorDep, Form, PathId, form_id
-from cobudget.web.pages.exports import download
+from cobudget.web.pages.exports import SHEET, download
 from cobudget.web.pages.public import same_site
 from cobudget.web.render import form_errors, page, see_other
+from cobudget.web.spreadsheet import to_spreadsheet
 
 
 def _form(data: dict[str, str]) -> rules.NeedForm:
@@ -196,12 +197,18 @@ async def leave(actor: ActorDep, need_id: PathId, data: Form) -> Redirect:
 
 @get("/reseaux/{slug:str}/donnees/{filename:str}", name="network_export")
 async def export(actor: ActorDep, slug: FromPath[str], filename: FromPath[str]) -> Response[bytes]:
-    """`besoins.csv`, `besoins.json`: every need of the network, archived ones included."""
+    """`besoins.csv`, `besoins.json`: every need of the network, archived ones included;
+    `besoins-tableur.csv`, the same for a spreadsheet (web/spreadsheet.py)."""
     name, _dot, extension = filename.rpartition(".")
-    if name != "besoins" or extension not in ("csv", "json"):
+    if filename not in ("besoins.csv", "besoins.json", f"besoins{SHEET}.csv"):
         raise NotFound("export", filename)
     rows = await need_exports.rows(actor, slug)
-    body = need_exports.to_csv(rows) if extension == "csv" else need_exports.to_json(rows)
+    if name != "besoins":
+        body = to_spreadsheet(need_exports.COLUMNS, rows)
+    elif extension == "csv":
+        body = need_exports.to_csv(rows)
+    else:
+        body = need_exports.to_json(rows)
     return download(body, f"{slug}-{filename}", extension)
 
 

@@ -1,47 +1,37 @@
 """Demo data: one realistic regional network, so a new user has something to look at.
 
 Loaded by `make run` into an empty database: a dozen lieux, two co-funders, people in every
-role, diagnosis criteria and commons challenges in every state (draft, published, under
-diagnosis, to amend, consented). Every demo account has the password
-`DEMO_PASSWORD`; the logins are listed in the README.
+role, diagnosis criteria, needs, and commons challenges in every state (draft, published, under
+diagnosis, to amend, amended after an objection, consented), an envelope in funding and a
+settled one with a validated report. What happens after the lieux exist is told through the
+services, at its dates (`demo_story`, `demo_envelopes`), so the rules held. Every demo account
+has the password `DEMO_PASSWORD`; the logins are listed in the README.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import msgspec
-
-from cobudget.db.rows import fetch, fetch_one
 from cobudget.db.tables import (
-    BudgetLine,
-    ChallengeVersion,
     CofunderPerson,
     CofundingOrg,
     Coordinator,
     Criterion,
-    Deliverable,
-    Envelope,
-    EnvelopeLieu,
     Lieu,
     Membership,
     Network,
     NetworkLieu,
     Notification,
     OutboxMessage,
-    Pledge,
-    Report,
-    ReportSpending,
     User,
 )
 from cobudget.db.transactions import inserted_id, write_transaction
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import slugify
-from cobudget.services import demo_story, notifications, settlements
-from cobudget.services.clock import now, told_at
+from cobudget.services import demo_envelopes, demo_story, notifications
+from cobudget.services.clock import now
 from cobudget.services.demo_challenges import STORIES
 from cobudget.services.demo_needs import load_needs
-from cobudget.services.envelopes import LieuWeight
 from cobudget.services.passwords import hash_password
 from cobudget.settings import Settings
 
@@ -197,93 +187,6 @@ CRITERIA = [
     "Perspective économique",
 ]
 
-# Demo envelopes: (title, amount €, days of the calendar relative to now, pledges), a pledge
-# being (challenge title, lieu index or None, org index or None, source, euros).
-SETTLED_ENVELOPE = (
-    "Enveloppe 2026 — communs numériques",
-    26_000,
-    (-200, -170, -140, -110),
-    [
-        ("Une cartographie ouverte des tiers-lieux", 0, None, "drawing_rights", 1500),
-        ("Une cartographie ouverte des tiers-lieux", 1, None, "drawing_rights", 1200),
-        ("Une cartographie ouverte des tiers-lieux", 2, None, "drawing_rights", 1000),
-        ("Une cartographie ouverte des tiers-lieux", None, 0, "own_funds", 800),
-        ("Un fonds documentaire juridique commun", 8, None, "drawing_rights", 900),
-    ],
-)
-FUNDING_ENVELOPE = (
-    "Enveloppe 2027 — communs des tiers-lieux",
-    39_000,
-    (-40, -30, -5, 25),
-    [
-        ("Des ateliers de réparation itinérants", 1, None, "drawing_rights", 1500),
-        ("Des ateliers de réparation itinérants", 4, None, "drawing_rights", 1500),
-        ("Des ateliers de réparation itinérants", 7, None, "drawing_rights", 2000),
-        ("Des ateliers de réparation itinérants", None, 1, "own_funds", 1000),
-        ("Un outil de réservation partagé", 1, None, "drawing_rights", 1000),
-        ("Un outil de réservation partagé", 2, None, "drawing_rights", 2000),
-        ("Un outil de réservation partagé", 4, None, "drawing_rights", 1000),
-        ("Un outil de réservation partagé", None, 0, "own_funds", 3000),
-        ("Un fonds documentaire juridique commun", 8, None, "drawing_rights", 900),
-    ],
-)
-
-
-async def _load_envelope(
-    spec: tuple[
-        str, int, tuple[int, int, int, int], list[tuple[str, int | None, int | None, str, int]]
-    ],
-    network_id: int,
-    lieu_ids: list[int],
-    org_ids: list[int],
-    moment: dt.datetime,
-) -> int:
-    title, euros, days, pledges = spec
-    at = [moment + dt.timedelta(days=d) for d in days]
-    envelope_id = await inserted_id(
-        Envelope.insert(
-            Envelope(
-                network=network_id,
-                title=title,
-                amount_cents=euros * 100,
-                proposals_from=at[0],
-                diagnosis_from=at[1],
-                funding_from=at[2],
-                funding_until=at[3],
-                opened_at=at[0],
-                created_at=at[0],
-            )
-        ).returning(Envelope.id)
-    )
-    weights = await fetch(
-        NetworkLieu.select(NetworkLieu.lieu, NetworkLieu.weight).where(
-            NetworkLieu.network == network_id
-        ),
-        LieuWeight,
-    )
-    await EnvelopeLieu.insert(
-        *(EnvelopeLieu(envelope=envelope_id, lieu=r.lieu, weight=r.weight) for r in weights)
-    )
-    challenges = {
-        r.title: r.challenge
-        for r in await fetch(
-            ChallengeVersion.select(ChallengeVersion.title, ChallengeVersion.challenge), _Version
-        )
-    }
-    for challenge, lieu, org, source, amount in pledges:
-        await Pledge.insert(
-            Pledge(
-                envelope=envelope_id,
-                challenge=challenges[challenge],
-                lieu=None if lieu is None else lieu_ids[lieu],
-                org=None if org is None else org_ids[org],
-                source=source,
-                amount_cents=amount * 100,
-                updated_at=at[2] + dt.timedelta(days=1),
-            )
-        )
-    return envelope_id
-
 
 async def load_demo(settings: Settings | None = None) -> bool:
     """Load the demo network into an empty database; return False if there is data already.
@@ -343,7 +246,7 @@ async def load_demo(settings: Settings | None = None) -> bool:
                 ).returning(CofundingOrg.id)
             )
             org_ids.append(org_id)
-        coordinator, speakers = await _load_people(
+        coordinator, speakers, cofunders = await _load_people(
             network_id, lieu_ids, org_ids, password_hash, founded
         )
         criteria = [
@@ -356,15 +259,19 @@ async def load_demo(settings: Settings | None = None) -> bool:
         ]
         await load_needs(network_id, lieu_ids, moment)
     cast = demo_story.Cast(settings, network_id, lieu_ids, speakers, coordinator, criteria, moment)
-    await demo_story.tell(cast, STORIES)
-    async with write_transaction():
-        settled = await _load_envelope(SETTLED_ENVELOPE, network_id, lieu_ids, org_ids, moment)
-        await _load_envelope(FUNDING_ENVELOPE, network_id, lieu_ids, org_ids, moment)
-    # Settled through the real service, as a coordinator would the day after the close:
-    # stored inputs, digest, the settlement's emails (recorded as sent below).
-    with told_at(moment + dt.timedelta(days=SETTLED_ENVELOPE[2][3] + 1)):
-        await settlements.settle(settings, coordinator, envelope_id=settled)
-    await _load_report(settled, moment)
+    challenge_ids = await demo_story.tell(cast, STORIES)
+    settled = 0
+    for envelope in (demo_envelopes.SETTLED, demo_envelopes.IN_FUNDING):
+        envelope_id = await demo_envelopes.tell(
+            cast, envelope, challenge_ids=challenge_ids, org_ids=org_ids, cofunders=cofunders
+        )
+        settled = envelope_id if envelope.settled else settled
+    await demo_envelopes.report(
+        cast,
+        envelope_id=settled,
+        challenge_id=challenge_ids[demo_envelopes.REPORTED],
+        proposer=next(s.proposer for s in STORIES if s.title == demo_envelopes.REPORTED),
+    )
     await quiet_outbox(settings)
     return True
 
@@ -375,11 +282,12 @@ async def _load_people(
     org_ids: list[int],
     password_hash: str,
     founded: dt.datetime,
-) -> tuple[Actor, dict[int, Actor]]:
-    """The demo's accounts; returns the coordinator and, per lieu index, the lieu admin who
-    speaks for it in the story."""
+) -> tuple[Actor, dict[int, Actor], dict[int, Actor]]:
+    """The demo's accounts; returns the coordinator, the lieu admin who speaks for each lieu
+    in the story and the person who speaks for each co-funder (by index)."""
     coordinator = Actor()
     speakers: dict[int, Actor] = {}
+    cofunders: dict[int, Actor] = {}
     for email, name, role, index in PEOPLE:
         user_id = await inserted_id(
             User.insert(
@@ -404,7 +312,8 @@ async def _load_people(
                 speakers[index] = Actor(user_id=user_id, member_of=lieu, lieu_admin_of=lieu)
         elif role == "cofunder" and index is not None:
             await CofunderPerson.insert(CofunderPerson(user=user_id, org=org_ids[index]))
-    return coordinator, speakers
+            cofunders[index] = Actor(user_id=user_id, cofunder_of=frozenset({org_ids[index]}))
+    return coordinator, speakers, cofunders
 
 
 async def quiet_outbox(settings: Settings) -> None:
@@ -422,77 +331,4 @@ async def quiet_outbox(settings: Settings) -> None:
             Notification.update({Notification.digested_at: moment})
             .where(Notification.digested_at.is_null())
             .where(Notification.delivery == "daily")
-        )
-
-
-class _Version(msgspec.Struct, frozen=True):
-    title: str
-    challenge: int
-    id: int = 0
-
-
-class _Line(msgspec.Struct, frozen=True):
-    id: int
-    label: str
-
-
-async def _load_report(envelope_id: int, moment: dt.datetime) -> None:
-    """A validated follow-up report on the challenge the settled envelope funded."""
-    version = await fetch_one(
-        ChallengeVersion.select(
-            ChallengeVersion.id, ChallengeVersion.title, ChallengeVersion.challenge
-        )
-        .where(ChallengeVersion.title == "Une cartographie ouverte des tiers-lieux")
-        .first(),
-        _Version,
-    )
-    assert version is not None
-    lines = await fetch(
-        BudgetLine.select(BudgetLine.id, BudgetLine.label).where(BudgetLine.version == version.id),
-        _Line,
-    )
-    async with write_transaction():
-        report_id = await inserted_id(
-            Report.insert(
-                Report(
-                    envelope=envelope_id,
-                    challenge=version.challenge,
-                    status="validated",
-                    delivery="delivered",
-                    progress="La carte est en ligne ; douze lieux ont relu leur fiche.",
-                    created_at=moment,
-                    published_at=moment,
-                    reviewed_at=moment,
-                )
-            ).returning(Report.id)
-        )
-        spent = {
-            "Collecte des données": (240_000, "Facture 2026-031"),
-            "Carte en ligne": (110_000, ""),
-        }
-        await ReportSpending.insert(
-            *(
-                ReportSpending(
-                    report=report_id,
-                    budget_line=line.id,
-                    amount_cents=spent[line.label][0],
-                    receipt=spent[line.label][1],
-                )
-                for line in lines
-            )
-        )
-        await Deliverable.insert(
-            Deliverable(
-                report=report_id,
-                title="Carte des tiers-lieux du Massif",
-                url="https://carte.demo.cobudget.fr",
-                licence="etalab-2.0",
-            ),
-            Deliverable(
-                report=report_id,
-                title="Jeu de données des lieux (CSV)",
-                url="https://carte.demo.cobudget.fr/donnees.csv",
-                licence="etalab-2.0",
-                position=1,
-            ),
         )

@@ -197,6 +197,12 @@ async def test_demo_was_written_by_the_services_of_each_step(db: str) -> None:
         "position.take",
         "question.ask",
         "question.answer",
+        "envelope.create",
+        "envelope.open",
+        "pledge.set",
+        "envelope.settle",
+        "report.publish",
+        "report.validate",
     } <= actions
     assert await ChallengeVersion.count().where(ChallengeVersion.number == 2) == 1
 

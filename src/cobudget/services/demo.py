@@ -28,10 +28,9 @@ from cobudget.db.tables import (
 from cobudget.db.transactions import inserted_id, write_transaction
 from cobudget.domain.permissions import Actor
 from cobudget.domain.validation import slugify
-from cobudget.services import demo_envelopes, demo_story, notifications
+from cobudget.services import demo_envelopes, demo_needs, demo_story, notifications
 from cobudget.services.clock import now
 from cobudget.services.demo_challenges import STORIES
-from cobudget.services.demo_needs import load_needs
 from cobudget.services.passwords import hash_password
 from cobudget.settings import Settings
 
@@ -257,9 +256,9 @@ async def load_demo(settings: Settings | None = None) -> bool:
             )
             for position, name in enumerate(CRITERIA)
         ]
-        await load_needs(network_id, lieu_ids, moment)
     cast = demo_story.Cast(settings, network_id, lieu_ids, speakers, coordinator, criteria, moment)
-    challenge_ids = await demo_story.tell(cast, STORIES)
+    need_ids = await demo_needs.tell(cast)
+    challenge_ids = await demo_story.tell(cast, STORIES, need_ids)
     settled = 0
     for envelope in (demo_envelopes.SETTLED, demo_envelopes.IN_FUNDING):
         envelope_id = await demo_envelopes.tell(

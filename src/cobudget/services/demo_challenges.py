@@ -99,6 +99,7 @@ STORIES: tuple[Story, ...] = (
             ("Formation des lieux", 1500, 2500),
         ),
         published=-55,
+        need="Un logiciel de réservation des machines",
         concerned=(
             (1, "Nos salles de spectacle sont réservées par téléphone."),
             (2, ""),
@@ -232,6 +233,7 @@ STORIES: tuple[Story, ...] = (
         users="Les lieux du réseau",
         lines=(("Recensement", 1500, 2500), ("Charte de prêt", 500, 900)),
         published=-32,
+        need="Un outil de prêt de matériel informatique",
         concerned=((0, ""), (1, ""), (5, "Notre scie à format dort l’hiver."), (9, "")),
         round=RoundStory(
             opened=-28,

@@ -61,6 +61,7 @@ class Story(msgspec.Struct, frozen=True):
     talk: tuple[int, str, str] | None = None  # a lieu asks, the proposers reply
     round: RoundStory | None = None
     amendment: Amendment | None = None
+    need: str | None = None  # the title of the proposer's need it was made from
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,12 @@ class Cast:
     moment: dt.datetime
 
 
-async def tell(cast: Cast, stories: tuple[Story, ...]) -> dict[str, int]:
-    """Tell every story; return the challenges' ids by title."""
-    teller = _Teller(cast)
+async def tell(
+    cast: Cast, stories: tuple[Story, ...], need_ids: Mapping[str, int]
+) -> dict[str, int]:
+    """Tell every story (a challenge made from a need names it: `need_ids`, by title); return
+    the challenges' ids by title."""
+    teller = _Teller(cast, need_ids)
     return {story.title: await teller.tell(story) for story in stories}
 
 
@@ -96,7 +100,8 @@ def _form(
 
 
 class _Teller:
-    def __init__(self, cast: Cast) -> None:
+    def __init__(self, cast: Cast, need_ids: Mapping[str, int]) -> None:
+        self.need_ids = need_ids
         self.settings = cast.settings
         self.network_id = cast.network_id
         self.lieu_ids = cast.lieu_ids
@@ -119,6 +124,7 @@ class _Teller:
                 lieu_id=proposer_lieu,
                 form=_form(story, story.commons, story.lines),
                 publish=story.published is not None,
+                need_id=None if story.need is None else self.need_ids[story.need],
             )
         if story.published is None:
             return challenge_id

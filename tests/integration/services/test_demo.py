@@ -16,6 +16,7 @@ from cobudget.db.tables import (
     Envelope,
     Lieu,
     Need,
+    NeedJoin,
     Notification,
     ObjectionAnswer,
     OutboxMessage,
@@ -203,13 +204,22 @@ async def test_demo_was_written_by_the_services_of_each_step(db: str) -> None:
         "envelope.settle",
         "report.publish",
         "report.validate",
+        "need.publish",
+        "need.join",
     } <= actions
     assert await ChallengeVersion.count().where(ChallengeVersion.number == 2) == 1
 
 
 async def test_demo_has_needs_and_a_settled_envelope_with_a_validated_report(db: str) -> None:
     assert await load_demo() is True
-    assert await Need.count() >= 4
+    # Needs in several themes, some shared (« nous aussi »), two turned into challenges.
+    found = await Need.select(Need.theme, Need.challenge.id.as_alias("challenge"))
+    assert len(found) >= 6 and len({row["theme"] for row in found}) >= 4
+    assert await NeedJoin.count() >= 5
+    made = await Challenge.select(Challenge.id).where(
+        Challenge.id.is_in([row["challenge"] for row in found if row["challenge"]] or [0])
+    )
+    assert len(made) == 2
     settled = await Envelope.select(Envelope.id, Envelope.settled_at).where(
         Envelope.settled_at.is_not_null()
     )

@@ -190,11 +190,11 @@ CRITERIA = [
 async def load_demo(settings: Settings | None = None) -> bool:
     """Load the demo network into an empty database; return False if there is data already.
 
-    The network, its lieux, people, criteria and needs are written as rows (they stand before
-    the story begins); the challenges are then told through the services at their dates
-    (`demo_story`), the 2026 envelope is settled through the real service the day after it
-    closed, and every email all this wrote is recorded as sent, never delivered: starting the
-    demo sends nothing (`quiet_outbox`)."""
+    The network, its lieux, people and criteria are written as rows (they stand before the
+    story begins); the rest is told through the services at its dates: the needs
+    (`demo_needs`), the challenges (`demo_story`), the envelopes, pledges, settlement and report
+    (`demo_envelopes`). Every email all this wrote is then recorded as sent, never delivered:
+    starting the demo sends nothing (`quiet_outbox`)."""
     if await User.count() > 0:
         return False
     settings = settings or Settings(database_url="", secret_key="demo")

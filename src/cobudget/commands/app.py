@@ -40,7 +40,7 @@ def _settings() -> Settings:
 
 async def _prepare(settings: Settings, *, demo: bool) -> None:
     """Migrate, then load the demo if asked: one line of the start log per step."""
-    from cobudget.db.engine import bind_tables, make_engine, timeouts_of
+    from cobudget.db.engine import bind_tables, close_pool, make_engine, open_pool, timeouts_of
     from cobudget.db.migrate import migrate
 
     print(f"Base de données : {where_data_lives(settings)}", flush=True)
@@ -50,13 +50,22 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
         "aucune en attente.",
         flush=True,
     )
-    bind_tables(make_engine(settings.database_url, timeouts_of(settings)))
+    engine = make_engine(settings.database_url, timeouts_of(settings))
+    bind_tables(engine)
     if demo:
         from cobudget.services import demo as demo_data
         from cobudget.services.demo_challenges import STORIES
 
         started = time.monotonic()
-        if await demo_data.load_demo(settings):
+        # Connections kept for the few hundred statements of the demo's story, as the app keeps
+        # them, rather than one opened per statement.
+        pooled = await open_pool(engine, 2)
+        try:
+            loaded = await demo_data.load_demo(settings)
+        finally:
+            if pooled:
+                await close_pool(engine)
+        if loaded:
             seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
             print(
                 f"Données de démonstration chargées en {seconds} s : 1 réseau, "

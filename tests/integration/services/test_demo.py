@@ -61,6 +61,9 @@ async def test_demo_network_has_every_role_and_challenges_in_every_state(
         assert challenge["spent_cents"] <= challenge["received_cents"]
         assert all(line["spent_cents"] <= line["max_cents"] for line in challenge["lines"])
     assert trail["spent_cents"] == 350_000
+    # Two challenges funded: one reported and validated, one whose report is still to come.
+    reports = sorted(len(challenge["reports"]) for challenge in trail["challenges"])
+    assert reports == [0, 1]
     verified = await client.get(f"/enveloppes/{settled}/verification")
     assert "identique, octet pour octet" in verified.text
     await log_in(client, "coordination@demo.cobudget.fr", DEMO_PASSWORD)

@@ -112,8 +112,9 @@ def _start_mail_debug(port: int) -> None:
         controller.start()
     except (OSError, RuntimeError) as error:
         print(
-            f"Pas de serveur SMTP de développement ({error}) : les e-mails restent dans la "
-            "file d’envoi et partiront quand un serveur SMTP répondra.",
+            f"Serveur SMTP de développement non démarré sur 127.0.0.1:{port} ({error}) : les "
+            "e-mails iront au serveur qui écoute déjà sur ce port, ou attendront dans la file "
+            "d’envoi ; COBUDGET_SMTP_PORT choisit un autre port.",
             flush=True,
         )
         return

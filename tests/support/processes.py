@@ -55,13 +55,19 @@ def app_process(database_url: str, smtp_port: int, var_dir: Path) -> Iterator[st
         yield url
     finally:
         RUNNING.pop(url, None)
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the process to end (uvicorn finishes its requests and its outbox worker's turn),
+    and kill it if it has not after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @contextmanager

@@ -8,7 +8,9 @@ import contextlib
 import dataclasses
 import os
 import sys
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from cobudget.settings import Settings, load_settings
 
@@ -37,16 +39,58 @@ def _settings() -> Settings:
 
 
 async def _prepare(settings: Settings, *, demo: bool) -> None:
-    from cobudget.db.engine import bind_tables, make_engine, timeouts_of
+    """Migrate, then load the demo if asked: one line of the start log per step."""
+    from cobudget.db.engine import bind_tables, close_pool, make_engine, open_pool, timeouts_of
     from cobudget.db.migrate import migrate
 
-    await migrate(settings)
-    bind_tables(make_engine(settings.database_url, timeouts_of(settings)))
+    print(f"Base de données : {where_data_lives(settings)}", flush=True)
+    migrated = await migrate(settings)
+    print(
+        f"Migrations : {migrated.total} appliquées, dont {migrated.applied_now} à ce démarrage ; "
+        "aucune en attente.",
+        flush=True,
+    )
+    engine = make_engine(settings.database_url, timeouts_of(settings))
+    bind_tables(engine)
     if demo:
-        from cobudget.services.demo import load_demo
+        from cobudget.services import demo as demo_data
+        from cobudget.services.demo_challenges import STORIES
 
-        if await load_demo(settings):
-            print("Données de démonstration chargées.", flush=True)
+        started = time.monotonic()
+        # Connections kept for the few hundred statements of the demo's story, as the app keeps
+        # them, rather than one opened per statement.
+        pooled = await open_pool(engine, 2)
+        try:
+            loaded = await demo_data.load_demo(settings)
+        finally:
+            if pooled:
+                await close_pool(engine)
+        if loaded:
+            seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+            print(
+                f"Données de démonstration chargées en {seconds} s : 1 réseau, "
+                f"{len(demo_data.LIEUX)} lieux, {len(demo_data.PEOPLE)} comptes, "
+                f"{len(STORIES)} défis, 2 enveloppes ; leurs e-mails sont notés "
+                "envoyés, aucun ne part.",
+                flush=True,
+            )
+        else:
+            print(
+                "Données de démonstration : la base contient déjà des données, rien n’est "
+                "chargé (pour repartir de zéro, voir le README).",
+                flush=True,
+            )
+
+
+def where_data_lives(settings: Settings) -> str:
+    """The SQLite file's path, or the PostgreSQL URL without its password."""
+    url = urlsplit(settings.database_url)
+    if settings.database_url.startswith("sqlite"):
+        return settings.database_url.removeprefix("sqlite:///")
+    host = url.hostname or ""
+    port = f":{url.port}" if url.port else ""
+    user = f"{url.username}@" if url.username else ""
+    return f"{url.scheme}://{user}{host}{port}{url.path}"
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -68,8 +112,9 @@ def _start_mail_debug(port: int) -> None:
         controller.start()
     except (OSError, RuntimeError) as error:
         print(
-            f"Pas de serveur SMTP de développement ({error}) : les e-mails restent dans la "
-            "file d’envoi et partiront quand un serveur SMTP répondra.",
+            f"Serveur SMTP de développement non démarré sur 127.0.0.1:{port} ({error}) : les "
+            "e-mails iront au serveur qui écoute déjà sur ce port, ou attendront dans la file "
+            "d’envoi ; COBUDGET_SMTP_PORT choisit un autre port.",
             flush=True,
         )
         return
@@ -93,12 +138,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.mail_debug:
         _start_mail_debug(settings.smtp_port)
     print(f"Cobudget des communs : ouvrez http://{args.host}:{args.port}/", flush=True)
+    if args.demo:
+        from cobudget.services.demo import DEMO_PASSWORD
+
+        print(
+            f"Comptes de démonstration (mot de passe {DEMO_PASSWORD}) : coordination@, "
+            "fabrique@, membre.fabrique@, departement@, admin@demo.cobudget.fr ; la liste "
+            "complète est dans le README.",
+            flush=True,
+        )
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
         proxy_headers=False,
-        log_level="info",
+        log_level=None,  # the levels of uvicorn_log_config, not one for all of uvicorn
         log_config=uvicorn_log_config(),
     )
     return 0

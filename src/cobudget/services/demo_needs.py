@@ -1,16 +1,34 @@
-"""The demo's needs (issue 17): a few lieux say what they lack before any call, two of them in
-the same theme, and one lieu says « nous aussi » to another's need."""
+"""The demo's needs (issue 17), told through the services: lieux say what they lack before any
+call, several of them in the same theme, other lieux say « nous aussi », and one need later
+becomes a challenge (the booking tool: `demo_challenges`, `Story.need`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from cobudget.db.tables import Need, NeedJoin
-from cobudget.db.transactions import inserted_id
+import msgspec
 
-# lieu index (in demo.LIEUX), title, what it lacks, commons, min €, max €, theme, years, joined by
-NEEDS = [
-    (
+from cobudget.domain.needs import NeedForm
+from cobudget.services import needs
+from cobudget.services.clock import told_at
+from cobudget.services.demo_story import Cast
+
+
+class NeedStory(msgspec.Struct, frozen=True):
+    lieu: int  # index in demo.LIEUX
+    title: str
+    lacks: str
+    commons: str
+    min_euros: int
+    max_euros: int | None
+    theme: str
+    years: int
+    published: int  # days from now
+    joined_by: tuple[int, ...] = ()
+
+
+NEEDS = (
+    NeedStory(
         0,
         "Un logiciel de réservation des machines",
         "Nos adhérents réservent la découpeuse laser et les machines à bois sur un tableur "
@@ -20,9 +38,10 @@ NEEDS = [
         15_000,
         "numerique",
         2,
-        (4,),
+        published=-90,
+        joined_by=(4, 1),
     ),
-    (
+    NeedStory(
         4,
         "Un outil de prêt de matériel informatique",
         "Nous prêtons des ordinateurs reconditionnés sans suivi : on perd la trace du matériel.",
@@ -31,9 +50,9 @@ NEEDS = [
         10_000,
         "numerique",
         1,
-        (),
+        published=-80,
     ),
-    (
+    NeedStory(
         2,
         "Une camionnette partagée pour la collecte",
         "La ressourcerie collecte avec des véhicules prêtés par les bénévoles.",
@@ -42,9 +61,10 @@ NEEDS = [
         35_000,
         "mobilite",
         3,
-        (),
+        published=-60,
+        joined_by=(9,),
     ),
-    (
+    NeedStory(
         1,
         "Un approvisionnement local groupé",
         "Le café achète seul à chaque producteur : petits volumes, beaucoup de trajets.",
@@ -53,30 +73,59 @@ NEEDS = [
         None,
         "alimentation",
         2,
-        (),
+        published=-45,
+        joined_by=(7,),
     ),
-]
+    NeedStory(
+        7,
+        "Une chambre froide mobile pour les marchés",
+        "Les producteurs perdent des légumes l’été faute de froid entre la légumerie et les "
+        "marchés.",
+        "Les plans d’une remorque frigorifique autoconstruite, sous licence libre.",
+        12_000,
+        18_000,
+        "alimentation",
+        2,
+        published=-20,
+    ),
+    NeedStory(
+        8,
+        "Un parc de matériel scénique partagé",
+        "Chaque résidence loue projecteurs et gradins pour quelques jours, au prix fort.",
+        "Un parc de matériel scénique commun, avec son calendrier de prêt.",
+        6_000,
+        12_000,
+        "culture",
+        3,
+        published=-10,
+        joined_by=(1, 9),
+    ),
+)
 
 
-async def load_needs(network_id: int, lieu_ids: list[int], moment: dt.datetime) -> None:
-    """Inside the demo's transaction."""
-    for index, title, lacks, commons, low, high, theme, years, joined_by in NEEDS:
-        need_id = await inserted_id(
-            Need.insert(
-                Need(
-                    network=network_id,
-                    lieu=lieu_ids[index],
-                    title=title,
-                    lacks=lacks,
-                    commons=commons,
-                    min_cents=low * 100,
-                    max_cents=high * 100 if high is not None else None,
-                    theme=theme,
-                    horizon_years=years,
-                    created_at=moment,
-                    updated_at=moment,
+async def tell(cast: Cast) -> dict[str, int]:
+    """Publish every need as its lieu's admin would, then the « nous aussi » of other lieux;
+    returns the needs' ids by title."""
+    ids: dict[str, int] = {}
+    for story in NEEDS:
+        with told_at(cast.moment + dt.timedelta(days=story.published)):
+            ids[story.title] = await needs.publish(
+                cast.speakers[story.lieu],
+                network_id=cast.network_id,
+                lieu_id=cast.lieu_ids[story.lieu],
+                form=NeedForm(
+                    title=story.title,
+                    lacks=story.lacks,
+                    commons=story.commons,
+                    min_euros=str(story.min_euros),
+                    max_euros="" if story.max_euros is None else str(story.max_euros),
+                    theme=story.theme,
+                    horizon=str(story.years),
+                ),
+            )
+        for index, lieu in enumerate(story.joined_by):
+            with told_at(cast.moment + dt.timedelta(days=story.published + 1 + index)):
+                await needs.join(
+                    cast.speakers[lieu], need_id=ids[story.title], lieu_id=cast.lieu_ids[lieu]
                 )
-            ).returning(Need.id)
-        )
-        for lieu in joined_by:
-            await NeedJoin.insert(NeedJoin(need=need_id, lieu=lieu_ids[lieu], declared_at=moment))
+    return ids

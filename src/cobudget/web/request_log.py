@@ -65,10 +65,13 @@ def logging_config() -> LoggingConfig:
 
 def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's own logging, with the request id in its access lines too (uvicorn writes them
-    while the response starts, inside the request, so the id is known)."""
+    while the response starts, inside the request, so the id is known). Its start and stop
+    chatter (INFO) is left out: the start log says once where to open the app (issue 18);
+    its warnings and errors, such as a port already taken, still show."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["uvicorn.error"]["level"] = "WARNING"
     access = config["formatters"]["access"]
     access["fmt"] = access["fmt"].replace("%(levelprefix)s", "%(levelprefix)s [%(request_id)s]")
     return config

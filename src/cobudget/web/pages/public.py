@@ -18,6 +18,7 @@ from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import needs as need_queries
 from cobudget.services.queries import networks as queries
+from cobudget.services.queries.challenge_statuses import search_facts
 from cobudget.services.queries.documents import lieu_picture
 from cobudget.services.queries.lieu_record import lieu_record
 from cobudget.web import search_params
@@ -53,7 +54,7 @@ async def network(
     values = search_params.asked(request.query_params)
     found = None
     if values or query.page > 1:  # a search; the whole list otherwise, kept as it was
-        found = await search.search_challenges(actor, view.network.id, query)
+        found = await search.search_challenges(actor, view.network.id, query, with_status=True)
     path = request.url.path
     return await page(
         request,
@@ -63,6 +64,8 @@ async def network(
         challenges=()
         if found
         else await challenge_queries.network_challenges(actor, view.network.id),
+        # Each challenge's status badge (kept by data version: no query once read).
+        statuses={} if found else (await search_facts(view.network.id)).statuses,
         search=SearchView(
             values=values,
             found=found,

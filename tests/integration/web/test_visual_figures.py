@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 from litestar.testing import AsyncTestClient
 
+from cobudget.db.tables import Envelope
 from cobudget.domain.permissions import VISITOR
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import rounds as round_queries
@@ -109,11 +110,8 @@ async def _check_projection(client: AsyncTestClient, envelope_id: int) -> int:  
     return len(rows)
 
 
-async def test_the_projection_chart_its_table_and_the_service_give_the_same_figures(
-    client: AsyncTestClient,  # type: ignore[type-arg]
-    world: World,
-) -> None:
-    # A live projection with a lieu's pledge, then a published settlement.
+async def _pledge(client: AsyncTestClient, world: World) -> None:  # type: ignore[type-arg]
+    """A member of the test lieu pledges 600 € to the consented challenge, then logs out."""
     await log_in(client, world.emails["member"])
     response = await post_form(
         client,
@@ -128,6 +126,14 @@ async def test_the_projection_chart_its_table_and_the_service_give_the_same_figu
     )
     assert response.status_code == 303
     client.cookies.clear()
+
+
+async def test_the_projection_chart_its_table_and_the_service_give_the_same_figures(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    # A live projection with a lieu's pledge, then a published settlement.
+    await _pledge(client, world)
     assert await _check_projection(client, world.envelope_id) >= 1
     assert await _check_projection(client, world.settled_envelope_id) >= 1
 
@@ -181,3 +187,30 @@ async def test_every_challenge_shows_the_status_the_search_gives_it(
     assert shown >= 4 and {"reported", "consented", "diagnosis"} <= {
         s.value for s in statuses.values()
     }
+
+
+async def test_a_cards_pledged_so_far_adds_up_the_projections_of_the_envelopes_under_way(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    await _pledge(client, world)
+    under_way = [
+        row["id"]
+        for row in await Envelope.select(Envelope.id)
+        .where(Envelope.network == world.network_id)
+        .where(Envelope.opened_at.is_not_null())
+        .where(Envelope.settled_at.is_null())
+    ]
+    expected: dict[int, int] = {}
+    for envelope_id in under_way:
+        _view, projection = await page_projection(VISITOR, envelope_id)
+        for challenge in projection.challenges:
+            expected[challenge.id] = expected.get(challenge.id, 0) + challenge.pledged_cents
+    html = (await client.get(f"/reseaux/{world.network_slug}")).text
+    drawn = {
+        int(attrs["id"].removeprefix("barre-defi-")): int(attrs["data-amount"])
+        for tag, attrs, _ in _elements(html)
+        if tag == "svg" and attrs.get("id", "").startswith("barre-defi-")
+    }
+    assert drawn == {c: cents for c, cents in expected.items() if cents}
+    assert drawn[world.consented_challenge_id] >= 600_00

@@ -21,6 +21,7 @@ from cobudget.services.queries import networks as queries
 from cobudget.services.queries.challenge_statuses import search_facts
 from cobudget.services.queries.documents import lieu_picture
 from cobudget.services.queries.lieu_record import lieu_record
+from cobudget.services.queries.pledged import pledged_so_far
 from cobudget.web import search_params
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep, SettingsDep
@@ -64,8 +65,9 @@ async def network(
         challenges=()
         if found
         else await challenge_queries.network_challenges(actor, view.network.id),
-        # Each challenge's status badge (kept by data version: no query once read).
+        # Each card's status badge and what is pledged to it so far (kept by data version).
         statuses={} if found else (await search_facts(view.network.id)).statuses,
+        pledged=await pledged_so_far(view.network.id),
         search=SearchView(
             values=values,
             found=found,

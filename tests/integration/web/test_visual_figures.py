@@ -54,7 +54,9 @@ def _cents(text: str) -> int:
 
 
 async def _check_projection(client: AsyncTestClient, envelope_id: int) -> int:  # type: ignore[type-arg]
-    html = (await client.get(f"/enveloppes/{envelope_id}")).text
+    response = await client.get(f"/enveloppes/{envelope_id}")
+    assert response.status_code == 200
+    html = response.text
     _view, projection = await page_projection(VISITOR, envelope_id)
     svg = _elements(
         html[
@@ -206,7 +208,9 @@ async def test_a_cards_pledged_so_far_adds_up_the_projections_of_the_envelopes_u
         _view, projection = await page_projection(VISITOR, envelope_id)
         for challenge in projection.challenges:
             expected[challenge.id] = expected.get(challenge.id, 0) + challenge.pledged_cents
-    html = (await client.get(f"/reseaux/{world.network_slug}")).text
+    response = await client.get(f"/reseaux/{world.network_slug}")
+    assert response.status_code == 200
+    html = response.text
     drawn = {
         int(attrs["id"].removeprefix("barre-defi-")): int(attrs["data-amount"])
         for tag, attrs, _ in _elements(html)

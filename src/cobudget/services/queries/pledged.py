@@ -15,7 +15,7 @@ from cobudget.db.tables import Pledge
 from cobudget.services.kept_reads import kept
 
 _PLEDGED = """
-SELECT p.challenge AS challenge, SUM(p.amount_cents) AS pledged_cents
+SELECT p.challenge AS challenge, CAST(SUM(p.amount_cents) AS BIGINT) AS pledged_cents
   FROM pledge p JOIN envelope e ON e.id = p.envelope
  WHERE e.network = {network} AND e.opened_at IS NOT NULL AND e.settled_at IS NULL
  GROUP BY p.challenge
@@ -35,6 +35,6 @@ async def pledged_so_far(network_id: int) -> Mapping[int, int]:
     async def read() -> Mapping[int, int]:
         sql = _PLEDGED.replace("{network}", str(int(network_id)))
         rows = typed(await Pledge.raw(sql), _Pledged)
-        return {row.challenge: int(row.pledged_cents) for row in rows}
+        return {row.challenge: row.pledged_cents for row in rows}
 
     return await kept(("pledged-so-far", network_id), read)

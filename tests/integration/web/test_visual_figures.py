@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from litestar.testing import AsyncTestClient
 
-from cobudget.db.tables import Envelope
+from cobudget.db.tables import Envelope, Report
 from cobudget.domain.permissions import VISITOR
 from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import rounds as round_queries
@@ -218,3 +218,17 @@ async def test_a_cards_pledged_so_far_adds_up_the_projections_of_the_envelopes_u
     }
     assert drawn == {c: cents for c, cents in expected.items() if cents}
     assert drawn[world.consented_challenge_id] >= 600_00
+
+
+async def test_a_funded_challenge_without_a_published_report_shows_funded_on_its_page(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    # Its reports taken back to drafts: what is left is the settlement that funded it.
+    await Report.update({Report.status: "draft"}).where(
+        Report.challenge == world.funded_challenge_id
+    )
+    statuses = (await search_facts(world.network_id)).statuses
+    assert statuses[world.funded_challenge_id] == "funded"
+    page = (await client.get(f"/defis/{world.funded_challenge_id}")).text
+    assert '<span class="badge badge-funded">Financé</span>' in page

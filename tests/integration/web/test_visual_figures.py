@@ -232,3 +232,17 @@ async def test_a_funded_challenge_without_a_published_report_shows_funded_on_its
     assert statuses[world.funded_challenge_id] == "funded"
     page = (await client.get(f"/defis/{world.funded_challenge_id}")).text
     assert '<span class="badge badge-funded">Financé</span>' in page
+
+
+async def test_the_personal_space_shows_each_pledged_challenges_status(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    await _pledge(client, world)
+    await log_in(client, world.emails["member"])
+    page = (await client.get("/mon-espace")).text
+    status = (await search_facts(world.network_id)).statuses[world.consented_challenge_id]
+    link = f'<a href="/defis/{world.consented_challenge_id}">'
+    line = page[page.index(link) :]
+    line = line[: line.index("</li>")]
+    assert f'<span class="badge badge-{status.value}">' in line and status == "consented"

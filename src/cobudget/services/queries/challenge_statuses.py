@@ -13,7 +13,7 @@ over."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import msgspec
 
@@ -73,6 +73,15 @@ class SearchFacts(msgspec.Struct, frozen=True):
 async def search_facts(network_id: int) -> SearchFacts:
     """The network's statuses and envelopes' challenges (never changed in place: kept)."""
     return await kept(("search-facts", network_id), lambda: _read(int(network_id)))
+
+
+async def statuses_in(network_ids: Iterable[int]) -> dict[int, ChallengeStatus]:
+    """Every challenge's status in these networks (a person's home shows those it pledged to):
+    the search facts of each, kept by data version."""
+    found: dict[int, ChallengeStatus] = {}
+    for network_id in sorted(set(network_ids)):
+        found |= (await search_facts(network_id)).statuses
+    return found
 
 
 async def _read(network_id: int) -> SearchFacts:

@@ -44,6 +44,10 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     await expect(
         page.get_by_role("heading", name="Tour sur la version 1 : En cours")
     ).to_be_visible()
+    # Issue 18: the round's positions drawn beside their table; nobody has answered yet.
+    positions = page.locator("section#tour svg[data-eligible]").first
+    await expect(positions).to_be_visible()
+    await expect(page.locator("table.positions-table").first).to_contain_text("Sans réponse")
     await check_page(page, "30-tour-ouvert")
     await log_out(page)
 

@@ -20,6 +20,19 @@ RULE_LABELS = {
 }
 
 
+# Per challenge drawn: (what it receives, its segments by source added up, its table's figure).
+STACKS = """() => [...document.querySelectorAll('#graphique-projection g[data-challenge]')].map(g => [
+  +g.dataset.received,
+  [...g.querySelectorAll('rect[data-cents]')].filter(r => r.dataset.kind !== 'pledged')
+    .reduce((sum, r) => sum + +r.dataset.cents, 0),
+  +document.querySelector(`#tableau-projection tr[data-challenge="${g.dataset.challenge}"] td[data-kind="received"]`)
+    .textContent.replace(/[^0-9]/g, ''),
+])"""
+# Issue 18's badges, bars and charts that reach past the right edge of the screen.
+PAST_THE_SCREEN = """() => [...document.querySelectorAll('.badge, .funding-bar, .chart svg, .legend')]
+  .some(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)"""
+
+
 async def _pledge(page: Page, challenge_id: int, label: str, euros: str) -> None:
     """Type an amount and submit with Enter; the projection is swapped in place."""
     await page.evaluate("window.__still_the_same_page = true")
@@ -109,6 +122,19 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     )
     await expect(article).to_contain_text("Serait financé")
     await check_page(page, f"63-{rule}-projection")
+    # Issue 18: the projection drawn as bars stacked by source, each funded one's stack adding up
+    # to what its table row says it receives; at 375 px none of it reaches past the screen.
+    await expect(page.locator("#graphique-projection")).to_be_visible()
+    stacks = await page.evaluate(STACKS)
+    assert stacks and all(received == stacked for received, stacked, _cell in stacks), stacks
+    assert any(received > 0 for received, _stacked, _cell in stacks)
+    assert all(cell == received for received, _stacked, cell in stacks), stacks
+    size = page.viewport_size
+    await page.set_viewport_size({"width": 375, "height": 800})
+    assert not await page.evaluate(PAST_THE_SCREEN)
+    await check_page(page, f"63-{rule}-projection-375")
+    if size:
+        await page.set_viewport_size(size)
     await log_out(page)
 
     # The coordinator closes and settles; settling twice is not offered.

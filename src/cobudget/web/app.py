@@ -33,7 +33,7 @@ from cobudget.rendering import environment
 from cobudget.services import computations, kept_reads, outbox
 from cobudget.services.kept_reads import Keeper
 from cobudget.settings import Settings
-from cobudget.web import api, request_log
+from cobudget.web import api, charts_svg, request_log
 from cobudget.web.context import locale_middleware, provide_actor
 from cobudget.web.csrf import cross_site_writes_refused, csrf_config
 from cobudget.web.errors import (
@@ -43,6 +43,7 @@ from cobudget.web.errors import (
 )
 from cobudget.web.explanations import explain
 from cobudget.web.fragments import KeepExtension, kept_parts
+from cobudget.web.funding_bar import funding_bar
 from cobudget.web.headers import with_security_headers
 from cobudget.web.limits import MAX_BODY_BYTES, refuse_deep_json
 from cobudget.web.page_cache import VERSION_STATE, PageCache, with_page_cache
@@ -86,6 +87,10 @@ def _web_environment(settings: Settings) -> jinja2.Environment:
     pages kept by data version (`web/fragments.py`)."""
     env = environment()
     env.filters["explain"] = explain
+    # The bars and charts of issue 18: figures in, shapes out (the templates draw them).
+    env.globals["funding_bar_of"] = funding_bar
+    env.globals["projection_chart"] = charts_svg.projection_chart
+    env.globals["positions_chart"] = charts_svg.positions_chart
     # The largest file of each kind, as the upload forms say it (« 10 Mo au plus »).
     env.globals["receipt_max_mb"] = megabytes(settings.receipt_max_bytes)
     env.globals["picture_max_mb"] = megabytes(settings.picture_max_bytes)

@@ -28,8 +28,9 @@ from tests.support import factories
 # The reads of the challenge page itself, as a visitor: the versions joined to their challenge
 # and network, the budget lines, the co-proposers, the concerned lieux, the network's lieux, the
 # criteria, the rounds, their positions, questions, comments and objection answers, and a page
-# of the discussion's threads (issue 16).
-PAGE_QUERIES = 12
+# of the discussion's threads (issue 16), and its reports and the network's settlements, which
+# its status badge needs (issue 18).
+PAGE_QUERIES = 13
 # A logged-in request first reads its session and the person's roles (another part of the app,
 # counted here, not changed), and a co-funder's organisations are read twice more (by the
 # diagnosis and by the discussion).

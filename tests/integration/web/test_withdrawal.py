@@ -107,7 +107,7 @@ async def test_the_proposing_lieu_withdraws_after_a_confirmation_and_the_history
     assert "Retirer le défi" not in page and "Nous aussi" not in page
     assert "Version 1" in page  # its versions stay
     network = page_text(await visitor.get(f"/reseaux/{world.network_slug}"))
-    assert "retiré" in network
+    assert "Retiré" in network  # its status badge (issue 18)
     api = (await visitor.get(f"/api/challenges/{challenge_id}")).json()
     assert api["withdrawal_reason"] == REASON and api["withdrawn_at"]
     assert (await _audited("challenge.withdraw"))["reason"] == REASON

@@ -13,7 +13,7 @@ over."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import msgspec
 
@@ -75,6 +75,15 @@ async def search_facts(network_id: int) -> SearchFacts:
     return await kept(("search-facts", network_id), lambda: _read(int(network_id)))
 
 
+async def statuses_in(network_ids: Iterable[int]) -> dict[int, ChallengeStatus]:
+    """Every challenge's status in these networks (a person's home shows those it pledged to):
+    the search facts of each, kept by data version."""
+    found: dict[int, ChallengeStatus] = {}
+    for network_id in sorted(set(network_ids)):
+        found |= (await search_facts(network_id)).statuses
+    return found
+
+
 async def _read(network_id: int) -> SearchFacts:
     moment = now()
     facts = typed(await Challenge.raw(_FACTS.replace("{network}", str(network_id))), _Fact)
@@ -132,3 +141,55 @@ async def _read(network_id: int) -> SearchFacts:
             envelopes[fact.a] = frozenset(published - elsewhere - left_behind)
     drafts = frozenset(f.a for f in facts if f.kind == "draft_envelope")
     return SearchFacts(statuses=found, envelopes=envelopes, draft_envelopes=drafts)
+
+
+# In one statement, what one challenge's status needs besides its page and its rounds: whether
+# a report on it was published, and the network's published settlements (their bytes).
+_ONE = """
+SELECT 'reported' AS kind, '' AS text FROM report r
+ WHERE r.challenge = {challenge} AND r.status <> 'draft'
+UNION ALL
+SELECT 'settlement', s.settlement
+  FROM settlement_record s JOIN envelope e ON e.id = s.envelope WHERE e.network = {network}
+"""
+
+
+class _OneFact(msgspec.Struct, frozen=True):
+    kind: str
+    text: str
+
+
+async def status_of(
+    *,
+    network_id: int,
+    challenge_id: int,
+    current_version: int,
+    withdrawn: bool,
+    latest_round: tuple[int, str] | None,
+) -> ChallengeStatus:
+    """One challenge's status for its own page (issue 18's badge), the same as `search_facts`
+    gives it: the page already holds its version, whether it is withdrawn and its latest round
+    (version, outcome), so one statement reads the rest (`search_facts` takes three)."""
+
+    async def read() -> ChallengeStatus:
+        sql = _ONE.replace("{challenge}", str(int(challenge_id)))
+        facts = typed(await Challenge.raw(sql.replace("{network}", str(int(network_id)))), _OneFact)
+        funded = any(
+            c.funded and c.challenge_id == challenge_id
+            for f in facts
+            if f.kind == "settlement"
+            for c in canonical.decode_settlement(f.text.encode()).challenges
+        )
+        return challenge_status(
+            StatusFacts(
+                current_version=current_version,
+                withdrawn=withdrawn,
+                reported=any(f.kind == "reported" for f in facts),
+                funded=funded,
+                latest_round_version=latest_round[0] if latest_round else None,
+                latest_round_outcome=latest_round[1] if latest_round else None,
+            )
+        )
+
+    key = ("challenge-status", challenge_id, current_version, withdrawn, latest_round)
+    return await kept(key, read)

@@ -51,6 +51,13 @@ class MySpace(msgspec.Struct, frozen=True):
 
 async def my_space(actor: Actor) -> MySpace:
     """The person's home: one group per lieu, organisation and coordinated network."""
+    space, _networks = await my_space_in(actor)
+    return space
+
+
+async def my_space_in(actor: Actor) -> tuple[MySpace, tuple[int, ...]]:
+    """`my_space`, with the networks the person acts in: the page shows the status of the
+    challenges it pledged to from theirs (issue 18), the API does not."""
     moment = now()
     person, scope = await reads.read_scope(actor)
     found = await _read(scope, moment)
@@ -62,12 +69,13 @@ async def my_space(actor: Actor) -> MySpace:
             for network_id in sorted(scope.coordinated, key=lambda n: scope.networks[n].name)
         ),
     ]
-    return MySpace(
+    space = MySpace(
         name=person.name,
         email=person.slug,
         is_site_admin=person.flag,
         groups=tuple(groups),
     )
+    return space, tuple(sorted(scope.networks))
 
 
 async def network_desk(network_id: int) -> Group:

@@ -78,6 +78,9 @@ class RoundView(msgspec.Struct, frozen=True):
     # Closed with fewer standing positions than the quorum: said whatever the outcome, since
     # an objection decides "to amend" even when too few lieux spoke (issue 16).
     quorum_missed: bool = False
+    # The lieux whose position counts (the network's members that do not propose it): those
+    # that have not answered are the difference with `positions` (issue 18's chart).
+    eligible: int = 0
 
 
 class SpeakingLieu(msgspec.Struct, frozen=True):
@@ -240,6 +243,7 @@ def _round_view(
             for c in comments
         ],
         quorum_missed=count is not None and count.missed,
+        eligible=len(known.round.eligible_lieu_ids),
     )
 
 

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from cobudget.domain.errors import LoginRequired
 from cobudget.services.queries import my_space as queries
+from cobudget.services.queries.challenge_statuses import statuses_in
 from cobudget.services.queries.notifications import recent_notifications
 from cobudget.web.forms import ActorDep
 from cobudget.web.render import page
@@ -22,10 +23,12 @@ HOME_NOTIFICATIONS = 5
 async def my_space(request: Request[Any, Any, Any], actor: ActorDep) -> Template:
     if not actor.is_authenticated:
         raise LoginRequired("my_space.read")
+    space, networks = await queries.my_space_in(actor)
     return await page(
         request,
         "account/my_space.html",
-        space=await queries.my_space(actor),
+        space=space,
+        statuses=await statuses_in(networks),
         notifications=await recent_notifications(actor, limit=HOME_NOTIFICATIONS),
     )
 

@@ -17,6 +17,7 @@ from cobudget.services.queries import challenges as queries
 from cobudget.services.queries import discussion as discussion_queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import rounds as round_queries
+from cobudget.services.queries.challenge_statuses import status_of
 from cobudget.web.forms import (
     MAX_ID,
     ActorDep,
@@ -242,6 +243,15 @@ async def challenge_page(
         "challenges/page.html",
         status_code=status_code,
         view=view,
+        status=await status_of(
+            network_id=view.network.id,
+            challenge_id=view.id,
+            current_version=0 if view.is_draft else view.version.number,
+            withdrawn=view.withdrawn_at is not None,
+            latest_round=(diagnosis.rounds[0].version, diagnosis.rounds[0].outcome)
+            if diagnosis.rounds
+            else None,
+        ),
         version=view.version,
         diagnosis=diagnosis,
         discussion=discussion,

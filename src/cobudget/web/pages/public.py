@@ -18,8 +18,10 @@ from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import envelopes as envelope_queries
 from cobudget.services.queries import needs as need_queries
 from cobudget.services.queries import networks as queries
+from cobudget.services.queries.challenge_statuses import search_facts
 from cobudget.services.queries.documents import lieu_picture
 from cobudget.services.queries.lieu_record import lieu_record
+from cobudget.services.queries.pledged import pledged_so_far
 from cobudget.web import search_params
 from cobudget.web.context import LOCALE_COOKIE
 from cobudget.web.forms import ActorDep, SettingsDep
@@ -53,7 +55,7 @@ async def network(
     values = search_params.asked(request.query_params)
     found = None
     if values or query.page > 1:  # a search; the whole list otherwise, kept as it was
-        found = await search.search_challenges(actor, view.network.id, query)
+        found = await search.search_challenges(actor, view.network.id, query, with_status=True)
     path = request.url.path
     return await page(
         request,
@@ -63,6 +65,9 @@ async def network(
         challenges=()
         if found
         else await challenge_queries.network_challenges(actor, view.network.id),
+        # Each card's status badge and what is pledged to it so far (kept by data version).
+        statuses={} if found else (await search_facts(view.network.id)).statuses,
+        pledged=await pledged_so_far(view.network.id),
         search=SearchView(
             values=values,
             found=found,

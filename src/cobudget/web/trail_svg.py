@@ -39,7 +39,7 @@ class Geometry:
     ribbons: bool = False
 
 
-WIDE = Geometry(width=960, column_x=(10, 400, 790), box_width=160, label_chars=25)
+WIDE = Geometry(width=960, column_x=(10, 400, 790), box_width=160, label_chars=24)
 # About a phone's width: 11 px text stays about 11 px on a 375 px screen, and 10 px at 320.
 NARROW = Geometry(width=330, column_x=(0, 120, 240), box_width=90, label_chars=13, ribbons=True)
 

@@ -64,9 +64,11 @@ SMALL_PHONE_PAGES = {
     "/enveloppes/{envelope_id:int}",
     "/enveloppes/{envelope_id:int}/suivi",
     "/reseaux/{slug:str}/defis/nouveau",
+    "/defis/{challenge_id:int}/discussion",
+    "/enveloppes/{envelope_id:int}/verification",
 }
-# Pages a crawl may miss (forms some pages link to only for some states): a route reached,
-# and what opens the page from one of its pages. A role that may not open it is skipped.
+# Pages a crawl may miss (linked only in some states, or from a form): from each page opened of
+# a route, the page a suffix leads to. One this role may not open (4xx) is skipped.
 UNLINKED = [
     ("/reseaux/{slug:str}", "/defis/nouveau"),
     ("/reseaux/{slug:str}", "/enveloppes/nouvelle"),
@@ -74,6 +76,10 @@ UNLINKED = [
     ("/reseaux/{slug:str}", "/cofinanceurs/inviter"),
     ("/lieux/{slug:str}", "/besoins/nouveau"),
     ("/lieux/{slug:str}", "/personnes/inviter"),
+    ("/defis/{challenge_id:int}", "/discussion"),
+    ("/defis/{challenge_id:int}", "/versions/1"),
+    ("/defis/{challenge_id:int}", "/comparer?de=1&a=2"),
+    ("/enveloppes/{envelope_id:int}", "/verification"),
 ]
 PAGE_LIMIT = 45  # per role; the whole test stays under two minutes
 
@@ -225,11 +231,11 @@ async def _crawl(
 
 
 def _unlinked_pages(opened: list[str], routes: RoutePatterns) -> list[str]:
-    """The pages of UNLINKED, from the first page opened of each route they start from."""
-    first: dict[str, str] = {}
-    for path in opened:
-        first.setdefault(routes.of(path.split("?", 1)[0]), path.split("?", 1)[0])
-    return [first[route] + suffix for route, suffix in UNLINKED if route in first]
+    """The pages of UNLINKED, from every page opened of the routes they start from."""
+    pages = [path.split("?", 1)[0] for path in opened]
+    return [
+        path + suffix for start, suffix in UNLINKED for path in pages if routes.of(path) == start
+    ]
 
 
 async def _check(

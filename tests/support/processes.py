@@ -20,8 +20,11 @@ RUNNING: dict[str, subprocess.Popen[bytes]] = {}
 
 
 @contextmanager
-def app_process(database_url: str, smtp_port: int, var_dir: Path) -> Iterator[str]:
-    """One app process (uvicorn, outbox worker inside) on a free port; yields its URL."""
+def app_process(
+    database_url: str, smtp_port: int, var_dir: Path, *, demo: bool = False
+) -> Iterator[str]:
+    """One app process (uvicorn, outbox worker inside) on a free port; yields its URL. With
+    `demo`, it loads the demo data into the (empty) database first, as `cobudget run --demo`."""
     port = free_port()
     env = {
         **os.environ,
@@ -33,7 +36,8 @@ def app_process(database_url: str, smtp_port: int, var_dir: Path) -> Iterator[st
     log_path = var_dir / f"app-{port}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cobudget.cli", "run", "--port", str(port)],
+        [sys.executable, "-m", "cobudget.cli", "run", "--port", str(port)]
+        + (["--demo"] if demo else []),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -230,3 +230,17 @@ async def test_the_picture_its_tables_the_csv_and_the_api_give_the_same_numbers(
     for key, box in boxes.items():
         assert out.get(key, 0.0) <= float(box["height"]) + SLACK, key
         assert into.get(key, 0.0) <= float(box["height"]) + SLACK, key
+
+    # The phone's picture (issue 18) draws the same bands and boxes with the same amounts.
+    narrow = page.split('<svg id="trail-svg-narrow"', 1)[1].split("</svg>", 1)[0]
+
+    def drawn(svg: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+        paths = [_attrs(tag) for tag in re.findall(r"<path [^>]*>", svg)]
+        groups = [_attrs(tag) for tag in re.findall(r'<g class="box[^>]*>', svg)]
+        return (
+            sorted((b["data-from"], b["data-to"], b["data-amount"]) for b in paths),
+            sorted((g["data-key"], g["data-amount"]) for g in groups),
+        )
+
+    assert drawn(narrow) == drawn(svg)
+    assert len(drawn(svg)[0]) == len(bands) > 0

@@ -79,20 +79,24 @@ async def follow_up(
     """The money trail: a picture and a table with the same numbers, and the reports."""
     trail = await queries.follow_up(actor, envelope_id)
 
-    async def draw() -> trail_svg.Diagram:
-        return trail_svg.layout(
-            trail,
-            labels={
-                "envelope": _("Abondement de l’enveloppe"),
-                "spent": _("Dépensé (rapports validés)"),
-                "pending": _("En attente de validation"),
-                "unreported": _("Pas encore rapporté"),
-            },
+    async def draw() -> tuple[trail_svg.Diagram, trail_svg.Diagram]:
+        labels = {
+            "envelope": _("Abondement de l’enveloppe"),
+            "spent": _("Dépensé (rapports validés)"),
+            "pending": _("En attente de validation"),
+            "unreported": _("Pas encore rapporté"),
+        }
+        return (
+            trail_svg.layout(trail, labels=labels, geometry=trail_svg.WIDE),
+            trail_svg.layout(trail, labels=labels, geometry=trail_svg.NARROW),
         )
 
-    # The same picture for every reader in a language: kept (services/kept_reads.py).
-    diagram = await kept(("trail-diagram", envelope_id, current_locale()), draw)
-    return await page(request, "reports/follow_up.html", trail=trail, diagram=diagram)
+    # The same pictures for every reader in a language: kept (services/kept_reads.py). A
+    # screen shows the wide one, a phone the narrow one (app.css).
+    diagram, narrow = await kept(("trail-diagram", envelope_id, current_locale()), draw)
+    return await page(
+        request, "reports/follow_up.html", trail=trail, diagram=diagram, narrow=narrow
+    )
 
 
 async def _form_page(

@@ -41,9 +41,11 @@ async def test_a_member_acts_on_what_waits_and_reads_it_in_english(
     await item.get_by_role("link", name="Une documentation partagée des services").click()
     await expect(page.get_by_role("heading", name="Diagnostic collectif")).to_be_visible()
     await page.get_by_label("Consentement", exact=True).check()
-    await page.get_by_role("button", name="Enregistrer la position de La Fabrique du Bourg").click()
+    await page.get_by_role(
+        "button", name="Enregistrer la position pour La Fabrique du Bourg"
+    ).click()
     await expect(
-        page.get_by_text("La position de La Fabrique du Bourg : Consentement. La changer :")
+        page.get_by_text("Position prise pour La Fabrique du Bourg : Consentement. La changer :")
     ).to_be_visible()
 
     await page.get_by_role("link", name="Mon espace").click()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from cobudget.db.tables import AuditEntry, Envelope, EnvelopeLieu
-from tests.integration.conftest import World, post_form
+from tests.integration.conftest import World, page_text, post_form
 from tests.support import factories
 
 FORM = {
@@ -125,13 +125,13 @@ async def test_explicit_moves_follow_the_lifecycle_and_are_audited(as_role, worl
     path = f"/enveloppes/{world.envelope_id}"  # in funding
     assert "Contributions" in (await client.get(path)).text
     asked = await post_form(client, f"{path}/calendrier", {"move": "close"}, form_page=path)
-    assert asked.status_code == 200 and "Clore les contributions maintenant ?" in asked.text
-    assert "Phase : Close" not in (await client.get(path)).text  # nothing changed
+    assert asked.status_code == 200 and "Clore les contributions maintenant ?" in page_text(asked)
+    assert "Phase : Contributions closes" not in page_text(await client.get(path))  # unchanged
     closed = await post_form(
         client, f"{path}/calendrier", {"move": "close", "confirm": "1"}, form_page=path
     )
     assert closed.status_code == 303
-    assert "Phase : Close" in (await client.get(path)).text
+    assert "Phase : Contributions closes" in page_text(await client.get(path))
     again = await post_form(
         client, f"{path}/calendrier", {"move": "close", "confirm": "1"}, form_page=path
     )
@@ -150,7 +150,7 @@ async def test_explicit_moves_follow_the_lifecycle_and_are_audited(as_role, worl
         form_page=path,
     )
     assert reopened.status_code == 303
-    assert "Phase : Contributions" in (await client.get(path)).text
+    assert "Phase : Contributions ouvertes" in page_text(await client.get(path))
     actions = [
         row["action"]
         for row in await AuditEntry.select(AuditEntry.action)

@@ -84,7 +84,7 @@ async def follow_up(
             trail,
             labels={
                 "envelope": _("Abondement de l’enveloppe"),
-                "spent": _("Dépensé (rapports validés)"),
+                "spent": _("Dépensé (comptes rendus validés)"),
                 "pending": _("En attente de validation"),
                 "unreported": _("Pas encore rapporté"),
             },

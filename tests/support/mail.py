@@ -50,9 +50,10 @@ class Mailbox:
 
 
 def body_of(message: EmailMessage) -> str:
+    """The text of an email as a reader reads it (French no-break spaces read as spaces)."""
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())
+    return plain(str(part.get_content()))
 
 
 def link_in(message: EmailMessage) -> str:

@@ -218,7 +218,7 @@ def field_message(code: str) -> str:
         case "support_not_used_by_rule":
             return _("Cette enveloppe ne se répartit pas par soutiens (approbations ou points).")
         case "engine_refused":
-            return _("Le moteur de répartition refuse les données de l’enveloppe ({item} : {reason}). "
+            return _("La répartition ne peut pas être calculée sur les données de l’enveloppe ({item} : {reason}). "
                 "Rien n’a été enregistré."
             ).format(item=params[0] if params else "", reason=params[1] if len(params) > 1 else "")
         case "invalid_unit":

@@ -299,16 +299,16 @@ async def test_a_pledge_never_takes_a_challenge_beyond_its_maximum(
     body = problem(await _put(client, world.envelope_id, _pledge(world, 60_000)), 422)
     assert plain(body["errors"]) == {
         "amount": "Cette contribution porterait le défi au-delà de son maximum : votre "
-        "contribution peut aller jusqu’à 500,00\u00a0€."
+        "contribution peut aller jusqu’à 500,00 €."
     }
     assert (await _put(client, world.envelope_id, _pledge(world, 50_000))).status_code == 200
     # Full: one cent more is refused, and lowering a pledge is always possible.
     await log_in(client, world.emails["cofunder"])
     more = _pledge(world, 150_001, unit=unit, source="own_funds")
     body = problem(await _put(client, world.envelope_id, more), 422)
-    assert body["detail"] == (
+    assert plain(body["detail"]) == (
         "Cette contribution porterait le défi au-delà de son maximum : votre "
-        "contribution peut aller jusqu’à 1\u202f500,00\u00a0€."
+        "contribution peut aller jusqu’à 1 500,00 €."
     )
     less = _pledge(world, 100_000, unit=unit, source="own_funds")
     assert (await _put(client, world.envelope_id, less)).status_code == 200

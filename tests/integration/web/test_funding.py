@@ -341,7 +341,7 @@ async def test_equal_shares_shows_each_lieus_rights_raise_and_payment_and_one_le
     assert rows["La Fabrique"] == ("750,00 €", "250,00 €", "1 000,00 €")
     assert rows["Le Comptoir"] == ("750,00 €", "250,00 €", "0,00 €")
     assert rows["Total"] == ("1 500,00 €", "500,00 €", "1 000,00 €")
-    assert "Hausse « add-one »" in table and "Non dépensé" not in page
+    assert "Hausse commune" in table and "Non dépensé" not in page
     assert "le seul reliquat est celui de l’enveloppe (500,00 €)" in page
 
 

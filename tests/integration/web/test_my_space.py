@@ -277,7 +277,7 @@ async def test_a_coordinator_sees_phases_ending_soon_envelopes_to_settle_and_inv
     )
     assert invited.status_code == 303
     items = _items(await _space(client))
-    ending = _with(items, "Fin de la phase « Contributions »")
+    ending = _with(items, "Fin de la phase « Contributions ouvertes »")
     assert len(ending) == 1 and "avant le" in ending[0]
     invitation = _with(items, "Invitation en attente (administration d’un lieu)")
     assert len(invitation) == 1 and "La Grange" in invitation[0] and "expire le" in invitation[0]

@@ -97,7 +97,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
             assert await page.evaluate("window.__still_the_same_page === true")
         elif key != "a":
             source = "droits de tirage" if rule == "cofunding" else "fonds propres"
-            await _pledge(page, workshop, f"Sur les {source} de {name} (en euros)", euros)
+            await _pledge(page, workshop, f"Pour {name}, sur ses {source} (en euros)", euros)
         else:  # the proposer pledges its own funds to its own challenge
             await _pledge(page, workshop, f"Pour {name}, sur ses fonds propres (en euros)", "150")
         await check_page(page, f"62-{rule}-{key}-contribue")

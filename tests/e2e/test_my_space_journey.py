@@ -34,7 +34,7 @@ async def test_a_member_acts_on_what_waits_and_reads_it_in_english(
     await expect(item).to_contain_text("Une documentation partagée des services")
     await expect(item).to_contain_text("avant le")
     await expect(
-        page.get_by_text(re.compile(r"Droits de tirage : 3\s000,00\s€ restants"))
+        page.get_by_text(re.compile(r"Droits de tirage\s:\s3\s000,00\s€ restants"))
     ).to_be_visible()
     await check_page(page, "90-mon-espace-membre")
 

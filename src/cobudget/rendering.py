@@ -109,13 +109,14 @@ def paragraphs(text: str) -> Markup:
 class FrenchSpacing(jinja2.ext.Extension):
     """The literal text of templates (`<strong>…</strong> : <a>`, `« {{ title }} »`) gets the
     same no-break spaces as the French messages (cobudget.typography), once, when a template is
-    compiled: only spaces before « : ; ! ? » and around guillemets change, and the text
-    between the tags is French punctuation whatever the language of the page."""
+    compiled: only spaces before « : ; ! ? » and around guillemets change, never numbers (an
+    SVG's `viewBox="0 0 800 600"` stays whole)."""
 
     def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterator[jinja2.lexer.Token]:
         for token in stream:
             if token.type == "data":
-                yield jinja2.lexer.Token(token.lineno, "data", french_spacing(token.value))
+                value = french_spacing(token.value, numbers=False)  # markup holds coordinates
+                yield jinja2.lexer.Token(token.lineno, "data", value)
             else:
                 yield token
 

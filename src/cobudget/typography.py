@@ -25,19 +25,22 @@ NNBSP = "\u202f"
 _SPACES = f"[ {NBSP}{NNBSP}]+"
 _BEFORE_WIDE = re.compile(f"{_SPACES}(?=[:»])")
 _BEFORE_NARROW = re.compile(f"{_SPACES}(?=[;!?]|%%|%(?=$|[\\s.,;)]))")
+_BEFORE_MARKS = re.compile(f"{_SPACES}(?=[;!?])")
 _AFTER_OPENING = re.compile(f"«{_SPACES}")
 _DIGIT_GROUPS = re.compile(r"(?<=\d) (?=\d{3}(?!\d))")
 
 
 @lru_cache(maxsize=8192)
-def french_spacing(text: str) -> str:
+def french_spacing(text: str, *, numbers: bool = True) -> str:
     """`text` with the spaces French typography wants unbreakable made so; nothing else changes.
 
     Idempotent; a text without a space before « : ; ! ? » or around guillemets is returned as it
-    is. `%(name)s` placeholders are never taken for a percent sign."""
+    is. `%(name)s` placeholders are never taken for a percent sign. `numbers=False` leaves
+    digits and percent signs alone: the markup of a template holds numbers that are not amounts
+    (an SVG's `viewBox="0 0 800 600"`, a path's coordinates)."""
     if " " not in text and NBSP not in text and NNBSP not in text:
         return text
     text = _BEFORE_WIDE.sub(NBSP, text)
-    text = _BEFORE_NARROW.sub(NNBSP, text)
+    text = (_BEFORE_NARROW if numbers else _BEFORE_MARKS).sub(NNBSP, text)
     text = _AFTER_OPENING.sub("«" + NBSP, text)
-    return _DIGIT_GROUPS.sub(NNBSP, text)
+    return _DIGIT_GROUPS.sub(NNBSP, text) if numbers else text

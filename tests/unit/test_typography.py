@@ -72,3 +72,11 @@ def test_french_messages_and_templates_are_spaced_and_english_and_names_are_not(
         assert money(123456) == f"1{NNBSP}234,56{NBSP}€"  # Babel's amounts agree
     with i18n.using_locale("en"):
         assert i18n.gettext("Retirer ce défi ?") == "Withdraw this challenge?"
+
+
+def test_the_markup_of_a_template_keeps_its_numbers() -> None:
+    """An SVG drawn by a template holds coordinates, not amounts: they are never grouped."""
+    markup = '<svg viewBox="0 0 800 600"><path d="M 0 100 L 250 100"/></svg> : 10 %'
+    with i18n.using_locale("fr"):
+        rendered = environment().from_string(markup).render()
+    assert rendered == markup.replace(" :", f"{NBSP}:")

@@ -94,3 +94,24 @@ async def test_the_glossary_reads_in_english_and_the_footer_links_to_it(
     for word in ("Budget line", "Drawing rights", "Consent round", "Settlement", "Report"):
         assert word in text
     assert "Poste de dépense" not in text and "Droits de tirage" not in text
+
+
+JARGON = ("SHA-256", "JSON canonique", "octet pour octet", "cobudget verify", "glouton", "pabulib")
+
+
+async def test_a_settled_envelope_folds_its_technical_proof_and_says_its_rule_plainly(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+) -> None:
+    """What a lieu reads first has no jargon; the proof is one click away, under « Vérifier
+    par vous-même », a <details> that opens without JavaScript."""
+    html = (await client.get(f"/enveloppes/{world.settled_envelope_id}")).text
+    folded = re.findall(r"<details[^>]*>.*?</details>", html, re.S)
+    unfolded = re.sub(r"<details[^>]*>.*?</details>", "", html, flags=re.S)
+    proof = next(block for block in folded if "Vérifier par vous-même" in block)
+    for word in ("SHA-256", "JSON canonique", "octet pour octet", "cobudget verify"):
+        assert word in proof
+    for word in (*JARGON, "au plus fort reste", "abondement quadratique", "moteur"):
+        assert word not in unfolded, word
+    assert "un défi est financé s’il atteint son minimum" in unfolded
+    assert 'href="/glossaire#regle-cofinancement"' in unfolded

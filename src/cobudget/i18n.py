@@ -18,6 +18,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from cobudget.typography import french_spacing
+
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -58,14 +60,17 @@ def using_locale(locale: str) -> Iterator[None]:
 
 
 def gettext(message: str) -> str:
-    return translations(current_locale()).gettext(message)
+    locale = current_locale()
+    if locale == DEFAULT_LOCALE:
+        return french_spacing(message)  # the French typography, once (cobudget.typography)
+    return translations(locale).gettext(message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     locale = current_locale()
     if locale == DEFAULT_LOCALE:
         # French (the source language, so no catalogue) says "0 lieu": singular for 0 and 1.
-        return singular if count <= 1 else plural
+        return french_spacing(singular if count <= 1 else plural)
     return translations(locale).ngettext(singular, plural, count)
 
 

@@ -7,17 +7,20 @@ Money and dates are formatted by one filter each, on Babel, in the current local
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
+import jinja2.ext
+import jinja2.lexer
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from markupsafe import Markup
 
 from cobudget import i18n
+from cobudget.typography import french_spacing
 
 PARIS = ZoneInfo("Europe/Paris")
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -103,11 +106,26 @@ def paragraphs(text: str) -> Markup:
     )
 
 
+class FrenchSpacing(jinja2.ext.Extension):
+    """The literal text of templates (`<strong>…</strong> : <a>`, `« {{ title }} »`) gets the
+    same no-break spaces as the French messages (cobudget.typography), once, when a template is
+    compiled: only spaces before « : ; ! ? » and around guillemets change, never numbers (an
+    SVG's `viewBox="0 0 800 600"` stays whole)."""
+
+    def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterator[jinja2.lexer.Token]:
+        for token in stream:
+            if token.type == "data":
+                value = french_spacing(token.value, numbers=False)  # markup holds coordinates
+                yield jinja2.lexer.Token(token.lineno, "data", value)
+            else:
+                yield token
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", FrenchSpacing],
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

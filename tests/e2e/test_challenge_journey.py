@@ -51,7 +51,7 @@ async def test_a_challenge_is_proposed_shared_amended_and_compared(
     await page.get_by_role("button", name="Se déconnecter").click()
     await log_in(page, live_server, "louise@comptoir.fr")
     await page.goto(challenge_url)
-    await page.get_by_label("Nous aussi, à Le Comptoir").fill("Nos salles de concert aussi.")
+    await page.get_by_label("Nous aussi, chez Le Comptoir").fill("Nos salles de concert aussi.")
     await page.get_by_role("button", name="Nous aussi").click()
     await expect(page.get_by_role("heading", name="1 lieu partage ce problème")).to_be_visible()
     await check_page(page, "22-defi-nous-aussi")

@@ -41,7 +41,7 @@ async def test_pages_htmx_and_the_api_docs_work_under_the_policy(
     await page.goto(f"{live_server}/enveloppes/{envelope}")
     await page.evaluate("window.__still_the_same_page = true")
     field = page.locator(f"#defi-{challenge}").get_by_label(
-        "Sur les droits de tirage de Atelier A (en euros)"
+        "Pour Atelier A, sur ses droits de tirage (en euros)"
     )
     await field.fill("100")
     await field.press("Enter")

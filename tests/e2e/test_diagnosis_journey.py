@@ -72,7 +72,7 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     await log_in(page, live_server, "c@causses.fr")
     await page.goto(url)
     await page.get_by_label("Objection", exact=True).check()
-    await page.get_by_role("button", name="Enregistrer la position de Cowork C").click()
+    await page.get_by_role("button", name="Enregistrer la position pour Cowork C").click()
     await expect(page.get_by_text("Une objection donne sa raison")).to_be_visible()
     await check_page(page, "31-objection-sans-raison")
     await page.get_by_label("Objection", exact=True).check()
@@ -80,7 +80,7 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
         "Rien ne dit qui décide des prêts entre lieux."
     )
     await page.get_by_label("Critère concerné par l’objection").select_option(label="Gouvernance")
-    await page.get_by_role("button", name="Enregistrer la position de Cowork C").click()
+    await page.get_by_role("button", name="Enregistrer la position pour Cowork C").click()
     await expect(
         page.get_by_role("cell", name="Rien ne dit qui décide des prêts entre lieux.")
     ).to_be_visible()
@@ -105,7 +105,7 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
     await page.get_by_label("Poste 2", exact=True).fill("Charte de prêt entre lieux")
     await page.get_by_label("Minimum du poste 2, en euros").fill("400")
     await page.get_by_label("Maximum du poste 2, en euros").fill("700")
-    await page.get_by_label("Objection de Cowork C").fill(
+    await page.get_by_label("Objection soulevée par Cowork C").fill(
         "Une charte de prêt, écrite avec les lieux, dira qui décide."
     )
     await check_page(page, "33-version-2-reponse")
@@ -122,9 +122,9 @@ async def test_a_challenge_is_diagnosed_amended_and_consented(
         await log_in(page, live_server, f"{key}@causses.fr")
         await page.goto(url)
         await page.get_by_label("Consentement", exact=True).check()
-        await page.get_by_role("button", name=f"Enregistrer la position de {name}").click()
+        await page.get_by_role("button", name=f"Enregistrer la position pour {name}").click()
         await expect(
-            page.get_by_text(f"La position de {name} : Consentement. La changer :")
+            page.get_by_text(f"Position prise pour {name} : Consentement. La changer :")
         ).to_be_visible()
         await log_out(page)
 

@@ -45,12 +45,12 @@ async def test_a_receipt_and_a_picture_are_attached_and_seen(page: Page, live_se
     await check_page(page, "17d-justificatif-refuse")
 
     # The real PDF, on the line « Développement ».
-    await page.get_by_label("Pour").select_option(label="La ligne « Développement »")
+    await page.get_by_label("Pour").select_option(label="Le poste «\u00a0Développement\u00a0»")
     await page.get_by_label(re.compile("^Fichier")).set_input_files(
         files=[{"name": "Facture été.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf()}]
     )
     await page.get_by_role("button", name="Joindre le justificatif").click()
-    await expect(page.get_by_text("Le justificatif est joint au rapport.")).to_be_visible()
+    await expect(page.get_by_text("Le justificatif est joint au compte rendu.")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Développement"))
     link = row.get_by_role("link", name="Facture été.pdf")
     await expect(link).to_be_visible()

@@ -36,7 +36,7 @@ async def test_a_coordinator_picks_the_lieux_and_a_lieu_withdraws_its_challenge(
     await page.get_by_label("Nom de l’enveloppe").fill("Enveloppe des Causses")
     await page.get_by_label("Montant de l’enveloppe (en euros)").fill("4 000")
     await page.get_by_label("Bistrot des Causses (Association)").uncheck()
-    await page.get_by_label("Poids de Atelier des Causses").fill("3")
+    await page.get_by_label("Poids du lieu « Atelier des Causses »").fill("3")
     await check_page(page, "170-enveloppe-lieux-formulaire")
     await page.get_by_role("button", name="Enregistrer le brouillon").click()
     await expect(page.get_by_text("L’enveloppe est enregistrée.")).to_be_visible()
@@ -76,7 +76,7 @@ async def test_a_coordinator_picks_the_lieux_and_a_lieu_withdraws_its_challenge(
     )
     await page.get_by_role("button", name="Enregistrer le brouillon").click()
     await page.get_by_role("button", name="Ouvrir l’enveloppe").click()
-    for phase in ("Diagnostic", "Contributions"):
+    for phase in ("Diagnostic collectif", "Contributions ouvertes"):
         await page.get_by_role("button", name="Passer à la phase suivante").click()
         await expect(page.get_by_text(f"Phase : {phase}")).to_be_visible()
     await log_out(page)
@@ -85,7 +85,7 @@ async def test_a_coordinator_picks_the_lieux_and_a_lieu_withdraws_its_challenge(
     await log_in(page, live_server, "studio@causses.fr")
     await page.goto(envelope_url)
     field = page.locator(f"#defi-{challenge}").get_by_label(
-        "Sur les droits de tirage de Studio des Causses (en euros)"
+        "Pour Studio des Causses, sur ses droits de tirage (en euros)"
     )
     await field.fill("200")
     await field.press("Enter")

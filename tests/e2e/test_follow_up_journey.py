@@ -40,7 +40,7 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     # The proposers write and publish a report with a deliverable.
     await log_in(page, live_server, "a@puys.fr")
     await page.goto(follow_up)
-    await page.get_by_role("link", name="Écrire le rapport de la période 1").click()
+    await page.get_by_role("link", name="Écrire le compte rendu de la période 1").click()
     await page.get_by_label(re.compile("Développement — payé sur l’argent reçu")).fill("1 100")
     await page.get_by_label("Développement — payé sur les fonds propres du lieu").fill("150")
     await page.get_by_label("Développement — référence du justificatif").fill("Facture 2027-01")
@@ -48,14 +48,14 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     await page.get_by_label("Lien du livrable 1").fill("https://exemple.fr/guide")
     await page.get_by_label("Où en est le défi, en quelques mots").fill("L’atelier ouvre en mars.")
     await check_page(page, "70-rapport-formulaire")
-    await page.get_by_role("button", name="Publier le rapport").click()
-    await expect(page.get_by_text("Le rapport est enregistré.")).to_be_visible()
+    await page.get_by_role("button", name="Publier le compte rendu").click()
+    await expect(page.get_by_text("Le compte rendu est enregistré.")).to_be_visible()
     report_url = page.url.split("?")[0]
     await page.goto(follow_up)  # published: no second report while it awaits review
     await expect(
-        page.get_by_text("Le rapport de la période 1 attend la validation")
+        page.get_by_text("Le compte rendu de la période 1 attend la validation")
     ).to_be_visible()
-    await expect(page.get_by_role("link", name=re.compile("Écrire le rapport"))).to_have_count(0)
+    await expect(page.get_by_role("link", name=re.compile("Écrire le compte rendu"))).to_have_count(0)
     await log_out(page)
 
     # The coordinator asks for a change; the proposers amend; the coordinator validates.
@@ -70,15 +70,15 @@ async def test_a_report_is_published_sent_back_validated_and_the_trail_read(
     await log_out(page)
     await log_in(page, live_server, "a@puys.fr")
     await page.goto(report_url)
-    await page.get_by_role("link", name="Modifier le rapport").click()
+    await page.get_by_role("link", name="Modifier le compte rendu").click()
     await expect(page.get_by_text("Précisez la licence des plans.")).to_be_visible()
     await page.get_by_label("Licence du livrable 1").select_option("cc-by-sa-4.0")
-    await page.get_by_role("button", name="Publier le rapport").click()
-    await expect(page.get_by_text("Le rapport est enregistré.")).to_be_visible()
+    await page.get_by_role("button", name="Publier le compte rendu").click()
+    await expect(page.get_by_text("Le compte rendu est enregistré.")).to_be_visible()
     await log_out(page)
     await log_in(page, live_server, "coordo@puys.fr")
     await page.goto(report_url)
-    await page.get_by_role("button", name="Valider le rapport").click()
+    await page.get_by_role("button", name="Valider le compte rendu").click()
     await expect(page.get_by_text("Validé").first).to_be_visible()
     await log_out(page)
 

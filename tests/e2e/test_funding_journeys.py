@@ -14,9 +14,9 @@ from tests.e2e.conftest import check_page, log_in, log_out
 from tests.support import factories
 
 RULE_LABELS = {
-    "cofunding": "Cofinancement (seuil et cofinanceurs)",
-    "equal_shares": "Parts égales (méthode des parts égales)",
-    "matching": "Abondement quadratique",
+    "cofunding": "Cofinancement",
+    "equal_shares": "Parts égales",
+    "matching": "Abondement",
 }
 
 
@@ -77,9 +77,9 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     envelope_url = page.url.split("?")[0]
     await page.get_by_role("button", name="Ouvrir l’enveloppe").click()
     await page.get_by_role("button", name="Passer à la phase suivante").click()
-    await expect(page.get_by_text("Phase : Diagnostic")).to_be_visible()
+    await expect(page.get_by_text("Phase : Diagnostic collectif")).to_be_visible()
     await page.get_by_role("button", name="Passer à la phase suivante").click()
-    await expect(page.get_by_text("Phase : Contributions")).to_be_visible()
+    await expect(page.get_by_text("Phase : Contributions ouvertes")).to_be_visible()
     await expect(page.get_by_role("heading", name="Projection en direct")).to_be_visible()
     await page.get_by_role(
         "link", name="Comparer les trois règles sur les contributions actuelles"
@@ -102,23 +102,23 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
             if target is None:  # the proposer of the workshop supports the other challenge
                 other = page.locator("article.challenge-funding", has_text="Une carte des lieux")
                 await page.evaluate("window.__still_the_same_page = true")
-                await other.get_by_role("button", name=f"Soutenir au nom de {name}").click()
+                await other.get_by_role("button", name=f"Soutenir ce défi pour {name}").click()
             else:
                 await page.evaluate("window.__still_the_same_page = true")
-                await article.get_by_role("button", name=f"Soutenir au nom de {name}").click()
+                await article.get_by_role("button", name=f"Soutenir ce défi pour {name}").click()
             await expect(page.get_by_text("Votre soutien est enregistré")).to_be_visible()
             assert await page.evaluate("window.__still_the_same_page === true")
         elif key != "a":
             source = "droits de tirage" if rule == "cofunding" else "fonds propres"
-            await _pledge(page, workshop, f"Sur les {source} de {name} (en euros)", euros)
+            await _pledge(page, workshop, f"Pour {name}, sur ses {source} (en euros)", euros)
         else:  # the proposer pledges its own funds to its own challenge
-            await _pledge(page, workshop, f"Sur les fonds propres de {name} (en euros)", "150")
+            await _pledge(page, workshop, f"Pour {name}, sur ses fonds propres (en euros)", "150")
         await check_page(page, f"62-{rule}-{key}-contribue")
         await log_out(page)
     await log_in(page, live_server, "dep@monts.fr")
     await page.goto(envelope_url)
     await _pledge(
-        page, workshop, "Sur les fonds propres de Département des Monts (en euros)", "400"
+        page, workshop, "Pour Département des Monts, sur ses fonds propres (en euros)", "400"
     )
     await expect(article).to_contain_text("Serait financé")
     await check_page(page, f"63-{rule}-projection")
@@ -142,7 +142,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     await page.goto(envelope_url)
     await page.get_by_role("button", name="Clore les contributions maintenant").click()
     await page.get_by_role("button", name="Clore les contributions", exact=True).click()
-    await expect(page.get_by_text("Phase : Close")).to_be_visible()
+    await expect(page.get_by_text("Phase : Contributions closes")).to_be_visible()
     await page.get_by_role("button", name="Régler l’enveloppe et publier la répartition").click()
     await page.get_by_role("button", name="Régler et publier").click()
     await expect(page.get_by_role("heading", name="Répartition publiée")).to_be_visible()
@@ -156,7 +156,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     await page.goto(envelope_url)
     await expect(page.get_by_text(RULE_LABELS[rule]).first).to_be_visible()
     await page.get_by_role("button", name="Vérifier").click()
-    await expect(page.get_by_text("identique, octet pour octet")).to_be_visible()
+    await expect(page.get_by_text("le calcul donne exactement la même répartition")).to_be_visible()
     await check_page(page, f"64-{rule}-verifie")
 
 
@@ -183,16 +183,16 @@ async def test_a_long_envelope_opens_a_challenges_forms_in_place(
     await log_in(page, live_server, "a@combes.fr")
     await page.goto(f"{live_server}/enveloppes/{envelope}")
     await expect(
-        page.get_by_label("Sur les droits de tirage de Atelier A (en euros)")
+        page.get_by_label("Pour Atelier A, sur ses droits de tirage (en euros)")
     ).to_have_count(0)
     await check_page(page, "64-longue-enveloppe")
     await page.evaluate("window.__still_the_same_page = true")
     article = page.locator(f"#defi-{target}")
     await article.get_by_role("link", name=re.compile("Contribuer ou modifier")).click()
-    await _pledge(page, target, "Sur les droits de tirage de Atelier A (en euros)", "250")
+    await _pledge(page, target, "Pour Atelier A, sur ses droits de tirage (en euros)", "250")
     await expect(article).to_contain_text("Atelier A a promis 250,00 €.")
     await expect(
-        article.get_by_label("Sur les droits de tirage de Atelier A (en euros)")
+        article.get_by_label("Pour Atelier A, sur ses droits de tirage (en euros)")
     ).to_have_count(0)
     assert await page.evaluate("window.__still_the_same_page === true")
     await check_page(page, "65-longue-enveloppe-contribution")

@@ -9,6 +9,7 @@ from tests.e2e.conftest import check_page
 from tests.support import factories
 from tests.support.factories import PASSWORD
 from tests.support.mail import Mailbox, link_in
+from tests.support.text import plain
 
 
 async def test_coordinator_invites_a_lieu_and_its_admin_signs_up(
@@ -57,7 +58,7 @@ async def test_coordinator_invites_a_lieu_and_its_admin_signs_up(
     await check_page(page, "08-coordination")
 
     message = await mailbox.wait_for("sophie@grange.fr")  # sent by the app's own outbox worker
-    assert message["Subject"] == "Invitation : administrer un lieu sur Cobudget des communs"
+    assert plain(message["Subject"]) == "Invitation : administrer un lieu sur Cobudget des communs"
     await page.get_by_role("button", name="Se déconnecter").click()
 
     await page.goto(link_in(message))

@@ -34,16 +34,18 @@ async def test_a_member_acts_on_what_waits_and_reads_it_in_english(
     await expect(item).to_contain_text("Une documentation partagée des services")
     await expect(item).to_contain_text("avant le")
     await expect(
-        page.get_by_text(re.compile(r"Droits de tirage : 3\s000,00\s€ restants"))
+        page.get_by_text(re.compile(r"Droits de tirage\s:\s3\s000,00\s€ restants"))
     ).to_be_visible()
     await check_page(page, "90-mon-espace-membre")
 
     await item.get_by_role("link", name="Une documentation partagée des services").click()
     await expect(page.get_by_role("heading", name="Diagnostic collectif")).to_be_visible()
     await page.get_by_label("Consentement", exact=True).check()
-    await page.get_by_role("button", name="Enregistrer la position de La Fabrique du Bourg").click()
+    await page.get_by_role(
+        "button", name="Enregistrer la position pour La Fabrique du Bourg"
+    ).click()
     await expect(
-        page.get_by_text("La position de La Fabrique du Bourg : Consentement. La changer :")
+        page.get_by_text("Position prise pour La Fabrique du Bourg : Consentement. La changer :")
     ).to_be_visible()
 
     await page.get_by_role("link", name="Mon espace").click()

@@ -38,7 +38,9 @@ async def test_a_lieu_admin_invites_resends_promotes_and_removes(
     await log_in(page, live_server, "jules@fabrique.fr")
     await page.goto(live_server + "/lieux/la-fabrique")
     await page.get_by_role("link", name="Les personnes du lieu").click()
-    await expect(page.get_by_role("heading", name="Les personnes de La Fabrique")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Les personnes du lieu « La Fabrique »")
+    ).to_be_visible()
     await expect(page.get_by_text("Aucune invitation en attente.")).to_be_visible()
     await check_page(page, "people-01-personnes")
 
@@ -112,7 +114,7 @@ async def test_the_site_admin_lists_networks_and_people_and_changes_a_coordinati
     await expect(page.get_by_text("ne peut être retirée qu’après la nomination")).to_be_visible()
     await check_page(page, "admin-01-reseaux")
 
-    await page.get_by_label("Nommer à la coordination de Réseau des Causses").fill(
+    await page.get_by_label("Nommer à la coordination du réseau « Réseau des Causses »").fill(
         "paul@exemple.fr"
     )
     await page.get_by_role("button", name="Nommer").click()
@@ -126,7 +128,7 @@ async def test_the_site_admin_lists_networks_and_people_and_changes_a_coordinati
     await expect(page.get_by_text("La personne a été retirée de la coordination.")).to_be_visible()
     await expect(page.get_by_text("ines@exemple.fr")).to_have_count(0)
 
-    await page.get_by_label("Nommer à la coordination de Réseau des Causses").fill(
+    await page.get_by_label("Nommer à la coordination du réseau « Réseau des Causses »").fill(
         "nouvelle@exemple.fr"
     )
     await page.get_by_role("button", name="Nommer").click()

@@ -89,13 +89,13 @@ def _equal_shares(e: EqualSharesExplanation) -> list[str]:
     if e.stage == "greedy":
         sentences.append(
             ngettext(
-                "Retenu par le complément glouton, en position %(round)d : ses soutiens ne "
-                "pouvaient pas le payer à parts égales, mais il tenait dans ce qui restait de "
-                "l’enveloppe. %(num)d lieu le paie sur ses droits de tirage non dépensés.",
-                "Retenu par le complément glouton, en position %(round)d : ses soutiens ne "
-                "pouvaient pas le payer à parts égales, mais il tenait dans ce qui restait de "
-                "l’enveloppe. %(num)d lieux le paient sur leurs droits de tirage non dépensés, "
-                "au prorata de ce qu’il leur en restait.",
+                "Retenu en dernier, en position %(round)d : ses soutiens ne pouvaient pas le "
+                "payer à parts égales, mais il tenait dans ce qui restait de l’enveloppe. "
+                "%(num)d lieu le paie sur ses droits de tirage non dépensés.",
+                "Retenu en dernier, en position %(round)d : ses soutiens ne pouvaient pas le "
+                "payer à parts égales, mais il tenait dans ce qui restait de l’enveloppe. "
+                "%(num)d lieux le paient sur leurs droits de tirage non dépensés, chacun selon "
+                "ce qu’il lui en restait.",
                 len(e.payments),
             )
             % {"round": e.round or 0, "num": len(e.payments)}
@@ -108,7 +108,7 @@ def _equal_shares(e: EqualSharesExplanation) -> list[str]:
     elif e.stage is not None:
         stage = {
             "equal_shares": _("par la méthode des parts égales"),
-            "add_one": _("par le complément « add-one »"),
+            "add_one": _("à parts égales, après une hausse des droits de tirage de tous les lieux"),
         }[e.stage]
         sentences.append(
             ngettext(
@@ -143,7 +143,7 @@ def _matching(e: MatchingExplanation) -> list[str]:
     if e.single_unit:
         sentences.append(
             _(
-                "Un seul contributeur : pas d’abondement, la règle récompense les communs portés par plusieurs."
+                "Un seul contributeur : pas d’abondement, la règle favorise les communs que plusieurs soutiennent."
             )
         )
     if "dropped_below_minimum" in e.reasons:
@@ -153,14 +153,18 @@ def _matching(e: MatchingExplanation) -> list[str]:
         )
     elif not e.reasons:
         sentences.append(
-            _("Abondement %(match)s (abondement idéal %(ideal)s).")
+            _(
+                "L’enveloppe y ajoute %(match)s (le calcul en demandait %(ideal)s avant de tenir compte de l’enveloppe et des maximums)."
+            )
             % {"match": money(e.match_cents), "ideal": money(e.ideal_match_cents)}
         )
         if e.capped:
             sentences.append(_("Plafonné à son maximum ; le reste va aux autres défis."))
         elif e.scale:
             sentences.append(
-                _("Les abondements idéaux dépassent l’enveloppe : ils sont réduits à %(pct)s %%.")
+                _(
+                    "Les abondements demandés dépassent l’enveloppe : chacun est ramené à %(pct)s %% de ce qu’il serait."
+                )
                 % {"pct": _fraction(f"{100 * int(e.scale.split('/')[0])}/{e.scale.split('/')[1]}")}
             )
     return sentences

@@ -41,7 +41,7 @@ async def test_drafts_and_unsettled_envelopes_are_refused_as_problems(
     hidden = await client.get(f"/api/reports/{draft}")
     assert hidden.status_code == 404
     assert hidden.headers["content-type"].startswith("application/problem+json")
-    assert hidden.json()["detail"] == "Ce rapport n’existe pas."
+    assert hidden.json()["detail"] == "Ce compte rendu n’existe pas."
     live = await client.get(f"/api/envelopes/{world.envelope_id}/follow-up")
     assert live.status_code == 404
     assert (await client.get("/api/reports/99999")).status_code == 404

@@ -27,7 +27,7 @@ from cobudget.db.tables import (
 )
 from cobudget.services.clock import now
 from cobudget.services.demo import DEMO_PASSWORD, PEOPLE, load_demo
-from tests.integration.conftest import log_in
+from tests.integration.conftest import log_in, page_text
 
 
 async def test_demo_network_has_every_role_and_challenges_in_every_state(
@@ -65,7 +65,7 @@ async def test_demo_network_has_every_role_and_challenges_in_every_state(
     reports = sorted(len(challenge["reports"]) for challenge in trail["challenges"])
     assert reports == [0, 1]
     verified = await client.get(f"/enveloppes/{settled}/verification")
-    assert "identique, octet pour octet" in verified.text
+    assert "le calcul donne exactement la même répartition" in page_text(verified)
     await log_in(client, "coordination@demo.cobudget.fr", DEMO_PASSWORD)
     assert (
         await client.get("/reseaux/reseau-des-tiers-lieux-du-massif-demo/gerer")

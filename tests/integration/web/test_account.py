@@ -282,7 +282,7 @@ async def test_deleting_the_account_asks_first_then_the_password(
 ) -> None:
     await log_in(client, world.emails["member"])
     asked = await _post(client, f"{PAGE}/supprimer", {})
-    assert asked.status_code == 200 and "Supprimer votre compte ?" in asked.text
+    assert asked.status_code == 200 and "Supprimer votre compte ?" in page_text(asked)
     assert 'name="confirm" value="1"' in asked.text and 'id="f-password"' in asked.text
     wrong = await _post(client, f"{PAGE}/supprimer", {"confirm": "1", "password": "pas-le-bon"})
     assert wrong.status_code == 422 and "pas votre mot de passe actuel" in wrong.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from cobudget.db.tables import AuditEntry, Envelope, EnvelopeLieu
-from tests.integration.conftest import World, post_form
+from tests.integration.conftest import World, page_text, post_form
 from tests.support import factories
 
 FORM = {
@@ -121,8 +121,8 @@ async def test_weights_change_the_drawing_rights_until_the_envelope_opens(
 
 
 def _words(response) -> str:  # type: ignore[no-untyped-def]
-    """The page's words without its tags: the phase is a badge (issue 18)."""
-    return re.sub(r"<[^>]+>", "", str(response.text))
+    """The page's words without its tags (the phase is a badge) and with plain spaces."""
+    return re.sub(r"<[^>]+>", "", page_text(response))
 
 
 async def test_explicit_moves_follow_the_lifecycle_and_are_audited(as_role, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -130,13 +130,13 @@ async def test_explicit_moves_follow_the_lifecycle_and_are_audited(as_role, worl
     path = f"/enveloppes/{world.envelope_id}"  # in funding
     assert "Contributions" in (await client.get(path)).text
     asked = await post_form(client, f"{path}/calendrier", {"move": "close"}, form_page=path)
-    assert asked.status_code == 200 and "Clore les contributions maintenant ?" in asked.text
-    assert "Phase : Close" not in _words(await client.get(path))  # nothing changed
+    assert asked.status_code == 200 and "Clore les contributions maintenant ?" in page_text(asked)
+    assert "Phase : Contributions closes" not in _words(await client.get(path))  # unchanged
     closed = await post_form(
         client, f"{path}/calendrier", {"move": "close", "confirm": "1"}, form_page=path
     )
     assert closed.status_code == 303
-    assert "Phase : Close" in _words(await client.get(path))
+    assert "Phase : Contributions closes" in _words(await client.get(path))
     again = await post_form(
         client, f"{path}/calendrier", {"move": "close", "confirm": "1"}, form_page=path
     )
@@ -155,7 +155,7 @@ async def test_explicit_moves_follow_the_lifecycle_and_are_audited(as_role, worl
         form_page=path,
     )
     assert reopened.status_code == 303
-    assert "Phase : Contributions" in _words(await client.get(path))
+    assert "Phase : Contributions ouvertes" in _words(await client.get(path))
     actions = [
         row["action"]
         for row in await AuditEntry.select(AuditEntry.action)

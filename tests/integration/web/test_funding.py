@@ -81,7 +81,7 @@ async def test_a_member_pledges_and_the_projection_moves_in_place(
     assert "Projection en direct" in _t(page) and "Un commun consenti" in _t(page)
     await log_in(client, world.emails["member"])
     page = await client.get(f"/enveloppes/{world.envelope_id}")
-    assert "Sur les droits de tirage de La Fabrique (en euros)" in _t(page)
+    assert "Pour La Fabrique, sur ses droits de tirage (en euros)" in _t(page)
     assert "La Fabrique : 30 000,00 € de droits de tirage restant à promettre." in _t(page)
 
     token = await csrf_token(client, f"/enveloppes/{world.envelope_id}")
@@ -262,15 +262,15 @@ async def test_equal_shares_lieux_give_approvals_that_the_projection_counts(
     await log_in(client, world.emails["member"])
     path = f"/enveloppes/{world.es_envelope_id}"
     page = await client.get(path)
-    assert "Soutenir au nom de La Fabrique" in _t(page)
+    assert "Soutenir ce défi pour La Fabrique" in _t(page)
     assert "Sur les droits de tirage" not in _t(page)  # support, not drawing-right pledges
     data = {"challenge": str(world.consented_challenge_id), "unit": f"lieu:{world.lieu_id}"}
     response = await post_form(client, f"{path}/soutiens", {**data, "points": "1"}, form_page=path)
     assert response.status_code == 303
     page = await client.get(path)
-    assert "1 lieu soutient ce défi." in _t(page) and "Retirer le soutien de La Fabrique" in _t(
+    assert "1 lieu soutient ce défi." in _t(
         page
-    )
+    ) and "Retirer le soutien donné pour La Fabrique" in _t(page)
     # Support is one row per lieu and challenge; approval means 0 or 1.
     again = await post_form(client, f"{path}/soutiens", {**data, "points": "1"}, form_page=path)
     assert again.status_code == 303 and await Support.count() == 1
@@ -341,7 +341,7 @@ async def test_equal_shares_shows_each_lieus_rights_raise_and_payment_and_one_le
     assert rows["La Fabrique"] == ("750,00 €", "250,00 €", "1 000,00 €")
     assert rows["Le Comptoir"] == ("750,00 €", "250,00 €", "0,00 €")
     assert rows["Total"] == ("1 500,00 €", "500,00 €", "1 000,00 €")
-    assert "Hausse « add-one »" in table and "Non dépensé" not in page
+    assert "Hausse commune" in table and "Non dépensé" not in page
     assert "le seul reliquat est celui de l’enveloppe (500,00 €)" in page
 
 
@@ -437,7 +437,9 @@ async def test_the_coordinator_settles_once_and_anyone_verifies(
 
     client.cookies.clear()
     verified = await client.get(f"/enveloppes/{envelope_id}/verification")
-    assert verified.status_code == 200 and "identique, octet pour octet" in _t(verified)
+    assert verified.status_code == 200 and "le calcul donne exactement la même répartition" in _t(
+        verified
+    )
     inputs = await client.get(f"/enveloppes/{envelope_id}/donnees-reglement.json")
     settlement = await client.get(f"/enveloppes/{envelope_id}/reglement.json")
     assert inputs.status_code == settlement.status_code == 200
@@ -487,7 +489,7 @@ async def test_the_three_rules_are_compared_on_the_same_pledges(
     await log_in(client, world.emails["coordinator"])
     page = await client.get(f"/enveloppes/{envelope_id}/comparaison")
     assert page.status_code == 200
-    for label in ("Cofinancement", "Parts égales", "Abondement quadratique"):
+    for label in ("Cofinancement", "Parts égales", "Abondement"):
         assert label in _t(page)
     assert "1 200,00 €" in _t(page)  # what cofunding gives the consented challenge
     await log_in(client, world.emails["member"])

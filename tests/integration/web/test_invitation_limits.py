@@ -18,6 +18,7 @@ from cobudget.settings import Settings
 from tests.conftest import csrf_token
 from tests.integration.conftest import World, client_with, log_in, post_form
 from tests.support.mail import Mailbox, body_of
+from tests.support.text import plain
 
 PHISHING = "Votre compte expire - confirmez sur http://piege.example"
 NEW_ACCOUNT = {
@@ -57,7 +58,7 @@ async def test_an_invitation_subject_carries_no_name_a_user_chose(
     assert sent.status_code == 200
     await outbox.send_due(settings)
     message = await mailbox.wait_for("cible@exemple.fr")
-    assert message["Subject"] == "Invitation : rejoindre un lieu sur Cobudget des communs"
+    assert plain(message["Subject"]) == "Invitation : rejoindre un lieu sur Cobudget des communs"
     # Names people chose (the lieu's, the inviter's) are quoted, in the body only.
     assert f"« Jules Admin » vous invite à rejoindre le lieu « {PHISHING} »" in body_of(message)
 

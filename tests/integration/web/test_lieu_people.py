@@ -155,7 +155,7 @@ async def test_removing_someone_is_confirmed_first_and_their_rights_end_at_once(
         client = await as_role("lieu_admin")
         path = f"/lieux/{world.lieu_slug}/personnes/{member}/retrait"
         asked = await post_form(client, path, {})
-        assert asked.status_code == 200 and "Retirer cette personne du lieu ?" in asked.text
+        assert asked.status_code == 200 and "Retirer cette personne du lieu ?" in page_text(asked)
         assert await _is_admin(member, world.lieu_id) is False  # still there
         done = await post_form(client, path, {"confirm": "1"})
         assert done.status_code == 303

@@ -149,14 +149,14 @@ async def test_reports_sent_back_wait_for_their_proposers_and_published_ones_for
 ) -> None:
     await log_in(client, world.emails["lieu_admin"])
     text = await _space(client)
-    changes = _with(_items(text), "Modifications demandées au rapport de la période 1")
+    changes = _with(_items(text), "Modifications demandées au compte rendu de la période 1")
     assert len(changes) == 1 and "Un commun financé" in changes[0]
     assert f'href="/rapports/{world.draft_report_id}/modifier"' in text
 
     client.cookies.clear()
     await log_in(client, world.emails["coordinator"])
     text = await _space(client)
-    review = _with(_items(text), "Rapport de la période 1 à valider")
+    review = _with(_items(text), "Compte rendu de la période 1 à valider")
     assert len(review) == 1 and "Un commun en revue" in review[0]
     validated = await post_form(
         client,
@@ -277,7 +277,7 @@ async def test_a_coordinator_sees_phases_ending_soon_envelopes_to_settle_and_inv
     )
     assert invited.status_code == 303
     items = _items(await _space(client))
-    ending = _with(items, "Fin de la phase « Contributions »")
+    ending = _with(items, "Fin de la phase « Contributions ouvertes »")
     assert len(ending) == 1 and "avant le" in ending[0]
     invitation = _with(items, "Invitation en attente (administration d’un lieu)")
     assert len(invitation) == 1 and "La Grange" in invitation[0] and "expire le" in invitation[0]
@@ -294,7 +294,7 @@ async def test_the_coordination_page_lists_what_waits_and_the_envelopes(
     await log_in(client, world.emails["coordinator"])
     page = page_text(await client.get(f"/reseaux/{world.network_slug}/gerer"))
     assert "Ce qui attend la coordination" in page
-    assert _with(_items(page), "Rapport de la période 1 à valider")
+    assert _with(_items(page), "Compte rendu de la période 1 à valider")
     assert "Les enveloppes du réseau" in page
     for envelope in (world.envelope_id, world.draft_envelope_id, world.settled_envelope_id):
         assert f'href="/enveloppes/{envelope}"' in page
@@ -359,14 +359,14 @@ async def test_a_funded_challenge_asks_for_its_report_until_it_is_published(
     )
     await log_in(client, world.emails["member"])
     text = await _space(client)
-    due = _with(_items(text), "Rapport de la période 1 à écrire")
+    due = _with(_items(text), "Compte rendu de la période 1 à écrire")
     assert len(due) == 1 and "Un four à pain partagé" in due[0]
     assert f'href="/enveloppes/{envelope}/defis/{challenge}/rapports/nouveau"' in text
 
     report = await factories.make_report(envelope, challenge, status="draft")
     text = await _space(client)
     assert not _with(_items(text), "à écrire")
-    assert len(_with(_items(text), "Rapport de la période 1 à publier")) == 1
+    assert len(_with(_items(text), "Compte rendu de la période 1 à publier")) == 1
     assert f'href="/rapports/{report}/modifier"' in text
 
     await Report.update({Report.status: "published"}).where(Report.id == report)

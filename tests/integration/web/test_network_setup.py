@@ -23,6 +23,7 @@ from cobudget.services import outbox
 from cobudget.settings import Settings
 from tests.integration.conftest import World, page_text, post_form
 from tests.support.mail import Mailbox, link_in
+from tests.support.text import plain
 
 
 async def _accept(
@@ -93,7 +94,7 @@ async def test_site_admin_appoints_an_existing_person_as_coordinator(
     assert await Coordinator.exists().where(Coordinator.user == member["id"])  # type: ignore[index]
     await outbox.send_due(settings)
     message = await mailbox.wait_for(world.emails["member"])
-    assert message["Subject"] == "Vous coordonnez désormais le réseau Réseau Test"
+    assert plain(message["Subject"]) == "Vous coordonnez désormais le réseau « Réseau Test »"
     again = await post_form(
         client, f"/reseaux/{world.network_slug}/coordinateurs", {"email": world.emails["member"]}
     )
@@ -148,8 +149,8 @@ async def test_coordinator_invites_a_lieu_whose_admin_signs_up_and_sees_it(
     await outbox.send_due(settings)
     message = await mailbox.wait_for("grange@exemple.fr")
     # No name a user chose goes into a subject (issue 14); the body quotes them.
-    assert message["Subject"] == "Invitation : administrer un lieu sur Cobudget des communs"
-    assert "le lieu « La Grange » dans le réseau « Réseau Test »" in message.get_content()
+    assert plain(message["Subject"]) == "Invitation : administrer un lieu sur Cobudget des communs"
+    assert "le lieu « La Grange » dans le réseau « Réseau Test »" in plain(message.get_content())
     user_id = await _accept(client, settings, mailbox, "grange@exemple.fr", "Sophie Vidal")
     assert (
         await Membership.exists()

@@ -27,6 +27,7 @@ from cobudget.settings import Settings
 from tests.integration.conftest import World, log_in, page_text, post_form
 from tests.support import factories
 from tests.support.mail import Mailbox, body_of, link_in
+from tests.support.text import plain
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ async def test_a_question_tells_the_proposers_once_each_in_their_language(
     english = _only(mailbox, "a@exemple.fr")
     french = _only(mailbox, "a2@exemple.fr")
     assert english["Subject"] == "Question from Bistrot B on “Un outil commun”"
-    assert french["Subject"] == "Question de Bistrot B sur « Un outil commun »"
+    assert plain(french["Subject"]) == "Question posée par Bistrot B sur « Un outil commun »"
     assert "Qui héberge l’outil ?" in body_of(english)
     assert f"http://testserver.local{page}#tour" in body_of(english)
     # One-click unsubscribe (RFC 8058): the header, and the same address in the body.
@@ -145,7 +146,7 @@ async def test_a_question_tells_the_proposers_once_each_in_their_language(
     assert "Question from Bistrot B on “Un outil commun”" in listed.text
     assert f'href="{page}#tour"' in listed.text
     french_list = await a.get("/mon-espace/notifications?lang=fr")
-    assert "Question de Bistrot B sur « Un outil commun »" in page_text(french_list)
+    assert "Question posée par Bistrot B sur « Un outil commun »" in page_text(french_list)
 
 
 async def test_an_answer_tells_the_lieu_that_asked_and_nobody_else(
@@ -166,7 +167,7 @@ async def test_an_answer_tells_the_lieu_that_asked_and_nobody_else(
     assert answered.status_code == 303
     await _send(settings)
     told = _only(mailbox, "b@exemple.fr")
-    assert told["Subject"] == "Réponse à votre question sur « Un outil commun »"
+    assert plain(told["Subject"]) == "Réponse à votre question sur « Un outil commun »"
     assert "Combien de lieux ?" in body_of(told) and "Tous ceux du réseau." in body_of(told)
     _nothing_for(mailbox, "a@exemple.fr", "a2@exemple.fr", "c@exemple.fr", "d@exemple.fr")
 
@@ -197,8 +198,8 @@ async def test_an_objection_tells_the_proposers_and_a_consent_does_not(
     )
     assert objected.status_code == 303
     await _send(settings)
-    assert _only(mailbox, "a2@exemple.fr")["Subject"] == (
-        "Objection de Cowork C sur « Un outil commun »"
+    assert plain(_only(mailbox, "a2@exemple.fr")["Subject"]) == (
+        "Objection soulevée par Cowork C sur « Un outil commun »"
     )
     assert "Pas de gouvernance." in body_of(_only(mailbox, "a@exemple.fr"))
     _nothing_for(mailbox, "b@exemple.fr", "c@exemple.fr", "d@exemple.fr")
@@ -224,7 +225,7 @@ async def test_a_closed_round_tells_its_outcome_and_missed_quorum_once(
     await notifications.sweep(settings, now() + dt.timedelta(days=8))
     await _send(settings)
     french = _only(mailbox, "b@exemple.fr")
-    assert french["Subject"] == "Tour clos sans quorum : Un outil commun"
+    assert plain(french["Subject"]) == "Tour clos sans quorum : Un outil commun"
     assert "1 lieu a pris position, il en fallait 2" in body_of(french)
     english = _only(mailbox, "a@exemple.fr")
     assert "1 lieu took a position, 2 were needed" in body_of(english)
@@ -241,7 +242,7 @@ async def test_a_round_past_its_deadline_is_told_closed_once_by_two_sweeps_at_on
     await notifications.sweep(settings)
     await _send(settings)
     objector = _only(mailbox, "c@exemple.fr")
-    assert objector["Subject"] == "Tour clos, défi à amender : Un outil commun"
+    assert plain(objector["Subject"]) == "Tour clos, défi à amender : Un outil commun"
     # An objection decides « à amender », and the mail names the quorum it missed too.
     assert "Quorum non atteint : 1 position sur 2 requises." in body_of(objector)
     proposer = _only(mailbox, "a@exemple.fr")
@@ -315,7 +316,7 @@ async def test_answering_a_co_proposal_tells_the_proposer_lieu(
         form_page=f"/defis/{declined}",
     )
     await _send(settings)
-    subjects = sorted(str(m["Subject"]) for m in mailbox.to("a2@exemple.fr"))
+    subjects = sorted(plain(str(m["Subject"])) for m in mailbox.to("a2@exemple.fr"))
     assert subjects == [
         "Bistrot B porte avec vous « Une cagnotte »",
         "Cowork C décline de porter « Un annuaire »",
@@ -363,7 +364,7 @@ async def test_a_funding_reminder_goes_once_to_lieux_of_the_envelope_that_gave_n
     await notifications.sweep(settings, moment + dt.timedelta(hours=2))
     await _send(settings)
     told = _only(mailbox, "b@exemple.fr")
-    assert told["Subject"] == "Plus que deux jours pour contribuer : Enveloppe 2027"
+    assert plain(told["Subject"]) == "Plus que deux jours pour contribuer : Enveloppe 2027"
     assert f"/enveloppes/{envelope_id}" in body_of(told)
     _only(mailbox, "c@exemple.fr")
     _nothing_for(mailbox, "a@exemple.fr", "a2@exemple.fr", "d@exemple.fr")
@@ -451,7 +452,7 @@ async def test_never_sends_nothing_but_still_lists_and_a_bad_choice_is_refused_i
     _only(mailbox, "a@exemple.fr")
     _nothing_for(mailbox, "a2@exemple.fr")
     a = await _as(client, "a2@exemple.fr")
-    assert "Question de Bistrot B" in page_text(await a.get("/mon-espace/notifications"))
+    assert "Question posée par Bistrot B" in page_text(await a.get("/mon-espace/notifications"))
 
 
 async def test_the_unsubscribe_link_and_its_one_click_post_stop_that_kind_only(
@@ -474,7 +475,7 @@ async def test_the_unsubscribe_link_and_its_one_click_post_stop_that_kind_only(
     stored = await NotificationPreference.count()
     page = await client.get(url)  # a mail scanner opening the link changes nothing
     assert page.status_code == 200
-    assert "Ne plus recevoir ces e-mails ?" in page.text
+    assert "Ne plus recevoir ces e-mails ?" in page_text(page)
     assert await NotificationPreference.count() == stored
     page = await client.post(url, data={})  # the page's one button
     assert page.status_code == 200
@@ -600,7 +601,7 @@ async def test_recent_notifications_read_once_however_many_there_are(net: Net) -
         items = await recent_notifications(actor)
         counts.append(queries_run() - before)
     assert counts == [1, 1]
-    assert len(items) == 20 and items[0].text == "Réponse à votre question sur « Défi 29 »"
+    assert len(items) == 20 and plain(items[0].text) == "Réponse à votre question sur « Défi 29 »"
 
 
 async def test_logging_in_shows_the_accounts_language_unless_the_browser_chose_one(

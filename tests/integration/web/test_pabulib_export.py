@@ -14,7 +14,7 @@ from cobudget.services.demo import DEMO_PASSWORD, load_demo
 from tests.integration.conftest import World, log_in
 from tests.support import factories
 
-LINK = "Instance pabulib"
+LINK = "/donnees/enveloppe.pb"
 
 
 async def _offered_and_read(client: AsyncTestClient, envelope_id: int) -> bool:  # type: ignore[type-arg]

@@ -57,7 +57,7 @@ async def test_a_long_envelope_opens_one_challenges_forms_on_demand(
     alone = await client.get(forms_path)
     assert alone.status_code == 200
     assert "Contribuer au défi « Commun numéro 3 »" in _t(alone)
-    assert "Sur les droits de tirage de La Fabrique (en euros)" in _t(alone)
+    assert "Pour La Fabrique, sur ses droits de tirage (en euros)" in _t(alone)
     assert 'hx-select="#projection"' not in alone.text
     # With htmx, into the envelope page: the forms swap the projection in place.
     fragment = await client.get(forms_path, headers=HTMX)

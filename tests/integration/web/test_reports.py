@@ -134,7 +134,7 @@ async def test_one_report_per_period_published_once_and_counted_once_validated(
     # Validated: the next period opens, as a new report.
     await log_in(client, world.emails["member"])
     follow_up = _t(await client.get(f"/enveloppes/{world.settled_envelope_id}/suivi"))
-    assert "Écrire le rapport de la période 2" in follow_up
+    assert "Écrire le compte rendu de la période 2" in follow_up
     second = await client.get(_new(world))
     assert second.status_code == 200 and "période 2" in _t(second)
     started = await post_form(
@@ -159,7 +159,7 @@ BAD_REPORTS = [
         "empty",
         {"deliverable.0.title": "", "deliverable.0.url": "", "progress": " "},
         422,
-        "Un rapport dit au moins une chose",
+        "Un compte rendu dit au moins une chose",
     ),
     # The line's maximum is 2 000 €, what the challenge received 1 500 €.
     ("above the line's maximum", {"spending.LINE": "2 100"}, 422, "il lui reste 2 000,00 €"),
@@ -305,7 +305,7 @@ async def test_a_coordinator_asks_for_changes_then_validates(
     await log_in(client, world.emails["coordinator"])
     path = f"/rapports/{world.report_id}"
     page = await client.get(path)
-    assert "Valider le rapport" in _t(page)
+    assert "Valider le compte rendu" in _t(page)
     empty = await post_form(client, f"{path}/revue", {"decision": "request_changes", "comment": ""})
     assert empty.status_code == 422 and "obligatoire" in _t(empty)
     before = await OutboxMessage.count()
@@ -319,7 +319,7 @@ async def test_a_coordinator_asks_for_changes_then_validates(
     assert {m["to_address"] for m in told} == {OTHER_MEMBER}
     assert all("Modifications demandées" in m["subject"] for m in told)
     twice = await post_form(client, f"{path}/revue", {"decision": "validate", "comment": ""})
-    assert twice.status_code == 403 and "Seul un rapport publié" in _t(twice)
+    assert twice.status_code == 403 and "Seul un compte rendu publié" in _t(twice)
 
     await log_in(client, OTHER_MEMBER)
     form = await client.get(f"{path}/modifier")

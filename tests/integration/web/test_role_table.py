@@ -57,6 +57,7 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     ("GET", "/", {}, EVERYONE),
     ("GET", "/reseaux/{network}", {}, EVERYONE),
     ("GET", "/lieux/{lieu}", {}, EVERYONE),
+    ("GET", "/glossaire", {}, EVERYONE),
     ("GET", "/mon-espace", {}, LOGGED_IN),
     ("GET", "/mon-espace/notifications", {}, LOGGED_IN),
     ("POST", "/mon-espace/notifications", {"mode.question_asked": "daily"}, LOGGED_IN),

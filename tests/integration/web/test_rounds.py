@@ -22,7 +22,7 @@ from cobudget.db.tables import (
 )
 from cobudget.services import outbox
 from cobudget.settings import Settings
-from tests.integration.conftest import log_in, post_form
+from tests.integration.conftest import log_in, page_text, post_form
 from tests.support import factories
 from tests.support.mail import Mailbox
 
@@ -145,7 +145,7 @@ async def test_the_whole_diagnosis_of_a_challenge(
     a = await _as(client, "a@exemple.fr")
     edit = f"{page}/modifier"
     form = (await a.get(edit)).text
-    assert "Objection de Cowork C" in form
+    assert "Objection soulevée par Cowork C" in form
     version2 = {
         "title": "Un outil de réservation",
         "problem": "Chaque lieu réserve à sa façon.",
@@ -191,7 +191,7 @@ async def test_the_whole_diagnosis_of_a_challenge(
         assert response.status_code == 303
     coordo = await _as(client, "coordo@exemple.fr")
     await post_form(coordo, f"/tours/{new_round}/cloture", {"confirm": "1"}, form_page=page)
-    final = (await (await _as(client, "d@exemple.fr")).get(page)).text
+    final = page_text(await (await _as(client, "d@exemple.fr")).get(page))
     # The outcome is a badge in the heading (issue 18): its words, read without the tags.
     assert "Tour sur la version 2 : Consenti" in re.sub(r"<[^>]+>", "", final)
     assert "Un comité des lieux utilisateurs" in final  # the objection shows its answer
@@ -214,8 +214,8 @@ async def test_one_lieu_has_one_position_that_a_second_member_changes(
         form_page=page,
     )
     b2 = await _as(client, "b2@exemple.fr")
-    text = (await b2.get(page)).text
-    assert "La position de Bistrot B : Objection" in text
+    text = page_text(await b2.get(page))
+    assert "Position prise pour Bistrot B : Objection" in text
     await post_form(
         b2,
         f"/tours/{round_id}/position",

@@ -93,7 +93,7 @@ async def test_the_proposing_lieu_withdraws_after_a_confirmation_and_the_history
     page = page_text(await client.get(f"/defis/{challenge_id}"))
     assert "Retirer ce défi" in page
     asked = await _withdraw(client, challenge_id, confirm=False)
-    assert asked.status_code == 200 and "Retirer ce défi ?" in asked.text
+    assert asked.status_code == 200 and "Retirer ce défi ?" in page_text(asked)
     assert REASON in page_text(asked)  # the reason travels to the confirmed post
     assert (await _withdrawn(challenge_id)) == {"withdrawn_at": None, "withdrawal_reason": ""}
     done = await _withdraw(client, challenge_id)

@@ -163,7 +163,7 @@ def test_the_greedy_completion_names_the_lieux_that_pay_and_no_price() -> None:
     greedy = _equal_shares([], stage="greedy", round=5, payments=_pays(1, 2, 3))
     with i18n.using_locale("fr"):
         text = explain(greedy)
-    assert "complément glouton" in text and "3 lieux le paient" in text
+    assert "Retenu en dernier" in text and "3 lieux le paient" in text
     assert "prix" not in text
     with i18n.using_locale("en"):
         assert "3 lieux pay for it" in explain(greedy)

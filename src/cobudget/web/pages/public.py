@@ -1,4 +1,5 @@
-"""Public pages: the list of networks, a network with its lieux, a lieu; the language switch."""
+"""Public pages: the list of networks, a network with its lieux, a lieu, the glossary; the
+language switch."""
 
 from __future__ import annotations
 
@@ -133,6 +134,13 @@ async def language(
     return response
 
 
+@get("/glossaire", name="glossary")
+async def glossary(request: Request[Any, Any, Any]) -> Template:
+    """The words of the product (SPEC §3) in plain French, each with its anchor, and the three
+    allocation rules explained at length: the pages that use a word link here (issue 18)."""
+    return await page(request, "public/glossary.html")
+
+
 def same_site(target: str) -> str:
     """A path of this site, or "/": browsers read `/\\host` and a path with a tab or a line
     break in it (which they drop) as `//host`, another site."""
@@ -152,4 +160,4 @@ async def favicon() -> Response[bytes]:
     return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
-ROUTES = [home, network, lieu, language, favicon]
+ROUTES = [home, network, lieu, glossary, language, favicon]

@@ -82,7 +82,7 @@ async def follow_up(
     async def draw() -> tuple[trail_svg.Diagram, trail_svg.Diagram]:
         labels = {
             "envelope": _("Abondement de l’enveloppe"),
-            "spent": _("Dépensé (rapports validés)"),
+            "spent": _("Dépensé (comptes rendus validés)"),
             "pending": _("En attente de validation"),
             "unreported": _("Pas encore rapporté"),
         }

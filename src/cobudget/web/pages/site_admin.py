@@ -81,7 +81,7 @@ async def remove_coordinator(
     except ConfirmationNeeded:
         return await ask_confirmation(
             request,
-            question=_("Retirer cette personne de la coordination de %(network)s ?")
+            question=_("Retirer cette personne de la coordination du réseau « %(network)s » ?")
             % {"network": network.name},
             consequences=[
                 _("Elle perd tout de suite les droits de la coordination sur ce réseau."),

@@ -140,7 +140,14 @@ def environment() -> jinja2.Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["filesize"] = filesize
     env.globals["current_locale"] = i18n.current_locale
+    env.globals["colon"] = colon
     return env
+
+
+def colon() -> str:
+    """The colon after a label the template joins to a value (« Défis : CSV », "Challenges: CSV"):
+    French puts a no-break space before it, English none, so it is a message, not template text."""
+    return i18n.gettext(" :")
 
 
 def render_email(

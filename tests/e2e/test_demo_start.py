@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from cobudget.services.demo import LIEUX, PEOPLE
 from cobudget.services.demo_challenges import STORIES
+from tests.support.database import backend
 from tests.support.mail import Mailbox, free_port
 from tests.support.processes import stop
 
@@ -79,6 +81,13 @@ async def _start_and_act(var_dir: Path, smtp: tuple[Mailbox, int], log_path: Pat
     finally:
         stop(process)
     return [line for line in log_path.read_text().splitlines() if line.strip()]
+
+
+pytestmark = pytest.mark.skipif(
+    backend() != "sqlite",
+    # The demo itself on PostgreSQL: tests/integration/services/test_demo.py.
+    reason="the start's log and mail are the same on any database: once, on SQLite",
+)
 
 
 async def test_starting_the_demo_twice_sends_no_email_and_logs_one_line_per_step(

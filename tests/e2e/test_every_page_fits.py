@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from litestar import Litestar
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page
 from playwright.async_api import Error as PlaywrightError
@@ -19,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from cobudget.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import CSP_RECORDER, SCREENSHOTS, check_page, csp_violations
 from tests.support.crawl import Frontier, RoutePatterns, page_link
+from tests.support.database import backend
 from tests.support.mail import Mailbox
 from tests.support.processes import app_process
 
@@ -133,6 +135,11 @@ CUT_OFF = """
   .map((el) => `${el.tagName.toLowerCase()}${[...el.classList].map((c) => "." + c).join("")} `
     + `shows ${el.clientWidth} of its ${el.scrollWidth} px («${(el.innerText || "").trim().slice(0, 40)}»)`)
 """
+
+pytestmark = pytest.mark.skipif(
+    backend() != "sqlite",
+    reason="layout is the browser's, whatever the database: once, on SQLite (the suite's time)",
+)
 
 
 async def test_every_page_of_the_demo_fits_phones_and_screens_for_every_role(

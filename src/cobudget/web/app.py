@@ -41,7 +41,7 @@ from cobudget.web.errors import (
     http_error_handler,
     unexpected_error_handler,
 )
-from cobudget.web.explanations import explain
+from cobudget.web.explanations import explain, funded_by
 from cobudget.web.fragments import KeepExtension, kept_parts
 from cobudget.web.funding_bar import funding_bar
 from cobudget.web.headers import with_security_headers
@@ -87,6 +87,7 @@ def _web_environment(settings: Settings) -> jinja2.Environment:
     pages kept by data version (`web/fragments.py`)."""
     env = environment()
     env.filters["explain"] = explain
+    env.globals["funded_by"] = funded_by
     # The bars and charts of issue 18: figures in, shapes out (the templates draw them).
     env.globals["funding_bar_of"] = funding_bar
     env.globals["projection_chart"] = charts_svg.projection_chart

@@ -44,19 +44,15 @@ def _cofunding(e: CofundingExplanation) -> list[str]:
         return sentences  # the rest does not matter until the network consents
     if not e.reasons:
         sentences.append(
+            # The amounts are on the card already (its bar and caption): say why, not them again.
             ngettext(
-                "Financé : %(pledged)s promis pour un minimum de %(threshold)s, %(num)d lieu "
-                "contributeur hors porteurs (il en faut %(needed)d).",
-                "Financé : %(pledged)s promis pour un minimum de %(threshold)s, %(num)d lieux "
-                "contributeurs hors porteurs (il en faut %(needed)d).",
+                "Financé : le minimum est atteint et %(num)d lieu contribue en plus des porteurs "
+                "(il en faut %(needed)d).",
+                "Financé : le minimum est atteint et %(num)d lieux contribuent en plus des "
+                "porteurs (il en faut %(needed)d).",
                 e.cofunders,
             )
-            % {
-                "pledged": money(e.pledged_cents),
-                "threshold": money(e.threshold_cents),
-                "num": e.cofunders,
-                "needed": e.min_cofunders,
-            }
+            % {"num": e.cofunders, "needed": e.min_cofunders}
         )
         if e.scaled_back_cents:
             sentences.append(
@@ -179,3 +175,18 @@ def explain(explanation: Explanation | None) -> str:
     if isinstance(explanation, EqualSharesExplanation):
         return " ".join(_equal_shares(explanation))
     return " ".join(_matching(explanation))
+
+
+def funded_by(drawing_rights_cents: int, own_funds_cents: int, match_cents: int) -> str:
+    """Where a funded challenge's money comes from, naming only the sources that gave some: an
+    envelope without matching has no « abondement : 0,00 € » to read on every card."""
+    parts = [
+        text % {"amount": money(cents)}
+        for text, cents in (
+            (_("sur droits de tirage : %(amount)s"), drawing_rights_cents),
+            (_("sur fonds propres : %(amount)s"), own_funds_cents),
+            (_("en abondement : %(amount)s"), match_cents),
+        )
+        if cents
+    ]
+    return _("Reçu %(parts)s.") % {"parts": _(" ; ").join(parts)} if parts else ""

@@ -17,6 +17,7 @@ from cobudget.services.clock import now
 from cobudget.settings import Settings
 from tests.support import factories
 from tests.support.mail import Mailbox
+from tests.support.text import plain
 
 
 async def test_two_workers_send_each_reminder_outcome_and_digest_once(
@@ -64,7 +65,9 @@ async def test_two_workers_send_each_reminder_outcome_and_digest_once(
     stop.set()
     await asyncio.gather(*workers)
 
-    subjects = Counter((str(m["To"]), str(m["Subject"]).split(" :")[0]) for m in mailbox.messages)
+    subjects = Counter(
+        (str(m["To"]), plain(str(m["Subject"])).split(" :")[0]) for m in mailbox.messages
+    )
     assert all(count == 1 for count in subjects.values()), subjects
     reminded = {
         to for to, subject in subjects if subject == "Plus que deux jours pour prendre position"

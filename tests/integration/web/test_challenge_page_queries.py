@@ -32,10 +32,10 @@ from tests.support import factories
 # its status badge needs (issue 18).
 PAGE_QUERIES = 13
 # A logged-in request first reads its session and the person's roles (another part of the app,
-# counted here, not changed), and a co-funder's organisations are read twice more (by the
-# diagnosis and by the discussion).
+# counted here, not changed), and a co-funder's organisations once more (by the diagnosis,
+# which hands them to the discussion).
 SESSION_QUERIES = 5
-LOGGED_IN_MOST = PAGE_QUERIES + 2 + SESSION_QUERIES
+LOGGED_IN_MOST = PAGE_QUERIES + 1 + SESSION_QUERIES
 
 PROPOSER = "porteur@exemple.fr"
 ROLES = ("visitor", "member", "lieu_admin", "cofunder", "coordinator", "proposer")

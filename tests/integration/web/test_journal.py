@@ -16,12 +16,13 @@ from cobudget.rendering import money
 from cobudget.services.clock import now
 from cobudget.services.queries.journal import PAGE_SIZE
 from tests.integration.conftest import ROLES, World, post_form
+from tests.support.text import plain
 
 
 def _text(html: str) -> str:
-    """The page's text as a reader sees it (tags out, entities read, runs of spaces as one;
-    no-break spaces stay what they are)."""
-    return re.sub(r"[ \t\r\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+    """The page's text as a reader sees it (tags out, entities read, runs of spaces as one,
+    no-break spaces read as spaces)."""
+    return re.sub(r"[ \t\r\n]+", " ", plain(unescape(re.sub(r"<[^>]+>", " ", html)))).strip()
 
 
 async def _pledge(client: AsyncTestClient, world: World, amount: str) -> None:  # type: ignore[type-arg]
@@ -58,11 +59,11 @@ async def test_a_pledge_reads_as_a_sentence_with_its_raw_record_one_click_away(
     response = await coordinator.get(f"/reseaux/{world.network_slug}/journal")
     assert response.status_code == 200
     text = _text(response.text)
-    assert (
+    assert plain(
         f"La Fabrique a porté sa contribution au défi « Un commun consenti » "
         f"de {money(20_000)} à {money(35_000)}."
     ) in text
-    assert (
+    assert plain(
         f"La Fabrique a promis {money(20_000)} au défi « Un commun consenti » "
         "(sur ses droits de tirage)."
     ) in text

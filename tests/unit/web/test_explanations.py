@@ -167,3 +167,28 @@ def test_the_greedy_completion_names_the_lieux_that_pay_and_no_price() -> None:
     assert "prix" not in text
     with i18n.using_locale("en"):
         assert "3 lieux pay for it" in explain(greedy)
+
+
+@given(
+    rights=st.integers(min_value=0, max_value=10**9),
+    own=st.integers(min_value=0, max_value=10**9),
+    match=st.integers(min_value=0, max_value=10**9),
+    locale=st.sampled_from(["fr", "en"]),
+)
+def test_a_funded_card_names_only_the_sources_that_gave_and_each_amount_once(
+    rights: int, own: int, match: int, locale: str
+) -> None:
+    from cobudget.rendering import money
+    from cobudget.web.explanations import funded_by
+
+    with i18n.using_locale(locale):
+        text = funded_by(rights, own, match)
+        amounts = [money(cents) for cents in (rights, own, match) if cents]
+    assert bool(text) == bool(amounts)
+    # No « abondement : 0,00 € » under a rule without matching: a zero source is not named.
+    assert text.count(":") == len(amounts)
+    for amount in amounts:
+        assert amount in text
+    assert not LEFTOVER_PLACEHOLDER.search(text) and not EMPTY_VALUE.search(text)
+    if locale == "en":
+        assert not FRENCH.search(text), text

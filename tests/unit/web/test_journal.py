@@ -184,14 +184,14 @@ def test_records_of_a_round_a_comment_and_a_report_name_their_challenge() -> Non
     with using_locale("fr"):
         position = Record("position.take", "round", 30, after={"lieu_id": 4, "kind": "objection"})
         assert journal.sentence(position, NAMES) == (
-            "La Fabrique du Bourg a pris position sur le défi « Outil de réservation » : objection."
+            "La Fabrique du Bourg a pris position sur le défi « Outil de réservation »\u00a0: objection."
         )
         hidden = Record(
             "comment.hide", "comment", 31, before={"text": "x"}, after={"reason": "Hors sujet"}
         )
         assert journal.sentence(hidden, NAMES) == (
             "Un commentaire du tour de consentement du défi « Outil de réservation » a été "
-            "masqué. Motif : « Hors sujet »."
+            "masqué. Motif\u00a0: « Hors sujet »."
         )
         validated = Record("report.validate", "report", 40, after={"status": "validated"})
         assert journal.sentence(validated, NAMES) == (

@@ -193,21 +193,27 @@ async def panel(
     *,
     before: int | None = None,
     criteria: list[tuple[int, str]] | None = None,
+    orgs: list[tuple[int, str]] | None = None,
 ) -> DiscussionPanel | None:
     """The discussion of a challenge page (None for a draft, which has none): the newest page
-    of threads, or the one older than the comment `before`. `criteria`: the network's, when
-    the page has read them already (its diagnosis has)."""
+    of threads, or the one older than the comment `before`. `criteria` and `orgs` (the
+    network's criteria, the reader's co-funding organisations in it): when the page has read
+    them already (its diagnosis has)."""
     if challenge.is_draft:
         return None
     network_id = challenge.network.id
     shared = await kept(("discussion", challenge.id, before), lambda: _shared(challenge.id, before))
     if criteria is None:
         criteria = await _criteria(network_id)
-    orgs = await _my_orgs(actor, network_id)
+    my_orgs = (
+        [_Named(id=i, name=name) for i, name in orgs]
+        if orgs is not None
+        else await _my_orgs(actor, network_id)
+    )
     target = Target(
         network_id=network_id,
         network_lieu_ids=challenge.network_lieu_ids,
-        network_org_ids=frozenset(org.id for org in orgs),
+        network_org_ids=frozenset(org.id for org in my_orgs),
     )
     return DiscussionPanel(
         challenge_id=challenge.id,
@@ -216,7 +222,7 @@ async def panel(
         before=before,
         versions=[ref.number for ref in challenge.versions],
         criteria=criteria,
-        speak_as=_speak_as(actor, challenge, orgs),
+        speak_as=_speak_as(actor, challenge, my_orgs),
         can_flag=decide(actor, Action.DISCUSSION_FLAG, target).allowed,
         can_hide=decide(actor, Action.COMMENT_HIDE, target).allowed,
     )

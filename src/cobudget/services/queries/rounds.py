@@ -94,6 +94,9 @@ class DiagnosisPanel(msgspec.Struct, frozen=True):
     criteria: list[CriterionView]
     speaking_lieux: list[SpeakingLieu]  # the reader's lieux that may take a position now
     comment_as: list[tuple[str, str]]  # (value, label): "lieu:3" or "org:2"
+    # The reader's co-funding organisations in the network, by name: the discussion, on the
+    # same page, needs them too and is handed them rather than reading them again.
+    my_orgs: list[tuple[int, str]]
     can_manage: bool
     can_answer: bool
     objections_to_answer: list[PositionView]
@@ -309,11 +312,13 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
             mine = next((p for p in latest.positions if p.lieu_id == lieu_id), None)
             speaking.append(SpeakingLieu(id=lieu_id, name=my_lieux[lieu_id], position=mine))
     comment_as = [(f"lieu:{i}", my_lieux[i]) for i in mine_by_name]
+    orgs: list[_Named] = []
     if actor.cofunder_of:  # the reader's organisations in this network
         orgs = await fetch(
             CofundingOrg.select(CofundingOrg.id, CofundingOrg.name)
             .where(CofundingOrg.network == network_id)
-            .where(CofundingOrg.id.is_in(list(actor.cofunder_of))),
+            .where(CofundingOrg.id.is_in(sorted(actor.cofunder_of)))
+            .order_by(CofundingOrg.name),
             _Named,
         )
         comment_as += [(f"org:{row.id}", row.name) for row in orgs]
@@ -328,6 +333,7 @@ async def diagnosis_panel(actor: Actor, challenge: ChallengePage) -> DiagnosisPa
         criteria=[CriterionView(id=i, name=n) for i, n in criteria.items()],
         speaking_lieux=speaking,
         comment_as=comment_as if latest and latest.is_open else [],
+        my_orgs=[(row.id, row.name) for row in orgs],
         can_manage=decide(actor, Action.ROUND_MANAGE, Target(network_id=network_id)).allowed,
         can_answer=can_answer,
         objections_to_answer=objections,

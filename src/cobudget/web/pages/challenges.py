@@ -236,7 +236,10 @@ async def challenge_page(
     view = await queries.challenge_page(actor, challenge_id)
     diagnosis = await round_queries.diagnosis_panel(actor, view)
     discussion = await discussion_queries.panel(
-        actor, view, criteria=[(item.id, item.name) for item in diagnosis.criteria]
+        actor,
+        view,
+        criteria=[(item.id, item.name) for item in diagnosis.criteria],
+        orgs=diagnosis.my_orgs,
     )
     return await page(
         request,

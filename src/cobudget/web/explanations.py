@@ -179,14 +179,15 @@ def explain(explanation: Explanation | None) -> str:
 
 def funded_by(drawing_rights_cents: int, own_funds_cents: int, match_cents: int) -> str:
     """Where a funded challenge's money comes from, naming only the sources that gave some: an
-    envelope without matching has no « abondement : 0,00 € » to read on every card."""
+    envelope without matching has no « abondement : 0,00 € » to read on every card. « Dont »
+    (of which) holds for a live projection and a published settlement alike."""
     parts = [
         text % {"amount": money(cents)}
         for text, cents in (
-            (_("sur droits de tirage : %(amount)s"), drawing_rights_cents),
-            (_("sur fonds propres : %(amount)s"), own_funds_cents),
-            (_("en abondement : %(amount)s"), match_cents),
+            (_("droits de tirage : %(amount)s"), drawing_rights_cents),
+            (_("fonds propres : %(amount)s"), own_funds_cents),
+            (_("abondement : %(amount)s"), match_cents),
         )
         if cents
     ]
-    return _("Reçu %(parts)s.") % {"parts": _(" ; ").join(parts)} if parts else ""
+    return _("Dont %(parts)s.") % {"parts": _(" ; ").join(parts)} if parts else ""

@@ -36,6 +36,15 @@ def whole_number(value: str | None, *, maximum: int = MAX_ID) -> int | None:
     return number if number <= maximum else None
 
 
+def page_number(params: Mapping[str, str], errors: dict[str, str], *, maximum: int) -> int:
+    """The `page` of a paged list's address (1 when absent); out of 1…maximum, the error goes
+    into `errors` under `page` (the caller raises them together with its other fields')."""
+    page = whole_number(params.get("page") or "1", maximum=maximum)
+    if not page:
+        errors["page"] = f"out_of_range:1:{maximum}"
+    return page or 1
+
+
 def row_numbers(data: Mapping[str, str], prefix: str, *, rows: int, error: str) -> list[int]:
     """The row numbers N of the fields `{prefix}.N.…` of a form that shows at most `rows` rows,
     in order. A number outside 0…rows-1 is refused (InvalidInput `{prefix: error}`) before

@@ -12,7 +12,7 @@ from cobudget.domain.errors import InvalidInput
 from cobudget.rendering import PARIS
 from cobudget.services.queries.journal import MAX_PAGE, JournalQuery
 from cobudget.web import journal
-from cobudget.web.forms import whole_number
+from cobudget.web.forms import page_number, whole_number
 
 FIELDS = ("quoi", "qui", "du", "au")
 
@@ -57,9 +57,7 @@ def journal_query(params: Mapping[str, str]) -> JournalQuery:
     since, until = days["du"], days["au"]
     if since and until and since > until:
         errors["au"] = "dates_reversed"
-    page = whole_number(params.get("page") or "1", maximum=MAX_PAGE)
-    if not page:
-        errors["page"] = f"out_of_range:1:{MAX_PAGE}"
+    page = page_number(params, errors, maximum=MAX_PAGE)
     if errors:
         raise InvalidInput(errors)
     return JournalQuery(
@@ -67,7 +65,7 @@ def journal_query(params: Mapping[str, str]) -> JournalQuery:
         user_id=user_id,
         since=_start_of(since) if since else None,
         until=_start_of(until + dt.timedelta(days=1)) if until else None,
-        page=page or 1,
+        page=page,
     )
 
 

@@ -12,7 +12,7 @@ from cobudget.domain.challenges import Licence
 from cobudget.domain.errors import InvalidInput
 from cobudget.domain.search import MAX_QUERY_LENGTH, ChallengeStatus
 from cobudget.services.search import MAX_PAGE, ChallengeQuery
-from cobudget.web.forms import whole_number
+from cobudget.web.forms import page_number, whole_number
 
 FIELDS = ("q", "statut", "enveloppe", "lieu", "territoire", "licence")
 MAX_TERRITORY_LENGTH = 120  # as the lieu's column
@@ -44,9 +44,7 @@ def challenge_query(params: Mapping[str, str]) -> ChallengeQuery:
         errors["q"] = f"too_long:{MAX_QUERY_LENGTH}"
     if len(values.get("territoire", "")) > MAX_TERRITORY_LENGTH:
         errors["territoire"] = f"too_long:{MAX_TERRITORY_LENGTH}"
-    page = whole_number(params.get("page") or "1", maximum=MAX_PAGE)
-    if not page:
-        errors["page"] = f"out_of_range:1:{MAX_PAGE}"
+    page = page_number(params, errors, maximum=MAX_PAGE)
     if errors:
         raise InvalidInput(errors)
     return ChallengeQuery(
@@ -56,7 +54,7 @@ def challenge_query(params: Mapping[str, str]) -> ChallengeQuery:
         lieu_id=ids["lieu"],
         territory=values.get("territoire", ""),
         licence=values.get("licence", ""),
-        page=page or 1,
+        page=page,
     )
 
 

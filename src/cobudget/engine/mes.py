@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from cobudget.engine.mes_interval import holds
+from cobudget.engine.mes_interval import certify
 from cobudget.engine.mes_prepare import Prepared
 from cobudget.engine.mes_run import Run, Snap, next_round, one_run, still_valid
 
@@ -109,11 +109,13 @@ def _exhaustive(prep: Prepared, run: Run) -> bool:
 
 
 class _Leaper:
-    """When to try proving a range of rounds (`mes_interval.holds`) and how long a range.
+    """When to try proving a range of rounds (`mes_interval.certify`) and how long a range.
 
     A proof costs about one or two runs, so it is only tried when it would skip at least
-    `GAIN` times the rounds the exact run's reach skips. The span doubles after each success and
-    halves (down to `SPAN`) after each failure; after failures in a row, the next attempt waits
+    `GAIN` times the rounds the exact run's reach skips. A proof may prove only the first part
+    of its range; the scan then goes on from the first round it did not reach. The span doubles
+    after each full success, stays after a partial one and halves (down to `SPAN`) when nothing
+    past the exact run's reach was proved; after failures in a row, the next attempt waits
     2, 4, 8, ... rounds, so that an election whose outcome changes at nearly every round costs
     only a few failed attempts.
     """
@@ -130,11 +132,14 @@ class _Leaper:
         """The next round to run after round k, where the exact run's reach gave `nxt`."""
         if k < self.retry or self.span < self.GAIN * (nxt - k):
             return nxt
-        if holds(prep, k, self.span, sequence):
-            nxt = k + self.span + 1
-            self.span *= 2
+        proved = certify(prep, k, self.span, sequence)
+        if proved >= 0 and k + proved + 1 > nxt:
+            # The whole range, or the rounds before the first one the proof could not reach
+            # (issue 19, step 1): either is a jump past the exact run's reach.
+            if proved == self.span:
+                self.span *= 2
             self.fails = 0
-            return nxt
+            return k + proved + 1
         self.span = max(self.SPAN, self.span // 2)
         self.fails += 1
         self.retry = k + (1 << self.fails)

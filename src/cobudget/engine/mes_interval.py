@@ -1,9 +1,10 @@
 """Proving that a whole range of add-one rounds buys the same projects in the same order.
 
 An exact run at round k (`engine.mes`) gives its decision sequence: the projects bought, in
-order. `holds(prep, k, span, sequence)` proves, or fails to prove, that every round k + t,
-0 <= t <= span, makes the very same decisions. The add-one scan can then skip all those rounds:
-their outcome is round k's (docs/equal-shares.md, "Proving a whole range of rounds").
+order. `certify(prep, k, span, sequence)` proves that every round k + t, 0 <= t <= T, makes the
+very same decisions, for the largest T <= span it can (-1: none). The add-one scan can then skip
+all those rounds: their outcome is round k's (docs/equal-shares.md, "Proving a whole range of
+rounds"). A check that holds only on part of the range shortens T instead of failing the proof.
 
 How. Each budget state carries a lower and an upper bound of its budget, both affine in t on
 [0, span]; an affine function is kept as its values at t = 0 and t = span, and every check is a
@@ -114,6 +115,50 @@ def _above(lows: list[Affine], high: Affine, strict: bool) -> bool:
     return gap > 0 if strict else gap >= 0
 
 
+def _reach(gap0: Fraction, gap1: Fraction, span: int, strict: bool) -> int:
+    """The largest whole t in [0, span] such that the affine gap (gap0 at t = 0, gap1 at
+    t = span) is >= 0 (> 0 when strict) at every point of [0, t]; -1 if it is not at t = 0.
+    Where the gap crosses zero, only the rounds strictly below the crossing are kept."""
+    if (gap0 <= 0) if strict else (gap0 < 0):
+        return -1
+    if (gap1 > 0) if strict else (gap1 >= 0):
+        return span
+    # gap0 > 0 >= gap1 (or >= 0 > gap1): the crossing s·span, 0 < s <= 1.
+    crossing = span * gap0 / (gap0 - gap1)
+    below = -(-crossing.numerator // crossing.denominator) - 1  # the last t < crossing
+    return max(-1, min(span, below))
+
+
+def _gap(low: Affine, high: Affine) -> tuple[Fraction, Fraction]:
+    return (
+        Fraction(*low[0]) - Fraction(*high[0]),
+        Fraction(*low[1]) - Fraction(*high[1]),
+    )
+
+
+def _above_until(lows: list[Affine], high: Affine, strict: bool, span: int) -> int:
+    """The largest t such that max(lows) >= high (> when strict) at every round of [0, t];
+    -1 if not at t = 0.
+
+    Each gap low - high is affine: it holds on [0, r] (it falls, `_reach`), or from some round
+    l to span (it rises from below). The maximum holds wherever one of them does."""
+    if _above(lows, high, strict):
+        return span  # the whole range, checked at both ends in integers (the usual case)
+    if not lows:
+        return -1
+    gaps = [_gap(low, high) for low in lows]
+    reach = max(_reach(g0, g1, span, strict) for g0, g1 in gaps)
+    if reach < 0 or reach == span:
+        return reach
+    for g0, g1 in gaps:
+        if g1 > g0 and ((g0 <= 0) if strict else (g0 < 0)):
+            crossing = span * (-g0) / (g1 - g0)  # where it reaches 0, rising
+            start = crossing.numerator // crossing.denominator + 1  # the first round past it
+            if start <= reach + 1:
+                return span  # it holds from there to the end: no round in between fails
+    return reach
+
+
 def _payer_bound(lows: list[Affine]) -> Affine:
     """One affine lower bound of a positive price, nowhere negative: the larger on average of
     the two tangents, or zero."""
@@ -195,13 +240,19 @@ class _Bounds:
             found.append((at_first, at_second) if first is self.hi0 else (at_second, at_first))
         return found
 
-    def unaffordable(self, p: int, hist: Hist) -> bool:
-        """The upper budgets cannot pay p at either end (hence anywhere between)."""
+    def unaffordable_until(self, p: int, hist: Hist, span: int) -> int:
+        """The largest t such that the upper budgets cannot pay p on [0, t] (their sum is
+        affine in t); -1 if they can at t = 0."""
         cost = self.prep.costs[p] * self.scale
-        return all(
-            sum([values[s] * cnt for _, c in hist for s, cnt in c.items()]) < cost
+        ends = [
+            sum([values[s] * cnt for _, c in hist for s, cnt in c.items()])
             for values in (self.hi0, self.hi1)
-        )
+        ]
+        if ends[0] >= cost:
+            return -1
+        if ends[1] < cost:
+            return span
+        return _reach(Fraction(cost - ends[0]), Fraction(cost - ends[1]), span, True)
 
     def pay(self, c: int, upper: Affine, lower: Affine) -> None:
         """c's supporters pay: new lower and upper budgets, rounded outwards."""
@@ -241,27 +292,33 @@ class _Bounds:
         return len(self.lo0) - 1
 
 
-def holds(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> bool:
-    """Whether every round k + t, 0 <= t <= span, buys `sequence` in order and nothing else."""
+def certify(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> int:
+    """How many rounds after k are proved to buy `sequence` in order and nothing else: the
+    largest T <= span such that every round k + t, 0 <= t <= T, does; -1 when none is proved.
+
+    Every check below compares affine functions of t over [0, span], and every bound stays a
+    bound on any part of that range: where a check stops holding at some t, the rounds before
+    it are still proved, so the proof keeps going with a shorter reach instead of failing."""
     b = _Bounds(prep, k, span)
+    reach = span
     alive = set(prep.mes_projects)
     # Per project: lower bounds of its price, valid from then on (the upper budgets only fall).
     bound: dict[int, list[Affine]] = {}
     for c in sequence:
         if c not in alive:
-            return False
+            return -1
         alive.discard(c)
         hist_c = b.hist(c)
         upper = b.upper_price(c, hist_c)
         lower = b.lower_price(c, hist_c)
         if upper is None or not lower:
-            return False
+            return -1
         # c must be the cheapest at every t: every other project's lower bound is at least
         # c's upper bound (strictly if it wins ties), or it cannot be paid.
         for q in sorted(alive):
             strict = q < c
             known = bound.get(q)
-            if known is not None and _above(known, upper, strict):
+            if known is not None and _above_until(known, upper, strict, span) >= reach:
                 continue
             hist_q = b.hist(q)
             fresh = b.lower_price(q, hist_q)
@@ -269,11 +326,20 @@ def holds(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> bool:
                 alive.discard(q)  # for ever: the upper budgets only fall
                 continue
             bound[q] = fresh
-            if _above(fresh, upper, strict):
-                continue
-            if b.unaffordable(q, hist_q):
-                alive.discard(q)
-                continue
-            return False
+            held = max(
+                _above_until(fresh, upper, strict, span), b.unaffordable_until(q, hist_q, span)
+            )
+            reach = min(reach, held)
+            if reach < 0:
+                return -1
         b.pay(c, upper, _payer_bound(lower))
-    return all(b.unaffordable(q, b.hist(q)) for q in alive)
+    for q in alive:
+        reach = min(reach, b.unaffordable_until(q, b.hist(q), span))
+        if reach < 0:
+            return -1
+    return reach
+
+
+def holds(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> bool:
+    """Whether every round k + t, 0 <= t <= span, buys `sequence` in order and nothing else."""
+    return certify(prep, k, span, sequence) == span

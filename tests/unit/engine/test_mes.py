@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cobudget.engine import mes_run
 from cobudget.engine.mes import MesProblem, MesResult, equal_shares
-from cobudget.engine.mes_interval import holds
+from cobudget.engine.mes_interval import certify, holds
 from cobudget.engine.mes_prepare import Prepared
 from cobudget.engine.mes_run import one_run
 
@@ -202,6 +202,26 @@ def test_a_proved_range_of_rounds_buys_the_same_sequence_at_every_round(
             assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
 
 
+@settings(max_examples=400, deadline=None)
+@given(problems(), st.integers(0, 40), st.integers(0, 40))
+def test_the_rounds_a_partial_proof_returns_buy_the_sequence_at_every_round(
+    problem: MesProblem, k: int, span: int
+) -> None:
+    # engine.mes_interval.certify (issue 19, step 1): the T it returns, when a check holds only
+    # on part of the range, is still a proof: an exact run at every round k..k + T buys the
+    # sequence. And it proves the whole span exactly when `holds` does.
+    if problem.unit is None:
+        problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
+    prep = Prepared(problem)
+    if prep.n == 0:
+        return
+    sequence = [p for p, _ in one_run(prep, k, False, False).bought]
+    proved = certify(prep, k, span, sequence)
+    assert -1 <= proved <= span
+    for t in range(proved + 1):
+        assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
+
+
 def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_does() -> None:
     # The worked example: rounds 0..12 buy projects 0 and 1, round 13 all three.
     problem = MesProblem(
@@ -211,3 +231,5 @@ def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_do
     assert holds(prep, 0, 12, [0, 1])
     assert not holds(prep, 0, 13, [0, 1])
     assert holds(prep, 13, 50, [0, 1, 2])
+    # Asked for more than holds, the proof keeps the rounds before the change: 0..12 of 0..40.
+    assert 0 <= certify(prep, 0, 40, [0, 1]) <= 12

@@ -186,30 +186,12 @@ def test_the_order_of_voters_does_not_matter(problem: MesProblem, rnd: object) -
 
 @settings(max_examples=400, deadline=None)
 @given(problems(), st.integers(0, 40), st.integers(0, 40))
-def test_a_proved_range_of_rounds_buys_the_same_sequence_at_every_round(
-    problem: MesProblem, k: int, span: int
-) -> None:
-    # engine.mes_interval: when `holds` proves rounds k..k + span buy round k's sequence, the
-    # plain run at each of those rounds does buy it.
-    if problem.unit is None:
-        problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
-    prep = Prepared(problem)
-    if prep.n == 0:
-        return
-    sequence = [p for p, _ in one_run(prep, k, False, False).bought]
-    if holds(prep, k, span, sequence):
-        for t in range(span + 1):
-            assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
-
-
-@settings(max_examples=400, deadline=None)
-@given(problems(), st.integers(0, 40), st.integers(0, 40))
 def test_the_rounds_a_partial_proof_returns_buy_the_sequence_at_every_round(
     problem: MesProblem, k: int, span: int
 ) -> None:
-    # engine.mes_interval.certify (issue 19, step 1): the T it returns, when a check holds only
-    # on part of the range, is still a proof: an exact run at every round k..k + T buys the
-    # sequence. And it proves the whole span exactly when `holds` does.
+    # engine.mes_interval: when `certify` proves rounds k..k + T buy round k's sequence (the
+    # whole span, or, issue 19 step 1, the part before a check stops holding), the plain run
+    # at each of those rounds does buy it; `holds` is the whole span proved.
     if problem.unit is None:
         problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
     prep = Prepared(problem)
@@ -218,6 +200,7 @@ def test_the_rounds_a_partial_proof_returns_buy_the_sequence_at_every_round(
     sequence = [p for p, _ in one_run(prep, k, False, False).bought]
     proved = certify(prep, k, span, sequence)
     assert -1 <= proved <= span
+    assert holds(prep, k, span, sequence) == (proved == span)
     for t in range(proved + 1):
         assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
 

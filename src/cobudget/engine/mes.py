@@ -114,14 +114,15 @@ class _Leaper:
     A proof costs about one or two runs, so it is only tried when it would skip at least
     `GAIN` times the rounds the exact run's reach skips. A proof may prove only the first part
     of its range; the scan then goes on from the first round it did not reach. The span doubles
-    after each full success, stays after a partial one and halves (down to `SPAN`) when nothing
-    past the exact run's reach was proved; after failures in a row, the next attempt waits
-    2, 4, 8, ... rounds, so that an election whose outcome changes at nearly every round costs
-    only a few failed attempts.
+    after each full success, and the next range is then tried at once; it stays after a
+    partial success and halves (down to `SPAN`) when nothing past the exact run's reach was
+    proved; after failures in a row, the next attempt waits 2, 4, 8, ... rounds, so that an
+    election whose outcome changes at nearly every round costs only a few failed attempts.
     """
 
     SPAN = 8
     GAIN = 4
+    LONGEST = 1 << 40
 
     def __init__(self) -> None:
         self.span = self.SPAN
@@ -135,15 +136,32 @@ class _Leaper:
         proved = certify(prep, k, self.span, sequence)
         if proved >= 0 and k + proved + 1 > nxt:
             # The whole range, or the rounds before the first one the proof could not reach
-            # (issue 19, step 1): either is a jump past the exact run's reach.
+            # (issue 19, step 1): either is a jump past the exact run's reach. After a whole
+            # range, the next range (twice as long) is tried at once, with no exact run
+            # between: the sequence that held is the likeliest to hold on (step 1 again).
             if proved == self.span:
-                self.span *= 2
-            self.fails = 0
+                self.fails = 0
+                while proved == self.span and self.span < self.LONGEST:
+                    k += proved + 1
+                    self.span *= 2
+                    proved = certify(prep, k, self.span, sequence)
+                    if proved < 0:
+                        self.span //= 2
+                        return k
+            elif k + proved + 1 - nxt < self.GAIN:
+                # A few rounds past the exact run's reach do not repay a proof: as a failure,
+                # the next attempt waits (Wieliczka 2023: 15 partial proofs gained 8 rounds).
+                self._wait(k)
+            else:
+                self.fails = 0
             return k + proved + 1
         self.span = max(self.SPAN, self.span // 2)
+        self._wait(k)
+        return nxt
+
+    def _wait(self, k: int) -> None:
         self.fails += 1
         self.retry = k + (1 << self.fails)
-        return nxt
 
 
 def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
@@ -160,28 +178,27 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
     runs = 0
     kept = 0
     base: list[int] = []
-    first: Run | None = None
+    sequence: list[int] | None = None
     if prep.unit is not None:
         k = 0
         resume: list[Snap] | None = None
         hints: list[int] = []
         leaper = _Leaper()
         while True:
-            # The first run records its payments instead of tracking its reach: when round 0 is
-            # the one kept (an envelope generous enough to fund all it can at once, the usual
-            # case of a live projection) it is the final run; otherwise the scan goes on from
-            # round 1 with tracked runs.
-            run = one_run(prep, k, jump and k > 0, k == 0, resume, hints)
+            run = one_run(prep, k, jump and k > 0, False, resume, hints)
             runs += 1
+            bought = [p for p, _ in run.bought]
             if k == 0:
-                first = run
-                base = [p for p, _ in run.bought]
+                base = bought
             if _outcome_cost(prep, run) > prep.budget:
                 # Round 0 never overspends (voters hold exactly the budget), so k >= 1 here;
-                # rounds kept + 1 .. k - 1 gave round kept's outcome, hence so does k - 1.
+                # rounds kept + 1 .. k - 1 gave round kept's outcome, hence so does k - 1:
+                # the sequence the previous run bought.
                 kept = k - 1
+                sequence = hints
                 break
             kept = k
+            sequence = bought
             if _exhaustive(prep, run):
                 break
             nxt = k + 1 if not jump or k == 0 else next_round(k, run.reach)
@@ -190,15 +207,13 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
                 # outcome, so the reference's scan would never stop. Keep this one.
                 break
             if jump:
-                nxt = leaper.next_round(prep, k, nxt, [p for p, _ in run.bought])
+                nxt = leaper.next_round(prep, k, nxt, bought)
             k = nxt
             resume = still_valid(run.snaps, k) if jump else None
-            hints = [p for p, _ in run.bought]
-    if kept == 0 and first is not None:
-        final = first
-    else:
-        final = one_run(prep, kept, False, True, None, hints if prep.unit is not None else [])
-        runs += 1
+            hints = bought
+    # The kept round's payments: its known sequence replayed, only the projects it buys priced.
+    final = one_run(prep, kept, False, True, None, (), sequence)
+    runs += 1
     if prep.unit is None:
         base = [p for p, _ in final.bought]
     return _complete(prep, final, kept, runs, base)

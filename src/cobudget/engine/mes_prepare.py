@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cobudget.engine.mes import MesProblem
+    from cobudget.engine.mes_numpy import Supporters
 
 
 # How to count a project's supporters by budget state: groups counted once each in C, then
@@ -123,6 +124,9 @@ class Prepared:
         # cost 0 are taken for free beforehand; unsupported ones are never bought (SPEC §6.2).
         self.mes_projects = [p for p in range(m) if self.supporters[p] and self.costs[p] > 0]
         self.free = [p for p in range(m) if self.supporters[p] and self.costs[p] == 0]
+        self.mes_set = frozenset(self.mes_projects)
+        # The supporters of the projects priced with numpy, per threshold (`mes_numpy`).
+        self.arrays: dict[int, dict[int, Supporters]] = {}
         # Each project's total utility (listed projects of utility 0 add nothing).
         self.total_sat = [
             sum(map(mul, map(mult.__getitem__, groups), us))

@@ -16,6 +16,9 @@ from itertools import accumulate, compress, islice, repeat
 from math import gcd
 from operator import mul, sub, truediv
 
+import numpy as np
+
+from cobudget.engine import mes_numpy
 from cobudget.engine.mes_prepare import Prepared, tally
 
 # Floats closer than this (relatively) may be in either order: exact arithmetic decides.
@@ -54,7 +57,8 @@ class Snap:
     states: int
     epochs: int
     zero: int
-    state: list[int]
+    # The group -> state map: a list, or an array when the run prices with numpy.
+    state: list[int] | mes_numpy.Ints
     alive: bytearray
     candidates: list[int]
     bound: list[tuple[int, int, int]]
@@ -111,6 +115,7 @@ def one_run(
     record: bool,
     resume: list[Snap] | None = None,
     hints: Sequence[int] = (),
+    forced: Sequence[int] | None = None,
 ) -> Run:
     """One MES run with every voter started at its round-k budget (SPEC §6.2).
 
@@ -121,7 +126,9 @@ def one_run(
     and every epoch's factor by denom, so no fraction is reduced in the hot loops. With
     `track`, every comparison narrows the run's reach (see `Reach`) and the state before each
     step is kept; `resume` (snapshots of an earlier run whose last one is still valid at round
-    k) restarts from that step instead of from scratch.
+    k) restarts from that step instead of from scratch. With `forced`, the sequence the scan
+    proved round k buys, the run prices only those projects: the kept round replayed, with
+    `record` (what the supporters of the projects left out hold is then taken at the end).
     """
     costs = prep.costs
     utils = prep.utils
@@ -146,7 +153,7 @@ def one_run(
         epoch = snap.epoch[:states]
         factor = snap.factor[: snap.epochs]
         zero = snap.zero
-        state = list(snap.state)
+        state = snap.state.tolist() if isinstance(snap.state, np.ndarray) else list(snap.state)
         alive = bytearray(snap.alive)
         bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
         removed = dict(snap.removed)
@@ -183,6 +190,10 @@ def one_run(
     # Each state's budget as a float (the exact budget, correctly rounded), to sort and sum
     # budgets fast; every decision taken from floats is checked exactly (`price_single`).
     fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
+    # The projects of many supporters, priced with numpy (`mes_numpy`), and the arrays it
+    # reads, kept in step with `state` and `fbudget`.
+    big = mes_numpy.supporters(prep)
+    arrays = mes_numpy.RunArrays(state, fbudget) if big else None
     # How many buckets of each project were poor when last priced: where to look first.
     poor_before = [0] * prep.m
     payments: list[dict[int, Fraction]] = []
@@ -196,7 +207,7 @@ def one_run(
             int,
             list[tuple[int, int, int, int]]
             | tuple[list[int] | None, int, list[int], list[int]]
-            | tuple[None, int, Counter[int], None],
+            | tuple[None, int, Counter[int] | None, None],
         ],
     ] = {}
     total_sat = prep.total_sat
@@ -219,6 +230,8 @@ def one_run(
         priced_at[p] = clock
         inexact[p] = 0
         if len(movers[p]) == 1:
+            if p in big:
+                return price_big(p, above)
             return price_single(p, above)
         buckets: list[tuple[int, int, int, int]] = []
         avail = 0
@@ -314,23 +327,12 @@ def one_run(
         poor_before[p] = npoor
         # The utility of the rich: the price is (cost - what the poor hold) / denom.
         denom = total_sat[p] - u * heads[npoor]
-        if above < INF and denom > 0:
-            spent = paid[npoor]
-            rich = float(denom)
-            # |float formula - exact formula| <= (npoor + 3)·2**-52·(cost + spent) / rich (sums
-            # of npoor correctly rounded products), plus a few roundings of the quotient: taken
-            # with a wide margin.
-            low = (cost - spent) / rich - (npoor + 8) * EPS * (cost + spent) / rich
-            # Only where p is certainly affordable (the rich, each holding at least the least of
-            # their floats, cover the rest by a margin): where the exact price would find it
-            # unaffordable, it is found so at the same step.
-            sure = (cost - spent) * fu <= xs[npoor] * rich * (1 - SLACK)
-            if sure and low > above * (1 + EPS):
-                lbf[p] = low
-                num, den = low.as_integer_ratio()
-                bound[p] = (num, 0, den)
-                inexact[p] = 1
-                return True
+        if (
+            above < INF
+            and denom > 0
+            and float_bound(p, paid[npoor], denom, npoor, xs[npoor], above)
+        ):
+            return True
         poor = head[:npoor]
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))
@@ -349,14 +351,92 @@ def one_run(
                 least = v
         if rest * u > least * denom:
             return price_single_exact(p, list(counts), list(counts.values()))
+        return keep(p, rest, denom, poor, factors, cs, (None, u, counts, None))
+
+    def float_bound(
+        p: int, spent: float, denom: int, terms: int, least: float, above: float
+    ) -> bool:
+        """Keep a float lower bound of p's price, marked inexact, if it certainly loses to the
+        best price `above` (`price_single`): `spent` is what the float-poor hold (a float sum of
+        `terms` products), `denom` the utility of the rest, `least` the least float of the rest.
+
+        |float formula - exact formula| <= (terms + 3)·2**-52·(cost + spent) / rich (sums of
+        correctly rounded products), plus a few roundings of the quotient: taken with a wide
+        margin. Only where p is certainly affordable (the rich, each holding at least the least
+        of their floats, cover the rest by a margin): where the exact price would find it
+        unaffordable, it is found so at the same step."""
+        cost = costs[p]
+        rich = float(denom)
+        low = (cost - spent) / rich - (terms + 8) * EPS * (cost + spent) / rich
+        sure = (cost - spent) * utils[movers[p][0][0]] <= least * rich * (1 - SLACK)
+        if not (sure and low > above * (1 + EPS)):
+            return False
+        lbf[p] = low
+        num, den = low.as_integer_ratio()
+        bound[p] = (num, 0, den)
+        inexact[p] = 1
+        return True
+
+    def keep(
+        p: int,
+        rest: int,
+        denom: int,
+        poor: list[int],
+        factors: list[int],
+        cs: list[int],
+        held: tuple[None, int, Counter[int] | None, None],
+    ) -> bool:
+        """Keep p's exact price rest / (scale·denom), and its growth per round when tracked
+        (the poor states pay all they have, and their budgets grow)."""
         rest_s = 0
         if track:
             grow = map(mul, map(slope.__getitem__, poor), factors)
             rest_s = -sum(map(mul, grow, cs))
-        price[p] = (rest, rest_s, denom, (None, u, counts, None))
+        price[p] = (rest, rest_s, denom, held)
         bound[p] = (rest, rest_s, scale * denom)
         lbf[p] = rest / (scale * denom)
         return True
+
+    def price_big(p: int, above: float) -> bool:
+        """`price_single` for a project of many supporters: its supporting groups sorted by
+        float budget and the poor ones found by numpy, then the same exact checks, over the
+        distinct states of the poor groups (`mes_numpy.poor_prefix`)."""
+        assert arrays is not None
+        sup = big[p]
+        u = utils[movers[p][0][0]]
+        cost = costs[p]
+        fu = float(u)
+        sg = arrays.state[sup.groups]
+        order, xs, paid, heads, lo = mes_numpy.poor_prefix(
+            arrays.fb[sg], sup.fcounts, float(cost), fu, float(total_sat[p])
+        )
+        n = len(xs)
+        if lo == n:
+            if paid[n] < cost * (1 - SLACK) and not (track or record):
+                alive[p] = 0
+                removed[p] = (0, 1)
+                return False
+            return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+        # Counts of voters are whole numbers far below 2**53: exact as floats.
+        denom = total_sat[p] - u * int(heads[lo])
+        # A float sum of the poor groups' products (at least as many as their states).
+        if above < INF and denom > 0 and float_bound(p, float(paid[lo]), denom, lo, xs[lo], above):
+            return True
+        poor_order = order[:lo]
+        poor, cs = mes_numpy.state_counts(sg[poor_order], sup.counts[poor_order], sup.ones)
+        factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
+        values = list(map(mul, map(value.__getitem__, poor), factors))
+        rest = cost * scale - sum(map(mul, values, cs))
+        if denom <= 0 or (values and not max(values) * denom < rest * u):
+            return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+        # The least budget among the rich, exactly, over the states whose float is within
+        # SLACK of the least float.
+        edge = float(xs[lo]) * (1 + SLACK)
+        near = mes_numpy.distinct(sg[order[lo : int(np.searchsorted(xs, edge, side="right"))]])
+        least = min([value[s] * factor[epoch[s]] for s in near])
+        if rest * u > least * denom:
+            return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+        return keep(p, rest, denom, poor, factors, cs, (None, u, None, None))
 
     def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
         """`price_single` in exact arithmetic throughout."""
@@ -413,7 +493,7 @@ def one_run(
                     len(value),
                     len(factor),
                     zero,
-                    list(state),
+                    arrays.state.copy() if arrays is not None else list(state),
                     bytearray(alive),
                     [p for _, p in heap],
                     list(bound),
@@ -429,42 +509,52 @@ def one_run(
         evaluated: list[int] = []
         step = len(bought)
         began = clock
-        hinted = -1
-        if step < len(hints) and alive[hints[step]]:
-            # The project an earlier round bought at this step is likely the cheapest again:
-            # pricing it first sets a tight best price, so fewer others need pricing.
-            hinted = hints[step]
-            if price_of(hinted):
-                chosen, best, bestf = hinted, (bound[hinted][0], bound[hinted][2]), lbf[hinted]
-                evaluated.append(hinted)
-        while heap and (best is None or heap[0][0] <= bestf):
-            _, p = heapq.heappop(heap)
-            if p == hinted:
-                continue
-            if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(
-                p, INF if track or best is None or not LAZY_LOSERS else bestf
-            ):
-                continue
-            num, _, den = bound[p]
-            if inexact[p] and (best is None or num * best[1] <= best[0] * den):
-                # Only a lower bound, from an earlier step, and it may win: its price decides.
-                if not price_of(p):
+        if forced is not None:
+            # The kept round replayed (`engine.mes`): its sequence is known, so only the
+            # projects it buys are priced, exactly.
+            if step == len(forced):
+                break
+            chosen = forced[step]
+            if not price_of(chosen):
+                raise AssertionError(f"project {chosen} is not affordable at step {step}")
+            best = (bound[chosen][0], bound[chosen][2])
+        else:
+            hinted = -1
+            if step < len(hints) and alive[hints[step]]:
+                # The project an earlier round bought at this step is likely the cheapest again:
+                # pricing it first sets a tight best price, so fewer others need pricing.
+                hinted = hints[step]
+                if price_of(hinted):
+                    chosen, best, bestf = hinted, (bound[hinted][0], bound[hinted][2]), lbf[hinted]
+                    evaluated.append(hinted)
+            while heap and (best is None or heap[0][0] <= bestf):
+                _, p = heapq.heappop(heap)
+                if p == hinted:
+                    continue
+                if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(
+                    p, INF if track or best is None or not LAZY_LOSERS else bestf
+                ):
                     continue
                 num, _, den = bound[p]
-            if best is None:
-                better = True
-            else:
-                left, right = num * best[1], best[0] * den
-                better = left < right or (left == right and p < chosen)
-            evaluated.append(p)
-            if better:
-                best, bestf, chosen = (num, den), lbf[p], p
-        if hinted >= 0:
-            heap = [entry for entry in heap if entry[1] != hinted]
-            heapq.heapify(heap)
-        for p in evaluated:
-            if p != chosen:
-                heapq.heappush(heap, (lbf[p], p))
+                if inexact[p] and (best is None or num * best[1] <= best[0] * den):
+                    # Only a lower bound, from an earlier step, and it may win: its price decides.
+                    if not price_of(p):
+                        continue
+                    num, _, den = bound[p]
+                if best is None:
+                    better = True
+                else:
+                    left, right = num * best[1], best[0] * den
+                    better = left < right or (left == right and p < chosen)
+                evaluated.append(p)
+                if better:
+                    best, bestf, chosen = (num, den), lbf[p], p
+            if hinted >= 0:
+                heap = [entry for entry in heap if entry[1] != hinted]
+                heapq.heapify(heap)
+            for p in evaluated:
+                if p != chosen:
+                    heapq.heappush(heap, (lbf[p], p))
         if best is None:
             break
         if priced_at[chosen] <= began:
@@ -475,7 +565,14 @@ def one_run(
         if track:
             if isinstance(chosen_buckets, tuple):
                 values_c, u_c, held, held_cnts = chosen_buckets
-                if isinstance(held, Counter):
+                if held is None:
+                    # `price_big` keeps none: counted now (nothing moved its supporters since).
+                    assert arrays is not None
+                    sup = big[chosen]
+                    states_c, cnts_c = mes_numpy.state_counts(
+                        arrays.state[sup.groups], sup.counts, sup.ones
+                    )
+                elif isinstance(held, Counter):
                     # `price_single` keeps its supporters' counts as they came.
                     states_c, cnts_c = list(held), list(held.values())
                 else:
@@ -526,11 +623,17 @@ def one_run(
         now = len(factor)
         factor.append(1)
         paid: dict[int, Fraction] = {}
+        payers = big.get(chosen)
         for uid, groups in movers[chosen]:
             u = utils[uid] // shared
             cut = rest * u
-            olds = list(map(state.__getitem__, groups))
-            sigmas = list(dict.fromkeys(olds))
+            if payers is not None:
+                assert arrays is not None
+                olds_at = arrays.state[payers.groups]
+                sigmas, where = mes_numpy.moved(olds_at)
+            else:
+                olds = list(map(state.__getitem__, groups))
+                sigmas = list(dict.fromkeys(olds))
             factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
             values = list(map(mul, map(value.__getitem__, sigmas), factors))
             # Rich states pay rho·u and move to a new state; the poor pay all they have. (In C:
@@ -545,6 +648,8 @@ def one_run(
                     slope.append(0)
                     epoch.append(0)
                     fbudget.append(0.0)
+                    if arrays is not None:
+                        arrays.extend([0.0])
                     base += 1
                 new_state = dict.fromkeys(sigmas, zero)
             else:
@@ -552,14 +657,28 @@ def one_run(
             new_state.update(zip(rich, range(base, base + len(rich)), strict=True))
             news = list(map(sub, compress(values, is_rich), repeat(cut)))
             value.extend(news)
-            fbudget.extend(map(truediv, news, repeat(scale)))
+            floats = list(map(truediv, news, repeat(scale)))
+            fbudget.extend(floats)
+            if arrays is not None:
+                arrays.extend(floats)
             epoch.extend(repeat(now, len(rich)))
             if track:
                 grown = map(mul, map(slope.__getitem__, rich), compress(factors, is_rich))
                 slope.extend(map(sub, grown, repeat(rest_s * u)))
             else:
                 slope.extend(repeat(0, len(rich)))
-            deque(map(state.__setitem__, groups, map(new_state.__getitem__, olds)), maxlen=0)
+            if payers is not None:
+                assert arrays is not None
+                now_at = mes_numpy.relabel(list(map(new_state.__getitem__, sigmas)), where)
+                arrays.state[payers.groups] = now_at
+                deque(map(state.__setitem__, groups, now_at.tolist()), maxlen=0)
+                if record:
+                    olds = olds_at.tolist()
+            else:
+                now_in = list(map(new_state.__getitem__, olds))
+                deque(map(state.__setitem__, groups, now_in), maxlen=0)
+                if arrays is not None:
+                    arrays.state[groups] = now_in
             if record:
                 # The poor pay what they have, the rich all the same amount.
                 exact = {
@@ -577,6 +696,15 @@ def one_run(
         else:
             for q in near:
                 moved_at[q] = clock
+    if forced is not None:
+        # What the supporters of each project left out hold at the end (none was priced).
+        for p in prep.mes_projects:
+            if alive[p]:
+                held = Counter[int]()
+                for plan in tallies[p]:
+                    held.update(tally(state, plan))
+                avail = sum(value[s] * factor[epoch[s]] * c for s, c in held.items())
+                removed[p] = (avail, scale)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
     return Run(bought, payments, short, reach.fraction(), snaps)
 

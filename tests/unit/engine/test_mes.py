@@ -14,6 +14,7 @@ from cobudget.engine.mes_interval import certify, holds
 from cobudget.engine.mes_prepare import Prepared
 from cobudget.engine.mes_run import one_run
 
+from .kernels import KERNELS, kernel_in_use
 from .mes_strategies import problems
 
 
@@ -76,14 +77,18 @@ def test_the_greedy_completion_never_buys_a_project_no_voter_supports(problem: M
     assert set(equal_shares(problem).selected) <= supported
 
 
+@KERNELS
 @settings(max_examples=300, deadline=None)
 @given(problems())
-def test_jumping_add_one_rounds_gives_the_linear_scans_outcome(problem: MesProblem) -> None:
-    fast = equal_shares(problem)
-    slow = equal_shares(problem, jump=False)
-    assert fast.rounds == slow.rounds
-    assert outcome(fast) == outcome(slow)
-    assert fast.unbought == slow.unbought
+def test_jumping_add_one_rounds_gives_the_linear_scans_outcome(
+    kernel: str, problem: MesProblem
+) -> None:
+    with kernel_in_use(kernel):
+        fast = equal_shares(problem)
+        slow = equal_shares(problem, jump=False)
+        assert fast.rounds == slow.rounds
+        assert outcome(fast) == outcome(slow)
+        assert fast.unbought == slow.unbought
 
 
 def assert_float_bounds_change_nothing(problem: MesProblem) -> None:
@@ -100,14 +105,17 @@ def assert_float_bounds_change_nothing(problem: MesProblem) -> None:
     assert lazy.unbought == exact.unbought
 
 
+@KERNELS
 @settings(max_examples=300, deadline=None)
 @given(problems(larger=True))
 def test_losers_priced_by_a_float_bound_give_the_outcome_of_exact_prices(
+    kernel: str,
     problem: MesProblem,
 ) -> None:
-    # engine.mes_run.price_single: a project that certainly loses a step may keep a float lower
-    # bound of its price; with every price exact the outcome is the same, to the last payment.
-    assert_float_bounds_change_nothing(problem)
+    with kernel_in_use(kernel):
+        # engine.mes_run.price_single: a project that certainly loses a step may keep a float lower
+        # bound of its price; with every price exact the outcome is the same, to the last payment.
+        assert_float_bounds_change_nothing(problem)
 
 
 # Found by a random search: a project keeps a float bound at one step, nothing moves its
@@ -140,69 +148,113 @@ FLOAT_BOUND_TRAPS = [
 ]
 
 
+@KERNELS
 @pytest.mark.parametrize("problem", FLOAT_BOUND_TRAPS)
 def test_a_loser_left_with_a_float_bound_is_priced_exactly_before_it_may_win(
-    problem: MesProblem,
+    kernel: str, problem: MesProblem
 ) -> None:
-    assert_float_bounds_change_nothing(problem)
+    with kernel_in_use(kernel):
+        assert_float_bounds_change_nothing(problem)
 
 
-@settings(max_examples=200, deadline=None)
-@given(problems())
-def test_payments_add_up_to_each_cost_and_within_each_budget(problem: MesProblem) -> None:
-    result = equal_shares(problem)
-    spent = [Fraction(0)] * len(problem.ballots)
-    for purchase in result.purchases:
-        if purchase.phase == "mes":
-            assert sum(purchase.payments.values()) == problem.costs[purchase.project]
-            for voter, pay in purchase.payments.items():
-                assert pay >= 0
-                spent[voter] += pay
-    assert all(s <= b for s, b in zip(spent, result.start_budgets, strict=True))
-    assert sum(problem.costs[p] for p in result.selected) <= problem.budget
+@settings(max_examples=300, deadline=None)
+@given(problems(larger=True))
+def test_the_numpy_kernels_give_the_pure_python_outcome(problem: MesProblem) -> None:
+    # engine.mes_numpy (issue 19, step 3): floats found by numpy change which exact path is
+    # taken, never a round, a purchase, a price or a payment.
+    with kernel_in_use("python"):
+        reference = equal_shares(problem)
+    with kernel_in_use("numpy"):
+        fast = equal_shares(problem)
+    assert fast.rounds == reference.rounds
+    assert outcome(fast) == outcome(reference)
+    assert fast.unbought == reference.unbought
 
 
-@settings(max_examples=150, deadline=None)
-@given(problems(), st.randoms(use_true_random=False))
-def test_the_order_of_voters_does_not_matter(problem: MesProblem, rnd: object) -> None:
-    order = list(range(len(problem.ballots)))
-    rnd.shuffle(order)  # type: ignore[attr-defined]
-    weights = problem.weights
-    shuffled = MesProblem(
-        costs=problem.costs,
-        budget=problem.budget,
-        ballots=[problem.ballots[i] for i in order],
-        weights=None if weights is None else [weights[i] for i in order],
-        unit=problem.unit,
-    )
-    a = equal_shares(problem)
-    b = equal_shares(shuffled)
-    assert a.selected == b.selected
-    assert a.rounds == b.rounds
-    for pa, pb in zip(a.purchases, b.purchases, strict=True):
-        assert pa.rho == pb.rho
-        assert {order[v]: pay for v, pay in pb.payments.items()} == pa.payments
-
-
-@settings(max_examples=400, deadline=None)
-@given(problems(), st.integers(0, 40), st.integers(0, 40))
-def test_the_rounds_a_partial_proof_returns_buy_the_sequence_at_every_round(
-    problem: MesProblem, k: int, span: int
+@KERNELS
+@settings(max_examples=300, deadline=None)
+@given(problems(larger=True), st.integers(0, 30))
+def test_the_kept_round_replayed_from_its_sequence_pays_as_a_full_run(
+    kernel: str, problem: MesProblem, k: int
 ) -> None:
-    # engine.mes_interval: when `certify` proves rounds k..k + T buy round k's sequence (the
-    # whole span, or, issue 19 step 1, the part before a check stops holding), the plain run
-    # at each of those rounds does buy it; `holds` is the whole span proved.
-    if problem.unit is None:
-        problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
+    # engine.mes (issue 19, step 2): the kept round is replayed from the sequence the scan
+    # proved it buys, pricing only those projects; prices and payments are a full run's.
     prep = Prepared(problem)
     if prep.n == 0:
         return
-    sequence = [p for p, _ in one_run(prep, k, False, False).bought]
-    proved = certify(prep, k, span, sequence)
-    assert -1 <= proved <= span
-    assert holds(prep, k, span, sequence) == (proved == span)
-    for t in range(proved + 1):
-        assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
+    with kernel_in_use(kernel):
+        full = one_run(prep, k, False, True)
+        replayed = one_run(prep, k, False, True, None, (), [p for p, _ in full.bought])
+    assert [(p, Fraction(*rho)) for p, rho in replayed.bought] == [
+        (p, Fraction(*rho)) for p, rho in full.bought
+    ]
+    assert replayed.payments == full.payments
+
+
+@KERNELS
+@settings(max_examples=200, deadline=None)
+@given(problems())
+def test_payments_add_up_to_each_cost_and_within_each_budget(
+    kernel: str, problem: MesProblem
+) -> None:
+    with kernel_in_use(kernel):
+        result = equal_shares(problem)
+        spent = [Fraction(0)] * len(problem.ballots)
+        for purchase in result.purchases:
+            if purchase.phase == "mes":
+                assert sum(purchase.payments.values()) == problem.costs[purchase.project]
+                for voter, pay in purchase.payments.items():
+                    assert pay >= 0
+                    spent[voter] += pay
+        assert all(s <= b for s, b in zip(spent, result.start_budgets, strict=True))
+        assert sum(problem.costs[p] for p in result.selected) <= problem.budget
+
+
+@KERNELS
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.randoms(use_true_random=False))
+def test_the_order_of_voters_does_not_matter(kernel: str, problem: MesProblem, rnd: object) -> None:
+    with kernel_in_use(kernel):
+        order = list(range(len(problem.ballots)))
+        rnd.shuffle(order)  # type: ignore[attr-defined]
+        weights = problem.weights
+        shuffled = MesProblem(
+            costs=problem.costs,
+            budget=problem.budget,
+            ballots=[problem.ballots[i] for i in order],
+            weights=None if weights is None else [weights[i] for i in order],
+            unit=problem.unit,
+        )
+        a = equal_shares(problem)
+        b = equal_shares(shuffled)
+        assert a.selected == b.selected
+        assert a.rounds == b.rounds
+        for pa, pb in zip(a.purchases, b.purchases, strict=True):
+            assert pa.rho == pb.rho
+            assert {order[v]: pay for v, pay in pb.payments.items()} == pa.payments
+
+
+@KERNELS
+@settings(max_examples=400, deadline=None)
+@given(problems(), st.integers(0, 40), st.integers(0, 40))
+def test_the_rounds_a_partial_proof_returns_buy_the_sequence_at_every_round(
+    kernel: str, problem: MesProblem, k: int, span: int
+) -> None:
+    with kernel_in_use(kernel):
+        # engine.mes_interval: when `certify` proves rounds k..k + T buy round k's sequence (the
+        # whole span, or, issue 19 step 1, the part before a check stops holding), the plain run
+        # at each of those rounds does buy it; `holds` is the whole span proved.
+        if problem.unit is None:
+            problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
+        prep = Prepared(problem)
+        if prep.n == 0:
+            return
+        sequence = [p for p, _ in one_run(prep, k, False, False).bought]
+        proved = certify(prep, k, span, sequence)
+        assert -1 <= proved <= span
+        assert holds(prep, k, span, sequence) == (proved == span)
+        for t in range(proved + 1):
+            assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
 
 
 def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_does() -> None:

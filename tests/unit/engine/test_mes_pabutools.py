@@ -20,6 +20,7 @@ from hypothesis import given, settings
 
 from cobudget.engine.mes import MesProblem, equal_shares
 
+from .kernels import KERNELS, kernel_in_use
 from .mes_strategies import problems
 
 
@@ -106,25 +107,29 @@ def same(a: list[int], b: list[int], free: set[int]) -> bool:
     return [p for p in a if p not in free] == [p for p in b if p not in free] and set(a) == set(b)
 
 
+@KERNELS
 @settings(max_examples=120, deadline=None)
 @given(problems(cardinal=False, weighted=False))
-def test_cost_utilities_match_pabutools(problem: MesProblem) -> None:
-    ref_mes, ref_full, ref_pay = reference(problem, cardinal=False)
-    our_mes, our_full, our_pay = ours(problem)
-    assert our_mes == ref_mes
-    assert our_full == without_unsupported_tail(problem, ref_full)
-    assert our_pay == ref_pay
+def test_cost_utilities_match_pabutools(kernel: str, problem: MesProblem) -> None:
+    with kernel_in_use(kernel):
+        ref_mes, ref_full, ref_pay = reference(problem, cardinal=False)
+        our_mes, our_full, our_pay = ours(problem)
+        assert our_mes == ref_mes
+        assert our_full == without_unsupported_tail(problem, ref_full)
+        assert our_pay == ref_pay
 
 
+@KERNELS
 @settings(max_examples=120, deadline=None)
 @given(problems(cardinal=True, weighted=False))
-def test_cardinal_utilities_match_pabutools(problem: MesProblem) -> None:
-    ref_mes, ref_full, ref_pay = reference(problem, cardinal=True)
-    our_mes, our_full, our_pay = ours(problem)
-    free = {p for p, c in enumerate(problem.costs) if c == 0}
-    assert same(our_mes, ref_mes, free)
-    assert same(our_full, without_unsupported_tail(problem, ref_full), free)
-    assert our_pay == ref_pay
+def test_cardinal_utilities_match_pabutools(kernel: str, problem: MesProblem) -> None:
+    with kernel_in_use(kernel):
+        ref_mes, ref_full, ref_pay = reference(problem, cardinal=True)
+        our_mes, our_full, our_pay = ours(problem)
+        free = {p for p, c in enumerate(problem.costs) if c == 0}
+        assert same(our_mes, ref_mes, free)
+        assert same(our_full, without_unsupported_tail(problem, ref_full), free)
+        assert our_pay == ref_pay
 
 
 def test_pabutools_greedy_buys_a_project_nobody_supports_and_ours_leaves_it_out() -> None:

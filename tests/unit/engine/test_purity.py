@@ -28,6 +28,7 @@ PROBE = textwrap.dedent(
     """
     import sys
 
+    STARTED = {{m.split(".")[0] for m in sys.modules}}
     FORBIDDEN = {forbidden!r}
 
     class Refuse:
@@ -52,6 +53,8 @@ PROBE = textwrap.dedent(
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in FORBIDDEN)
     assert not loaded, loaded
     print("pure")
+    outside = {{m.split(".")[0] for m in sys.modules}} - set(sys.stdlib_module_names)
+    print(" ".join(sorted(outside - STARTED - {{"cobudget"}})))
     """
 )
 
@@ -60,7 +63,16 @@ def test_importing_and_running_the_engine_reaches_no_web_database_or_io_module()
     probe = PROBE.format(forbidden=FORBIDDEN)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "pure"
+    assert done.stdout.split("\n")[0] == "pure"
+
+
+def test_the_engine_uses_no_library_but_msgspec_and_numpy():
+    # Issue 19: numpy, as a finder (floats find, integers decide), and nothing else new
+    # (typing_extensions comes with msgspec).
+    probe = PROBE.format(forbidden=FORBIDDEN)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[1].split() == ["msgspec", "numpy", "typing_extensions"]
 
 
 def test_the_probe_does_catch_a_forbidden_import():

@@ -1,0 +1,125 @@
+"""numpy kernels for projects of many supporters, in one MES run (issue 19, step 3).
+
+Floats find, integers decide (docs/equal-shares.md, point 9). Pricing a project of a few hundred
+supporting groups or more is a sort of their budgets and two running sums: numpy does them
+faster than Python's `Counter` and `sorted` over budget states, once a project has enough
+supporters to repay the cost of each numpy call (about 15 µs). The exact values stay Python
+integers in `mes_run`; this module only says, in floats, which supporters look poor, and counts
+states. With `GROUPS = None` nothing here is used: the pure-Python path, the reference, runs
+alone (the tests run both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from cobudget.engine.mes_prepare import Prepared
+
+# A project whose supporters all give it one utility, with at least this many supporting groups,
+# is priced and paid with numpy; None: never. Measured on the pabulib instances (docs).
+GROUPS: int | None = 256
+
+Ints = NDArray[np.intp]
+Floats = NDArray[np.float64]
+
+
+class Supporters:
+    """One project's supporting groups, as arrays, and their numbers of voters."""
+
+    __slots__ = ("counts", "fcounts", "groups", "ones")
+
+    def __init__(self, groups: list[int], mult: list[int]) -> None:
+        self.groups: Ints = np.array(groups, dtype=np.intp)
+        sizes = [mult[g] for g in groups]
+        self.counts: Ints = np.array(sizes, dtype=np.intp)
+        self.fcounts: Floats = self.counts.astype(np.float64)
+        # Every group of one voter: states are counted by `np.unique` alone.
+        self.ones = all(size == 1 for size in sizes)
+
+
+def supporters(prep: Prepared) -> dict[int, Supporters]:
+    """The projects priced with numpy and their supporters (built once per election and
+    threshold, kept on `prep`)."""
+    if GROUPS is None:
+        return {}
+    found = prep.arrays.get(GROUPS)
+    if found is None:
+        found = {
+            p: Supporters(movers[0][1], prep.mult)
+            for p, movers in enumerate(prep.movers)
+            if len(movers) == 1 and len(movers[0][1]) >= GROUPS and p in prep.mes_set
+        }
+        prep.arrays[GROUPS] = found
+    return found
+
+
+class RunArrays:
+    """A run's group -> budget state map, and each state's budget as a float, as arrays.
+
+    `mes_run` keeps its lists (for the projects of few supporters) and these in step; the
+    float budgets grow with the states (capacity doubled as needed)."""
+
+    __slots__ = ("fb", "size", "state")
+
+    def __init__(self, state: Iterable[int] | Ints, fbudget: list[float]) -> None:
+        self.state: Ints = np.array(state, dtype=np.intp)
+        self.size = len(fbudget)
+        self.fb: Floats = np.empty(max(64, 2 * self.size))
+        self.fb[: self.size] = fbudget
+
+    def extend(self, floats: list[float]) -> None:
+        end = self.size + len(floats)
+        if end > len(self.fb):
+            grown = np.empty(2 * end)
+            grown[: self.size] = self.fb[: self.size]
+            self.fb = grown
+        self.fb[self.size : end] = floats
+        self.size = end
+
+
+def poor_prefix(
+    xs_of_groups: Floats, fcounts: Floats, cost: float, u: float, total: float
+) -> tuple[Ints, Floats, Floats, Floats, int]:
+    """The groups sorted by budget (`order`, and their budgets `xs`), the running sums of
+    what they hold and of their voters (`paid[i]`, `heads[i]`: the first i groups), and the
+    number of poor groups: the first i such that group i would pay rho·u if the i before it
+    paid all they have (len(xs) if none). Groups of one state have one float budget, so they
+    fall on one side: the condition does not change within a run of equal budgets."""
+    order: Ints = np.argsort(xs_of_groups)
+    xs = xs_of_groups[order]
+    n = len(xs)
+    paid = np.zeros(n + 1)
+    np.cumsum(xs * fcounts[order], out=paid[1:])
+    heads = np.zeros(n + 1)
+    np.cumsum(fcounts[order], out=heads[1:])
+    pays = (cost - paid[:-1]) * u <= xs * (total - u * heads[:-1])
+    first = int(pays.argmax()) if n else 0
+    return order, xs, paid, heads, first if n and pays[first] else n
+
+
+def state_counts(states: Ints, counts: Ints, ones: bool) -> tuple[list[int], list[int]]:
+    """The distinct states among `states` and how many voters are in each."""
+    if ones:
+        found, many = np.unique(states, return_counts=True)
+        return found.tolist(), many.tolist()
+    found, where = np.unique(states, return_inverse=True)
+    return found.tolist(), np.bincount(where, weights=counts).astype(np.intp).tolist()
+
+
+def distinct(states: Ints) -> list[int]:
+    return np.unique(states).tolist()  # type: ignore[no-any-return]
+
+
+def moved(states: Ints) -> tuple[list[int], Ints]:
+    """The distinct states of a purchase's payers, and each payer's index among them."""
+    found, where = np.unique(states, return_inverse=True)
+    return found.tolist(), where
+
+
+def relabel(news: list[int], where: Ints) -> Ints:
+    return np.array(news, dtype=np.intp)[where]

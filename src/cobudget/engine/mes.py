@@ -32,9 +32,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
+from cobudget.engine import mes_interval_floats
 from cobudget.engine.mes_interval import certify
 from cobudget.engine.mes_prepare import Prepared
 from cobudget.engine.mes_run import Run, Snap, next_round, one_run, still_valid
+
+# Whether range proofs run in floats with outward margins where they apply
+# (`mes_interval_floats`); the integer proof (`mes_interval`) is the reference.
+FLOAT_PROOFS = True
 
 Phase = Literal["free", "mes", "greedy"]
 Reason = Literal["unsupported", "unaffordable"]
@@ -124,16 +129,26 @@ class _Leaper:
     GAIN = 4
     LONGEST = 1 << 40
 
-    def __init__(self) -> None:
+    def __init__(self, prep: Prepared) -> None:
         self.span = self.SPAN
         self.fails = 0
         self.retry = 0
+        self.floats = FLOAT_PROOFS and mes_interval_floats.applies(prep)
+
+    def certify(self, prep: Prepared, k: int, span: int, sequence: list[int]) -> int:
+        """The proof in floats where it applies, and in integers where it proves nothing (an
+        exact tie between two prices, which floats cannot tell from a near one)."""
+        if self.floats:
+            proved = mes_interval_floats.certify(prep, k, span, sequence)
+            if proved >= 0:
+                return proved
+        return certify(prep, k, span, sequence)
 
     def next_round(self, prep: Prepared, k: int, nxt: int, sequence: list[int]) -> int:
         """The next round to run after round k, where the exact run's reach gave `nxt`."""
         if k < self.retry or self.span < self.GAIN * (nxt - k):
             return nxt
-        proved = certify(prep, k, self.span, sequence)
+        proved = self.certify(prep, k, self.span, sequence)
         if proved >= 0 and k + proved + 1 > nxt:
             # The whole range, or the rounds before the first one the proof could not reach
             # (issue 19, step 1): either is a jump past the exact run's reach. After a whole
@@ -144,7 +159,7 @@ class _Leaper:
                 while proved == self.span and self.span < self.LONGEST:
                     k += proved + 1
                     self.span *= 2
-                    proved = certify(prep, k, self.span, sequence)
+                    proved = self.certify(prep, k, self.span, sequence)
                     if proved < 0:
                         self.span //= 2
                         return k
@@ -183,7 +198,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
         k = 0
         resume: list[Snap] | None = None
         hints: list[int] = []
-        leaper = _Leaper()
+        leaper = _Leaper(prep)
         while True:
             run = one_run(prep, k, jump and k > 0, False, resume, hints)
             runs += 1

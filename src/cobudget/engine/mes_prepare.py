@@ -11,7 +11,7 @@ from collections import Counter
 from fractions import Fraction
 from itertools import chain, repeat
 from operator import itemgetter, mul
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cobudget.engine.mes import MesProblem
@@ -127,6 +127,10 @@ class Prepared:
         self.mes_set = frozenset(self.mes_projects)
         # The supporters of the projects priced with numpy, per threshold (`mes_numpy`).
         self.arrays: dict[int, dict[int, Supporters]] = {}
+        # Each project's supporting groups and each group's size, for the proofs in floats
+        # (`mes_interval_floats`), built by the first one.
+        self.float_groups: list[Any] | None = None
+        self.float_counts: Any = None
         # Each project's total utility (listed projects of utility 0 add nothing).
         self.total_sat = [
             sum(map(mul, map(mult.__getitem__, groups), us))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobudget.engine import mes_run
+from cobudget.engine import mes_interval_floats, mes_run
 from cobudget.engine.mes import MesProblem, MesResult, equal_shares
 from cobudget.engine.mes_interval import certify, holds
 from cobudget.engine.mes_prepare import Prepared
@@ -268,3 +268,34 @@ def test_a_range_of_rounds_is_proved_when_nothing_changes_and_refused_when_it_do
     assert holds(prep, 13, 50, [0, 1, 2])
     # Asked for more than holds, the proof keeps the rounds before the change: 0..12 of 0..40.
     assert 0 <= certify(prep, 0, 40, [0, 1]) <= 12
+
+
+@settings(max_examples=400, deadline=None)
+@given(problems(cardinal=False), st.integers(0, 40), st.integers(0, 40))
+def test_the_rounds_a_proof_in_floats_proves_buy_the_sequence_at_every_round(
+    problem: MesProblem, k: int, span: int
+) -> None:
+    # engine.mes_interval_floats (issue 19, step 4): bounds rounded outwards make a proof in
+    # floats a proof; the plain run at each round it proves buys the sequence.
+    if problem.unit is None:
+        problem = MesProblem(problem.costs, problem.budget, problem.ballots, problem.weights, 1)
+    prep = Prepared(problem)
+    if prep.n == 0 or not mes_interval_floats.applies(prep):
+        return
+    sequence = [p for p, _ in one_run(prep, k, False, False).bought]
+    proved = mes_interval_floats.certify(prep, k, span, sequence)
+    assert -1 <= proved <= span
+    for t in range(proved + 1):
+        assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
+
+
+def test_a_proof_in_floats_proves_what_no_tie_stands_in_the_way_of() -> None:
+    # Two voters of budget 100 and 60 (one unit more each per round); project 0 (cost 100) is
+    # bought first at every round, then project 1 (cost 50) by the second voter, until round
+    # k where the first voter could also pay project 1 ... no tie between prices on the way.
+    problem = MesProblem(costs=[100, 50, 90], budget=160, ballots=[{0: 100}, {0: 100, 1: 50}])
+    prep = Prepared(problem)
+    sequence = [p for p, _ in one_run(prep, 0, False, False).bought]
+    proved = mes_interval_floats.certify(prep, 0, 10, sequence)
+    assert proved == certify(prep, 0, 10, sequence)
+    assert proved >= 0

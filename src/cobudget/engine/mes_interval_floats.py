@@ -1,0 +1,305 @@
+"""Range proofs in floats with outward margins (issue 19, step 4): `mes_interval.certify`, fast.
+
+The same proof as `mes_interval` (docs/equal-shares.md, point 4), with the same contract: how many
+rounds after k are proved to buy `sequence` in order and nothing else (-1: none). Only the
+arithmetic differs. Each supporting group carries its four budget bounds (lower and upper, at
+t = 0 and t = span) as floats, rounded outwards at every step, so no budget state is created and
+every step is a few numpy operations over the groups concerned:
+
+* a lower budget is always rounded down and an upper one up (`np.nextafter`), and every sum is
+  taken with a bound of its rounding error ((terms + 8)·2**-50 of the sum of magnitudes);
+* c's upper price at the lower budgets is the float price, raised, then *checked*: the lower
+  budgets, each paying min(budget, price·u), cover the cost with margin (the price function is
+  increasing, so any price that covers it is an upper bound of the price);
+* a lower bound of a price is a price formula F_S at the upper budgets, whatever S (docs, point
+  3): S is found with floats, and the formula is taken rounded down;
+* every comparison is between a bound rounded down and a bound rounded up, and a crossing round
+  is taken below the crossing of the bounds.
+
+Floats find *and* bound here: a proof in floats is a proof. It proves less than the integer one
+where two prices nearly tie (the margins are about 1e-13 of a price): the scan then runs exactly.
+Only for elections whose supporters all give each project one utility (cost utilities); the
+integer proof stays the reference, and the tests check both against exact runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cobudget.engine.mes_numpy import poor_prefix
+
+if TYPE_CHECKING:
+    from cobudget.engine.mes_prepare import Prepared
+
+Floats = NDArray[np.float64]
+# A generous bound of one rounding error, relatively.
+EPS = 2.0**-50
+DOWN = -np.inf
+UP = np.inf
+# An affine function of t on [0, span], as its values at both ends.
+Line = tuple[float, float]
+
+
+def applies(prep: Prepared) -> bool:
+    """Whether every project's supporters give it one utility (the float proof's case), and
+    every total of utilities is a whole number floats hold exactly."""
+    return (
+        all(len(movers) <= 1 for movers in prep.movers) and max(prep.total_sat, default=0) < 2**52
+    )
+
+
+def _sum_down(x: Floats) -> float:
+    total = float(x.sum())
+    return total - (len(x) + 8) * EPS * float(np.abs(x).sum())
+
+
+def _sum_up(x: Floats) -> float:
+    total = float(x.sum())
+    return total + (len(x) + 8) * EPS * float(np.abs(x).sum())
+
+
+def _down(x: float) -> float:
+    return math.nextafter(x, -math.inf)
+
+
+def _up(x: float) -> float:
+    return math.nextafter(x, math.inf)
+
+
+def _reach(gap0: float, gap1: float, span: int) -> int:
+    """The largest whole t in [0, span] with the affine gap (lower bounds gap0 at t = 0, gap1
+    at t = span) > 0 at every round of [0, t]; -1 if not at t = 0. Strict always: the gaps are
+    between a bound rounded down and one rounded up, so 0 is never trusted."""
+    if gap0 <= 0:
+        return -1
+    if gap1 > 0:
+        return span
+    crossing = span * gap0 / (gap0 - gap1)
+    # Below the computed crossing by far more than its rounding errors.
+    below = math.ceil(crossing * (1 - 2.0**-40)) - 1
+    return max(-1, min(span, below))
+
+
+def _rises_from(gap0: float, gap1: float, span: int) -> int:
+    """For a rising gap negative at t = 0: the first whole round from which it is > 0."""
+    crossing = span * (-gap0) / (gap1 - gap0)
+    return int(crossing * (1 + 2.0**-40)) + 1
+
+
+class _Bounds:
+    """Per supporting group: lower and upper budgets, at both ends, as floats."""
+
+    def __init__(self, prep: Prepared, k: int, span: int) -> None:
+        self.prep = prep
+        # Each weight's exact budget at both ends, correctly rounded, then rounded outwards.
+        at: dict[int, tuple[float, float]] = {}
+        for w in prep.weight_state:
+            share, growth = prep.start(w, k)
+            at[w] = (float(share), float(share + growth * span))
+        start = np.array([at[w][0] for w in prep.group_weight], dtype=np.float64)
+        end = np.array([at[w][1] for w in prep.group_weight], dtype=np.float64)
+        self.lo0 = np.nextafter(start, DOWN)
+        self.hi0 = np.nextafter(start, UP)
+        self.lo1 = np.nextafter(end, DOWN)
+        self.hi1 = np.nextafter(end, UP)
+        if prep.float_groups is None:
+            prep.float_groups = [
+                np.array(movers[0][1], dtype=np.intp) if movers else None for movers in prep.movers
+            ]
+            prep.float_counts = np.array(prep.mult, dtype=np.float64)
+        self.groups = prep.float_groups
+        self.count = prep.float_counts
+
+    def _utility(self, p: int) -> float:
+        return float(self.prep.utils[self.prep.movers[p][0][0]])
+
+    def upper_price(self, p: int) -> Line | None:
+        """p's price at the lower budgets at both ends, raised and checked; None if they
+        cannot certainly pay it at one end."""
+        g = self.groups[p]
+        assert g is not None
+        cost = float(self.prep.costs[p])
+        u = self._utility(p)
+        counts = self.count[g]
+        found = []
+        for budgets in (self.lo0[g], self.lo1[g]):
+            if _sum_down(budgets * counts) < cost * (1 + 4 * EPS):
+                return None
+            guess = _float_price(budgets, counts, cost, u, float(self.prep.total_sat[p]))
+            if guess is None:
+                return None
+            # Raised until, paying min(budget, rho·u), the lower budgets certainly cover the
+            # cost: then rho is at least the price (the least rho that covers it). Only the
+            # rich pay more as rho rises: a few raises, each 16 times the last, up to 1e-8.
+            lift = 4 * (len(budgets) + 8) * EPS
+            while True:
+                rho = guess * (1 + lift) + 2.0**-1000
+                if _sum_down(np.minimum(budgets, rho * u) * counts) >= cost * (1 + 4 * EPS):
+                    break
+                lift *= 16
+                if lift > 1e-8:
+                    return None
+            found.append(rho)
+        return found[0], found[1]
+
+    def lower_price(
+        self, p: int, span: int, known: list[Line] | None = None
+    ) -> tuple[list[Line], int]:
+        """Lower bounds of p's price: F_S at the upper budgets, S the poor groups at t = 0 and
+        at t = span as far as `_poor` finds them (each rounded down), and how many rounds the
+        upper budgets certainly cannot pay p for (-1: they may at t = 0). `known`: lower
+        bounds from an earlier step, where the search for the poor starts."""
+        g = self.groups[p]
+        assert g is not None
+        cost = float(self.prep.costs[p])
+        u = self._utility(p)
+        counts = self.count[g]
+        total = float(self.prep.total_sat[p])
+        budgets = (self.hi0[g], self.hi1[g])
+        holds = (budgets[0] * counts, budgets[1] * counts)
+        n = len(counts)
+        found: list[Line] = []
+        short: list[float] = []
+        for first in (0, 1):
+            held = float(holds[first].sum())
+            # Upper budgets are never negative: the sums of magnitudes are the sums.
+            short.append(_down(cost - held * (1 + (n + 8) * EPS)))
+            start = max((low[first] for low in known), default=0.0) if known else 0.0
+            poor = _poor(budgets[first], holds[first], counts, cost, u, total, start)
+            if poor is None:
+                continue
+            denom = total - u * float(counts[poor].sum())
+            if denom <= 0:
+                continue
+            terms = int(np.count_nonzero(poor)) + 8
+            values = [0.0, 0.0]
+            for end in (0, 1):
+                spent = float(holds[end][poor].sum()) * (1 + terms * EPS)
+                values[end] = _down(_down(cost - spent) / denom)
+            found.append((values[0], values[1]))
+        return found, _reach(short[0], short[1], span)
+
+    def pay(self, c: int, upper: Line, lower: Line) -> None:
+        """c's supporters pay: new lower budgets (kept affine, or 0) and upper budgets."""
+        g = self.groups[c]
+        assert g is not None
+        u = self._utility(c)
+        up0, up1 = _up(upper[0] * u), _up(upper[1] * u)
+        down0, down1 = max(0.0, _down(lower[0] * u)), max(0.0, _down(lower[1] * u))
+        a0 = np.nextafter(self.lo0[g] - up0, DOWN)
+        a1 = np.nextafter(self.lo1[g] - up1, DOWN)
+        # max(0, a) is convex: bounded below by the line a or by 0; the larger on average.
+        zero = a0 + a1 <= 0
+        a0[zero] = 0.0
+        a1[zero] = 0.0
+        self.lo0[g] = a0
+        self.lo1[g] = a1
+        self.hi0[g] = np.maximum(0.0, np.nextafter(self.hi0[g] - down0, UP))
+        self.hi1[g] = np.maximum(0.0, np.nextafter(self.hi1[g] - down1, UP))
+
+
+def _float_price(
+    budgets: Floats, counts: Floats, cost: float, u: float, total: float
+) -> float | None:
+    _, _, paid, heads, lo = poor_prefix(budgets, counts, cost, u, total)
+    denom = total - u * float(heads[lo])
+    if denom <= 0:
+        return None
+    return (cost - float(paid[lo])) / denom
+
+
+def _poor(
+    budgets: Floats,
+    holds: Floats,
+    counts: Floats,
+    cost: float,
+    u: float,
+    total: float,
+    start: float,
+) -> NDArray[np.bool_] | None:
+    """The poor groups, found without sorting: from a price rho known to be at most the price,
+    the groups holding less than rho·u are poor, and the price formula of those is again at
+    most the price and at least rho; a few turns reach the poor set, or a subset of it (any
+    subset gives a lower bound of the price). None if no price formula is defined."""
+    rho = max(start, cost / total)
+    poor = budgets < rho * u
+    many = int(np.count_nonzero(poor))
+    for _ in range(6):
+        denom = total - u * float(counts[poor].sum())
+        if denom <= 0:
+            return None
+        rho = (cost - float(holds[poor].sum())) / denom
+        grown = budgets < rho * u
+        more = int(np.count_nonzero(grown))
+        if more <= many:
+            break
+        poor, many = grown, more
+    return poor
+
+
+def _above_until(lows: list[Line], high: Line, span: int) -> int:
+    """The largest t such that max(lows) > high at every round of [0, t]; -1 if not at 0.
+    Each gap is affine: it holds on [0, r] (falling) or from some round on (rising); the
+    maximum holds wherever one of them does."""
+    if not lows:
+        return -1
+    gaps = [(_down(low[0] - high[0]), _down(low[1] - high[1])) for low in lows]
+    reach = max(_reach(g0, g1, span) for g0, g1 in gaps)
+    if reach < 0 or reach == span:
+        return reach
+    for g0, g1 in gaps:
+        if g1 > 0 and g0 <= 0 and _rises_from(g0, g1, span) <= reach + 1:
+            return span
+    return reach
+
+
+def _payer_bound(lows: list[Line]) -> Line:
+    best: Line = (0.0, 0.0)
+    score = 0.0
+    for low in lows:
+        if low[0] < 0 or low[1] < 0:
+            continue
+        if low[0] + low[1] > score:
+            best, score = low, low[0] + low[1]
+    return best
+
+
+def certify(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> int:
+    """`mes_interval.certify` in floats with outward margins (see the module's docstring)."""
+    b = _Bounds(prep, k, span)
+    reach = span
+    alive = set(prep.mes_projects)
+    bound: dict[int, list[Line]] = {}
+    for c in sequence:
+        if c not in alive:
+            return -1
+        alive.discard(c)
+        upper = b.upper_price(c)
+        lower, _ = b.lower_price(c, span)
+        if upper is None or not lower:
+            return -1
+        for q in sorted(alive):
+            known = bound.get(q)
+            if known is not None and _above_until(known, upper, span) >= reach:
+                continue
+            fresh, short = b.lower_price(q, span, known)
+            if short == span:
+                alive.discard(q)  # for ever: the upper budgets only fall
+                continue
+            if fresh:
+                bound[q] = fresh
+            held = max(_above_until(fresh, upper, span), short)
+            reach = min(reach, held)
+            if reach < 0:
+                return -1
+        b.pay(c, upper, _payer_bound(lower))
+    for q in alive:
+        reach = min(reach, b.lower_price(q, span)[1])
+        if reach < 0:
+            return -1
+    return reach

@@ -308,10 +308,11 @@ async def make_settled_envelope(
 ) -> int:
     """A closed envelope settled through the settlement service by a coordinator; `pledges`
     are (challenge, lieu, cents) from drawing rights, made before it closed. One co-funding
-    lieu is enough here (`min_cofunders` 1)."""
+    lieu is enough here (`min_cofunders` 1). Each pledge is chained as its receipt, as the
+    pledge service does (issue 20)."""
     from cobudget.db.tables import Envelope, Pledge
     from cobudget.domain.permissions import Actor
-    from cobudget.services import settlements
+    from cobudget.services import receipts, settlements
     from cobudget.settings import Settings
 
     envelope_id = await make_envelope(network_id, lieu_ids, phase="closed", rule=rule)
@@ -326,6 +327,11 @@ async def make_settled_envelope(
                 amount_cents=cents,
                 updated_at=now(),
             )
+        )
+        await receipts.append_one(
+            envelope_id,
+            receipts.Write("pledge", lieu, None, challenge, "drawing_rights", cents),
+            now(),
         )
     before = await OutboxMessage.count()
     await settlements.settle(

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import msgspec
@@ -64,6 +65,23 @@ class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     record: Record
     hash: str
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write to chain: what it is, who (a lieu, or else an organisation), on which
+    challenge, from which source, and the amount (or points) after it."""
+
+    kind: Kind
+    lieu_id: int | None
+    org_id: int | None
+    challenge_id: int
+    source: Source
+    amount: int
+
+    @property
+    def unit(self) -> str:
+        return f"lieu:{self.lieu_id}" if self.lieu_id is not None else f"org:{self.org_id}"
 
 
 class Head(msgspec.Struct, frozen=True):

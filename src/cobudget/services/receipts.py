@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import msgspec
 
@@ -22,17 +21,8 @@ from cobudget.db.tables import Receipt, ReceiptHead
 from cobudget.db.transactions import for_update
 from cobudget.engine import receipts as chain
 
-
-@dataclass(frozen=True)
-class Write:
-    """One write to record: who, on which challenge, from which source, the amount after it."""
-
-    kind: chain.Kind
-    lieu_id: int | None
-    org_id: int | None
-    challenge_id: int
-    source: chain.Source
-    amount: int
+# One write to chain (`engine.receipts.Write`), as the services name it.
+Write = chain.Write
 
 
 class _Head(msgspec.Struct, frozen=True):
@@ -51,10 +41,6 @@ async def _appendable_head(envelope_id: int) -> chain.Head:
     return await _head(envelope_id, hold=True)
 
 
-def _unit(write: Write) -> str:
-    return f"lieu:{write.lieu_id}" if write.lieu_id is not None else f"org:{write.org_id}"
-
-
 async def append(envelope_id: int, writes: Sequence[Write], moment: dt.datetime) -> list[str]:
     """Chain `writes` to the envelope, in this order, inside the caller's transaction; the
     receipt codes (16 characters each) in the same order."""
@@ -67,7 +53,7 @@ async def append(envelope_id: int, writes: Sequence[Write], moment: dt.datetime)
             head,
             envelope=envelope_id,
             kind=write.kind,
-            unit=_unit(write),
+            unit=write.unit,
             challenge=write.challenge_id,
             source=write.source,
             amount=write.amount,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cobudget.cli import main
-from cobudget.db.tables import Envelope, Pledge, SettlementRecord
+from cobudget.db.tables import Envelope, SettlementRecord
 from cobudget.domain.permissions import Actor
 from cobudget.engine import canonical, receipts, settle
 from cobudget.services import envelope_inputs, envelopes, exports, settlements
@@ -56,16 +56,7 @@ async def test_pledges_standing_become_the_chain_and_old_settlements_still_verif
                 (funding, lieux[0], 0),  # withdrawn: nothing stands
                 (closed, lieux[1], 10_000),
             ):
-                await Pledge.insert(
-                    Pledge(
-                        envelope=envelope_id,
-                        challenge=challenge,
-                        lieu=lieu,
-                        source="drawing_rights",
-                        amount_cents=cents,
-                        updated_at=now(),
-                    )
-                )
+                await factories.make_pledge(envelope_id, challenge, lieu, cents)
             await _legacy_settlement(closed)
         database.migrate_to(url, "all")
 

@@ -10,7 +10,7 @@ import re
 from litestar.testing import AsyncTestClient
 
 from cobudget.services import receipts
-from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import World, log_in, pledge_by_form
 from tests.integration.conftest import page_text as _t
 
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -19,18 +19,7 @@ CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 async def _pledge(client: AsyncTestClient, world: World) -> str:  # type: ignore[type-arg]
     """The member pledges 250 €; the receipt the confirmation shows."""
     await log_in(client, world.emails["member"])
-    response = await post_form(
-        client,
-        f"/enveloppes/{world.envelope_id}/contributions",
-        {
-            "challenge": str(world.consented_challenge_id),
-            "unit": f"lieu:{world.lieu_id}",
-            "source": "drawing_rights",
-            "amount": "250",
-        },
-        form_page=f"/enveloppes/{world.envelope_id}",
-    )
-    assert response.status_code == 303
+    response = await pledge_by_form(client, world, "250")
     confirmation = await client.get(response.headers["location"])
     text = _t(confirmation)
     assert "Votre contribution est enregistrée" in text and "Votre reçu" in text

@@ -155,7 +155,7 @@ async def test_an_envelope_is_opened_funded_settled_and_verified(
     # A visitor reads the settlement and checks it.
     await page.goto(envelope_url)
     await expect(page.get_by_text(RULE_LABELS[rule]).first).to_be_visible()
-    await page.get_by_role("button", name="Vérifier").click()
+    await page.get_by_role("button", name="Vérifier", exact=True).click()
     await expect(page.get_by_text("le calcul donne exactement la même répartition")).to_be_visible()
     await check_page(page, f"64-{rule}-verifie")
 

@@ -202,6 +202,24 @@ async def post_form(
     return await client.post(path, data={**data, "_csrf_token": token}, follow_redirects=False)
 
 
+async def pledge_by_form(client: AsyncTestClient, world: World, amount: str):  # type: ignore[no-untyped-def,type-arg]
+    """The logged-in member of the test lieu pledges `amount` euros from its drawing rights to
+    the consented challenge, through the envelope page's form; the 303 it answers."""
+    response = await post_form(
+        client,
+        f"/enveloppes/{world.envelope_id}/contributions",
+        {
+            "challenge": str(world.consented_challenge_id),
+            "unit": f"lieu:{world.lieu_id}",
+            "source": "drawing_rights",
+            "amount": amount,
+        },
+        form_page=f"/enveloppes/{world.envelope_id}",
+    )
+    assert response.status_code == 303, response.text
+    return response
+
+
 @pytest.fixture
 async def as_role(client: AsyncTestClient, world: World):  # type: ignore[no-untyped-def,type-arg]
     """`await as_role("coordinator")` logs the test client in as that role's person."""

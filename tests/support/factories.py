@@ -299,6 +299,22 @@ async def make_envelope(
     return envelope_id
 
 
+async def make_pledge(envelope_id: int, challenge_id: int, lieu_id: int, cents: int) -> None:
+    """A lieu's pledge from its drawing rights, written as is (no rule checked, no receipt)."""
+    from cobudget.db.tables import Pledge
+
+    await Pledge.insert(
+        Pledge(
+            envelope=envelope_id,
+            challenge=challenge_id,
+            lieu=lieu_id,
+            source="drawing_rights",
+            amount_cents=cents,
+            updated_at=now(),
+        )
+    )
+
+
 async def make_settled_envelope(
     network_id: int,
     lieu_ids: list[int],
@@ -308,24 +324,21 @@ async def make_settled_envelope(
 ) -> int:
     """A closed envelope settled through the settlement service by a coordinator; `pledges`
     are (challenge, lieu, cents) from drawing rights, made before it closed. One co-funding
-    lieu is enough here (`min_cofunders` 1)."""
-    from cobudget.db.tables import Envelope, Pledge
+    lieu is enough here (`min_cofunders` 1). Each pledge is chained as its receipt, as the
+    pledge service does (issue 20)."""
+    from cobudget.db.tables import Envelope
     from cobudget.domain.permissions import Actor
-    from cobudget.services import settlements
+    from cobudget.services import receipts, settlements
     from cobudget.settings import Settings
 
     envelope_id = await make_envelope(network_id, lieu_ids, phase="closed", rule=rule)
     await Envelope.update({Envelope.min_cofunders: 1}).where(Envelope.id == envelope_id)
     for challenge, lieu, cents in pledges:
-        await Pledge.insert(
-            Pledge(
-                envelope=envelope_id,
-                challenge=challenge,
-                lieu=lieu,
-                source="drawing_rights",
-                amount_cents=cents,
-                updated_at=now(),
-            )
+        await make_pledge(envelope_id, challenge, lieu, cents)
+        await receipts.append_one(
+            envelope_id,
+            receipts.Write("pledge", lieu, None, challenge, "drawing_rights", cents),
+            now(),
         )
     before = await OutboxMessage.count()
     await settlements.settle(

@@ -541,6 +541,8 @@ class PledgeRequest(Table):
     at = Timestamptz()
     request_hash = Varchar(length=64, default="")
     amount_cents = BigInt(default=0)
+    # The receipt of the first request (issue 20), which a retry answers again.
+    receipt = Varchar(length=16, default="")
 
 
 class Support(Table):
@@ -554,6 +556,38 @@ class Support(Table):
     points = Integer(default=1)
     given_by = ForeignKey(references=User, null=True)
     updated_at = Timestamptz()
+
+
+class Receipt(Table):
+    """One acknowledged write that moved money or support in an envelope (issue 20): its place
+    in the envelope's chain (`seq`, dense and unique per envelope by an index made by a
+    migration), the record's canonical bytes exactly as hashed, the full hash and the 16
+    characters of the receipt people keep (`engine.receipts`). Written in the write's own
+    transaction, never changed."""
+
+    id: Serial
+    envelope = ForeignKey(references=Envelope, index=True)
+    seq = Integer()
+    at = Timestamptz()
+    kind = Varchar(length=10)
+    lieu = ForeignKey(references=Lieu, null=True, index=True)
+    org = ForeignKey(references=CofundingOrg, null=True)
+    challenge = Integer()
+    source = Varchar(length=20)
+    amount = BigInt()
+    hash = Varchar(length=64)
+    code = Varchar(length=16)
+    record = Text()
+
+
+class ReceiptHead(Table):
+    """The end of an envelope's chain of receipts: one row per envelope, held for update by
+    the write that appends, so that two writes never take the same number."""
+
+    id: Serial
+    envelope = ForeignKey(references=Envelope, unique=True)
+    writes = Integer(default=0)
+    head = Varchar(length=64)
 
 
 class SettlementRecord(Table):
@@ -683,6 +717,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Pledge,
     PledgeRequest,
     Support,
+    Receipt,
+    ReceiptHead,
     SettlementRecord,
     Report,
     ReportSpending,

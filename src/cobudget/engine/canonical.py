@@ -4,7 +4,10 @@ The canonical form of an `EnvelopeInput` sorts every list by id (supports by lie
 challenge; a challenge's budget lines by id; its co-proposers by id after the proposing lieu,
 which stays first because it means something) and encodes it as msgspec JSON, every field
 present, in declaration order. The settlement's `inputs_digest` is the SHA-256 of those bytes,
-so two stores of the same envelope, whatever their row order, give the same digest.
+so two stores of the same envelope, whatever their row order, give the same digest. A
+settlement made since receipts exist (issue 20) also carries the envelope's chain of receipts
+(`chain`: writes and head), last, so the digest covers it; inputs without one leave the field
+out.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import msgspec
 
 from cobudget.engine.errors import InvalidEnvelope
 from cobudget.engine.settlement import Settlement
-from cobudget.engine.types import Challenge, EnvelopeInput
+from cobudget.engine.types import Challenge, EnvelopeFields, EnvelopeInput
 
 _ENCODER = msgspec.json.Encoder()
 _INPUT_DECODER = msgspec.json.Decoder(EnvelopeInput)
@@ -43,8 +46,15 @@ def canonical(inputs: EnvelopeInput) -> EnvelopeInput:
 
 
 def encode_input(inputs: EnvelopeInput) -> bytes:
-    """Canonical bytes of the inputs: what the digest covers and what an export holds."""
-    return _ENCODER.encode(canonical(inputs))
+    """Canonical bytes of the inputs: what the digest covers and what an export holds.
+
+    Without a chain of receipts the field is left out, so inputs published before receipts
+    existed (issue 20) encode, and so verify, exactly as they did."""
+    ordered = canonical(inputs)
+    if ordered.chain is None:
+        fields = {name: getattr(ordered, name) for name in EnvelopeFields.__struct_fields__}
+        return _ENCODER.encode(EnvelopeFields(**fields))
+    return _ENCODER.encode(ordered)
 
 
 def digest(inputs: EnvelopeInput) -> str:

@@ -82,7 +82,18 @@ class RuleParams(_In, frozen=True):
     unit_cents: int = 100
 
 
-class EnvelopeInput(_In, frozen=True):
+class ReceiptChain(_In, frozen=True):
+    """The envelope's chain of receipts as the settlement read it (issue 20): how many writes,
+    and the full hash of the last one (`engine.receipts`)."""
+
+    writes: int
+    head: str
+
+
+class EnvelopeFields(_In, frozen=True):
+    """The fields every settlement's inputs have had; `EnvelopeInput` adds the chain of
+    receipts after them."""
+
     amount_cents: int
     rule: Rule
     params: RuleParams = msgspec.field(default_factory=RuleParams)
@@ -91,3 +102,11 @@ class EnvelopeInput(_In, frozen=True):
     challenges: list[Challenge] = msgspec.field(default_factory=list)
     pledges: list[Pledge] = msgspec.field(default_factory=list)
     supports: list[Support] = msgspec.field(default_factory=list)
+
+
+class EnvelopeInput(EnvelopeFields, frozen=True):
+    """An envelope's inputs. `chain` is set by a settlement made since receipts exist, so that
+    its digest covers the receipts; inputs without it (the projection, a settlement published
+    before receipts) encode exactly as they did before it existed (`engine.canonical`)."""
+
+    chain: ReceiptChain | None = None

@@ -129,10 +129,20 @@ def _check_drawing_rights(inputs: EnvelopeInput) -> None:
             )
 
 
+def _check_chain(inputs: EnvelopeInput) -> None:
+    chain = inputs.chain
+    if chain is None:
+        return
+    _amount("chain", "writes", chain.writes)
+    if len(chain.head) != 64 or any(c not in "0123456789abcdef" for c in chain.head):
+        raise InvalidEnvelope("chain", "malformed_head")
+
+
 def validate(inputs: EnvelopeInput) -> None:
     """Raise InvalidEnvelope on the first problem of the inputs; return None when they can be
     settled under `inputs.rule`."""
     _check_params(inputs)
+    _check_chain(inputs)
     lieu_ids = _unique("lieu", (lieu.id for lieu in inputs.lieux))
     for lieu in inputs.lieux:
         _amount(f"lieu {lieu.id}", "weight", lieu.weight)

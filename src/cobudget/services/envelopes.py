@@ -26,7 +26,7 @@ from cobudget.domain.challenges import check_euros
 from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.domain.validation import Checker, LegalForm
-from cobudget.services import audit, outbox
+from cobudget.services import audit, outbox, receipts
 from cobudget.services.clock import now
 from cobudget.settings import Settings
 
@@ -426,6 +426,10 @@ async def move(
         await Envelope.update(
             {getattr(Envelope, name): getattr(after, name) for name in fields}
         ).where(Envelope.id == envelope_id)
+        # A move that ends funding keeps the end of the chain of receipts with it (issue 20):
+        # every pledge acknowledged before the close is in it, and nothing crosses the close.
+        ends_funding = closes_funding and kind in ("advance", "close")
+        chain = await receipts.head(envelope_id) if ends_funding else None
         await audit.record(
             actor,
             f"envelope.{kind}",
@@ -439,6 +443,7 @@ async def move(
             after={
                 "phase": lifecycle.current_phase(after, moment).value,
                 **{name: _iso(getattr(after, name)) for name in fields},
+                **({"chain_head": chain.head, "writes": chain.writes} if chain else {}),
             },
         )
         # Everyone concerned hears when funding opens: the message waits for that date in the

@@ -34,7 +34,7 @@ from cobudget.engine import canonical
 from cobudget.engine.pabulib import PabulibError, format_pb
 from cobudget.engine.settlement import Settlement
 from cobudget.engine.types import EnvelopeInput
-from cobudget.services import envelope_inputs, projection_cache, settlements
+from cobudget.services import envelope_inputs, projection_cache, receipts, settlements
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeCalendar, calendar_of
 from cobudget.services.queries.networks import network_by_id
@@ -439,12 +439,17 @@ def to_json(table: str, data: list[dict[str, object]], columns: tuple[str, ...] 
 
 
 async def settlement_bundle(actor: Actor, envelope_id: int) -> bytes:
-    """The published settlement with the canonical inputs it was computed from and the digest:
-    `cobudget verify` checks this one file offline."""
+    """The published settlement with the canonical inputs it was computed from, the digest and
+    the journal of receipts (each record's bytes exactly as hashed, issue 20): `cobudget verify`
+    checks this one file offline."""
     await _readable(actor, envelope_id)
     record = await settlements.stored(envelope_id)
     if record is None:
         raise InvalidInput({"export": "not_settled"})
+    journal = b",".join(
+        b'{"record":' + r.record.encode() + b',"hash":"' + r.hash.encode() + b'"}'
+        for r in await receipts.everything(envelope_id)
+    )
     return (
         b'{"digest":"'
         + record.digest.encode()
@@ -452,7 +457,9 @@ async def settlement_bundle(actor: Actor, envelope_id: int) -> bytes:
         + record.inputs
         + b',"settlement":'
         + record.settlement
-        + b"}"
+        + b',"receipts":['
+        + journal
+        + b"]}"
     )
 
 

@@ -11,6 +11,9 @@ rule is checked inside the write transaction, on rows held until it ends:
   pledges here) cannot pass a pledge in flight.
 On SQLite, write transactions take turns (BEGIN IMMEDIATE), which gives the same order.
 
+Each acknowledged write appends its receipt to the envelope's chain, last, in the same
+transaction (`services.receipts`, issue 20), and answers it.
+
 An idempotency key is scoped to who speaks (person, unit, envelope): a retry with the same key
 and the same body answers what the first request stored; the same key with another body is
 refused (`Conflict`) and changes nothing."""
@@ -49,7 +52,7 @@ from cobudget.domain.errors import Conflict, InvalidInput, NotFound
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
-from cobudget.services import audit, envelope_inputs
+from cobudget.services import audit, envelope_inputs, receipts
 from cobudget.services.challenges import challenges_proposed_by
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeRow, LieuWeight, calendar_of
@@ -78,6 +81,7 @@ class PledgeResult:
 
     pledge_id: int
     amount_cents: int
+    receipt: str = ""  # 16 characters (`engine.receipts.short_code` groups them)
     replayed: bool = False
 
 
@@ -239,7 +243,10 @@ async def _honoured(scoped_key: str, request_hash: str) -> PledgeResult | None:
     another body is a conflict."""
     row = await fetch_one(
         PledgeRequest.select(
-            PledgeRequest.pledge, PledgeRequest.request_hash, PledgeRequest.amount_cents
+            PledgeRequest.pledge,
+            PledgeRequest.request_hash,
+            PledgeRequest.amount_cents,
+            PledgeRequest.receipt,
         )
         .where(PledgeRequest.key == scoped_key)
         .first(),
@@ -249,13 +256,16 @@ async def _honoured(scoped_key: str, request_hash: str) -> PledgeResult | None:
         return None
     if row.request_hash != request_hash:
         raise Conflict("idempotency_key_reused")
-    return PledgeResult(pledge_id=row.pledge, amount_cents=row.amount_cents, replayed=True)
+    return PledgeResult(
+        pledge_id=row.pledge, amount_cents=row.amount_cents, receipt=row.receipt, replayed=True
+    )
 
 
 class _Honoured(msgspec.Struct, frozen=True):
     pledge: int
     request_hash: str
     amount_cents: int
+    receipt: str
 
 
 class _Mine(msgspec.Struct, frozen=True):
@@ -375,6 +385,18 @@ async def set_pledge(
                     Pledge.updated_at: now(),
                 }
             ).where(Pledge.id == pledge_id)
+        receipt = await receipts.append_one(
+            envelope_id,
+            receipts.Write(
+                kind="pledge",
+                lieu_id=lieu_id,
+                org_id=org_id,
+                challenge_id=challenge_id,
+                source="own_funds" if source == "own_funds" else "drawing_rights",
+                amount=amount_cents,
+            ),
+            now(),
+        )
         if scoped is not None:
             await PledgeRequest.insert(
                 PledgeRequest(
@@ -383,6 +405,7 @@ async def set_pledge(
                     at=now(),
                     request_hash=request_hash,
                     amount_cents=amount_cents,
+                    receipt=receipt,
                 )
             )
         await audit.record(
@@ -401,7 +424,7 @@ async def set_pledge(
                 "envelope_id": envelope_id,
             },
         )
-    return PledgeResult(pledge_id=pledge_id, amount_cents=amount_cents)
+    return PledgeResult(pledge_id=pledge_id, amount_cents=amount_cents, receipt=receipt)
 
 
 class _Support(msgspec.Struct, frozen=True):
@@ -411,9 +434,10 @@ class _Support(msgspec.Struct, frozen=True):
 
 async def set_support(
     actor: Actor, *, envelope_id: int, challenge_id: int, lieu_id: int, points: int
-) -> None:
+) -> str:
     """The lieu's approval (1) or points for the challenge become `points`; 0 withdraws them.
-    Only under `equal_shares` with support by approval or points (SPEC §6.2)."""
+    Only under `equal_shares` with support by approval or points (SPEC §6.2). Returns the
+    write's receipt (16 characters)."""
     network_id = await _authorize(
         actor, envelope_id=envelope_id, challenge_id=challenge_id, lieu_id=lieu_id, org_id=None
     )
@@ -465,4 +489,16 @@ async def set_support(
             network_id=network_id,
             before={"points": current.points if current else 0},
             after={"points": points, "challenge_id": challenge_id, "lieu_id": lieu_id},
+        )
+        return await receipts.append_one(
+            envelope_id,
+            receipts.Write(
+                kind="support",
+                lieu_id=lieu_id,
+                org_id=None,
+                challenge_id=challenge_id,
+                source="support",
+                amount=points,
+            ),
+            now(),
         )

@@ -10,7 +10,7 @@ import msgspec
 
 from cobudget.db.tables import Pledge
 from cobudget.domain.permissions import Actor
-from cobudget.services import audit
+from cobudget.services import audit, receipts
 
 
 class HeldPledge(msgspec.Struct, frozen=True):
@@ -21,6 +21,7 @@ class HeldPledge(msgspec.Struct, frozen=True):
     challenge: int
     lieu: int | None
     org: int | None
+    source: str
     amount_cents: int
 
 
@@ -37,7 +38,9 @@ async def release(
 ) -> None:
     """Release `held` in one update (each row adds its own amount to what it had released) and
     log them in one insert, inside the caller's transaction; `funded_by` is the envelope that
-    funded the challenge, None for a withdrawn challenge."""
+    funded the challenge, None for a withdrawn challenge. Each release is chained as a receipt
+    of its envelope (issue 20), envelope by envelope in id order, after every other lock the
+    caller took."""
     if not held:
         return
     await Pledge.update(
@@ -72,3 +75,17 @@ async def release(
             for pledge in held
         ),
     )
+    by_envelope: dict[int, list[receipts.Write]] = {}
+    for pledge in held:
+        by_envelope.setdefault(pledge.envelope, []).append(
+            receipts.Write(
+                kind="release",
+                lieu_id=pledge.lieu,
+                org_id=pledge.org,
+                challenge_id=pledge.challenge,
+                source="own_funds" if pledge.source == "own_funds" else "drawing_rights",
+                amount=0,
+            )
+        )
+    for envelope_id in sorted(by_envelope):
+        await receipts.append(envelope_id, by_envelope[envelope_id], moment)

@@ -23,7 +23,8 @@ from cobudget.domain.errors import ConfirmationNeeded, InvalidInput, NotAllowed,
 from cobudget.domain.permissions import Action, Actor, Target, require
 from cobudget.engine import canonical
 from cobudget.engine.settlement import Settlement
-from cobudget.services import audit, computations, envelope_inputs, outbox, releases
+from cobudget.engine.types import ReceiptChain
+from cobudget.services import audit, computations, envelope_inputs, outbox, receipts, releases
 from cobudget.services.clock import now
 from cobudget.services.envelopes import EnvelopeRow, audience, calendar_of
 from cobudget.services.queries.networks import network_by_id
@@ -115,7 +116,13 @@ async def settle(
             .where(Challenge.id.is_in(candidates or [0]))
             .order_by(Challenge.id)
         )
-        inputs = (await envelope_inputs.load(envelope_id, row=fresh)).inputs
+        # The chain of receipts, held: its head and count go into the inputs, so the digest
+        # covers every acknowledged write (issue 20).
+        head = await receipts.held_head(envelope_id)
+        inputs = msgspec.structs.replace(
+            (await envelope_inputs.load(envelope_id, row=fresh)).inputs,
+            chain=ReceiptChain(writes=head.writes, head=head.head),
+        )
         await allow_long_pause(SETTLE_PAUSE_SECONDS)  # the engine runs between two statements
         input_bytes = canonical.encode_input(inputs)
         # In a worker process: a large envelope takes seconds, and the other requests of this
@@ -147,6 +154,8 @@ async def settle(
             after={
                 "phase": lifecycle.Phase.FOLLOW_UP.value,
                 "digest": settlement.inputs_digest,
+                "chain_head": head.head,
+                "writes": head.writes,
                 "funded": funded,
                 "leftover_cents": settlement.leftover_cents,
             },

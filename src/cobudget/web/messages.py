@@ -31,6 +31,11 @@ def field_message(code: str) -> str:
             return _("Choisissez une des options proposées.")
         case "not_a_whole_number":
             return _("Indiquez un nombre entier.")
+        case "invalid_receipt":
+            return _(
+                "Ce n’est pas un reçu : un reçu compte 16 caractères (chiffres et lettres), "
+                "en quatre groupes de quatre, par exemple 7K2M-Q9XC-4T1B-HV0D."
+            )
         case "out_of_range":
             return _("Indiquez un nombre entre {low} et {high}.").format(
                 low=params[0], high=params[1]

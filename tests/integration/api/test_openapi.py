@@ -34,6 +34,7 @@ async def test_the_description_covers_the_api_and_no_page(
         needs,
         networks,
         pledges,
+        receipts,
     )
 
     doc = (await client.get("/api/openapi.json")).json()
@@ -46,6 +47,7 @@ async def test_the_description_covers_the_api_and_no_page(
         *challenges.ROUTES,
         *discussion.ROUTES,
         *pledges.ROUTES,
+        *receipts.ROUTES,
         *follow_up.ROUTES,
         *me.ROUTES,
     ]
@@ -108,10 +110,11 @@ def test_every_answer_matches_the_description(settings: Settings, world: World) 
         "report_id": [world.report_id, world.draft_report_id],
         "number": [1, 2],
         "comment_id": [world.discussion_id],
+        "code": ["0000-0000-0000-0000"],
     }
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(settings))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 24
+    assert len(operations) == 26
     for operation in operations:
         # An operation without parameters (`/api/me`) has no invalid request to generate.
         negative = (GenerationMode.NEGATIVE,) if any(operation.iter_parameters()) else ()

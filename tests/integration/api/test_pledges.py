@@ -58,7 +58,9 @@ async def test_a_member_pledges_and_the_projection_moves(
     await log_in(client, world.emails["member"])
     response = await _put(client, world.envelope_id, _pledge(world, 60_000))
     assert response.status_code == 200, response.text
-    assert response.json() == {
+    answer = response.json()
+    receipt = answer.pop("receipt")
+    assert answer == {
         "envelope_id": world.envelope_id,
         "challenge_id": world.consented_challenge_id,
         "unit": f"lieu:{world.lieu_id}",
@@ -66,6 +68,10 @@ async def test_a_member_pledges_and_the_projection_moves(
         "amount_cents": 60_000,
         "replayed": False,
     }
+    # Its receipt (issue 20) is in the envelope's chain, with what it recorded.
+    found = await client.get(f"/api/envelopes/{world.envelope_id}/receipts/{receipt}")
+    assert found.status_code == 200
+    assert (found.json()["seq"], found.json()["amount"]) == (1, 60_000)
     assert await _stored(world) == [
         (world.lieu_id, None, world.consented_challenge_id, "drawing_rights", 60_000)
     ]

@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import Support
 from cobudget.domain.permissions import Actor
+from cobudget.engine.receipts import short_code
 from cobudget.services import settlements
 from cobudget.services.clock import now
 from cobudget.settings import Settings
@@ -88,6 +89,51 @@ async def test_the_settlement_bundle_verifies_offline_and_a_changed_byte_does_no
 
     assert verify("bundle.json") == 0
     assert verify("tampered.json") == 1
+
+
+def _reference_checker() -> str:
+    """The standard-library checker of docs/receipts-format.md, as printed there."""
+    text = (Path(__file__).parents[3] / "docs" / "receipts-format.md").read_text()
+    return text.split("```python checker\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_documented_reference_checker_accepts_a_real_bundle_and_finds_a_receipt(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    world: World,
+    tmp_path: Path,
+) -> None:
+    """Issue 20: someone without the software checks the chain with 30 lines of Python."""
+    checker = _reference_checker()
+    assert len([line for line in checker.splitlines() if line.strip()]) <= 32
+    (tmp_path / "check.py").write_text(checker)
+    bundle = await client.get(
+        f"/enveloppes/{world.settled_envelope_id}/donnees/reglement-complet.json"
+    )
+    (tmp_path / "bundle.json").write_bytes(bundle.content)
+    doc = json.loads(bundle.content)
+    receipt = doc["receipts"][1]["hash"]
+
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "check.py", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    whole = check("bundle.json", short_code(receipt).lower())
+    assert whole.returncode == 0, whole.stderr
+    assert "complete: 2 writes chained" in whole.stdout and '"seq": 2' in whole.stdout
+    assert check("bundle.json", "0000-0000-0000-0000").returncode == 1
+    doc["receipts"][0]["record"]["amount"] += 1
+    (tmp_path / "changed.json").write_text(json.dumps(doc))
+    changed = check("changed.json")
+    assert changed.returncode == 1 and "breaks at seq 1" in changed.stderr
+    doc = json.loads(bundle.content)
+    doc["inputs"]["pledges"] = doc["inputs"]["pledges"][1:]  # a pledge left out
+    (tmp_path / "short.json").write_text(json.dumps(doc))
+    assert "does not leave the settlement's pledges" in check("short.json").stderr
 
 
 async def test_exports_refuse_what_the_reader_may_not_see(

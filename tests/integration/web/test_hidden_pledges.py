@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from litestar.testing import AsyncTestClient
 
-from cobudget.db.tables import Envelope, OutboxMessage
+from cobudget.db.tables import Envelope, OutboxMessage, Receipt
 from cobudget.services.clock import now
 from tests.integration.conftest import World, log_in, post_form
 from tests.integration.conftest import page_text as _t
@@ -63,7 +63,16 @@ async def _everything(client: AsyncTestClient, world: World, envelope_id: int) -
         f"/lieux/{world.lieu_slug}",
         f"/reseaux/{world.network_slug}",
         f"/reseaux/{world.network_slug}/journal",
+        # The journal of receipts (issue 20): number, receipt and time only until the close;
+        # a unit finds its own receipts whole under « Vos reçus » and in the check of one.
+        f"/enveloppes/{envelope_id}/recus",
+        f"/enveloppes/{envelope_id}/donnees/recus.csv",
+        f"/enveloppes/{envelope_id}/donnees/recus.json",
+        f"/api/envelopes/{envelope_id}/receipts",
     ]
+    for row in await Receipt.select(Receipt.code).where(Receipt.envelope == envelope_id):
+        paths.append(f"/enveloppes/{envelope_id}/recus/verifier?code={row['code']}")
+        paths.append(f"/api/envelopes/{envelope_id}/receipts/{row['code']}")
     texts = []
     for path in paths:
         response = await client.get(path)

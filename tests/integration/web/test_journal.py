@@ -15,7 +15,7 @@ from cobudget.db.tables import AuditEntry, User
 from cobudget.rendering import money
 from cobudget.services.clock import now
 from cobudget.services.queries.journal import PAGE_SIZE
-from tests.integration.conftest import ROLES, World, post_form
+from tests.integration.conftest import ROLES, World, pledge_by_form
 from tests.support.text import plain
 
 
@@ -26,17 +26,7 @@ def _text(html: str) -> str:
 
 
 async def _pledge(client: AsyncTestClient, world: World, amount: str) -> None:  # type: ignore[type-arg]
-    response = await post_form(
-        client,
-        f"/enveloppes/{world.envelope_id}/contributions",
-        {
-            "challenge": str(world.consented_challenge_id),
-            "unit": f"lieu:{world.lieu_id}",
-            "source": "drawing_rights",
-            "amount": amount,
-        },
-    )
-    assert response.status_code == 303, response.text
+    await pledge_by_form(client, world, amount)
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))

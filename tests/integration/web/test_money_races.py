@@ -22,9 +22,10 @@ import httpx
 
 from cobudget.db.tables import AuditEntry, Pledge
 from cobudget.domain.permissions import Actor
+from cobudget.engine import receipts as chain
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
-from cobudget.services import settlements
+from cobudget.services import receipts, settlements
 from tests.support import factories
 from tests.support.database import backend
 from tests.support.mail import Mailbox
@@ -169,6 +170,19 @@ async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
         (r["id"], r["amount_cents"]) for r in stored
     ]
     assert (await settlements.verify(Actor(), funding.envelope_id)).identical
+    # Receipts (issue 20): the acknowledged writes of both processes form one chain, numbered
+    # 1, 2, 3… with no gap and no fork, that the settlement committed to; each answer's receipt
+    # is in it, and replaying it gives exactly the settlement's pledges.
+    journal = receipts.entries(await receipts.everything(funding.envelope_id))
+    head = chain.check_chain(journal, envelope=funding.envelope_id)
+    assert head.writes == len(pledge_entries)
+    assert inputs.chain is not None and (inputs.chain.writes, inputs.chain.head) == (
+        head.writes,
+        head.head,
+    )
+    codes = {chain.short_code(e.hash) for e in journal}
+    assert {a.json["receipt"] for a in acknowledged} <= codes
+    assert chain.differences((e.record for e in journal), inputs) == []
 
     # At every commit, in the order the audit log kept: no lieu beyond its drawing rights, no
     # challenge beyond its maximum.

@@ -5,6 +5,8 @@ one shows its form again on the envelope page, with the reason."""
 
 from __future__ import annotations
 
+import re
+
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import Pledge
@@ -77,7 +79,10 @@ async def test_a_long_envelope_opens_one_challenges_forms_on_demand(
         follow_redirects=False,
     )
     assert pledged.status_code == 303
-    assert pledged.headers["location"] == f"{path}?ok=pledged#defi-{target}"
+    # The confirmation carries the pledge's receipt (issue 20).
+    assert re.fullmatch(
+        rf"{path}\?ok=pledged&recu=[0-9A-Z]{{16}}#defi-{target}", pledged.headers["location"]
+    )
     rows = await Pledge.select(Pledge.amount_cents).where(Pledge.challenge == target)
     assert rows == [{"amount_cents": 25_000}]
     page = await client.get(path)

@@ -73,6 +73,10 @@ class Demo:
             f"/enveloppes/{self.settled}",
             f"/enveloppes/{self.settled}/suivi",
             f"/enveloppes/{self.settled}/verification",
+            f"/enveloppes/{self.funding}/recus",  # the journal of receipts (issue 20)
+            f"/enveloppes/{self.settled}/recus?page=1",
+            f"/enveloppes/{self.settled}/recus/verifier?code=0000-0000-0000-0000",
+            f"/api/envelopes/{self.settled}/receipts",
             f"/defis/{self.challenge}",
             f"/defis/{self.challenge}/versions/1",
             f"/defis/{self.challenge}/discussion",

@@ -292,6 +292,9 @@ TABLE: list[tuple[str, str, dict[str, str], frozenset[str]]] = [
     # The forms of one challenge: a page for whoever has a stake, else back to the envelope.
     ("GET", "/enveloppes/{envelope}/defis/{consented_challenge}/contribuer", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/verification", {}, EVERYONE),
+    # The journal of receipts and the check of one (issue 20): whoever reads the envelope.
+    ("GET", "/enveloppes/{envelope}/recus", {}, EVERYONE),
+    ("GET", "/enveloppes/{settled_envelope}/recus/verifier", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/donnees-reglement.json", {}, EVERYONE),
     ("GET", "/enveloppes/{settled_envelope}/reglement.json", {}, EVERYONE),
     ("GET", "/enveloppes/{envelope}/comparaison", {}, frozenset({"coordinator"})),

@@ -15,7 +15,7 @@ from cobudget.services.queries import challenges as challenge_queries
 from cobudget.services.queries import rounds as round_queries
 from cobudget.services.queries.challenge_statuses import search_facts
 from cobudget.services.queries.projection import page_projection
-from tests.integration.conftest import World, log_in, post_form
+from tests.integration.conftest import World, log_in, pledge_by_form
 
 
 class _Elements(HTMLParser):
@@ -115,18 +115,7 @@ async def _check_projection(client: AsyncTestClient, envelope_id: int) -> int:  
 async def _pledge(client: AsyncTestClient, world: World) -> None:  # type: ignore[type-arg]
     """A member of the test lieu pledges 600 € to the consented challenge, then logs out."""
     await log_in(client, world.emails["member"])
-    response = await post_form(
-        client,
-        f"/enveloppes/{world.envelope_id}/contributions",
-        {
-            "challenge": str(world.consented_challenge_id),
-            "unit": f"lieu:{world.lieu_id}",
-            "source": "drawing_rights",
-            "amount": "600",
-        },
-        form_page=f"/enveloppes/{world.envelope_id}",
-    )
-    assert response.status_code == 303
+    await pledge_by_form(client, world, "600")
     client.cookies.clear()
 
 

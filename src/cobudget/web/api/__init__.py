@@ -21,6 +21,7 @@ from cobudget.web.api import (
     needs,
     networks,
     pledges,
+    receipts,
 )
 from cobudget.web.api.pagination import paging
 
@@ -52,6 +53,7 @@ def router() -> Router:
                 ("challenges", challenges),
                 ("discussion", discussion),
                 ("pledges", pledges),
+                ("receipts", receipts),
                 ("follow-up", follow_up),
                 ("me", me),
             )

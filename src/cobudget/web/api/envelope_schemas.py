@@ -183,3 +183,6 @@ class PledgeOut(msgspec.Struct, frozen=True):
     source: str
     amount_cents: int  # what this request stored (a retry: what its first request stored)
     replayed: bool = False  # a retry of a request already honoured: nothing new was stored
+    # The write's receipt in the envelope's chain, "XXXX-XXXX-XXXX-XXXX" (a retry: the first
+    # request's); check it at GET /api/envelopes/{id}/receipts/{receipt} (issue 20).
+    receipt: str = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from litestar import put
 from litestar.params import JSONBody
 
+from cobudget.engine import receipts
 from cobudget.services import pledges
 from cobudget.web.api.envelope_schemas import PledgeIn, PledgeOut
 from cobudget.web.api.pagination import Id
@@ -39,6 +40,7 @@ async def set_pledge(actor: ActorDep, envelope_id: Id, data: JSONBody[PledgeIn])
         source=data.source,
         amount_cents=stored.amount_cents,
         replayed=stored.replayed,
+        receipt=receipts.grouped(stored.receipt),
     )
 
 

@@ -16,8 +16,9 @@ from cobudget.domain import lifecycle
 from cobudget.domain.errors import ConfirmationNeeded, InvalidInput
 from cobudget.domain.permissions import Action, Target, require
 from cobudget.domain.validation import LegalForm
+from cobudget.engine import receipts as chain
 from cobudget.i18n import gettext as _
-from cobudget.services import envelope_inputs, envelopes
+from cobudget.services import envelope_inputs, envelopes, receipts
 from cobudget.services.queries import envelopes as queries
 from cobudget.services.queries import networks as network_queries
 from cobudget.services.queries import projection as projection_queries
@@ -189,9 +190,11 @@ async def envelope_page(
     errors: dict[str, str] | None = None,
     error_challenge: int | None = None,
     ok: str = "",
+    receipt: str = "",
 ) -> Template:
     """The envelope page: configuration, calendar, and the live projection (or settlement);
-    a draft shows no projection (nobody pledges to it yet), so none is computed."""
+    a draft shows no projection (nobody pledges to it yet), so none is computed. Once funding
+    is over, the end of the chain of receipts (issue 20); `receipt`, the one just given."""
     row = await envelope_inputs.envelope(envelope_id)
     view = await queries.envelope_view(actor, row)
     projection = (
@@ -213,12 +216,26 @@ async def envelope_page(
         inline_forms=projection is not None
         and sum(1 for c in projection.challenges if c.consented and c.mine) <= INLINE_FORMS,
         swap=PROJECTION_SWAP,
+        chain=await receipts.head(envelope_id) if view.phase in AFTER_FUNDING else None,
+        receipt=receipt,
     )
+
+
+AFTER_FUNDING = frozenset(
+    {lifecycle.Phase.CLOSED.value, lifecycle.Phase.SETTLED.value, lifecycle.Phase.FOLLOW_UP.value}
+)
 
 
 @get("/enveloppes/{envelope_id:int}", name="envelope")
 async def show(request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId) -> Template:
-    return await envelope_page(request, actor, envelope_id, ok=request.query_params.get("ok", ""))
+    code = chain.code_key(request.query_params.get("recu", "")[:40])
+    return await envelope_page(
+        request,
+        actor,
+        envelope_id,
+        ok=request.query_params.get("ok", ""),
+        receipt=chain.grouped(code) if code else "",
+    )
 
 
 @get("/enveloppes/{envelope_id:int}/modifier", name="envelope_edit")

@@ -9,6 +9,7 @@ from litestar.response import Response
 
 from cobudget.domain.errors import NotFound
 from cobudget.services import exports
+from cobudget.services.queries import receipts as receipt_queries
 from cobudget.web.forms import ActorDep, PathId
 from cobudget.web.spreadsheet import to_spreadsheet
 
@@ -33,11 +34,20 @@ def download(body: bytes, filename: str, extension: str) -> Response[bytes]:
 @get("/enveloppes/{envelope_id:int}/donnees/{filename:str}", name="envelope_export")
 async def export(actor: ActorDep, envelope_id: PathId, filename: FromPath[str]) -> Response[bytes]:
     """`challenges.csv`, `pledges.json`, `pledges-tableur.csv`, … ; `reglement-complet.json`;
-    `enveloppe.pb`."""
+    `enveloppe.pb`; `recus.csv` and `recus.json` (the journal of receipts, issue 20)."""
     name, _dot, extension = filename.rpartition(".")
     saved_as = f"enveloppe-{envelope_id}-{filename}"
     if filename == "reglement-complet.json":
         return download(await exports.settlement_bundle(actor, envelope_id), saved_as, "json")
+    if filename in ("recus.csv", "recus.json"):
+        rows = await receipt_queries.rows(actor, envelope_id)
+        columns = receipt_queries.DOWNLOAD_COLUMNS
+        body = (
+            exports.to_csv("receipts", rows, columns)
+            if extension == "csv"
+            else exports.to_json("receipts", rows, columns)
+        )
+        return download(body, saved_as, extension)
     if filename == "enveloppe.pb":
         return download((await exports.pabulib(actor, envelope_id)).encode(), saved_as, "pb")
     table, sheet = name.removesuffix(SHEET), name.endswith(SHEET)

@@ -88,7 +88,7 @@ async def pledge(
             amount = 0 if data.get("withdraw") else parse_euros(data.get("amount", ""))
         except InvalidAmount as error:
             raise InvalidInput({"amount": error.code}) from error
-        await pledges.set_pledge(
+        stored = await pledges.set_pledge(
             actor,
             envelope_id=envelope_id,
             challenge_id=_int(challenge, "challenge"),
@@ -100,7 +100,10 @@ async def pledge(
         )
     except InvalidInput as error:
         return await _refused(request, actor, envelope_id, error, challenge)
-    return see_other(f"/enveloppes/{envelope_id}?ok=pledged#defi-{challenge}")
+    # The receipt travels in the address of the confirmation (issue 20).
+    return see_other(
+        f"/enveloppes/{envelope_id}?ok=pledged&recu={stored.receipt}#defi-{challenge}"
+    )
 
 
 @post("/enveloppes/{envelope_id:int}/soutiens", name="envelope_support")
@@ -116,7 +119,7 @@ async def support(
         lieu_id, _org = pledges.parse_unit(data.get("unit", ""))
         if lieu_id is None:
             raise InvalidInput({"unit": "invalid_unit"})
-        await pledges.set_support(
+        receipt = await pledges.set_support(
             actor,
             envelope_id=envelope_id,
             challenge_id=_int(challenge, "challenge"),
@@ -125,7 +128,7 @@ async def support(
         )
     except InvalidInput as error:
         return await _refused(request, actor, envelope_id, error, challenge)
-    return see_other(f"/enveloppes/{envelope_id}?ok=supported#defi-{challenge}")
+    return see_other(f"/enveloppes/{envelope_id}?ok=supported&recu={receipt}#defi-{challenge}")
 
 
 @post("/enveloppes/{envelope_id:int}/repartition", name="envelope_settle")

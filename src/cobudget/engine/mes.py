@@ -136,11 +136,12 @@ class _Leaper:
         self.floats = FLOAT_PROOFS and mes_interval_floats.applies(prep)
 
     def certify(self, prep: Prepared, k: int, span: int, sequence: list[int]) -> int:
-        """The proof in floats where it applies, and in integers where it proves nothing (an
-        exact tie between two prices, which floats cannot tell from a near one)."""
+        """The proof in floats where it applies, and in integers where it proves nothing for
+        a check close at round k (an exact tie between two prices, which floats cannot tell
+        from a near one)."""
         if self.floats:
-            proved = mes_interval_floats.certify(prep, k, span, sequence)
-            if proved >= 0:
+            proved, near = mes_interval_floats.attempt(prep, k, span, sequence)
+            if proved >= 0 or not near:
                 return proved
         return certify(prep, k, span, sequence)
 

@@ -390,9 +390,7 @@ async def resend(settings: Settings, actor: Actor, invitation: InvitationRow) ->
     a new link (the old one stops working), a new expiry, the email through the outbox. It
     counts against the day's invitation limits like a new one (`reserve`)."""
     network_id = invitation.network or 0
-    await reserve(
-        settings, email=invitation.email, network_id=network_id, lieu_id=invitation.lieu
-    )
+    await reserve(settings, email=invitation.email, network_id=network_id, lieu_id=invitation.lieu)
     async with write_transaction():
         invitation = await _held(invitation)
         token, hashed = new_token()

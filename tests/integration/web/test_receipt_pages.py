@@ -10,6 +10,7 @@ import re
 from litestar.testing import AsyncTestClient
 
 from cobudget.services import receipts
+from cobudget.services.queries.envelopes import challenge_titles
 from tests.integration.conftest import World, log_in, pledge_by_form
 from tests.integration.conftest import page_text as _t
 
@@ -36,6 +37,9 @@ async def test_a_pledge_confirmation_shows_its_receipt_and_the_journal_finds_it(
     journal = _t(await client.get(f"/enveloppes/{world.envelope_id}/recus"))
     assert "Vos reçus" in journal and journal.count(code) == 2  # mine, and the journal's line
     assert "250,00 €" in journal
+    # The challenge is named by its title, in « Vos reçus » and in the journal's line.
+    title = (await challenge_titles([world.consented_challenge_id]))[world.consented_challenge_id]
+    assert journal.count(title) == 2
     client.cookies.clear()  # anyone checks, without an account or JavaScript
     found = await client.get(
         f"/enveloppes/{world.envelope_id}/recus/verifier", params={"code": code.lower()}
@@ -60,8 +64,12 @@ async def test_a_receipt_not_in_the_chain_or_not_a_receipt_says_so(
     wrong = await client.get(base, params={"code": "pas un reçu"})
     assert wrong.status_code == 422
     assert "Ce n’est pas un reçu : un reçu compte 16 caractères" in _t(wrong)
-    assert (await client.get(f"/api/envelopes/{world.envelope_id}/receipts/0000-0000-0000-0000")).status_code == 404
-    assert (await client.get(f"/api/envelopes/{world.envelope_id}/receipts/UUUU-0000-0000-0000")).status_code == 400
+    assert (
+        await client.get(f"/api/envelopes/{world.envelope_id}/receipts/0000-0000-0000-0000")
+    ).status_code == 404
+    assert (
+        await client.get(f"/api/envelopes/{world.envelope_id}/receipts/UUUU-0000-0000-0000")
+    ).status_code == 400
     assert (await client.get(f"/enveloppes/{world.envelope_id}/recus?page=0")).status_code == 422
 
 

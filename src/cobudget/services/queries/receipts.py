@@ -25,6 +25,7 @@ from cobudget.engine import receipts as chain
 from cobudget.services import envelope_inputs, receipts
 from cobudget.services.clock import now
 from cobudget.services.envelopes import calendar_of
+from cobudget.services.queries.envelopes import challenge_titles
 from cobudget.services.queries.networks import network_by_id
 
 PAGE_SIZE = 50
@@ -46,6 +47,7 @@ class Line:
     unit: str | None = None  # "lieu:3"
     unit_name: str | None = None
     challenge_id: int | None = None
+    challenge_title: str | None = None
     source: str | None = None
     amount: int | None = None
     record: str | None = None  # the record's bytes as hashed
@@ -101,7 +103,8 @@ class _Name(msgspec.Struct, frozen=True):
 
 
 async def _names(stored: Sequence[receipts.StoredReceipt]) -> dict[str, str]:
-    """The name of each unit ("lieu:N", "org:N") these receipts name, in two queries."""
+    """The name of each unit ("lieu:N", "org:N") and the title of each challenge ("defi:N")
+    these receipts name, in three queries at most."""
     lieu_ids = sorted({r.lieu for r in stored if r.lieu is not None})
     org_ids = sorted({r.org for r in stored if r.org is not None})
     names = {}
@@ -118,6 +121,8 @@ async def _names(stored: Sequence[receipts.StoredReceipt]) -> dict[str, str]:
             _Name,
         ):
             names[f"org:{row.id}"] = row.name
+    titles = await challenge_titles([r.challenge for r in stored if r.challenge is not None])
+    names.update((f"defi:{cid}", title) for cid, title in titles.items())
     return names
 
 
@@ -133,6 +138,7 @@ def _line(r: receipts.StoredReceipt, *, hidden: bool, names: dict[str, str]) -> 
         unit=r.unit,
         unit_name=names.get(r.unit, ""),
         challenge_id=r.challenge,
+        challenge_title=names.get(f"defi:{r.challenge}"),
         source=r.source,
         amount=r.amount,
         record=r.record,
@@ -241,4 +247,3 @@ async def rows(actor: Actor, envelope_id: int) -> list[dict[str, object]]:
             }
         out.append(line)
     return out
-

@@ -101,9 +101,7 @@ async def pledge(
     except InvalidInput as error:
         return await _refused(request, actor, envelope_id, error, challenge)
     # The receipt travels in the address of the confirmation (issue 20).
-    return see_other(
-        f"/enveloppes/{envelope_id}?ok=pledged&recu={stored.receipt}#defi-{challenge}"
-    )
+    return see_other(f"/enveloppes/{envelope_id}?ok=pledged&recu={stored.receipt}#defi-{challenge}")
 
 
 @post("/enveloppes/{envelope_id:int}/soutiens", name="envelope_support")

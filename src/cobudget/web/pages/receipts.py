@@ -35,9 +35,7 @@ async def journal(
 
 
 @get("/enveloppes/{envelope_id:int}/recus/verifier", name="envelope_receipt_check")
-async def check(
-    request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId
-) -> Template:
+async def check(request: Request[Any, Any, Any], actor: ActorDep, envelope_id: PathId) -> Template:
     """Whether a receipt is in the envelope's chain, with what it recorded (hidden until the
     close when the envelope hides pledges, but to its own lieu)."""
     typed = request.query_params.get("code", "")

@@ -99,11 +99,19 @@ async def test_a_kept_page_expires_at_the_next_moment_of_the_calendar(
 ) -> None:
     """An envelope in funding until a second from now: its page, kept meanwhile, shows the
     funding closed once the second has passed, with no write in between."""
-    soon = now() + dt.timedelta(seconds=1.5)
-    await Envelope.update({Envelope.funding_until: soon}).where(Envelope.id == world.envelope_id)
     path = f"/enveloppes/{world.envelope_id}"
-    open_page = await client.get(path)
-    kept = await client.get(path)
+    window = 1.5
+    while True:
+        soon = now() + dt.timedelta(seconds=window)
+        await Envelope.update({Envelope.funding_until: soon}).where(
+            Envelope.id == world.envelope_id
+        )
+        open_page = await client.get(path)
+        kept = await client.get(path)
+        if now() < soon or window > 20:
+            break
+        # A loaded machine took the whole window to read the page twice: again, longer.
+        window *= 4
     assert kept.text == open_page.text
     await asyncio.sleep(max(0.0, (soon - now()).total_seconds()) + 0.2)
     before = queries_run()

@@ -75,6 +75,10 @@ async def search_challenges(
     lieux; a private network only by those who may read it (for the others NotFound, as the
     network itself, before anything is searched). Newest first (`db.search.matching_ids`)."""
     await network_by_id(actor, network_id)  # refuses a network the actor may not read
+    if "\x00" in query.territory:
+        # No lieu's territory holds a NUL (PostgreSQL's text cannot, and refuses it as a
+        # parameter): nothing matches.
+        return SearchResult(total=0, page=query.page, per_page=query.per_page, items=())
     words = rules.words_of(query.words)
     sqlite = db.is_sqlite()
     filters = db.Filters(

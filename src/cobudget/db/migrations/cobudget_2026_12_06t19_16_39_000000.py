@@ -11,10 +11,12 @@ was published before receipts existed and verifies as before (docs/receipts-form
 
 import datetime as dt
 
+import msgspec
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import BigInt, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from cobudget.db.rows import typed
 from cobudget.engine import receipts
 
 ID = "2026-12-06T19:16:39:000000"
@@ -43,6 +45,17 @@ class ReceiptHead(Table, tablename="receipt_head"):
     head = Varchar(length=64)
 
 
+class _Standing(msgspec.Struct, frozen=True):
+    """A pledge or a support standing in an envelope not settled, as the chain records it."""
+
+    envelope: int
+    lieu: int | None
+    org: int | None
+    challenge: int
+    source: receipts.Source
+    amount: int
+
+
 async def _genesis() -> None:
     moment = dt.datetime.now(dt.UTC)
     standing = await Receipt.raw(
@@ -59,22 +72,22 @@ async def _genesis() -> None:
         " WHERE e.settled_at IS NULL AND s.points > 0"
         " ORDER BY s.envelope, s.id"
     )
-    by_envelope: dict[int, list[dict[str, object]]] = {}
-    for row in [*standing, *supports]:
-        by_envelope.setdefault(int(row["envelope"]), []).append(row)
+    by_envelope: dict[int, list[_Standing]] = {}
+    for row in typed([*standing, *supports], _Standing):
+        by_envelope.setdefault(row.envelope, []).append(row)
     for envelope_id, rows in sorted(by_envelope.items()):
         head = receipts.Head(writes=0, head=receipts.FIRST_PREV)
         written = []
         for row in rows:
-            lieu = row["lieu"]
+            lieu = row.lieu
             record = receipts.next_record(
                 head,
                 envelope=envelope_id,
                 kind="genesis",
-                unit=f"lieu:{lieu}" if lieu is not None else f"org:{row['org']}",
-                challenge=int(str(row["challenge"])),
-                source=str(row["source"]),  # type: ignore[arg-type]
-                amount=int(str(row["amount"])),
+                unit=f"lieu:{lieu}" if lieu is not None else f"org:{row.org}",
+                challenge=row.challenge,
+                source=row.source,
+                amount=row.amount,
                 at=moment,
             )
             full = receipts.record_hash(record)
@@ -85,7 +98,7 @@ async def _genesis() -> None:
                     at=moment,
                     kind="genesis",
                     lieu=lieu,
-                    org=row["org"],
+                    org=row.org,
                     challenge=record.challenge,
                     source=record.source,
                     amount=record.amount,

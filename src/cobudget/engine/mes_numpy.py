@@ -11,6 +11,7 @@ alone (the tests run both).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -58,15 +59,49 @@ def supporters(prep: Prepared) -> dict[int, Supporters]:
     return found
 
 
+# `mes_prepare.Tally` with arrays of groups: counted per state from the run's state array.
+ArrayTally = tuple[Ints, Ints, list[int]]
+
+
+def array_tallies(prep: Prepared) -> list[list[ArrayTally]]:
+    """Each project's `Prepared.tallies` as arrays, and its movers' groups as arrays (built
+    once per election, kept on `prep`): a run that keeps its group -> state map as an array
+    counts every project's supporters from it, with no list to keep in step."""
+    if prep.array_tallies is None:
+        prep.array_tallies = [
+            [
+                (np.array(plan[0], dtype=np.intp), np.array(plan[1], dtype=np.intp), plan[2])
+                for plan in plans
+            ]
+            for plans in prep.tallies
+        ]
+        prep.array_movers = [
+            [np.array(groups, dtype=np.intp) for _, groups in movers] for movers in prep.movers
+        ]
+    return prep.array_tallies
+
+
+def tally(state: Ints, plan: ArrayTally) -> Counter[int]:
+    """`mes_prepare.tally` over the run's state array."""
+    counts = Counter(state[plan[0]].tolist())
+    if plan[2]:
+        get = counts.get
+        for sigma, size in zip(state[plan[1]].tolist(), plan[2], strict=True):
+            counts[sigma] = get(sigma, 0) + size
+    return counts
+
+
 class RunArrays:
     """A run's group -> budget state map, and each state's budget as a float, as arrays.
 
-    `mes_run` keeps its lists (for the projects of few supporters) and these in step; the
-    float budgets grow with the states (capacity doubled as needed)."""
+    A run that has them keeps no list of the map (every project's supporters are counted
+    from the array, `tally`) and keeps its list of float budgets in step with `fb`, which
+    grows with the states (capacity doubled as needed)."""
 
     __slots__ = ("fb", "size", "state")
 
     def __init__(self, state: Iterable[int] | Ints, fbudget: list[float]) -> None:
+        # A copy: a run's map is its own (a snapshot's array is shared by later rounds).
         self.state: Ints = np.array(state, dtype=np.intp)
         self.size = len(fbudget)
         self.fb: Floats = np.empty(max(64, 2 * self.size))

@@ -131,6 +131,10 @@ class Prepared:
         # (`mes_interval_floats`), built by the first one.
         self.float_groups: list[Any] | None = None
         self.float_counts: Any = None
+        # `tallies` and `movers`' groups as arrays, for the runs that price with numpy
+        # (`mes_numpy.array_tallies`), built by the first one.
+        self.array_tallies: list[Any] | None = None
+        self.array_movers: list[Any] = []
         # Each project's total utility (listed projects of utility 0 add nothing).
         self.total_sat = [
             sum(map(mul, map(mult.__getitem__, groups), us))

@@ -153,7 +153,7 @@ def one_run(
         epoch = snap.epoch[:states]
         factor = snap.factor[: snap.epochs]
         zero = snap.zero
-        state = snap.state.tolist() if isinstance(snap.state, np.ndarray) else list(snap.state)
+        start_state: list[int] | mes_numpy.Ints = snap.state
         alive = bytearray(snap.alive)
         bound = [(a + s * delta, s, d) for a, s, d in snap.bound]
         removed = dict(snap.removed)
@@ -175,7 +175,7 @@ def one_run(
         epoch = [0] * len(value)
         factor = [1]
         zero = -1
-        state = list(prep.initial_state)
+        start_state = prep.initial_state
         alive = bytearray(prep.m)
         # Each candidate's last price formula, value and growth per round: (num, slope num, den).
         bound = [(0, 0, 1)] * prep.m
@@ -193,7 +193,26 @@ def one_run(
     # The projects of many supporters, priced with numpy (`mes_numpy`), and the arrays it
     # reads, kept in step with `state` and `fbudget`.
     big = mes_numpy.supporters(prep)
-    arrays = mes_numpy.RunArrays(state, fbudget) if big else None
+    arrays = mes_numpy.RunArrays(start_state, fbudget) if big else None
+    # The group -> state map as a list, when the run keeps no array of it.
+    state: list[int] = []
+    if arrays is not None:
+        plans = mes_numpy.array_tallies(prep)
+
+        def count(p: int, i: int) -> Counter[int]:
+            assert arrays is not None
+            return mes_numpy.tally(arrays.state, plans[p][i])
+
+    else:
+        state = (
+            start_state.tolist() if isinstance(start_state, np.ndarray) else list(start_state)
+        )
+
+        def count(p: int, i: int) -> Counter[int]:
+            return tally(state, tallies[p][i])
+
+    # Each project's movers' groups as arrays (when the run keeps the map as one).
+    groups_of = prep.array_movers
     # How many buckets of each project were poor when last priced: where to look first.
     poor_before = [0] * prep.m
     payments: list[dict[int, Fraction]] = []
@@ -235,11 +254,11 @@ def one_run(
             return price_single(p, above)
         buckets: list[tuple[int, int, int, int]] = []
         avail = 0
-        for (uid, _), plan in zip(movers[p], tallies[p], strict=True):
+        for i, (uid, _) in enumerate(movers[p]):
             # Everything below runs in C (Counter, map, zip, sum), but for large groups:
             # supporters counted by budget state, and the states' budgets read at the
             # current scale.
-            counts = tally(state, plan)
+            counts = count(p, i)
             states = list(counts)
             factors = map(factor.__getitem__, map(epoch.__getitem__, states))
             values = list(map(mul, map(value.__getitem__, states), factors))
@@ -286,7 +305,7 @@ def one_run(
         it is priced exactly before it can be chosen.
         """
         uid = movers[p][0][0]
-        counts = tally(state, tallies[p][0])
+        counts = count(p, 0)
         cost = costs[p]
         u = utils[uid]
         order = sorted(counts, key=fbudget.__getitem__)
@@ -624,7 +643,7 @@ def one_run(
         factor.append(1)
         paid: dict[int, Fraction] = {}
         payers = big.get(chosen)
-        for uid, groups in movers[chosen]:
+        for i, (uid, groups) in enumerate(movers[chosen]):
             u = utils[uid] // shared
             cut = rest * u
             if payers is not None:
@@ -632,7 +651,10 @@ def one_run(
                 olds_at = arrays.state[payers.groups]
                 sigmas, where = mes_numpy.moved(olds_at)
             else:
-                olds = list(map(state.__getitem__, groups))
+                if arrays is None:
+                    olds = list(map(state.__getitem__, groups))
+                else:
+                    olds = arrays.state[groups_of[chosen][i]].tolist()
                 sigmas = list(dict.fromkeys(olds))
             factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
             values = list(map(mul, map(value.__getitem__, sigmas), factors))
@@ -671,14 +693,14 @@ def one_run(
                 assert arrays is not None
                 now_at = mes_numpy.relabel(list(map(new_state.__getitem__, sigmas)), where)
                 arrays.state[payers.groups] = now_at
-                deque(map(state.__setitem__, groups, now_at.tolist()), maxlen=0)
                 if record:
                     olds = olds_at.tolist()
             else:
                 now_in = list(map(new_state.__getitem__, olds))
-                deque(map(state.__setitem__, groups, now_in), maxlen=0)
-                if arrays is not None:
-                    arrays.state[groups] = now_in
+                if arrays is None:
+                    deque(map(state.__setitem__, groups, now_in), maxlen=0)
+                else:
+                    arrays.state[groups_of[chosen][i]] = now_in
             if record:
                 # The poor pay what they have, the rich all the same amount.
                 exact = {
@@ -701,8 +723,8 @@ def one_run(
         for p in prep.mes_projects:
             if alive[p]:
                 held = Counter[int]()
-                for plan in tallies[p]:
-                    held.update(tally(state, plan))
+                for i in range(len(tallies[p])):
+                    held.update(count(p, i))
                 avail = sum(value[s] * factor[epoch[s]] * c for s, c in held.items())
                 removed[p] = (avail, scale)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}

@@ -150,11 +150,16 @@ def distinct(states: Ints) -> list[int]:
     return np.unique(states).tolist()  # type: ignore[no-any-return]
 
 
-def moved(states: Ints) -> tuple[list[int], Ints]:
-    """The distinct states of a purchase's payers, and each payer's index among them."""
-    found, where = np.unique(states, return_inverse=True)
-    return found.tolist(), where
+def moved(states: Ints, size: int) -> list[int]:
+    """The distinct states of a purchase's payers, in increasing order (`size`: how many
+    states the run has): marked in an array of the run's states, with no sort."""
+    marks = np.zeros(size, dtype=np.bool_)
+    marks[states] = True
+    return np.flatnonzero(marks).tolist()
 
 
-def relabel(news: list[int], where: Ints) -> Ints:
-    return np.array(news, dtype=np.intp)[where]
+def relabel(states: Ints, olds: list[int], news: list[int], size: int) -> Ints:
+    """Each payer's new state: `news[i]` for a payer in state `olds[i]`."""
+    table = np.empty(size, dtype=np.intp)
+    table[olds] = news
+    return table[states]

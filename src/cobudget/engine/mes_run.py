@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, compress, filterfalse, islice, repeat
 from math import gcd
 from operator import mul, sub, truediv
 
@@ -239,6 +239,10 @@ def one_run(
     moved_all = 0
     # Projects whose bound is only a lower bound of their price (`price_single`).
     inexact = bytearray(prep.m)
+    # The states a price found poor (exactly: they hold less than rho·u), and when: if p is
+    # bought at that price, they pay all they have and every other state pays rho·u, so
+    # paying needs the exact budgets of the others only.
+    poor_at: dict[int, tuple[int, list[int]]] = {}
 
     def price_of(p: int, above: float = INF) -> bool:
         """Compute p's price now (into lbf, bound, price); False, and p dropped, if its
@@ -412,6 +416,7 @@ def one_run(
             grow = map(mul, map(slope.__getitem__, poor), factors)
             rest_s = -sum(map(mul, grow, cs))
         price[p] = (rest, rest_s, denom, held)
+        poor_at[p] = (priced_at[p], poor)
         bound[p] = (rest, rest_s, scale * denom)
         lbf[p] = rest / (scale * denom)
         return True
@@ -643,25 +648,37 @@ def one_run(
         factor.append(1)
         paid: dict[int, Fraction] = {}
         payers = big.get(chosen)
+        known: set[int] | None = None
+        found = poor_at.get(chosen)
+        if found is not None and found[0] == priced_at[chosen] and not record:
+            known = set(found[1])
         for i, (uid, groups) in enumerate(movers[chosen]):
             u = utils[uid] // shared
             cut = rest * u
             if payers is not None:
                 assert arrays is not None
                 olds_at = arrays.state[payers.groups]
-                sigmas, where = mes_numpy.moved(olds_at)
+                sigmas = mes_numpy.moved(olds_at, arrays.size)
             else:
                 if arrays is None:
                     olds = list(map(state.__getitem__, groups))
                 else:
                     olds = arrays.state[groups_of[chosen][i]].tolist()
                 sigmas = list(dict.fromkeys(olds))
-            factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
-            values = list(map(mul, map(value.__getitem__, sigmas), factors))
             # Rich states pay rho·u and move to a new state; the poor pay all they have. (In C:
             # compress, map.)
-            is_rich = list(map(cut.__le__, values))
-            rich = list(compress(sigmas, is_rich))
+            if known is not None:
+                rich = list(filterfalse(known.__contains__, sigmas))
+                factors = list(map(factor.__getitem__, map(epoch.__getitem__, rich)))
+                rich_values: list[int] = list(map(mul, map(value.__getitem__, rich), factors))
+                rich_factors: Iterable[int] = factors
+            else:
+                factors = list(map(factor.__getitem__, map(epoch.__getitem__, sigmas)))
+                values = list(map(mul, map(value.__getitem__, sigmas), factors))
+                is_rich = list(map(cut.__le__, values))
+                rich = list(compress(sigmas, is_rich))
+                rich_values = list(compress(values, is_rich))
+                rich_factors = compress(factors, is_rich)
             base = len(value)
             if len(rich) < len(sigmas):
                 if zero < 0:
@@ -677,7 +694,7 @@ def one_run(
             else:
                 new_state = {}
             new_state.update(zip(rich, range(base, base + len(rich)), strict=True))
-            news = list(map(sub, compress(values, is_rich), repeat(cut)))
+            news = list(map(sub, rich_values, repeat(cut)))
             value.extend(news)
             floats = list(map(truediv, news, repeat(scale)))
             fbudget.extend(floats)
@@ -685,13 +702,15 @@ def one_run(
                 arrays.extend(floats)
             epoch.extend(repeat(now, len(rich)))
             if track:
-                grown = map(mul, map(slope.__getitem__, rich), compress(factors, is_rich))
+                grown = map(mul, map(slope.__getitem__, rich), rich_factors)
                 slope.extend(map(sub, grown, repeat(rest_s * u)))
             else:
                 slope.extend(repeat(0, len(rich)))
             if payers is not None:
                 assert arrays is not None
-                now_at = mes_numpy.relabel(list(map(new_state.__getitem__, sigmas)), where)
+                now_at = mes_numpy.relabel(
+                    olds_at, sigmas, list(map(new_state.__getitem__, sigmas)), base
+                )
                 arrays.state[payers.groups] = now_at
                 if record:
                     olds = olds_at.tolist()

@@ -95,25 +95,35 @@ class RunArrays:
     """A run's group -> budget state map, and each state's budget as a float, as arrays.
 
     A run that has them keeps no list of the map (every project's supporters are counted
-    from the array, `tally`) and keeps its list of float budgets in step with `fb`, which
-    grows with the states (capacity doubled as needed)."""
+    from the array, `tally`) and keeps its lists of float budgets (and, when tracked, of
+    float growths per round) in step with `fb` and `fs`, which grow with the states
+    (capacity doubled as needed)."""
 
-    __slots__ = ("fb", "size", "state")
+    __slots__ = ("fb", "fs", "size", "state")
 
-    def __init__(self, state: Iterable[int] | Ints, fbudget: list[float]) -> None:
+    def __init__(
+        self, state: Iterable[int] | Ints, fbudget: list[float], fslope: list[float]
+    ) -> None:
         # A copy: a run's map is its own (a snapshot's array is shared by later rounds).
         self.state: Ints = np.array(state, dtype=np.intp)
         self.size = len(fbudget)
         self.fb: Floats = np.empty(max(64, 2 * self.size))
         self.fb[: self.size] = fbudget
+        self.fs: Floats = np.zeros(len(self.fb))
+        if fslope:
+            self.fs[: self.size] = fslope
 
-    def extend(self, floats: list[float]) -> None:
+    def extend(self, floats: list[float], slopes: list[float]) -> None:
         end = self.size + len(floats)
         if end > len(self.fb):
             grown = np.empty(2 * end)
             grown[: self.size] = self.fb[: self.size]
             self.fb = grown
+            grown = np.zeros(2 * end)
+            grown[: self.size] = self.fs[: self.size]
+            self.fs = grown
         self.fb[self.size : end] = floats
+        self.fs[self.size : end] = slopes
         self.size = end
 
 

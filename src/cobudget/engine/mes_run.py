@@ -190,10 +190,14 @@ def one_run(
     # Each state's budget as a float (the exact budget, correctly rounded), to sort and sum
     # budgets fast; every decision taken from floats is checked exactly (`price_single`).
     fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
+    # When tracked, each state's growth per round as a float likewise (0.0 for the states
+    # made once tracking has stopped): a project certainly beyond its supporters' means
+    # bounds the reach from floats (`beyond_means`).
+    fslope = [s * factor[e] / scale for s, e in zip(slope, epoch, strict=True)] if track else []
     # The projects of many supporters, priced with numpy (`mes_numpy`), and the arrays it
     # reads, kept in step with `state` and `fbudget`.
     big = mes_numpy.supporters(prep)
-    arrays = mes_numpy.RunArrays(start_state, fbudget) if big else None
+    arrays = mes_numpy.RunArrays(start_state, fbudget, fslope) if big else None
     # The group -> state map as a list, when the run keeps no array of it.
     state: list[int] = []
     if arrays is not None:
@@ -339,12 +343,11 @@ def one_run(
             m = min(n, 4 * m)
         if lo == n:
             # Everyone would pay all they have: not enough, or only just.
-            if paid[n] < cost * (1 - SLACK) and not (track or record):
+            if paid[n] < cost * (1 - SLACK) and not record:
                 # Certainly unaffordable; how much its supporters hold exactly is only
-                # reported by the recorded run, and only tracked runs need its growth.
-                alive[p] = 0
-                removed[p] = (0, 1)
-                return False
+                # reported by the recorded run.
+                grows = sum(map(mul, map(fslope.__getitem__, order), cs)) if track else 0.0
+                return beyond_means(p, paid[n], grows, n)
             return price_single_exact(p, list(counts), list(counts.values()))
         npoor = lo
         poor_before[p] = npoor
@@ -436,10 +439,9 @@ def one_run(
         )
         n = len(xs)
         if lo == n:
-            if paid[n] < cost * (1 - SLACK) and not (track or record):
-                alive[p] = 0
-                removed[p] = (0, 1)
-                return False
+            if paid[n] < cost * (1 - SLACK) and not record:
+                grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
+                return beyond_means(p, float(paid[n]), grows, n)
             return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
         # Counts of voters are whole numbers far below 2**53: exact as floats.
         denom = total_sat[p] - u * int(heads[lo])
@@ -489,6 +491,26 @@ def one_run(
         bound[p] = (rest, rest_s, scale * denom)
         lbf[p] = rest / (scale * denom)
         return True
+
+    def beyond_means(p: int, held: float, grows: float, terms: int) -> bool:
+        """Drop p, which its supporters certainly cannot afford: they hold `held` (a float sum
+        of `terms` products of correctly rounded floats, far below the cost). When tracked,
+        what they hold grows by `grows` per round (likewise), and p stays beyond their means
+        for at least (cost - held) / grows rounds, both taken with a margin above their
+        rounding errors: the reach kept is at most the exact one (`unaffordable`)."""
+        alive[p] = 0
+        removed[p] = (0, 1)
+        if track and grows > 0:
+            # Growths are never negative (a rich state's growth only rises when it pays), and
+            # each is 0 or far above the least float: the sums of magnitudes are the sums, and
+            # a sum of 0.0 is an exact 0 (no growth: no limit, as `Reach.keep` has it). The
+            # cost's own rounding and the subtraction's are within 4·EPS of the cost.
+            margin = (terms + 8) * EPS
+            short = costs[p] - held * (1 + margin) - 4 * EPS * costs[p]
+            a, b = short.as_integer_ratio()
+            c, d = (grows * (1 + margin)).as_integer_ratio()
+            reach.keep(-a * d, c * b, True)
+        return False
 
     def unaffordable(p: int, avail: int, states: list[int], cnts: list[int]) -> None:
         alive[p] = 0
@@ -687,8 +709,10 @@ def one_run(
                     slope.append(0)
                     epoch.append(0)
                     fbudget.append(0.0)
+                    if fslope:
+                        fslope.append(0.0)
                     if arrays is not None:
-                        arrays.extend([0.0])
+                        arrays.extend([0.0], [0.0])
                     base += 1
                 new_state = dict.fromkeys(sigmas, zero)
             else:
@@ -698,14 +722,19 @@ def one_run(
             value.extend(news)
             floats = list(map(truediv, news, repeat(scale)))
             fbudget.extend(floats)
-            if arrays is not None:
-                arrays.extend(floats)
             epoch.extend(repeat(now, len(rich)))
             if track:
                 grown = map(mul, map(slope.__getitem__, rich), rich_factors)
-                slope.extend(map(sub, grown, repeat(rest_s * u)))
+                slopes = list(map(sub, grown, repeat(rest_s * u)))
+                slope.extend(slopes)
+                fslopes = list(map(truediv, slopes, repeat(scale)))
             else:
                 slope.extend(repeat(0, len(rich)))
+                fslopes = [0.0] * len(rich)
+            if fslope:
+                fslope.extend(fslopes)
+            if arrays is not None:
+                arrays.extend(floats, fslopes)
             if payers is not None:
                 assert arrays is not None
                 now_at = mes_numpy.relabel(

@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from cobudget.db.tables import AuditEntry, User
-from cobudget.rendering import money
+from cobudget.rendering import PARIS, money
 from cobudget.services.clock import now
 from cobudget.services.queries.journal import PAGE_SIZE
 from tests.integration.conftest import ROLES, World, pledge_by_form
@@ -95,10 +95,11 @@ async def test_the_filters_keep_what_was_asked_by_kind_person_and_dates(
     by_person = _text((await coordinator.get(f"{base}?qui={coordinator_id}")).text)
     assert "a été archivé" in by_person and "a promis" not in by_person
 
-    today = now().date().isoformat()
+    # The filter's days are Paris days (between 23:00 and midnight UTC, the next one).
+    today = now().astimezone(PARIS).date().isoformat()
     recent = _text((await coordinator.get(f"{base}?du={today}")).text)
     assert "a promis" in recent and "a été archivé" not in recent
-    old_day = (now() - dt.timedelta(days=40)).date()
+    old_day = (now() - dt.timedelta(days=40)).astimezone(PARIS).date()
     older = _text(
         (await coordinator.get(f"{base}?du={old_day - dt.timedelta(days=1)}&au={old_day}")).text
     )

@@ -118,11 +118,12 @@ class _Leaper:
 
     A proof costs about one or two runs, so it is only tried when it would skip at least
     `GAIN` times the rounds the exact run's reach skips. A proof may prove only the first part
-    of its range; the scan then goes on from the first round it did not reach. The span doubles
-    after each full success, and the next range is then tried at once; it stays after a
-    partial success and halves (down to `SPAN`) when nothing past the exact run's reach was
-    proved; after failures in a row, the next attempt waits 2, 4, 8, ... rounds, so that an
-    election whose outcome changes at nearly every round costs only a few failed attempts.
+    of its range; the next range is then tried at once from the first round it did not reach,
+    half as long (down to `SPAN`), unless it proved fewer than `GAIN` rounds; after a full
+    success, at once too, twice as long. Exact runs take over where a proof proves nothing,
+    and the span then halves; after failures in a row, the next attempt waits 2, 4, 8, ...
+    rounds, so that an election whose outcome changes at nearly every round costs only a few
+    failed attempts.
     """
 
     SPAN = 8
@@ -150,30 +151,36 @@ class _Leaper:
         if k < self.retry or self.span < self.GAIN * (nxt - k):
             return nxt
         proved = self.certify(prep, k, self.span, sequence)
-        if proved >= 0 and k + proved + 1 > nxt:
-            # The whole range, or the rounds before the first one the proof could not reach
-            # (issue 19, step 1): either is a jump past the exact run's reach. After a whole
-            # range, the next range (twice as long) is tried at once, with no exact run
-            # between: the sequence that held is the likeliest to hold on (step 1 again).
-            if proved == self.span:
-                self.fails = 0
-                while proved == self.span and self.span < self.LONGEST:
-                    k += proved + 1
-                    self.span *= 2
-                    proved = self.certify(prep, k, self.span, sequence)
-                    if proved < 0:
-                        self.span //= 2
-                        return k
-            elif k + proved + 1 - nxt < self.GAIN:
-                # A few rounds past the exact run's reach do not repay a proof: as a failure,
-                # the next attempt waits (Wieliczka 2023: 15 partial proofs gained 8 rounds).
-                self._wait(k)
-            else:
-                self.fails = 0
+        if proved < 0 or k + proved + 1 <= nxt:
+            self.span = max(self.SPAN, self.span // 2)
+            self._wait(k)
+            return nxt
+        if proved < self.span and k + proved + 1 - nxt < self.GAIN:
+            # A few rounds past the exact run's reach do not repay a proof: as a failure,
+            # the next attempt waits (Wieliczka 2023: 15 partial proofs gained 8 rounds).
+            self._wait(k)
             return k + proved + 1
-        self.span = max(self.SPAN, self.span // 2)
-        self._wait(k)
-        return nxt
+        # The whole range, or the rounds before the first one the proof could not reach
+        # (issue 19, step 1): either is a jump past the exact run's reach. The next range is
+        # tried at once from the first round not proved, with no exact run between: the
+        # sequence that held is the likeliest to hold on. After a whole range it is twice as
+        # long; after part of one, half as long, as the bounds over a shorter range are
+        # tighter (step 1 again).
+        self.fails = 0
+        while True:
+            k += proved + 1
+            if proved == self.span:
+                if self.span >= self.LONGEST:
+                    return k
+                self.span *= 2
+            elif proved + 1 < self.GAIN:
+                # A partial proof of a few rounds: the exact runs take over from there.
+                return k
+            else:
+                self.span = max(self.SPAN, self.span // 2)
+            proved = self.certify(prep, k, self.span, sequence)
+            if proved < 0:
+                return k
 
     def _wait(self, k: int) -> None:
         self.fails += 1

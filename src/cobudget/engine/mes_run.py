@@ -195,7 +195,8 @@ def one_run(
     # bounds the reach from floats (`beyond_means`).
     fslope = [s * factor[e] / scale for s, e in zip(slope, epoch, strict=True)] if track else []
     # The projects of many supporters, priced with numpy (`mes_numpy`), and the arrays it
-    # reads, kept in step with `state` and `fbudget`.
+    # reads: the group -> state map (then the only one) and the floats, kept in step with
+    # `fbudget` and `fslope`.
     big = mes_numpy.supporters(prep)
     arrays = mes_numpy.RunArrays(start_state, fbudget, fslope) if big else None
     # The group -> state map as a list, when the run keeps no array of it.

@@ -96,22 +96,25 @@ class _Bounds:
 
     def __init__(self, prep: Prepared, k: int, span: int) -> None:
         self.prep = prep
-        # Each weight's exact budget at both ends, correctly rounded, then rounded outwards.
-        at: dict[int, tuple[float, float]] = {}
-        for w in prep.weight_state:
-            share, growth = prep.start(w, k)
-            at[w] = (float(share), float(share + growth * span))
-        start = np.array([at[w][0] for w in prep.group_weight], dtype=np.float64)
-        end = np.array([at[w][1] for w in prep.group_weight], dtype=np.float64)
-        self.lo0 = np.nextafter(start, DOWN)
-        self.hi0 = np.nextafter(start, UP)
-        self.lo1 = np.nextafter(end, DOWN)
-        self.hi1 = np.nextafter(end, UP)
         if prep.float_groups is None:
             prep.float_groups = [
                 np.array(movers[0][1], dtype=np.intp) if movers else None for movers in prep.movers
             ]
             prep.float_counts = np.array(prep.mult, dtype=np.float64)
+            prep.float_weights = np.array(prep.initial_state, dtype=np.intp)
+        # Each weight's exact budget at both ends, correctly rounded, then rounded outwards,
+        # and spread to the groups by their weight's number (`Prepared.initial_state`).
+        ends = [[0.0] * len(prep.weight_state), [0.0] * len(prep.weight_state)]
+        for w, number in prep.weight_state.items():
+            share, growth = prep.start(w, k)
+            ends[0][number] = float(share)
+            ends[1][number] = float(share + growth * span)
+        start = np.array(ends[0], dtype=np.float64)[prep.float_weights]
+        end = np.array(ends[1], dtype=np.float64)[prep.float_weights]
+        self.lo0 = np.nextafter(start, DOWN)
+        self.hi0 = np.nextafter(start, UP)
+        self.lo1 = np.nextafter(end, DOWN)
+        self.hi1 = np.nextafter(end, UP)
         self.groups = prep.float_groups
         self.count = prep.float_counts
 
@@ -173,13 +176,15 @@ class _Bounds:
             poor = _poor(budgets[first], holds[first], counts, cost, u, total, start)
             if poor is None:
                 continue
-            denom = total - u * float(counts[poor].sum())
+            # Sums as dot products with the 0/1 mask: the products are exact and adding an
+            # exact 0 is exact, so the bound of a sum of the `terms` poor holds still applies.
+            denom = total - u * float(counts @ poor)
             if denom <= 0:
                 continue
             terms = int(np.count_nonzero(poor)) + 8
             values = [0.0, 0.0]
             for end in (0, 1):
-                spent = float(holds[end][poor].sum()) * (1 + terms * EPS)
+                spent = float(holds[end] @ poor) * (1 + terms * EPS)
                 values[end] = _down(_down(cost - spent) / denom)
             found.append((values[0], values[1]))
         return found, _reach(short[0], short[1], span)
@@ -230,10 +235,10 @@ def _poor(
     poor = budgets < rho * u
     many = int(np.count_nonzero(poor))
     for _ in range(6):
-        denom = total - u * float(counts[poor].sum())
+        denom = total - u * float(counts @ poor)
         if denom <= 0:
             return None
-        rho = (cost - float(holds[poor].sum())) / denom
+        rho = (cost - float(holds @ poor)) / denom
         grown = budgets < rho * u
         more = int(np.count_nonzero(grown))
         if more <= many:

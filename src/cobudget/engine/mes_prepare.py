@@ -127,10 +127,11 @@ class Prepared:
         self.mes_set = frozenset(self.mes_projects)
         # The supporters of the projects priced with numpy, per threshold (`mes_numpy`).
         self.arrays: dict[int, dict[int, Supporters]] = {}
-        # Each project's supporting groups and each group's size, for the proofs in floats
-        # (`mes_interval_floats`), built by the first one.
+        # Each project's supporting groups, each group's size and each group's weight number,
+        # for the proofs in floats (`mes_interval_floats`), built by the first one.
         self.float_groups: list[Any] | None = None
         self.float_counts: Any = None
+        self.float_weights: Any = None
         # `tallies` and `movers`' groups as arrays, for the runs that price with numpy
         # (`mes_numpy.array_tallies`), built by the first one.
         self.array_tallies: list[Any] | None = None

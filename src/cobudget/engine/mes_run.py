@@ -398,6 +398,10 @@ def one_run(
         sure = (cost - spent) * utils[movers[p][0][0]] <= least * rich * (1 - SLACK)
         if not (sure and low > above * (1 + EPS)):
             return False
+        return keep_bound(p, low)
+
+    def keep_bound(p: int, low: float) -> bool:
+        """Keep `low`, a float lower bound of p's price, as its bound, marked inexact."""
         lbf[p] = low
         num, den = low.as_integer_ratio()
         bound[p] = (num, 0, den)
@@ -435,8 +439,17 @@ def one_run(
         cost = costs[p]
         fu = float(u)
         sg = arrays.state[sup.groups]
+        budgets = arrays.fb[sg]
+        held = budgets if sup.ones else budgets * sup.fcounts
+        total = float(held.sum())
+        if total < cost * (1 - SLACK) and not record:
+            # Certainly unaffordable (as in `price_single`), found before any sort.
+            grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
+            return beyond_means(p, total, grows, len(budgets))
+        if above < INF and loses(p, budgets, held, total, sup, above):
+            return True
         order, xs, paid, heads, lo = mes_numpy.poor_prefix(
-            arrays.fb[sg], sup.fcounts, float(cost), fu, float(total_sat[p])
+            budgets, sup.fcounts, float(cost), fu, float(total_sat[p])
         )
         n = len(xs)
         if lo == n:
@@ -464,6 +477,38 @@ def one_run(
         if rest * u > least * denom:
             return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
         return keep(p, rest, denom, poor, factors, cs, (None, u, None, None))
+
+    def loses(
+        p: int,
+        budgets: mes_numpy.Floats,
+        held: mes_numpy.Floats,
+        total: float,
+        sup: mes_numpy.Supporters,
+        above: float,
+    ) -> bool:
+        """`float_bound` for a project of many supporters, without sorting them: the groups
+        holding less than `above`·u are taken as poor. Their price formula is a lower bound of
+        the price, as any is, and it is above `above` whenever the price is (with these poor,
+        the formula at rho = `above` would cover at most what min(budget, rho·u) covers), so
+        one pass says whether p certainly loses. Kept only where p is also certainly
+        affordable, as in `float_bound`; otherwise the sorted path decides."""
+        u = utils[movers[p][0][0]]
+        cost = costs[p]
+        # `held`: what each group holds; sums of at most len(budgets) correctly rounded
+        # products, in any order, with `total` among them.
+        margin = (len(budgets) + 8) * EPS
+        if total * (1 - margin) < cost * (1 + SLACK):
+            return False
+        poor = budgets < above * u
+        spent = float(held @ poor)
+        voters = int(np.count_nonzero(poor)) if sup.ones else int(sup.counts @ poor)
+        rich = float(total_sat[p] - u * voters)
+        if rich <= 0:
+            return False
+        low = (cost - spent) / rich - margin * (cost + spent) / rich
+        if not low > above * (1 + EPS):
+            return False
+        return keep_bound(p, low)
 
     def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
         """`price_single` in exact arithmetic throughout."""

@@ -102,6 +102,9 @@ class _Bounds:
             ]
             prep.float_counts = np.array(prep.mult, dtype=np.float64)
             prep.float_weights = np.array(prep.initial_state, dtype=np.intp)
+            prep.float_group_counts = [
+                None if g is None else prep.float_counts[g] for g in prep.float_groups
+            ]
         # Each weight's exact budget at both ends, correctly rounded, then rounded outwards,
         # and spread to the groups by their weight's number (`Prepared.initial_state`).
         ends = [[0.0] * len(prep.weight_state), [0.0] * len(prep.weight_state)]
@@ -116,24 +119,34 @@ class _Bounds:
         self.lo1 = np.nextafter(end, DOWN)
         self.hi1 = np.nextafter(end, UP)
         self.groups = prep.float_groups
-        self.count = prep.float_counts
+        # Each project's supporting groups' numbers of voters.
+        assert prep.float_group_counts is not None
+        self.counts: list[Floats] = prep.float_group_counts
 
     def _utility(self, p: int) -> float:
         return float(self.prep.utils[self.prep.movers[p][0][0]])
 
-    def upper_price(self, p: int) -> Line | None:
+    def upper_price(self, p: int, lower: list[Line]) -> Line | None:
         """p's price at the lower budgets at both ends, raised and checked; None if they
-        cannot certainly pay it at one end."""
+        cannot certainly pay it at one end. `lower`: lower bounds of its price at the upper
+        budgets, hence at most its price at the lower ones, where the search starts."""
         g = self.groups[p]
         assert g is not None
         cost = float(self.prep.costs[p])
         u = self._utility(p)
-        counts = self.count[g]
+        counts = self.counts[p]
         found = []
-        for budgets in (self.lo0[g], self.lo1[g]):
-            if _sum_down(budgets * counts) < cost * (1 + 4 * EPS):
+        total = float(self.prep.total_sat[p])
+        for end, budgets in enumerate((self.lo0[g], self.lo1[g])):
+            holds = budgets * counts
+            if _sum_down(holds) < cost * (1 + 4 * EPS):
                 return None
-            guess = _float_price(budgets, counts, cost, u, float(self.prep.total_sat[p]))
+            start = max((low[end] for low in lower), default=0.0)
+            climbed = _climb(budgets, holds, counts, cost, u, total, start, 8)
+            if climbed is not None and climbed[2]:
+                guess: float | None = climbed[1]
+            else:  # not reached in a few turns: sort
+                guess = _float_price(budgets, counts, cost, u, total)
             if guess is None:
                 return None
             # Raised until, paying min(budget, rho·u), the lower budgets certainly cover the
@@ -151,31 +164,42 @@ class _Bounds:
         return found[0], found[1]
 
     def lower_price(
-        self, p: int, span: int, known: list[Line] | None = None
+        self,
+        p: int,
+        span: int,
+        known: list[Line] | None = None,
+        beat: Line | None = None,
     ) -> tuple[list[Line], int]:
         """Lower bounds of p's price: F_S at the upper budgets, S the poor groups at t = 0 and
-        at t = span as far as `_poor` finds them (each rounded down), and how many rounds the
+        at t = span as far as `_climb` finds them (each rounded down), and how many rounds the
         upper budgets certainly cannot pay p for (-1: they may at t = 0). `known`: lower
-        bounds from an earlier step, where the search for the poor starts."""
+        bounds from an earlier step, where the search for the poor starts. With `beat` (the
+        price p must stay above), the first bound is enough where it stays above `beat` over
+        the whole range."""
         g = self.groups[p]
         assert g is not None
         cost = float(self.prep.costs[p])
         u = self._utility(p)
-        counts = self.count[g]
+        counts = self.counts[p]
         total = float(self.prep.total_sat[p])
         budgets = (self.hi0[g], self.hi1[g])
         holds = (budgets[0] * counts, budgets[1] * counts)
-        n = len(counts)
+        # Upper budgets are never negative: the sums of magnitudes are the sums.
+        margin = 1 + (len(counts) + 8) * EPS
+        short0 = _down(cost - float(holds[0].sum()) * margin)
+        # (Where they may pay p at t = 0, the sum at t = span is not needed.)
+        short1 = _down(cost - float(holds[1].sum()) * margin) if short0 > 0 else 0.0
+        beyond = _reach(short0, short1, span)
         found: list[Line] = []
-        short: list[float] = []
+        if beyond == span:
+            # Beyond its supporters' means over the whole range: no bound is needed.
+            return found, beyond
         for first in (0, 1):
-            held = float(holds[first].sum())
-            # Upper budgets are never negative: the sums of magnitudes are the sums.
-            short.append(_down(cost - held * (1 + (n + 8) * EPS)))
             start = max((low[first] for low in known), default=0.0) if known else 0.0
-            poor = _poor(budgets[first], holds[first], counts, cost, u, total, start)
-            if poor is None:
+            climbed = _climb(budgets[first], holds[first], counts, cost, u, total, start, 6)
+            if climbed is None:
                 continue
+            poor = climbed[0]
             # Sums as dot products with the 0/1 mask: the products are exact and adding an
             # exact 0 is exact, so the bound of a sum of the `terms` poor holds still applies.
             denom = total - u * float(counts @ poor)
@@ -187,7 +211,9 @@ class _Bounds:
                 spent = float(holds[end] @ poor) * (1 + terms * EPS)
                 values[end] = _down(_down(cost - spent) / denom)
             found.append((values[0], values[1]))
-        return found, _reach(short[0], short[1], span)
+            if beat is not None and _above_until(found, beat, span) == span:
+                break
+        return found, beyond
 
     def pay(self, c: int, upper: Line, lower: Line) -> None:
         """c's supporters pay: new lower budgets (kept affine, or 0) and upper budgets."""
@@ -218,7 +244,7 @@ def _float_price(
     return (cost - float(paid[lo])) / denom
 
 
-def _poor(
+def _climb(
     budgets: Floats,
     holds: Floats,
     counts: Floats,
@@ -226,15 +252,18 @@ def _poor(
     u: float,
     total: float,
     start: float,
-) -> NDArray[np.bool_] | None:
-    """The poor groups, found without sorting: from a price rho known to be at most the price,
+    turns: int,
+) -> tuple[NDArray[np.bool_], float, bool] | None:
+    """Poor groups found without sorting: from a price rho known to be at most the price,
     the groups holding less than rho·u are poor, and the price formula of those is again at
-    most the price and at least rho; a few turns reach the poor set, or a subset of it (any
-    subset gives a lower bound of the price). None if no price formula is defined."""
+    most the price and at least rho. After at most `turns` turns: the poor set reached (or a
+    subset of it: any subset gives a lower bound of the price), its formula, and whether the
+    set stopped growing (then the formula is the float price). None if no formula is
+    defined."""
     rho = max(start, cost / total)
     poor = budgets < rho * u
     many = int(np.count_nonzero(poor))
-    for _ in range(6):
+    for _ in range(turns):
         denom = total - u * float(counts @ poor)
         if denom <= 0:
             return None
@@ -242,18 +271,25 @@ def _poor(
         grown = budgets < rho * u
         more = int(np.count_nonzero(grown))
         if more <= many:
-            break
+            return poor, rho, more == many
         poor, many = grown, more
-    return poor
+    return poor, rho, False
 
 
 def _above_until(lows: list[Line], high: Line, span: int) -> int:
     """The largest t such that max(lows) > high at every round of [0, t]; -1 if not at 0.
     Each gap is affine: it holds on [0, r] (falling) or from some round on (rising); the
     maximum holds wherever one of them does."""
-    if not lows:
+    high0, high1 = high
+    gaps = []
+    for low0, low1 in lows:
+        gap0 = math.nextafter(low0 - high0, -math.inf)
+        gap1 = math.nextafter(low1 - high1, -math.inf)
+        if gap0 > 0 and gap1 > 0:
+            return span
+        gaps.append((gap0, gap1))
+    if not gaps:
         return -1
-    gaps = [(_down(low[0] - high[0]), _down(low[1] - high[1])) for low in lows]
     reach = max(_reach(g0, g1, span) for g0, g1 in gaps)
     if reach < 0 or reach == span:
         return reach
@@ -296,15 +332,15 @@ def attempt(prep: Prepared, k: int, span: int, sequence: Sequence[int]) -> tuple
         if c not in alive:
             return -1, False
         alive.discard(c)
-        upper = b.upper_price(c)
         lower, _ = b.lower_price(c, span)
+        upper = b.upper_price(c, lower)
         if upper is None or not lower:
             return -1, True
         for q in sorted(alive):
             known = bound.get(q)
             if known is not None and _above_until(known, upper, span) >= reach:
                 continue
-            fresh, short = b.lower_price(q, span)
+            fresh, short = b.lower_price(q, span, known, upper)
             if short == span:
                 alive.discard(q)  # for ever: the upper budgets only fall
                 continue

@@ -6,8 +6,9 @@ arithmetic differs. Each supporting group carries its four budget bounds (lower 
 t = 0 and t = span) as floats, rounded outwards at every step, so no budget state is created and
 every step is a few numpy operations over the groups concerned:
 
-* a lower budget is always rounded down and an upper one up (`np.nextafter`), and every sum is
-  taken with a bound of its rounding error ((terms + 8)·2**-50 of the sum of magnitudes);
+* a lower budget is always rounded down and an upper one up (`np.nextafter`, or `_below` and
+  `_above`), and every sum is taken with a bound of its rounding error ((terms + 8)·2**-50 of
+  the sum of magnitudes);
 * c's upper price at the lower budgets is the float price, raised, then *checked*: the lower
   budgets, each paying min(budget, price·u), cover the cost with margin (the price function is
   increasing, so any price that covers it is an upper bound of the price);
@@ -71,6 +72,32 @@ def _up(x: float) -> float:
     return math.nextafter(x, math.inf)
 
 
+# Below: a float x that is an operation's result rounded to nearest is within half an ulp, at
+# most |x|·2**-53, of the exact result; x - (|x|·2**-52 + the least subnormal) falls at least
+# half an ulp below x even after its own rounding, so it is at most the exact result (and likewise
+# above). Two ulps at most, for a few cheap operations where `np.nextafter` costs 5 ns an element.
+TINY = 2.0**-1074
+
+
+def _below(x: Floats) -> Floats:
+    """x, an array of results rounded to nearest, lowered to at most the exact results (in
+    place)."""
+    step = np.abs(x)
+    step *= 2.0**-52
+    step += TINY
+    x -= step
+    return x
+
+
+def _above(x: Floats) -> Floats:
+    """x raised to at least the exact results, as `_below` (in place)."""
+    step = np.abs(x)
+    step *= 2.0**-52
+    step += TINY
+    x += step
+    return x
+
+
 def _reach(gap0: float, gap1: float, span: int) -> int:
     """The largest whole t in [0, span] with the affine gap (lower bounds gap0 at t = 0, gap1
     at t = span) > 0 at every round of [0, t]; -1 if not at t = 0. Strict always: the gaps are
@@ -112,12 +139,13 @@ class _Bounds:
             share, growth = prep.start(w, k)
             ends[0][number] = float(share)
             ends[1][number] = float(share + growth * span)
-        start = np.array(ends[0], dtype=np.float64)[prep.float_weights]
-        end = np.array(ends[1], dtype=np.float64)[prep.float_weights]
-        self.lo0 = np.nextafter(start, DOWN)
-        self.hi0 = np.nextafter(start, UP)
-        self.lo1 = np.nextafter(end, DOWN)
-        self.hi1 = np.nextafter(end, UP)
+        start = np.array(ends[0], dtype=np.float64)
+        end = np.array(ends[1], dtype=np.float64)
+        weights = prep.float_weights
+        self.lo0 = np.nextafter(start, DOWN)[weights]
+        self.hi0 = np.nextafter(start, UP)[weights]
+        self.lo1 = np.nextafter(end, DOWN)[weights]
+        self.hi1 = np.nextafter(end, UP)[weights]
         self.groups = prep.float_groups
         # Each project's supporting groups' numbers of voters.
         assert prep.float_group_counts is not None
@@ -222,16 +250,16 @@ class _Bounds:
         u = self._utility(c)
         up0, up1 = _up(upper[0] * u), _up(upper[1] * u)
         down0, down1 = max(0.0, _down(lower[0] * u)), max(0.0, _down(lower[1] * u))
-        a0 = np.nextafter(self.lo0[g] - up0, DOWN)
-        a1 = np.nextafter(self.lo1[g] - up1, DOWN)
+        a0 = _below(self.lo0[g] - up0)
+        a1 = _below(self.lo1[g] - up1)
         # max(0, a) is convex: bounded below by the line a or by 0; the larger on average.
         zero = a0 + a1 <= 0
         a0[zero] = 0.0
         a1[zero] = 0.0
         self.lo0[g] = a0
         self.lo1[g] = a1
-        self.hi0[g] = np.maximum(0.0, np.nextafter(self.hi0[g] - down0, UP))
-        self.hi1[g] = np.maximum(0.0, np.nextafter(self.hi1[g] - down1, UP))
+        self.hi0[g] = np.maximum(0.0, _above(self.hi0[g] - down0))
+        self.hi1[g] = np.maximum(0.0, _above(self.hi1[g] - down1))
 
 
 def _float_price(

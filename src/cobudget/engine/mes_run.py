@@ -446,7 +446,7 @@ def one_run(
             # Certainly unaffordable (as in `price_single`), found before any sort.
             grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
             return beyond_means(p, total, grows, len(budgets))
-        if above < INF and loses(p, budgets, held, total, sup, above):
+        if above < INF and not record and loses(p, budgets, held, total, sup, above):
             return True
         order, xs, paid, heads, lo = mes_numpy.poor_prefix(
             budgets, sup.fcounts, float(cost), fu, float(total_sat[p])

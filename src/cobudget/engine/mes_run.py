@@ -317,6 +317,13 @@ def one_run(
         counts = count(p, 0)
         cost = costs[p]
         u = utils[uid]
+        if not record:
+            # Certainly unaffordable: found from one float sum, before any sort (as `price_big`).
+            sizes = counts.values()
+            held = sum(map(mul, map(fbudget.__getitem__, counts), sizes))
+            if held < cost * (1 - SLACK):
+                grows = sum(map(mul, map(fslope.__getitem__, counts), sizes)) if track else 0.0
+                return beyond_means(p, held, grows, len(counts))
         order = sorted(counts, key=fbudget.__getitem__)
         n = len(order)
         # The first state that pays rho·u: the poor are a prefix of the budgets in increasing

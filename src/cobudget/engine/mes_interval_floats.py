@@ -79,22 +79,23 @@ def _up(x: float) -> float:
 TINY = 2.0**-1074
 
 
-def _below(x: Floats) -> Floats:
-    """x, an array of results rounded to nearest, lowered to at most the exact results (in
-    place)."""
+def _ulps(x: Floats) -> Floats:
     step = np.abs(x)
     step *= 2.0**-52
     step += TINY
-    x -= step
+    return step
+
+
+def _below(x: Floats) -> Floats:
+    """x, an array of results rounded to nearest, lowered to at most the exact results (in
+    place)."""
+    x -= _ulps(x)
     return x
 
 
 def _above(x: Floats) -> Floats:
     """x raised to at least the exact results, as `_below` (in place)."""
-    step = np.abs(x)
-    step *= 2.0**-52
-    step += TINY
-    x += step
+    x += _ulps(x)
     return x
 
 

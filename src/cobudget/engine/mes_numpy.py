@@ -27,6 +27,7 @@ GROUPS: int | None = 256
 
 Ints = NDArray[np.intp]
 Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
 
 
 class Supporters:
@@ -113,7 +114,8 @@ class RunArrays:
         if fslope:
             self.fs[: self.size] = fslope
 
-    def extend(self, floats: list[float], slopes: list[float]) -> None:
+    def extend(self, floats: list[float], slopes: list[float] | None) -> None:
+        """Append states' floats (growths: None for 0.0, as the arrays are zeros beyond `size`)."""
         end = self.size + len(floats)
         if end > len(self.fb):
             grown = np.empty(2 * end)
@@ -123,7 +125,8 @@ class RunArrays:
             grown[: self.size] = self.fs[: self.size]
             self.fs = grown
         self.fb[self.size : end] = floats
-        self.fs[self.size : end] = slopes
+        if slopes is not None:
+            self.fs[self.size : end] = slopes
         self.size = end
 
 
@@ -160,16 +163,24 @@ def distinct(states: Ints) -> list[int]:
     return np.unique(states).tolist()  # type: ignore[no-any-return]
 
 
-def moved(states: Ints, size: int) -> list[int]:
+def moved(states: Ints, size: int) -> Ints:
     """The distinct states of a purchase's payers, in increasing order (`size`: how many
     states the run has): marked in an array of the run's states, with no sort."""
     marks = np.zeros(size, dtype=np.bool_)
     marks[states] = True
-    return np.flatnonzero(marks).tolist()
+    return np.flatnonzero(marks)
 
 
-def relabel(states: Ints, olds: list[int], news: list[int], size: int) -> Ints:
-    """Each payer's new state: `news[i]` for a payer in state `olds[i]`."""
-    table = np.empty(size, dtype=np.intp)
-    table[olds] = news
+def outside(states: Ints, poor: list[int], size: int) -> Bools:
+    """Which of `states` are not among `poor` (`size`: how many states the run has)."""
+    marks = np.zeros(size, dtype=np.bool_)
+    marks[poor] = True
+    return ~marks[states]
+
+
+def relabel(states: Ints, olds: Ints, rich: Bools, base: int, zero: int) -> Ints:
+    """Each payer's new state, from its state among `olds` (distinct, increasing): the rich
+    ones, in order, to the new states `base`, `base + 1`, ...; the others to `zero`."""
+    table = np.empty(int(olds[-1]) + 1 if len(olds) else 0, dtype=np.intp)
+    table[olds] = np.where(rich, np.cumsum(rich) + (base - 1), zero)
     return table[states]

@@ -723,17 +723,21 @@ def one_run(
         factor.append(1)
         paid: dict[int, Fraction] = {}
         payers = big.get(chosen)
-        known: set[int] | None = None
         found = poor_at.get(chosen)
-        if found is not None and found[0] == priced_at[chosen] and not record:
-            known = set(found[1])
+        if found is None or found[0] != priced_at[chosen] or record:
+            found = None
         for i, (uid, groups) in enumerate(movers[chosen]):
             u = utils[uid] // shared
             cut = rest * u
+            # The payers' states (`sigmas`); with numpy, also as an array and, once known, which
+            # of them are rich as a mask.
+            moved: mes_numpy.Ints | None = None
+            rich_mask: mes_numpy.Bools | None = None
             if payers is not None:
                 assert arrays is not None
                 olds_at = arrays.state[payers.groups]
-                sigmas = mes_numpy.moved(olds_at, arrays.size)
+                moved = mes_numpy.moved(olds_at, arrays.size)
+                sigmas = moved.tolist()
             else:
                 if arrays is None:
                     olds = list(map(state.__getitem__, groups))
@@ -742,8 +746,13 @@ def one_run(
                 sigmas = list(dict.fromkeys(olds))
             # Rich states pay rho·u and move to a new state; the poor pay all they have. (In C:
             # compress, map.)
-            if known is not None:
-                rich = list(filterfalse(known.__contains__, sigmas))
+            if found is not None:
+                # The poor are those the price found (nothing has moved them since).
+                if moved is not None:
+                    rich_mask = mes_numpy.outside(moved, found[1], len(value))
+                    rich = moved[rich_mask].tolist()
+                else:
+                    rich = list(filterfalse(set(found[1]).__contains__, sigmas))
                 factors = list(map(factor.__getitem__, map(epoch.__getitem__, rich)))
                 rich_values: list[int] = list(map(mul, map(value.__getitem__, rich), factors))
                 rich_factors: Iterable[int] = factors
@@ -754,28 +763,26 @@ def one_run(
                 rich = list(compress(sigmas, is_rich))
                 rich_values = list(compress(values, is_rich))
                 rich_factors = compress(factors, is_rich)
+                if moved is not None:
+                    rich_mask = np.array(is_rich, dtype=np.bool_)
             base = len(value)
-            if len(rich) < len(sigmas):
-                if zero < 0:
-                    zero = base
-                    value.append(0)
-                    slope.append(0)
-                    epoch.append(0)
-                    fbudget.append(0.0)
-                    if fslope:
-                        fslope.append(0.0)
-                    if arrays is not None:
-                        arrays.extend([0.0], [0.0])
-                    base += 1
-                new_state = dict.fromkeys(sigmas, zero)
-            else:
-                new_state = {}
-            new_state.update(zip(rich, range(base, base + len(rich)), strict=True))
+            if len(rich) < len(sigmas) and zero < 0:
+                zero = base
+                value.append(0)
+                slope.append(0)
+                epoch.append(0)
+                fbudget.append(0.0)
+                if fslope:
+                    fslope.append(0.0)
+                if arrays is not None:
+                    arrays.extend([0.0], None)
+                base += 1
             news = list(map(sub, rich_values, repeat(cut)))
             value.extend(news)
             floats = list(map(truediv, news, repeat(scale)))
             fbudget.extend(floats)
             epoch.extend(repeat(now, len(rich)))
+            fslopes: list[float] | None = None
             if track:
                 grown = map(mul, map(slope.__getitem__, rich), rich_factors)
                 slopes = list(map(sub, grown, repeat(rest_s * u)))
@@ -783,20 +790,21 @@ def one_run(
                 fslopes = list(map(truediv, slopes, repeat(scale)))
             else:
                 slope.extend(repeat(0, len(rich)))
-                fslopes = [0.0] * len(rich)
             if fslope:
-                fslope.extend(fslopes)
+                fslope.extend(fslopes if fslopes is not None else repeat(0.0, len(rich)))
             if arrays is not None:
                 arrays.extend(floats, fslopes)
-            if payers is not None:
-                assert arrays is not None
-                now_at = mes_numpy.relabel(
-                    olds_at, sigmas, list(map(new_state.__getitem__, sigmas)), base
+            if moved is not None:
+                assert arrays is not None and payers is not None and rich_mask is not None
+                arrays.state[payers.groups] = mes_numpy.relabel(
+                    olds_at, moved, rich_mask, base, zero
                 )
-                arrays.state[payers.groups] = now_at
                 if record:
                     olds = olds_at.tolist()
             else:
+                # Every payer moves: a rich state to its own new one, a poor one to `zero`.
+                new_state = dict.fromkeys(sigmas, zero) if len(rich) < len(sigmas) else {}
+                new_state.update(zip(rich, range(base, base + len(rich)), strict=True))
                 now_in = list(map(new_state.__getitem__, olds))
                 if arrays is None:
                     deque(map(state.__setitem__, groups, now_in), maxlen=0)

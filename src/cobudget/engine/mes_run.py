@@ -187,8 +187,10 @@ def one_run(
         removed = {}
         bought = []
     heapq.heapify(heap)
-    # Each state's budget as a float (the exact budget, correctly rounded), to sort and sum
-    # budgets fast; every decision taken from floats is checked exactly (`price_single`).
+    # Each state's budget as a float, to sort and sum budgets fast: the exact budget correctly
+    # rounded, or for the states a purchase makes, within 3·2**-53 of it relatively
+    # (`as_floats`); every decision taken from floats is checked exactly (`price_single`), or
+    # taken with margins of 2**-50 per term (EPS), far above either.
     fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
     # When tracked, each state's growth per round as a float likewise (0.0 for the states
     # made once tracking has stopped): a project certainly beyond its supporters' means
@@ -298,7 +300,7 @@ def one_run(
     def price_single(p: int, above: float) -> bool:
         """`price_of` when all of p's supporters give it the same utility (cost utilities).
 
-        The budgets are read as floats (`fbudget`, each the exact budget correctly rounded) to
+        The budgets are read as floats (`fbudget`, each within 3·2**-53 of the exact budget) to
         sort the states and tell, in C, which are poor; the price is then computed exactly
         from the poor states alone, and checked exactly: every poor state pays less than rho·u
         and the least of the others at least rho·u, which makes it the price (and p
@@ -395,7 +397,8 @@ def one_run(
         `terms` products), `denom` the utility of the rest, `least` the least float of the rest.
 
         |float formula - exact formula| <= (terms + 3)·2**-52·(cost + spent) / rich (sums of
-        correctly rounded products), plus a few roundings of the quotient: taken with a wide
+        correctly rounded products of floats within 3·2**-53 of the budgets), plus a few
+        roundings of the quotient: taken with a wide
         margin. Only where p is certainly affordable (the rich, each holding at least the least
         of their floats, cover the rest by a margin): where the exact price would find it
         unaffordable, it is found so at the same step."""
@@ -502,7 +505,8 @@ def one_run(
         u = utils[movers[p][0][0]]
         cost = costs[p]
         # `held`: what each group holds; sums of at most len(budgets) correctly rounded
-        # products, in any order, with `total` among them.
+        # products (of floats within 3·2**-53 of the budgets), in any order, with `total`
+        # among them.
         margin = (len(budgets) + 8) * EPS
         if total * (1 - margin) < cost * (1 + SLACK):
             return False
@@ -547,10 +551,11 @@ def one_run(
 
     def beyond_means(p: int, held: float, grows: float, terms: int) -> bool:
         """Drop p, which its supporters certainly cannot afford: they hold `held` (a float sum
-        of `terms` products of correctly rounded floats, far below the cost). When tracked,
-        what they hold grows by `grows` per round (likewise), and p stays beyond their means
-        for at least (cost - held) / grows rounds, both taken with a margin above their
-        rounding errors: the reach kept is at most the exact one (`unaffordable`)."""
+        of `terms` products of floats within 3·2**-53 of the budgets, far below the cost).
+        When tracked, what they hold grows by `grows` per round (a sum of correctly rounded
+        floats), and p stays beyond their means for at least (cost - held) / grows rounds,
+        both taken with a margin above their rounding errors: the reach kept is at most the
+        exact one (`unaffordable`)."""
         alive[p] = 0
         removed[p] = (0, 1)
         if track and grows > 0:
@@ -779,7 +784,7 @@ def one_run(
                 base += 1
             news = list(map(sub, rich_values, repeat(cut)))
             value.extend(news)
-            floats = list(map(truediv, news, repeat(scale)))
+            floats = as_floats(news, scale)
             fbudget.extend(floats)
             epoch.extend(repeat(now, len(rich)))
             fslopes: list[float] | None = None
@@ -838,6 +843,20 @@ def one_run(
                 removed[p] = (avail, scale)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
     return Run(bought, payments, short, reach.fraction(), snaps)
+
+
+def as_floats(values: list[int], scale: int) -> list[float]:
+    """values[i] / scale as floats, for budgets: float(v) / float(scale), three correct
+    roundings, so within 3·2**-53 of the quotient relatively (three times faster than the
+    correctly rounded int / int at a few hundred bits). Correctly rounded instead where the
+    operands leave the float range or the quotient could be subnormal."""
+    if scale.bit_length() <= 960:
+        fs = float(scale)
+        try:
+            return [float(v) / fs for v in values]
+        except OverflowError:
+            pass
+    return list(map(truediv, values, repeat(scale)))
 
 
 def still_valid(snaps: list[Snap], k: int) -> list[Snap] | None:

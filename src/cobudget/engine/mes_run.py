@@ -442,7 +442,8 @@ def one_run(
     def price_big(p: int, above: float) -> bool:
         """`price_single` for a project of many supporters: its supporting groups sorted by
         float budget and the poor ones found by numpy, then the same exact checks, over the
-        distinct states of the poor groups (`mes_numpy.poor_prefix`)."""
+        distinct states of the poor groups (`mes_numpy.poor_prefix`, or `split_climb` from its
+        last price, with no sort)."""
         assert arrays is not None
         sup = big[p]
         u = utils[movers[p][0][0]]
@@ -458,22 +459,32 @@ def one_run(
             return beyond_means(p, total, grows, len(budgets))
         if above < INF and not record and loses(p, budgets, held, total, sup, above):
             return True
-        order, xs, paid, heads, lo = mes_numpy.poor_prefix(
-            budgets, sup.fcounts, float(cost), fu, float(total_sat[p])
-        )
-        n = len(xs)
-        if lo == n:
-            if paid[n] < cost * (1 - SLACK) and not record:
-                grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
-                return beyond_means(p, float(paid[n]), grows, n)
-            return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+        # Its last price (a lower bound of its price now) says where to look first.
+        split = None
+        if lbf[p] > 0:
+            split = mes_numpy.split_climb(
+                budgets, held, sup.fcounts, float(cost), fu, float(total_sat[p]), lbf[p] * fu, SLACK
+            )
+        if split is None:
+            order, xs, paid, heads, lo = mes_numpy.poor_prefix(
+                budgets, sup.fcounts, float(cost), fu, float(total_sat[p])
+            )
+            n = len(xs)
+            if lo == n:
+                if paid[n] < cost * (1 - SLACK) and not record:
+                    grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
+                    return beyond_means(p, float(paid[n]), grows, n)
+                return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+            split = mes_numpy.split_sorted(order, xs, paid, heads, lo, SLACK)
+        poor_groups, spent, voters, least_float, near_groups = split
         # Counts of voters are whole numbers far below 2**53: exact as floats.
-        denom = total_sat[p] - u * int(heads[lo])
-        # A float sum of the poor groups' products (at least as many as their states).
-        if above < INF and denom > 0 and float_bound(p, float(paid[lo]), denom, lo, xs[lo], above):
+        denom = total_sat[p] - u * int(voters)
+        # A float sum of the poor groups' products (over all groups, with zeros for the rich,
+        # for `split_climb`; at least as many as their states).
+        terms = len(budgets)
+        if above < INF and denom > 0 and float_bound(p, spent, denom, terms, least_float, above):
             return True
-        poor_order = order[:lo]
-        poor, cs = mes_numpy.state_counts(sg[poor_order], sup.counts[poor_order], sup.ones)
+        poor, cs = mes_numpy.state_counts(sg[poor_groups], sup.counts[poor_groups], sup.ones)
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))
         rest = cost * scale - sum(map(mul, values, cs))
@@ -481,8 +492,7 @@ def one_run(
             return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
         # The least budget among the rich, exactly, over the states whose float is within
         # SLACK of the least float.
-        edge = float(xs[lo]) * (1 + SLACK)
-        near = mes_numpy.distinct(sg[order[lo : int(np.searchsorted(xs, edge, side="right"))]])
+        near = set(sg[near_groups].tolist())
         least = min([value[s] * factor[epoch[s]] for s in near])
         if rest * u > least * denom:
             return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))

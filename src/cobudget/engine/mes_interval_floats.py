@@ -151,6 +151,10 @@ class _Bounds:
         # Each project's supporting groups' numbers of voters.
         assert prep.float_group_counts is not None
         self.counts: list[Floats] = prep.float_group_counts
+        # Until the first purchase, where every voter starts with the same budget (one
+        # weight), every supporter of every project holds the same upper budgets.
+        self.alike = len(ends[0]) == 1
+        self.top = (float(np.nextafter(start, UP)[0]), float(np.nextafter(end, UP)[0]))
 
     def _utility(self, p: int) -> float:
         return float(self.prep.utils[self.prep.movers[p][0][0]])
@@ -205,6 +209,8 @@ class _Bounds:
         bounds from an earlier step, where the search for the poor starts. With `beat` (the
         price p must stay above), the first bound is enough where it stays above `beat` over
         the whole range."""
+        if self.alike:
+            return self._alike_price(p, span)
         g = self.groups[p]
         assert g is not None
         cost = float(self.prep.costs[p])
@@ -244,8 +250,27 @@ class _Bounds:
                 break
         return found, beyond
 
+    def _alike_price(self, p: int, span: int) -> tuple[list[Line], int]:
+        """`lower_price` where every supporter of p holds the same upper budgets (`alike`):
+        their sum is one product (n voters), and where they can pay p they all pay the same,
+        rho·u = cost / n, so p's price is F_S with S empty, cost / total, at every round where
+        it is affordable (and F_S is a lower bound of it whatever S, affordable or not)."""
+        cost = float(self.prep.costs[p])
+        total = float(self.prep.total_sat[p])
+        voters = float(self.counts[p].sum())
+        # One product each, correctly rounded: within (1 + 8)·EPS, as a sum of one term.
+        margin = 1 + 9 * EPS
+        short0 = _down(cost - self.top[0] * voters * margin)
+        short1 = _down(cost - self.top[1] * voters * margin) if short0 > 0 else 0.0
+        beyond = _reach(short0, short1, span)
+        if beyond == span:
+            return [], beyond
+        low = _down(_down(cost) / total)
+        return [(low, low)], beyond
+
     def pay(self, c: int, upper: Line, lower: Line) -> None:
         """c's supporters pay: new lower budgets (kept affine, or 0) and upper budgets."""
+        self.alike = False
         g = self.groups[c]
         assert g is not None
         u = self._utility(c)

@@ -133,6 +133,10 @@ class _Bounds:
             prep.float_group_counts = [
                 None if g is None else prep.float_counts[g] for g in prep.float_groups
             ]
+            # Each project's number of supporting voters (a whole number: exact as a float).
+            prep.float_voters = [
+                0.0 if c is None else float(c.sum()) for c in prep.float_group_counts
+            ]
         # Each weight's exact budget at both ends, correctly rounded, then rounded outwards,
         # and spread to the groups by their weight's number (`Prepared.initial_state`).
         ends = [[0.0] * len(prep.weight_state), [0.0] * len(prep.weight_state)]
@@ -151,6 +155,8 @@ class _Bounds:
         # Each project's supporting groups' numbers of voters.
         assert prep.float_group_counts is not None
         self.counts: list[Floats] = prep.float_group_counts
+        assert prep.float_voters is not None
+        self.voters: list[float] = prep.float_voters
         # Until the first purchase, where every voter starts with the same budget (one
         # weight), every supporter of every project holds the same upper budgets.
         self.alike = len(ends[0]) == 1
@@ -257,7 +263,7 @@ class _Bounds:
         it is affordable (and F_S is a lower bound of it whatever S, affordable or not)."""
         cost = float(self.prep.costs[p])
         total = float(self.prep.total_sat[p])
-        voters = float(self.counts[p].sum())
+        voters = self.voters[p]
         # One product each, correctly rounded: within (1 + 8)·EPS, as a sum of one term.
         margin = 1 + 9 * EPS
         short0 = _down(cost - self.top[0] * voters * margin)

@@ -132,6 +132,7 @@ class Prepared:
         self.float_groups: list[Any] | None = None
         self.float_counts: Any = None
         self.float_group_counts: list[Any] | None = None
+        self.float_voters: list[float] | None = None
         self.float_weights: Any = None
         # `tallies` and `movers`' groups as arrays, for the runs that price with numpy
         # (`mes_numpy.array_tallies`), built by the first one.

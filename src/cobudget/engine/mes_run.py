@@ -29,6 +29,10 @@ INF = float("inf")
 # Whether a project that certainly loses a step may keep a float lower bound instead of its
 # exact price (`price_single`); the tests compare with every price exact.
 LAZY_LOSERS = True
+# A project bought at a tracked step with at least this many supporting states has its
+# supporters' sides checked exactly only where floats say one may bound the reach (`crossing`);
+# None: every one, always (the tests compare both).
+CROSSING: int | None = 32
 
 
 @dataclass(slots=True)
@@ -580,6 +584,39 @@ def one_run(
             reach.keep(-a * d, c * b, True)
         return False
 
+    def crossing(states: list[int], u: int, rest: int, rest_s: int, denom: int) -> list[int]:
+        """The states, all of utility u for the project bought at price rest / (scale·denom)
+        (growing by rest_s / (scale·denom) a round), whose side may bound the reach: those
+        the floats cannot tell (a budget within 1e-6 of rho·u, or a growth within 1e-6 of
+        rho's), and those whose side certainly changes, at the first round that may happen,
+        within 1e-7 relatively. Every other one certainly keeps its side longer (its float
+        crossing, within 1e-9 of the exact one, is later by more), so `Reach.keep` over these
+        alone gives the same reach."""
+        n = len(states)
+        if CROSSING is None or n < CROSSING:
+            return states
+        if arrays is not None:
+            at = np.array(states, dtype=np.intp)
+            budgets, growths = arrays.fb[at], arrays.fs[at]
+        else:
+            budgets = np.fromiter(map(fbudget.__getitem__, states), np.float64, n)
+            growths = np.fromiter(map(fslope.__getitem__, states), np.float64, n)
+        full = scale * denom
+        pays = rest / full * u
+        grows = rest_s / full * u
+        left = budgets - pays
+        drift = growths - grows
+        unsure = (np.abs(left) <= 1e-6 * (budgets + abs(pays))) | (
+            np.abs(drift) <= 1e-6 * (np.abs(growths) + abs(grows))
+        )
+        toward = np.flatnonzero(((left > 0) != (drift > 0)) & ~unsure)
+        pick = np.flatnonzero(unsure)
+        if len(toward):
+            times = np.abs(left[toward] / drift[toward])
+            first = toward[times <= times.min() * (1 + 1e-7)]
+            pick = np.concatenate((pick, first))
+        return [states[i] for i in pick.tolist()]
+
     def unaffordable(p: int, avail: int, states: list[int], cnts: list[int]) -> None:
         alive[p] = 0
         removed[p] = (avail, scale)
@@ -677,31 +714,27 @@ def one_run(
         alive[chosen] = 0
         rest, rest_s, denom, chosen_buckets = price[chosen]
         if track:
-            if isinstance(chosen_buckets, tuple):
-                values_c, u_c, held, held_cnts = chosen_buckets
-                if held is None:
-                    # `price_big` keeps none: counted now (nothing moved its supporters since).
-                    assert arrays is not None
-                    sup = big[chosen]
-                    states_c, cnts_c = mes_numpy.state_counts(
-                        arrays.state[sup.groups], sup.counts, sup.ones
-                    )
-                elif isinstance(held, Counter):
-                    # `price_single` keeps its supporters' counts as they came.
-                    states_c, cnts_c = list(held), list(held.values())
-                else:
-                    assert held_cnts is not None
-                    states_c, cnts_c = held, held_cnts
-                if values_c is None:
-                    factors_c = map(factor.__getitem__, map(epoch.__getitem__, states_c))
-                    values_c = list(map(mul, map(value.__getitem__, states_c), factors_c))
-                chosen_buckets = list(zip(values_c, repeat(u_c), states_c, cnts_c, strict=False))
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
-            for _, u, sigma, _ in chosen_buckets:
-                f = factor[epoch[sigma]]
-                d = value[sigma] * f * denom - rest * u
-                reach.keep(d, slope[sigma] * f * denom - rest_s * u, d < 0)
+            if isinstance(chosen_buckets, tuple):
+                _, u_c, held, _ = chosen_buckets
+                if held is None:
+                    # `price_big` keeps none: found now (nothing moved its supporters since).
+                    assert arrays is not None
+                    sides = mes_numpy.moved(arrays.state[big[chosen].groups], arrays.size)
+                    states_c: list[int] = sides.tolist()
+                else:
+                    # `price_single` keeps its supporters' counts, `price_single_exact` a list.
+                    states_c = list(held)
+                for sigma in crossing(states_c, u_c, rest, rest_s, denom):
+                    f = factor[epoch[sigma]]
+                    d = value[sigma] * f * denom - rest * u_c
+                    reach.keep(d, slope[sigma] * f * denom - rest_s * u_c, d < 0)
+            else:
+                for _, u, sigma, _ in chosen_buckets:
+                    f = factor[epoch[sigma]]
+                    d = value[sigma] * f * denom - rest * u
+                    reach.keep(d, slope[sigma] * f * denom - rest_s * u, d < 0)
             # ... and it must stay the cheapest: any price formula of a project is a lower
             # bound of its price at every round (docs/equal-shares.md), so comparing bounds
             # suffices, whether just computed or left from an earlier step. A bound left from

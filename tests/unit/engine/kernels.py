@@ -1,7 +1,8 @@
 """Both paths of the MES core: the pure-Python one (the reference) and numpy's (issue 19).
 
 `mes_numpy.GROUPS` picks the projects numpy prices; the small elections of the property tests
-have none large enough, so the numpy path runs them with every project priced by numpy."""
+have none large enough, so the numpy path runs them with every project priced by numpy. Both
+check a bought project's supporters' sides through `mes_run.crossing`'s floats at every size."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from contextlib import contextmanager
 
 import pytest
 
-from cobudget.engine import mes_numpy
+from cobudget.engine import mes_numpy, mes_run
 
 KERNELS = pytest.mark.parametrize("kernel", ["python", "numpy"])
 
 
 @contextmanager
 def kernel_in_use(kernel: str) -> Iterator[None]:
-    saved = mes_numpy.GROUPS
+    saved = mes_numpy.GROUPS, mes_run.CROSSING
     mes_numpy.GROUPS = None if kernel == "python" else 0
+    mes_run.CROSSING = 0
     try:
         yield
     finally:
-        mes_numpy.GROUPS = saved
+        mes_numpy.GROUPS, mes_run.CROSSING = saved

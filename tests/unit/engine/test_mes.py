@@ -172,6 +172,26 @@ def test_the_numpy_kernels_give_the_pure_python_outcome(problem: MesProblem) -> 
 
 
 @KERNELS
+@settings(max_examples=150, deadline=None)
+@given(problems(larger=True))
+def test_the_floats_that_pick_the_sides_to_check_keep_every_reach(
+    kernel: str, problem: MesProblem
+) -> None:
+    # mes_run.crossing: checking exactly only the supporters floats say may change side first
+    # gives a tracked run the reach, and each snapshot the reach, of checking every one.
+    prep = Prepared(problem)
+    for k in (0, 1, 4, 19) if prep.n and prep.unit else ():
+        with kernel_in_use(kernel):
+            picked = one_run(prep, k, True, False)
+            mes_run.CROSSING = None
+            every = one_run(prep, k, True, False)
+        assert (picked.reach, picked.bought) == (every.reach, every.bought)
+        assert [(s.reach_num, s.reach_den) for s in picked.snaps] == [
+            (s.reach_num, s.reach_den) for s in every.snaps
+        ]
+
+
+@KERNELS
 @settings(max_examples=300, deadline=None)
 @given(problems(larger=True), st.integers(0, 30))
 def test_the_kept_round_replayed_from_its_sequence_pays_as_a_full_run(

@@ -26,6 +26,7 @@ from cobudget.engine import receipts as chain
 from cobudget.engine.drawing_rights import drawing_rights
 from cobudget.engine.types import Lieu as EngineLieu
 from cobudget.services import receipts, settlements
+from tests.integration.web.test_busy import BUSY
 from tests.support import factories
 from tests.support.database import backend
 from tests.support.mail import Mailbox
@@ -131,17 +132,23 @@ async def test_a_rush_of_pledges_across_two_processes_never_crosses_the_close(
     assert move_status in (200, 303) and settle_status in (200, 303)
     assert again.status_code == 403 and "déjà" in again.text
     statuses = sorted({a.status for a in answers})
-    assert set(statuses) <= {200, 422}, statuses
+    # A pledge that waits behind the close and the settlement past the lock timeout (a slow or
+    # loaded machine) is answered 503 « réessayez » and stores nothing (the ledger checks below).
+    assert set(statuses) <= {200, 422, 503}, statuses
+    for answer in answers:
+        if answer.status == 503:
+            assert answer.json["detail"] == BUSY, answer
     acknowledged = [a for a in answers if a.status == 200]
     assert acknowledged and any(a.status == 422 for a in answers)
     # Sent after the close was answered: refused, every one, unless it retries a request
     # honoured before the close (it answers that, and stores nothing).
     for answer in answers:
         if answer.sent_after_close and not (answer.status == 200 and answer.json["replayed"]):
-            assert answer.status == 422, answer
-            assert answer.json["errors"] == {
-                "amount": "Les contributions ne sont pas ouvertes sur cette enveloppe."
-            }
+            assert answer.status in (422, 503), answer
+            if answer.status == 422:
+                assert answer.json["errors"] == {
+                    "amount": "Les contributions ne sont pas ouvertes sur cette enveloppe."
+                }
     # A 200 reports what this request stored (or, for a retry, what its first request stored).
     for answer in acknowledged:
         assert answer.json["amount_cents"] == answer.body["amount_cents"]

@@ -194,7 +194,8 @@ def split_climb(
         grown = budgets < guess
         more = float(fcounts @ grown)
         if more == voters:
-            # The same groups (the set only grows, and every group has voters).
+            # The same groups: the masks of two thresholds are nested, and every group has
+            # voters.
             others = ~poor
             least = float(np.min(budgets, where=others, initial=np.inf))
             if least == np.inf:
@@ -227,10 +228,6 @@ def state_counts(states: Ints, counts: Ints, ones: bool) -> tuple[list[int], lis
     else:
         many = np.add.reduceat(counts[order], first) if n else first
     return ordered[first].tolist(), many.tolist()
-
-
-def distinct(states: Ints) -> list[int]:
-    return np.unique(states).tolist()  # type: ignore[no-any-return]
 
 
 def moved(states: Ints, size: int) -> Ints:

@@ -227,18 +227,12 @@ def one_run(
     # How many buckets of each project were poor when last priced: where to look first.
     poor_before = [0] * prep.m
     payments: list[dict[int, Fraction]] = []
-    # Each priced project's price (rest, slope of rest, denom) and its buckets (budget, utility,
-    # state, count), or for a single utility the lists they are built from when it is bought.
+    # Each priced project's price (rest, slope of rest, denom) and, for a tracked step that
+    # buys it, its supporters: buckets (budget, utility, state, count), or for a single utility
+    # the utility and the states (None: found from the state array when it is bought).
     price: dict[
         int,
-        tuple[
-            int,
-            int,
-            int,
-            list[tuple[int, int, int, int]]
-            | tuple[list[int] | None, int, list[int], list[int]]
-            | tuple[None, int, Counter[int] | None, None],
-        ],
+        tuple[int, int, int, list[tuple[int, int, int, int]] | tuple[int, Iterable[int] | None]],
     ] = {}
     total_sat = prep.total_sat
     # When each project was last priced, and when a purchase last moved some of its supporters
@@ -391,7 +385,7 @@ def one_run(
                 least = v
         if rest * u > least * denom:
             return price_single_exact(p, list(counts), list(counts.values()))
-        return keep(p, rest, denom, poor, factors, cs, (None, u, counts, None))
+        return keep(p, rest, denom, poor, factors, cs, (u, counts))
 
     def float_bound(
         p: int, spent: float, denom: int, terms: int, least: float, above: float
@@ -429,7 +423,7 @@ def one_run(
         poor: list[int],
         factors: list[int],
         cs: list[int],
-        held: tuple[None, int, Counter[int] | None, None],
+        held: tuple[int, Iterable[int] | None],
     ) -> bool:
         """Keep p's exact price rest / (scale·denom), and its growth per round when tracked
         (the poor states pay all they have, and their budgets grow)."""
@@ -500,7 +494,7 @@ def one_run(
         least = min([value[s] * factor[epoch[s]] for s in near])
         if rest * u > least * denom:
             return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
-        return keep(p, rest, denom, poor, factors, cs, (None, u, None, None))
+        return keep(p, rest, denom, poor, factors, cs, (u, None))
 
     def loses(
         p: int,
@@ -558,7 +552,7 @@ def one_run(
             rest -= cnt * v
             rest_s -= cnt * slope[sigma] * factor[epoch[sigma]]
             denom -= cnt * u
-        price[p] = (rest, rest_s, denom, (values, u, states, cnts))
+        price[p] = (rest, rest_s, denom, (u, states))
         bound[p] = (rest, rest_s, scale * denom)
         lbf[p] = rest / (scale * denom)
         return True
@@ -717,7 +711,7 @@ def one_run(
             # The chosen price must stay exact: every bucket of its supporters keeps its side
             # (pays all it has, or pays rho per unit of utility) ...
             if isinstance(chosen_buckets, tuple):
-                _, u_c, held, _ = chosen_buckets
+                u_c, held = chosen_buckets
                 if held is None:
                     # `price_big` keeps none: found now (nothing moved its supporters since).
                     assert arrays is not None

@@ -136,21 +136,23 @@ class _Leaper:
         self.retry = 0
         self.floats = FLOAT_PROOFS and mes_interval_floats.applies(prep)
 
-    def certify(self, prep: Prepared, k: int, span: int, sequence: list[int]) -> int:
-        """The proof in floats where it applies, and in integers where it proves nothing for
-        a check close at round k (an exact tie between two prices, which floats cannot tell
-        from a near one)."""
+    def certify(self, prep: Prepared, k: int, span: int, sequence: list[int], run: Run) -> int:
+        """The proof in floats where it applies (from a snapshot of `run`, the last exact
+        run, where one holds over the range), and in integers where it proves nothing for a
+        check close at round k (an exact tie between two prices, which floats cannot tell from
+        a near one)."""
         if self.floats:
-            proved, near = mes_interval_floats.attempt(prep, k, span, sequence)
+            proved, near = mes_interval_floats.attempt(prep, k, span, sequence, run)
             if proved >= 0 or not near:
                 return proved
         return certify(prep, k, span, sequence)
 
-    def next_round(self, prep: Prepared, k: int, nxt: int, sequence: list[int]) -> int:
-        """The next round to run after round k, where the exact run's reach gave `nxt`."""
+    def next_round(self, prep: Prepared, k: int, nxt: int, sequence: list[int], run: Run) -> int:
+        """The next round to run after round k, where `run`, the exact run there, reached
+        `nxt`."""
         if k < self.retry or self.span < self.GAIN * (nxt - k):
             return nxt
-        proved = self.certify(prep, k, self.span, sequence)
+        proved = self.certify(prep, k, self.span, sequence, run)
         if proved < 0 or k + proved + 1 <= nxt:
             self.span = max(self.SPAN, self.span // 2)
             self._wait(k)
@@ -178,7 +180,7 @@ class _Leaper:
                 return k
             else:
                 self.span = max(self.SPAN, self.span // 2)
-            proved = self.certify(prep, k, self.span, sequence)
+            proved = self.certify(prep, k, self.span, sequence, run)
             if proved < 0:
                 return k
 
@@ -230,7 +232,7 @@ def equal_shares(problem: MesProblem, *, jump: bool = True) -> MesResult:
                 # outcome, so the reference's scan would never stop. Keep this one.
                 break
             if jump:
-                nxt = leaper.next_round(prep, k, nxt, bought)
+                nxt = leaper.next_round(prep, k, nxt, bought, run)
             k = nxt
             resume = still_valid(run.snaps, k) if jump else None
             hints = bought

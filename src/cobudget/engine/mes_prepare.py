@@ -133,6 +133,9 @@ class Prepared:
         self.float_counts: Any = None
         self.float_group_counts: list[Any] | None = None
         self.float_voters: list[float] | None = None
+        # Each project's cost, total utility, supporting voters and price bound before any
+        # purchase, as arrays, for the proofs' first step (`mes_interval_floats`).
+        self.float_alike: Any = None
         self.float_weights: Any = None
         # `tallies` and `movers`' groups as arrays, for the runs that price with numpy
         # (`mes_numpy.array_tallies`), built by the first one.

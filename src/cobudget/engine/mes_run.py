@@ -46,6 +46,11 @@ class Run:
     reach: Fraction | None
     # The state before each step, to resume a later round from the first step that may change.
     snaps: list[Snap]
+    # The round run, and, for a tracked run that prices with numpy, each state's budget and
+    # growth per round at that round as floats (`RunArrays`: each within 3·2**-53 of the
+    # exact one), from which a range proof may start at a snapshot (`mes_interval_floats`).
+    k: int = 0
+    floats: tuple[mes_numpy.Floats, mes_numpy.Floats] | None = None
 
 
 @dataclass(slots=True)
@@ -879,7 +884,8 @@ def one_run(
                 avail = sum(value[s] * factor[epoch[s]] * c for s, c in held.items())
                 removed[p] = (avail, scale)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
-    return Run(bought, payments, short, reach.fraction(), snaps)
+    floats = (arrays.fb, arrays.fs) if arrays is not None and snaps else None
+    return Run(bought, payments, short, reach.fraction(), snaps, k, floats)
 
 
 def as_floats(values: list[int], scale: int) -> list[float]:

@@ -309,6 +309,43 @@ def test_the_rounds_a_proof_in_floats_proves_buy_the_sequence_at_every_round(
         assert [p for p, _ in one_run(prep, k + t, False, False).bought] == sequence
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    problems(cardinal=False, larger=True), st.integers(1, 30), st.integers(0, 8), st.integers(0, 40)
+)
+def test_a_proof_in_floats_from_a_snapshot_of_an_exact_run_proves_only_rounds_that_buy_the_sequence(
+    problem: MesProblem, k: int, later: int, span: int
+) -> None:
+    # mes_interval_floats._snapshot (issue 19, step 5): a proof may start at the last
+    # snapshot of the exact tracked run at round k that holds over the whole range, the steps
+    # before it proved by the run. From every snapshot it may start at (any number of steps),
+    # the plain run at each round it proves buys the sequence, and it starts from one exactly
+    # where the run's reach covers the range.
+    prep = Prepared(problem)
+    if prep.n == 0 or prep.unit is None or not mes_interval_floats.applies(prep):
+        return
+    saved = mes_interval_floats.RESUME_STEPS
+    mes_interval_floats.RESUME_STEPS = 1
+    try:
+        with kernel_in_use("numpy"):
+            run = one_run(prep, k, True, False)
+            start = k + later
+            sequence = [p for p, _ in one_run(prep, start, False, False).bought]
+            snap = mes_interval_floats._snapshot(run, start, span, sequence)
+            proved = mes_interval_floats.certify(prep, start, span, sequence, run)
+            exact = [
+                [p for p, _ in one_run(prep, start + t, False, False).bought]
+                for t in range(span + 1)
+            ]
+    finally:
+        mes_interval_floats.RESUME_STEPS = saved
+    assert -1 <= proved <= span
+    assert all(bought == sequence for bought in exact[: proved + 1])
+    if snap is not None:
+        steps = len(snap.bought)
+        assert steps >= 1 and all(bought[:steps] == sequence[:steps] for bought in exact)
+
+
 def test_a_proof_in_floats_proves_what_no_tie_stands_in_the_way_of() -> None:
     # Two voters of budget 100 and 60 (one unit more each per round); project 0 (cost 100) is
     # bought first at every round, then project 1 (cost 50) by the second voter, until round

@@ -163,11 +163,7 @@ class _Bounds:
         self.counts: list[Floats] = prep.float_group_counts
         assert prep.float_voters is not None
         self.voters: list[float] = prep.float_voters
-        if resume is not None:
-            self._from_snapshot(k, span, *resume)
-            return
-        # Each weight's exact budget at both ends, correctly rounded, then rounded outwards,
-        # and spread to the groups by their weight's number (`Prepared.initial_state`).
+        # Each weight's exact budget at both ends, correctly rounded, then rounded outwards.
         ends = [[0.0] * len(prep.weight_state), [0.0] * len(prep.weight_state)]
         for w, number in prep.weight_state.items():
             share, growth = prep.start(w, k)
@@ -175,15 +171,22 @@ class _Bounds:
             ends[1][number] = float(share + growth * span)
         start = np.array(ends[0], dtype=np.float64)
         end = np.array(ends[1], dtype=np.float64)
+        # Where every voter starts with the same budget (one weight), the upper budget at
+        # both ends before any purchase: until the first one, every supporter of every
+        # project holds it (`alike`).
+        self.top: Line | None = None
+        if len(ends[0]) == 1:
+            self.top = (float(np.nextafter(start, UP)[0]), float(np.nextafter(end, UP)[0]))
+        self.alike = self.top is not None and resume is None
+        if resume is not None:
+            self._from_snapshot(k, span, *resume)
+            return
+        # Spread to the groups by their weight's number (`Prepared.initial_state`).
         weights = prep.float_weights
         self.lo0 = np.nextafter(start, DOWN)[weights]
         self.hi0 = np.nextafter(start, UP)[weights]
         self.lo1 = np.nextafter(end, DOWN)[weights]
         self.hi1 = np.nextafter(end, UP)[weights]
-        # Until the first purchase, where every voter starts with the same budget (one
-        # weight), every supporter of every project holds the same upper budgets.
-        self.alike = len(ends[0]) == 1
-        self.top = (float(np.nextafter(start, UP)[0]), float(np.nextafter(end, UP)[0]))
 
     def _from_snapshot(self, k: int, span: int, run: Run, snap: Snap) -> None:
         """The bounds before the snapshot's step, at rounds k and k + span, from the run's
@@ -199,8 +202,6 @@ class _Bounds:
         self.hi0 = np.nextafter(at0 * above, UP)[snap.state]
         self.lo1 = np.nextafter(at1 * below, DOWN)[snap.state]
         self.hi1 = np.nextafter(at1 * above, UP)[snap.state]
-        self.alike = False
-        self.top = (0.0, 0.0)
 
     def _utility(self, p: int) -> float:
         return float(self.prep.utils[self.prep.movers[p][0][0]])
@@ -310,6 +311,7 @@ class _Bounds:
         their sum is one product (n voters), and where they can pay p they all pay the same,
         rho·u = cost / n, so p's price is F_S with S empty, cost / total, at every round where
         it is affordable (and F_S is a lower bound of it whatever S, affordable or not)."""
+        assert self.top is not None
         cost = float(self.prep.costs[p])
         total = float(self.prep.total_sat[p])
         voters = self.voters[p]
@@ -323,6 +325,18 @@ class _Bounds:
         low = _down(_down(cost) / total)
         return [(low, low)], beyond
 
+    def beyond_at_start(self, span: int) -> NDArray[np.intp]:
+        """Where every voter starts alike (`top`), how many rounds each project is certainly
+        beyond its supporters' means before any purchase (`_alike_price`'s test, for all at
+        once, in the same float operations): for the whole range, it is so at every step, as
+        budgets only fall."""
+        assert self.top is not None
+        costs, voters, _ = self.prep.float_alike
+        margin = 1 + 9 * EPS
+        short0 = np.nextafter(costs - self.top[0] * voters * margin, DOWN)
+        short1 = np.nextafter(costs - self.top[1] * voters * margin, DOWN)
+        return _reaches(short0, np.where(short0 > 0, short1, 0.0), span)
+
     def alike_rivals(
         self, alive: NDArray[np.bool_], high: Line, span: int
     ) -> tuple[NDArray[np.bool_], Floats, NDArray[np.intp]]:
@@ -331,11 +345,8 @@ class _Bounds:
         and how many rounds it certainly stays above `high`, c's upper price
         (`_above_until` of that one line, or beyond their means: the larger), in the same
         float operations as one by one."""
-        costs, voters, low = self.prep.float_alike
-        margin = 1 + 9 * EPS
-        short0 = np.nextafter(costs - self.top[0] * voters * margin, DOWN)
-        short1 = np.nextafter(costs - self.top[1] * voters * margin, DOWN)
-        beyond = _reaches(short0, np.where(short0 > 0, short1, 0.0), span)
+        low = self.prep.float_alike[2]
+        beyond = self.beyond_at_start(span)
         gap0 = np.nextafter(low - high[0], DOWN)
         gap1 = np.nextafter(low - high[1], DOWN)
         held = np.maximum(_reaches(gap0, gap1, span), beyond)
@@ -500,6 +511,9 @@ def attempt(
         assert run is not None
         b = _Bounds(prep, k, span, (run, snap))
         alive = np.frombuffer(snap.alive, dtype=np.uint8).astype(np.bool_)
+        if b.top is not None:
+            # The run drops a project beyond its supporters' means only when it prices it.
+            alive &= b.beyond_at_start(span) < span
         steps = sequence[len(snap.bought) :]
         at0, at1 = k - snap.k, k + span - snap.k
         for q in np.flatnonzero(alive).tolist():

@@ -477,7 +477,7 @@ def one_run(
                 if paid[n] < cost * (1 - SLACK) and not record:
                     grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
                     return beyond_means(p, float(paid[n]), grows, n)
-                return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+                return price_single_exact(p, *every_state(sg, sup))
             split = mes_numpy.split_sorted(order, xs, paid, heads, lo, SLACK)
         poor_groups, spent, voters, least_float, near_groups = split
         # Counts of voters are whole numbers far below 2**53: exact as floats.
@@ -487,19 +487,26 @@ def one_run(
         terms = len(budgets)
         if above < INF and denom > 0 and float_bound(p, spent, denom, terms, least_float, above):
             return True
-        poor, cs = mes_numpy.state_counts(sg[poor_groups], sup.counts[poor_groups], sup.ones)
+        poor, cs = mes_numpy.state_counts(
+            sg[poor_groups], sup.counts[poor_groups], sup.ones, arrays.size
+        )
         factors = list(map(factor.__getitem__, map(epoch.__getitem__, poor)))
         values = list(map(mul, map(value.__getitem__, poor), factors))
         rest = cost * scale - sum(map(mul, values, cs))
         if denom <= 0 or (values and not max(values) * denom < rest * u):
-            return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+            return price_single_exact(p, *every_state(sg, sup))
         # The least budget among the rich, exactly, over the states whose float is within
         # SLACK of the least float.
         near = set(sg[near_groups].tolist())
         least = min([value[s] * factor[epoch[s]] for s in near])
         if rest * u > least * denom:
-            return price_single_exact(p, *mes_numpy.state_counts(sg, sup.counts, sup.ones))
+            return price_single_exact(p, *every_state(sg, sup))
         return keep(p, rest, denom, poor, factors, cs, (u, None))
+
+    def every_state(sg: mes_numpy.Ints, sup: mes_numpy.Supporters) -> tuple[list[int], list[int]]:
+        """A project's supporting states and their voters, for its exact price."""
+        assert arrays is not None
+        return mes_numpy.state_counts(sg, sup.counts, sup.ones, arrays.size)
 
     def loses(
         p: int,

@@ -113,9 +113,10 @@ class Prepared:
         # Per project, its supporting groups and their utilities.
         self.supporters: list[list[int]] = [[] for _ in range(m)]
         given_utils: list[list[int]] = [[] for _ in range(m)]
+        supporters = self.supporters
         for g, items in enumerate(self.items):
             for p, u in items:
-                self.supporters[p].append(g)
+                supporters[p].append(g)
                 given_utils[p].append(u)
         # Utilities are numbered (utils[number] is the utility).
         self.utils = sorted({u for us in given_utils for u in set(us)}) or [1]

@@ -163,14 +163,14 @@ def _absent(cell: str) -> bool:
 def _ballot(vote: str, projects: dict[str, int], vote_type: str, line: int) -> list[int]:
     """A vote cell's challenge ids, checked: one project for choose-1, none twice, none
     unknown."""
-    names = [] if _absent(vote) else [v.strip() for v in vote.split(",")]
+    names = [] if _absent(vote) else list(map(str.strip, vote.split(",")))
     if vote_type == "choose-1" and len(names) > 1:
         raise PabulibError("a choose-1 ballot names more than one project", line)
     if len(set(names)) != len(names):
         twice = next(name for i, name in enumerate(names) if name in names[:i])
         raise PabulibError(f"ballot names project {twice!r} twice", line)
     try:
-        return [projects[name] for name in names]
+        return list(map(projects.__getitem__, names))
     except KeyError as missing:
         raise PabulibError(f"ballot names unknown project {missing.args[0]!r}", line) from None
 

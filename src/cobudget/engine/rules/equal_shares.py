@@ -15,6 +15,7 @@ drawing rights and raise; the greedy's purchases are paid from the drawing right
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import attrgetter
 
 from cobudget.engine.canonical import digest
 from cobudget.engine.drawing_rights import drawing_rights
@@ -123,15 +124,21 @@ def _ballots(
     ballots: list[dict[int, int]] = [{} for _ in lieux]
     approval = inputs.params.support == "approval"
     costs = challenge_costs(inputs) if inputs.params.utility != "cardinal" else None
-    for s in inputs.supports:
-        p = index.get(s.challenge_id)
-        i = position.get(s.lieu_id)
-        if p is None or i is None:
-            continue
-        if costs is not None:
-            ballots[i][p] = max(1, costs[s.challenge_id])  # as `utilities_by_lieu` says
-        else:
-            ballots[i][p] = 1 if approval else s.points
+    if costs is None and not approval:
+        for s in inputs.supports:
+            p = index.get(s.challenge_id)
+            i = position.get(s.lieu_id)
+            if p is not None and i is not None:
+                ballots[i][p] = s.points
+        return ballots
+    # One utility per challenge (its cost, as `utilities_by_lieu` says, or 1): looked up in C
+    # for the hundreds of thousands of supports of a large election.
+    entry = {cid: (p, 1 if costs is None else max(1, costs[cid])) for cid, p in index.items()}
+    places = map(position.get, map(attrgetter("lieu_id"), inputs.supports))
+    found = map(entry.get, map(attrgetter("challenge_id"), inputs.supports))
+    for i, item in zip(places, found, strict=True):
+        if i is not None and item is not None:
+            ballots[i][item[0]] = item[1]
     return ballots
 
 

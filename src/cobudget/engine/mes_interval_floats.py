@@ -17,6 +17,10 @@ every step is a few numpy operations over the groups concerned:
 * every comparison is between a bound rounded down and a bound rounded up, and a crossing round
   is taken below the crossing of the bounds.
 
+A proof may start at a snapshot of the last exact run instead of the first purchase, where the
+run's steps before it certainly keep their path over the whole range (`_snapshot`): the bounds
+then come from the run's float budgets, widened by their error.
+
 Floats find *and* bound here: a proof in floats is a proof. It proves less than the integer one
 where two prices nearly tie (the margins are about 1e-13 of a price): the scan then runs exactly.
 Only for elections whose supporters all give each project one utility (cost utilities); the

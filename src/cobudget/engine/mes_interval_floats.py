@@ -473,7 +473,7 @@ def _snapshot(run: Run | None, k: int, span: int, sequence: Sequence[int]) -> Sn
     certainly keep their path at every round of [k, k + span] (its reach, as `still_valid`
     reads it) and buy the start of `sequence`: a proof may start there, the steps before it
     proved by the run."""
-    if run is None or run.floats is None:
+    if run is None or run.floats is None or run.k > k:
         return None
     for snap in reversed(run.snaps):
         steps = len(snap.bought)
@@ -536,12 +536,12 @@ def attempt(
         if upper is None or not lower:
             return -1, True
         if b.alike:
-            dropped, low, held = b.alike_rivals(alive, upper, span)
+            dropped, low, stays = b.alike_rivals(alive, upper, span)
             alive &= ~dropped
             rivals = np.flatnonzero(alive)
-            least = int(held[rivals].min(initial=span))
+            least = int(stays[rivals].min(initial=span))
             if least < 0:
-                first = rivals[held[rivals] < 0][0]
+                first = rivals[stays[rivals] < 0][0]
                 return -1, bool(low[first] >= upper[0] * (1 - NEAR))
             reach = min(reach, least)
             lines.first[0][rivals] = lines.first[1][rivals] = low[rivals]

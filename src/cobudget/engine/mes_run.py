@@ -891,8 +891,8 @@ def one_run(
                 avail = sum(value[s] * factor[epoch[s]] * c for s, c in held.items())
                 removed[p] = (avail, scale)
     short = {p: Fraction(a, b) for p, (a, b) in removed.items()} if record else {}
-    floats = (arrays.fb, arrays.fs) if arrays is not None and snaps else None
-    return Run(bought, payments, short, reach.fraction(), snaps, k, floats)
+    at_k = (arrays.fb, arrays.fs) if arrays is not None and snaps else None
+    return Run(bought, payments, short, reach.fraction(), snaps, k, at_k)
 
 
 def as_floats(values: list[int], scale: int) -> list[float]:

@@ -60,6 +60,19 @@ def supporters(prep: Prepared) -> dict[int, Supporters]:
     return found
 
 
+def every_supporters(prep: Prepared) -> dict[int, Supporters]:
+    """`supporters` of every project of one utility, whatever its size (kept on `prep`)."""
+    found = prep.arrays.get(0)
+    if found is None:
+        found = {
+            p: Supporters(movers[0][1], prep.mult)
+            for p, movers in enumerate(prep.movers)
+            if len(movers) == 1 and p in prep.mes_set
+        }
+        prep.arrays[0] = found
+    return found
+
+
 # `mes_prepare.Tally` with arrays of groups: counted per state from the run's state array.
 ArrayTally = tuple[Ints, Ints, list[int]]
 

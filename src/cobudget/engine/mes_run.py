@@ -210,6 +210,7 @@ def one_run(
     # `fbudget` and `fslope`.
     big = mes_numpy.supporters(prep)
     arrays = mes_numpy.RunArrays(start_state, fbudget, fslope) if big else None
+    everyone = mes_numpy.every_supporters(prep) if big else {}
     # The group -> state map as a list, when the run keeps no array of it.
     state: list[int] = []
     if arrays is not None:
@@ -319,10 +320,19 @@ def one_run(
         it is priced exactly before it can be chosen.
         """
         uid = movers[p][0][0]
-        counts = count(p, 0)
         cost = costs[p]
         u = utils[uid]
-        if not record:
+        if arrays is not None and not record:
+            # Certainly unaffordable, from the state array before any count (half of
+            # Wieliczka 2023's prices): as `price_big`.
+            sup = everyone[p]
+            sg = arrays.state[sup.groups]
+            spread = float(arrays.fb[sg] @ sup.fcounts)
+            if spread < cost * (1 - SLACK):
+                grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
+                return beyond_means(p, spread, grows, len(sg))
+        counts = count(p, 0)
+        if not record and arrays is None:
             # Certainly unaffordable: found from one float sum, before any sort (as `price_big`).
             sizes = counts.values()
             held = sum(map(mul, map(fbudget.__getitem__, counts), sizes))

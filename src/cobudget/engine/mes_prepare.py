@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import itemgetter, mul
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +31,14 @@ def _plan(groups: list[int], mult: list[int]) -> Tally:
     the one-voter groups in C and adding the others in a loop cheaper (a few popular ballots
     shared by thousands of voters: Wrocław 2018 has 1,467 groups for 100,954 supporters)."""
     sizes = list(map(mult.__getitem__, groups))
-    ones = [g for g, size in zip(groups, sizes, strict=True) if size == 1]
-    if len(ones) + _LOOP_COST * (len(groups) - len(ones)) < sum(sizes):
-        large = [g for g, size in zip(groups, sizes, strict=True) if size > 1]
+    total = sum(sizes)
+    alone = sizes.count(1)
+    if alone + _LOOP_COST * (len(groups) - alone) < total:
+        ones = list(compress(groups, map((1).__eq__, sizes)))
+        large = list(compress(groups, map((1).__ne__, sizes)))
         return ones, large, [mult[g] for g in large]
+    if total == len(groups):  # every group of one voter
+        return list(groups), [], []
     return list(chain.from_iterable(map(repeat, groups, sizes))), [], []
 
 
@@ -82,20 +86,21 @@ class Prepared:
         self.items: list[tuple[tuple[int, int], ...]] = []  # (project, utility), then number
         merged = False
         for (weight, pairs), voters in raw.items():
-            least = 0
-            if pairs:
-                # Projects are distinct within a ballot: the least and greatest pairs hold the
-                # least and greatest project.
-                if min(pairs)[0] < 0 or max(pairs)[0] >= m:
-                    bad = next(p for p, _ in pairs if not 0 <= p < m)
+            # Projects are distinct within a ballot: sorted, its first and last pairs hold the
+            # least and greatest project.
+            items = tuple(sorted(pairs))
+            if items:
+                if items[0][0] < 0 or items[-1][0] >= m:
+                    bad = next(p for p, _ in items if not 0 <= p < m)
                     raise ValueError(f"ballot {voters[0]} names unknown project {bad}")
-                least = min(map(itemgetter(1), pairs))
+                least = min(map(itemgetter(1), items))
                 if least < 0:
                     bad = next(p for p, u in pairs if u < 0)
                     raise ValueError(
                         f"ballot {voters[0]} gives a negative utility to project {bad}"
                     )
-            items = tuple(sorted(pairs if least > 0 else (x for x in pairs if x[1] > 0)))
+                if least == 0:
+                    items = tuple(x for x in items if x[1] > 0)
             key = (weight, items)
             g = index.get(key)
             if g is None:
@@ -113,11 +118,13 @@ class Prepared:
         # Per project, its supporting groups and their utilities.
         self.supporters: list[list[int]] = [[] for _ in range(m)]
         given_utils: list[list[int]] = [[] for _ in range(m)]
-        supporters = self.supporters
+        # (The lists' bound methods, looked up once: 180,000 supports on Amsterdam.)
+        to_supporters = [groups.append for groups in self.supporters]
+        to_utils = [us.append for us in given_utils]
         for g, items in enumerate(self.items):
             for p, u in items:
-                supporters[p].append(g)
-                given_utils[p].append(u)
+                to_supporters[p](g)
+                to_utils[p](u)
         # Utilities are numbered (utils[number] is the utility).
         self.utils = sorted({u for us in given_utils for u in set(us)}) or [1]
         number = {u: i for i, u in enumerate(self.utils)}

@@ -61,11 +61,13 @@ def supporters(prep: Prepared) -> dict[int, Supporters]:
 
 
 def every_supporters(prep: Prepared) -> dict[int, Supporters]:
-    """`supporters` of every project of one utility, whatever its size (kept on `prep`)."""
+    """`supporters` of every project of one utility, whatever its size (kept on `prep`; those
+    of the projects priced with numpy are the same objects)."""
     found = prep.arrays.get(0)
     if found is None:
+        priced = supporters(prep)
         found = {
-            p: Supporters(movers[0][1], prep.mult)
+            p: priced.get(p) or Supporters(movers[0][1], prep.mult)
             for p, movers in enumerate(prep.movers)
             if len(movers) == 1 and p in prep.mes_set
         }

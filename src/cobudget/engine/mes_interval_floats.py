@@ -314,26 +314,19 @@ class _Bounds:
         """`lower_price` where every supporter of p holds the same upper budgets (`alike`):
         their sum is one product (n voters), and where they can pay p they all pay the same,
         rho·u = cost / n, so p's price is F_S with S empty, cost / total, at every round where
-        it is affordable (and F_S is a lower bound of it whatever S, affordable or not)."""
-        assert self.top is not None
-        cost = float(self.prep.costs[p])
-        total = float(self.prep.total_sat[p])
-        voters = self.voters[p]
-        # One product each, correctly rounded: within (1 + 8)·EPS, as a sum of one term.
-        margin = 1 + 9 * EPS
-        short0 = _down(cost - self.top[0] * voters * margin)
-        short1 = _down(cost - self.top[1] * voters * margin) if short0 > 0 else 0.0
-        beyond = _reach(short0, short1, span)
+        it is affordable (and F_S is a lower bound of it whatever S, affordable or not). Its
+        means and bound are those `beyond_at_start` and `alike_rivals` take for all projects."""
+        beyond = int(self.beyond_at_start(span)[p])
         if beyond == span:
             return [], beyond
-        low = _down(_down(cost) / total)
+        low = float(self.prep.float_alike[2][p])
         return [(low, low)], beyond
 
     def beyond_at_start(self, span: int) -> NDArray[np.intp]:
         """Where every voter starts alike (`top`), how many rounds each project is certainly
-        beyond its supporters' means before any purchase (`_alike_price`'s test, for all at
-        once, in the same float operations): for the whole range, it is so at every step, as
-        budgets only fall."""
+        beyond its supporters' means before any purchase: their sum is one product each
+        (`voters`·top), correctly rounded, so within (1 + 8)·EPS, as a sum of one term. For
+        the whole range, it is so at every step, as budgets only fall."""
         assert self.top is not None
         costs, voters, _ = self.prep.float_alike
         margin = 1 + 9 * EPS

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from cobudget.engine.mes_prepare import loop_large
+
 if TYPE_CHECKING:
     from cobudget.engine.mes_prepare import Prepared
 
@@ -35,13 +37,20 @@ class Supporters:
 
     __slots__ = ("counts", "fcounts", "groups", "ones")
 
-    def __init__(self, groups: list[int], mult: list[int]) -> None:
+    def __init__(self, groups: list[int], mult: Ints) -> None:
         self.groups: Ints = np.array(groups, dtype=np.intp)
-        sizes = [mult[g] for g in groups]
-        self.counts: Ints = np.array(sizes, dtype=np.intp)
+        self.counts: Ints = mult[self.groups]
         self.fcounts: Floats = self.counts.astype(np.float64)
         # Every group of one voter: states are counted by `np.unique` alone.
-        self.ones = all(size == 1 for size in sizes)
+        self.ones = bool((self.counts == 1).all())
+
+
+def group_sizes(prep: Prepared) -> Ints:
+    """Each group's number of voters, as an array (built once per election, kept on `prep`)."""
+    if prep.mult_array is None:
+        prep.mult_array = np.array(prep.mult, dtype=np.intp)
+    sizes: Ints = prep.mult_array
+    return sizes
 
 
 def supporters(prep: Prepared) -> dict[int, Supporters]:
@@ -51,8 +60,9 @@ def supporters(prep: Prepared) -> dict[int, Supporters]:
         return {}
     found = prep.arrays.get(GROUPS)
     if found is None:
+        mult = group_sizes(prep)
         found = {
-            p: Supporters(movers[0][1], prep.mult)
+            p: Supporters(movers[0][1], mult)
             for p, movers in enumerate(prep.movers)
             if len(movers) == 1 and len(movers[0][1]) >= GROUPS and p in prep.mes_set
         }
@@ -66,8 +76,9 @@ def every_supporters(prep: Prepared) -> dict[int, Supporters]:
     found = prep.arrays.get(0)
     if found is None:
         priced = supporters(prep)
+        mult = group_sizes(prep)
         found = {
-            p: priced.get(p) or Supporters(movers[0][1], prep.mult)
+            p: priced.get(p) or Supporters(movers[0][1], mult)
             for p, movers in enumerate(prep.movers)
             if len(movers) == 1 and p in prep.mes_set
         }
@@ -81,20 +92,33 @@ ArrayTally = tuple[Ints, Ints, list[int]]
 
 def array_tallies(prep: Prepared) -> list[list[ArrayTally]]:
     """Each project's `Prepared.tallies` as arrays, and its movers' groups as arrays (built
-    once per election, kept on `prep`): a run that keeps its group -> state map as an array
+    once per election, kept on `prep`, from the movers' groups with numpy: the lists of
+    `Prepared.tallies` are not built): a run that keeps its group -> state map as an array
     counts every project's supporters from it, with no list to keep in step."""
     if prep.array_tallies is None:
-        prep.array_tallies = [
-            [
-                (np.array(plan[0], dtype=np.intp), np.array(plan[1], dtype=np.intp), plan[2])
-                for plan in plans
-            ]
-            for plans in prep.tallies
-        ]
+        mult = group_sizes(prep)
         prep.array_movers = [
             [np.array(groups, dtype=np.intp) for _, groups in movers] for movers in prep.movers
         ]
+        prep.array_tallies = [
+            [_array_plan(groups, mult[groups]) for groups in movers] for movers in prep.array_movers
+        ]
     return prep.array_tallies
+
+
+_NONE: Ints = np.zeros(0, dtype=np.intp)
+
+
+def _array_plan(groups: Ints, sizes: Ints) -> ArrayTally:
+    """`mes_prepare._plan` with arrays: the same groups, in the same order."""
+    alone = sizes == 1
+    ones = int(np.count_nonzero(alone))
+    if loop_large(len(groups), ones, int(sizes.sum())):
+        large = ~alone
+        return groups[alone], groups[large], sizes[large].tolist()
+    if ones == len(groups):
+        return groups, _NONE, []
+    return np.repeat(groups, sizes), _NONE, []
 
 
 def tally(state: Ints, plan: ArrayTally) -> Counter[int]:
@@ -211,11 +235,13 @@ def split_climb(
         if more == voters:
             # The same groups: the masks of two thresholds are nested, and every group has
             # voters.
-            others = ~poor
-            least = float(np.min(budgets, where=others, initial=np.inf))
+            # The rich groups' budgets, the poor ones' as infinity (a masked `np.min` is
+            # several times slower).
+            rich_budgets = np.where(poor, np.inf, budgets)
+            least = float(rich_budgets.min())
             if least == np.inf:
                 return None
-            near = np.flatnonzero(others & (budgets <= least * (1 + slack)))
+            near = np.flatnonzero(rich_budgets <= least * (1 + slack))
             return np.flatnonzero(poor), spent, voters, least, near
         poor, voters = grown, more
     return None
@@ -225,9 +251,7 @@ def split_climb(
 TURNS = 6
 
 
-def state_counts(
-    states: Ints, counts: Ints, ones: bool, size: int
-) -> tuple[list[int], list[int]]:
+def state_counts(states: Ints, counts: Ints, ones: bool, size: int) -> tuple[list[int], list[int]]:
     """The distinct states among `states`, in increasing order, and how many voters are in
     each (`size`: how many states the run has). Counted into an array of the run's states
     where it is not much longer than `states` (five times faster than a sort on Budapest

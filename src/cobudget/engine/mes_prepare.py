@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
+from functools import cached_property
 from itertools import chain, compress, repeat
-from operator import itemgetter, mul
+from operator import mul
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,14 +27,21 @@ Tally = tuple[list[int], list[int], list[int]]
 _LOOP_COST = 3
 
 
+def loop_large(groups: int, alone: int, total: int) -> bool:
+    """Whether to count a project's `alone` one-voter groups in C and add its other groups
+    with their sizes in a loop (`groups` groups, `total` voters), rather than count in C over
+    the groups repeated by size: where a few large groups hold many voters (a few popular
+    ballots shared by thousands of voters: Wrocław 2018 has 1,467 groups for 100,954
+    supporters)."""
+    return alone + _LOOP_COST * (groups - alone) < total
+
+
 def _plan(groups: list[int], mult: list[int]) -> Tally:
-    """Count in C over the groups repeated by size, unless a few large groups make counting
-    the one-voter groups in C and adding the others in a loop cheaper (a few popular ballots
-    shared by thousands of voters: Wrocław 2018 has 1,467 groups for 100,954 supporters)."""
+    """Count in C over the groups repeated by size, unless `loop_large`."""
     sizes = list(map(mult.__getitem__, groups))
     total = sum(sizes)
     alone = sizes.count(1)
-    if alone + _LOOP_COST * (len(groups) - alone) < total:
+    if loop_large(len(groups), alone, total):
         ones = list(compress(groups, map((1).__eq__, sizes)))
         large = list(compress(groups, map((1).__ne__, sizes)))
         return ones, large, [mult[g] for g in large]
@@ -70,44 +78,59 @@ class Prepared:
         self.unit = problem.unit
         self.weights = weights
         self.total_weight = sum(weights)
-        # Identical ballots (as given) first, in C; then each distinct one is checked and put in
-        # its sorted form, and groups are numbered in order of their first voter.
-        raw: dict[tuple[int, tuple[tuple[int, int], ...]], list[int]] = {}
-        given = zip(weights, [tuple(ballot.items()) for ballot in problem.ballots], strict=True)
+        # Identical ballots (as given) first, keyed by their projects and their utilities as two
+        # tuples of ints (no pair per support: Amsterdam has 180,000 supports in 10,000
+        # ballots, nearly all distinct); then each distinct one is checked and put in its sorted
+        # form, and groups are numbered in order of their first voter.
+        raw: dict[tuple[int, tuple[int, ...], tuple[int, ...]], list[int]] = {}
+        given = zip(
+            weights,
+            [tuple(ballot) for ballot in problem.ballots],
+            [tuple(ballot.values()) for ballot in problem.ballots],
+            strict=True,
+        )
         for voter, key in enumerate(given):
             found = raw.get(key)
             if found is None:
                 raw[key] = [voter]
             else:
                 found.append(voter)
-        index: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
+        index: dict[tuple[int, tuple[int, ...], tuple[int, ...]], int] = {}
         self.members: list[list[int]] = []
         self.group_weight: list[int] = []
-        self.items: list[tuple[tuple[int, int], ...]] = []  # (project, utility), then number
+        # Each group's projects, in increasing order, and its utility for each.
+        self.projects: list[tuple[int, ...]] = []
+        self.utilities: list[tuple[int, ...]] = []
         merged = False
-        for (weight, pairs), voters in raw.items():
-            # Projects are distinct within a ballot: sorted, its first and last pairs hold the
-            # least and greatest project.
-            items = tuple(sorted(pairs))
-            if items:
-                if items[0][0] < 0 or items[-1][0] >= m:
-                    bad = next(p for p, _ in items if not 0 <= p < m)
+        for (weight, listed, valued), voters in raw.items():
+            # Projects are distinct within a ballot: sorted, the first and last are the least
+            # and the greatest.
+            projects = tuple(sorted(listed))
+            utilities = valued
+            if projects != listed:
+                utilities = tuple(map(dict(zip(listed, valued, strict=True)).__getitem__, projects))
+            if projects:
+                if projects[0] < 0 or projects[-1] >= m:
+                    bad = next(p for p in projects if not 0 <= p < m)
                     raise ValueError(f"ballot {voters[0]} names unknown project {bad}")
-                least = min(map(itemgetter(1), items))
+                least = min(utilities)
                 if least < 0:
-                    bad = next(p for p, u in pairs if u < 0)
+                    bad = next(p for p, u in zip(listed, valued, strict=True) if u < 0)
                     raise ValueError(
                         f"ballot {voters[0]} gives a negative utility to project {bad}"
                     )
                 if least == 0:
-                    items = tuple(x for x in items if x[1] > 0)
-            key = (weight, items)
+                    kept = [i for i, u in enumerate(utilities) if u > 0]
+                    projects = tuple(map(projects.__getitem__, kept))
+                    utilities = tuple(map(utilities.__getitem__, kept))
+            key = (weight, projects, utilities)
             g = index.get(key)
             if g is None:
                 index[key] = len(self.members)
                 self.members.append(voters)
                 self.group_weight.append(weight)
-                self.items.append(items)
+                self.projects.append(projects)
+                self.utilities.append(utilities)
             else:
                 self.members[g].extend(voters)
                 merged = True
@@ -121,8 +144,8 @@ class Prepared:
         # (The lists' bound methods, looked up once: 180,000 supports on Amsterdam.)
         to_supporters = [groups.append for groups in self.supporters]
         to_utils = [us.append for us in given_utils]
-        for g, items in enumerate(self.items):
-            for p, u in items:
+        for g, (projects, utilities) in enumerate(zip(self.projects, self.utilities, strict=True)):
+            for p, u in zip(projects, utilities, strict=True):
                 to_supporters[p](g)
                 to_utils[p](u)
         # Utilities are numbered (utils[number] is the utility).
@@ -149,9 +172,14 @@ class Prepared:
         # (`mes_numpy.array_tallies`), built by the first one.
         self.array_tallies: list[Any] | None = None
         self.array_movers: list[Any] = []
-        # Each project's total utility (listed projects of utility 0 add nothing).
+        # Each group's number of voters as an array (`mes_numpy`), built when first needed.
+        self.mult_array: Any = None
+        # Each project's total utility (listed projects of utility 0 add nothing): its one
+        # utility times its supporting voters, where it has one.
         self.total_sat = [
-            sum(map(mul, map(mult.__getitem__, groups), us))
+            us[0] * sum(map(mult.__getitem__, groups))
+            if us and us.count(us[0]) == len(us)
+            else sum(map(mul, map(mult.__getitem__, groups), us))
             for groups, us in zip(self.supporters, given_utils, strict=True)
         ]
         # Per project and utility number: the supporting groups (`movers`: they move together).
@@ -164,9 +192,6 @@ class Prepared:
                 for g, u in zip(groups, us, strict=True):
                     split.setdefault(u, []).append(g)
             self.movers.append(sorted((number[u], gs) for u, gs in split.items()))
-        # How to count each project's supporters per budget state (`tally`), per utility, in
-        # the order of `movers`.
-        self.tallies: list[list[Tally]] = [[_plan(gs, mult) for _, gs in mv] for mv in self.movers]
         # Budget state 0.. : one initial state per distinct weight.
         self.weight_state: dict[int, int] = {}
         for w in self.group_weight:
@@ -174,16 +199,21 @@ class Prepared:
         self.initial_state = [self.weight_state[w] for w in self.group_weight]
         self._neighbors: dict[int, frozenset[int] | None] = {}
 
+    @cached_property
+    def tallies(self) -> list[list[Tally]]:
+        """How to count each project's supporters per budget state (`tally`), per utility, in
+        the order of `movers`: built when first needed, as a run that prices with numpy counts
+        from arrays instead (`mes_numpy.array_tallies`)."""
+        return [[_plan(gs, self.mult) for _, gs in mv] for mv in self.movers]
+
     def neighbors(self, c: int) -> frozenset[int] | None:
         """The projects some supporter of c also supports (c included), whose prices buying c
         may change; None when c has more supporting groups than there are projects (then
         nearly every project is one: not worth listing)."""
         if c not in self._neighbors:
             groups = [g for _, gs in self.movers[c] for g in gs]
-            ballots = chain.from_iterable(map(self.items.__getitem__, groups))
-            self._neighbors[c] = (
-                frozenset(map(itemgetter(0), ballots)) if len(groups) <= self.m else None
-            )
+            ballots = chain.from_iterable(map(self.projects.__getitem__, groups))
+            self._neighbors[c] = frozenset(ballots) if len(groups) <= self.m else None
         return self._neighbors[c]
 
     def start(self, weight: int, k: int) -> tuple[Fraction, Fraction]:

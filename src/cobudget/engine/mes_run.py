@@ -141,7 +141,6 @@ def one_run(
     """
     costs = prep.costs
     utils = prep.utils
-    tallies = prep.tallies
     movers = prep.movers
     reach = Reach()
     snaps: list[Snap] = []
@@ -221,9 +220,8 @@ def one_run(
             return mes_numpy.tally(arrays.state, plans[p][i])
 
     else:
-        state = (
-            start_state.tolist() if isinstance(start_state, np.ndarray) else list(start_state)
-        )
+        state = start_state.tolist() if isinstance(start_state, np.ndarray) else list(start_state)
+        tallies = prep.tallies
 
         def count(p: int, i: int) -> Counter[int]:
             return tally(state, tallies[p][i])
@@ -896,7 +894,7 @@ def one_run(
         for p in prep.mes_projects:
             if alive[p]:
                 held = Counter[int]()
-                for i in range(len(tallies[p])):
+                for i in range(len(movers[p])):
                     held.update(count(p, i))
                 avail = sum(value[s] * factor[epoch[s]] * c for s, c in held.items())
                 removed[p] = (avail, scale)

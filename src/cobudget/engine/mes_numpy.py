@@ -86,6 +86,40 @@ def every_supporters(prep: Prepared) -> dict[int, Supporters]:
     return found
 
 
+class FewSupporters:
+    """The projects of one utility priced without numpy (fewer than `GROUPS` supporting
+    groups), with all their supporting groups in one array, project after project: what
+    each project's supporters hold is one gather and one `np.add.reduceat` for all."""
+
+    __slots__ = ("costs", "fcounts", "groups", "projects", "starts")
+
+    def __init__(self, prep: Prepared) -> None:
+        priced = supporters(prep)
+        chosen = [(p, sup) for p, sup in every_supporters(prep).items() if p not in priced]
+        self.projects: Ints = np.array([p for p, _ in chosen], dtype=np.intp)
+        self.costs: Floats = np.array([float(prep.costs[p]) for p, _ in chosen])
+        sizes = [len(sup.groups) for _, sup in chosen]
+        self.starts: Ints = np.cumsum([0, *sizes[:-1]], dtype=np.intp)
+        self.groups: Ints = np.concatenate([sup.groups for _, sup in chosen] or [_NONE])
+        self.fcounts: Floats = np.concatenate([sup.fcounts for _, sup in chosen] or [np.zeros(0)])
+
+    def held(self, state: Ints, fb: Floats) -> Floats:
+        """What each project's supporters hold, as a float sum of products of floats (each
+        within 3·2**-53 of the budget), as `budgets @ fcounts` is."""
+        products = fb[state[self.groups]] * self.fcounts
+        sums: Floats = np.add.reduceat(products, self.starts)
+        return sums
+
+
+def few_supporters(prep: Prepared) -> FewSupporters | None:
+    """`FewSupporters` of the election (built once, kept on `prep`), or None if it has no
+    such project."""
+    if prep.few_supporters is None:
+        prep.few_supporters = FewSupporters(prep)
+    few: FewSupporters = prep.few_supporters
+    return few if len(few.projects) else None
+
+
 # `mes_prepare.Tally` with arrays of groups: counted per state from the run's state array.
 ArrayTally = tuple[Ints, Ints, list[int]]
 

@@ -640,11 +640,38 @@ def one_run(
             )
             reach.keep(avail - costs[p] * scale, avail_s, True)
 
+    # The projects of few supporters, for `drop_beyond_means` (None: not now, or done).
+    # (A recorded run reports what the supporters of each project left out hold exactly.)
+    few = mes_numpy.few_supporters(prep) if arrays is not None and not record else None
+
+    def drop_beyond_means() -> None:
+        """Drop at once every candidate of few supporters that they certainly cannot afford
+        now (as `beyond_means`, from one float sum per project over the state array): they
+        never can later in the run, as budgets only fall. Done once, at the first step that
+        does not track the run's reach, where a drop needs no reach kept: on Wieliczka 2023,
+        28 of a run's 33 such projects were otherwise found one by one, each when it came up."""
+        nonlocal heap
+        assert arrays is not None and few is not None
+        held = few.held(arrays.state, arrays.fb)
+        candidates = np.frombuffer(alive, dtype=np.uint8)[few.projects].astype(np.bool_)
+        beyond = candidates & (held < few.costs * (1 - SLACK))
+        if beyond.any():
+            for p in few.projects[beyond].tolist():
+                alive[p] = 0
+                removed[p] = (0, 1)
+            heap = [entry for entry in heap if alive[entry[1]]]
+            heapq.heapify(heap)
+
     while heap:
         if track and reach.den and reach.num <= reach.den:
             # The next round to run is k + 1 whatever the later steps find, and it resumes at
             # this step at the latest: the rest of the run needs no tracking.
             track = False
+        if not track and few is not None:
+            drop_beyond_means()
+            few = None
+            if not heap:
+                break
         if track:
             snaps.append(
                 Snap(
@@ -695,6 +722,7 @@ def one_run(
             while heap and (best is None or heap[0][0] <= bestf):
                 _, p = heapq.heappop(heap)
                 if p == hinted:
+                    hinted = -1  # its entry is out of the heap
                     continue
                 if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(
                     p, INF if track or best is None or not LAZY_LOSERS else bestf
@@ -715,6 +743,7 @@ def one_run(
                 if better:
                     best, bestf, chosen = (num, den), lbf[p], p
             if hinted >= 0:
+                # Its entry is still in the heap (it lost, or costs more than the best price).
                 heap = [entry for entry in heap if entry[1] != hinted]
                 heapq.heapify(heap)
             for p in evaluated:

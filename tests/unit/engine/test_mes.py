@@ -164,11 +164,12 @@ def test_the_numpy_kernels_give_the_pure_python_outcome(problem: MesProblem) -> 
     # taken, never a round, a purchase, a price or a payment.
     with kernel_in_use("python"):
         reference = equal_shares(problem)
-    with kernel_in_use("numpy"):
-        fast = equal_shares(problem)
-    assert fast.rounds == reference.rounds
-    assert outcome(fast) == outcome(reference)
-    assert fast.unbought == reference.unbought
+    for kernel in ("numpy", "mixed"):
+        with kernel_in_use(kernel):
+            fast = equal_shares(problem)
+        assert fast.rounds == reference.rounds
+        assert outcome(fast) == outcome(reference)
+        assert fast.unbought == reference.unbought
 
 
 @KERNELS

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate, compress, filterfalse, islice, repeat
 from math import gcd
-from operator import mul, sub, truediv
+from operator import mul, not_, sub, truediv
 
 import numpy as np
 
@@ -195,15 +195,16 @@ def one_run(
         removed = {}
         bought = []
     heapq.heapify(heap)
-    # Each state's budget as a float, to sort and sum budgets fast: the exact budget correctly
-    # rounded, or for the states a purchase makes, within 3·2**-53 of it relatively
-    # (`as_floats`); every decision taken from floats is checked exactly (`price_single`), or
-    # taken with margins of 2**-50 per term (EPS), far above either.
-    fbudget = [v * factor[e] / scale for v, e in zip(value, epoch, strict=True)]
+    # Each state's budget as a float, to sort and sum budgets fast: within 3·2**-53 of the
+    # exact budget relatively (`as_floats`); every decision taken from floats is checked
+    # exactly (`price_single`), or taken with margins of 2**-50 per term (EPS), far above it.
+    fbudget = as_floats(list(map(mul, value, map(factor.__getitem__, epoch))), scale)
     # When tracked, each state's growth per round as a float likewise (0.0 for the states
     # made once tracking has stopped): a project certainly beyond its supporters' means
     # bounds the reach from floats (`beyond_means`).
-    fslope = [s * factor[e] / scale for s, e in zip(slope, epoch, strict=True)] if track else []
+    fslope = (
+        as_floats(list(map(mul, slope, map(factor.__getitem__, epoch))), scale) if track else []
+    )
     # The projects of many supporters, priced with numpy (`mes_numpy`), and the arrays it
     # reads: the group -> state map (then the only one) and the floats, kept in step with
     # `fbudget` and `fslope`.
@@ -910,11 +911,14 @@ def one_run(
                     arrays.state[groups_of[chosen][i]] = now_in
             if record:
                 # The poor pay what they have, the rich all the same amount.
-                exact = {
-                    sigma: Fraction(v, scale)
-                    for sigma, v, r in zip(sigmas, values, is_rich, strict=True)
-                    if not r
-                }
+                # (The poor picked out in C: thousands of payers per purchase on Amsterdam.)
+                exact = dict(
+                    zip(
+                        compress(sigmas, map(not_, is_rich)),
+                        map(Fraction, compress(values, map(not_, is_rich)), repeat(scale)),
+                        strict=True,
+                    )
+                )
                 exact.update(zip(rich, repeat(Fraction(cut, scale))))
                 paid.update(zip(groups, map(exact.__getitem__, olds), strict=True))
         payments.append(paid)

@@ -187,7 +187,7 @@ class RunArrays:
         if fslope:
             self.fs[: self.size] = fslope
 
-    def extend(self, floats: list[float], slopes: list[float] | None) -> None:
+    def extend(self, floats: list[float] | Floats, slopes: list[float] | None) -> None:
         """Append states' floats (growths: None for 0.0, as the arrays are zeros beyond `size`)."""
         end = self.size + len(floats)
         if end > len(self.fb):

@@ -210,6 +210,10 @@ def one_run(
     # `fbudget` and `fslope`.
     big = mes_numpy.supporters(prep)
     arrays = mes_numpy.RunArrays(start_state, fbudget, fslope) if big else None
+    # Whether `fbudget` is kept in step with the states: where the run keeps arrays, only
+    # `price_single` reads it, for the projects of few supporters (Amsterdam has none, and
+    # half a million new states' floats in its runs).
+    float_lists = arrays is None or mes_numpy.few_supporters(prep) is not None
     everyone = mes_numpy.every_supporters(prep) if big else {}
     # The group -> state map as a list, when the run keeps no array of it.
     state: list[int] = []
@@ -870,7 +874,8 @@ def one_run(
                 value.append(0)
                 slope.append(0)
                 epoch.append(0)
-                fbudget.append(0.0)
+                if float_lists:
+                    fbudget.append(0.0)
                 if fslope:
                     fslope.append(0.0)
                 if arrays is not None:
@@ -878,8 +883,14 @@ def one_run(
                 base += 1
             news = list(map(sub, rich_values, repeat(cut)))
             value.extend(news)
-            floats = as_floats(news, scale)
-            fbudget.extend(floats)
+            floats: list[float] | mes_numpy.Floats
+            if arrays is None:
+                floats = as_floats(news, scale)
+                fbudget.extend(floats)
+            else:
+                floats = float_array(news, scale)
+                if float_lists:
+                    fbudget.extend(floats.tolist())
             epoch.extend(repeat(now, len(rich)))
             fslopes: list[float] | None = None
             if track:
@@ -955,6 +966,18 @@ def as_floats(values: list[int], scale: int) -> list[float]:
         except OverflowError:
             pass
     return list(map(truediv, values, repeat(scale)))
+
+
+def float_array(values: list[int], scale: int) -> mes_numpy.Floats:
+    """`as_floats` as an array, converted in one C loop: numpy converts each int as `float`
+    does (correctly rounded), so the floats are the same."""
+    if scale.bit_length() <= 960:
+        try:
+            floats: mes_numpy.Floats = np.fromiter(values, np.float64, len(values)) / float(scale)
+            return floats
+        except OverflowError:
+            pass
+    return np.array(as_floats(values, scale), dtype=np.float64)
 
 
 def still_valid(snaps: list[Snap], k: int) -> list[Snap] | None:

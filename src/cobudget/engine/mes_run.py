@@ -338,7 +338,7 @@ def one_run(
             # A certain loser, from a few masked sums over its groups before any count
             # (as `price_big`): nine in ten of the projects `float_bound` keeps below.
             if above < INF and loses(
-                p, budgets, budgets if sup.ones else budgets * sup.fcounts, spread, sup, above
+                p, sg, budgets, budgets if sup.ones else budgets * sup.fcounts, spread, sup, above
             ):
                 return True
         counts = count(p, 0)
@@ -427,6 +427,9 @@ def one_run(
         unaffordable, it is found so at the same step."""
         cost = costs[p]
         rich = float(denom)
+        if track:
+            # A tracked step needs a bound at every later round too (`loses` keeps one).
+            return False
         low = (cost - spent) / rich - (terms + 8) * EPS * (cost + spent) / rich
         sure = (cost - spent) * utils[movers[p][0][0]] <= least * rich * (1 - SLACK)
         if not (sure and low > above * (1 + EPS)):
@@ -480,7 +483,7 @@ def one_run(
             # Certainly unaffordable (as in `price_single`), found before any sort.
             grows = float(arrays.fs[sg] @ sup.fcounts) if track else 0.0
             return beyond_means(p, total, grows, len(budgets))
-        if above < INF and not record and loses(p, budgets, held, total, sup, above):
+        if above < INF and not record and loses(p, sg, budgets, held, total, sup, above):
             return True
         # Its last price (a lower bound of its price now) says where to look first.
         split = None
@@ -530,6 +533,7 @@ def one_run(
 
     def loses(
         p: int,
+        sg: mes_numpy.Ints,
         budgets: mes_numpy.Floats,
         held: mes_numpy.Floats,
         total: float,
@@ -559,7 +563,29 @@ def one_run(
         low = (cost - spent) / rich - margin * (cost + spent) / rich
         if not low > above * (1 + EPS):
             return False
-        return keep_bound(p, low)
+        if not track:
+            return keep_bound(p, low)
+        # A tracked step: the same formula at the rounds after this one, where the poor
+        # groups hold more (their growths per round are ≥ 0, `fs` within 3·2**-53 of the
+        # exact ones), so it falls by what they gain over the rich utility per round, taken
+        # high: a line below the formula, hence below the price, at this round and every
+        # later one, as the run's reach needs (the rivals' loop prices p exactly where this
+        # line would cut the reach).
+        assert arrays is not None
+        growths = arrays.fs[sg]
+        gained = float((growths if sup.ones else growths * sup.fcounts) @ poor)
+        fall = gained * (1 + margin) / rich * (1 + 4 * EPS)
+        return keep_line(p, low, fall)
+
+    def keep_line(p: int, low: float, fall: float) -> bool:
+        """Keep the line `low` - `fall`·rounds, a lower bound of p's price at this round and
+        every later one, as its bound, marked inexact."""
+        lbf[p] = low
+        a, b = low.as_integer_ratio()
+        c, d = fall.as_integer_ratio()
+        bound[p] = (a * d, -c * b, b * d)
+        inexact[p] = 1
+        return True
 
     def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
         """`price_single` in exact arithmetic throughout."""
@@ -737,7 +763,7 @@ def one_run(
                     hinted = -1  # its entry is out of the heap
                     continue
                 if priced_at[p] <= max(moved_at[p], moved_all) and not price_of(
-                    p, INF if track or best is None or not LAZY_LOSERS else bestf
+                    p, INF if best is None or not LAZY_LOSERS else bestf
                 ):
                     continue
                 num, _, den = bound[p]
@@ -800,7 +826,7 @@ def one_run(
                 a, as_, ad = bound[q]
                 d = a * bd - b * ad
                 ds = as_ * bd - bs * ad
-                if q not in evaluated and reach.cut_by(d, ds):
+                if (inexact[q] or q not in evaluated) and reach.cut_by(d, ds):
                     stale = True
                     if not price_of(q):
                         continue

@@ -320,7 +320,8 @@ def one_run(
         price formula of the float-poor states, computed in floats less its rounding error, is
         a lower bound of its price (any price formula is one, whatever states it takes as
         poor); if that bound is above `above` it becomes the project's bound, marked inexact:
-        it is priced exactly before it can be chosen.
+        it is priced exactly before it can be chosen. At a tracked step, only `loses` keeps
+        such a bound, as a line valid at every later round too (`keep_line`).
         """
         uid = movers[p][0][0]
         cost = costs[p]

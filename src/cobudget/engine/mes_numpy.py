@@ -112,11 +112,11 @@ class FewSupporters:
 
 
 def few_supporters(prep: Prepared) -> FewSupporters | None:
-    """`FewSupporters` of the election (built once, kept on `prep`), or None if it has no
-    such project."""
-    if prep.few_supporters is None:
-        prep.few_supporters = FewSupporters(prep)
-    few: FewSupporters = prep.few_supporters
+    """`FewSupporters` of the election (built once per election and threshold, kept on
+    `prep`), or None if it has no such project."""
+    few = prep.few_supporters.get(GROUPS)
+    if few is None:
+        few = prep.few_supporters[GROUPS] = FewSupporters(prep)
     return few if len(few.projects) else None
 
 

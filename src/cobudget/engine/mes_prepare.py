@@ -172,10 +172,10 @@ class Prepared:
         # (`mes_numpy.array_tallies`), built by the first one.
         self.array_tallies: list[Any] | None = None
         self.array_movers: list[Any] = []
-        # Each group's number of voters as an array, and the supporters of the projects of
-        # few supporters in one array (`mes_numpy`), built when first needed.
+        # Each group's number of voters as an array, and, per threshold, the supporters of the
+        # projects of few supporters in one array (`mes_numpy`), built when first needed.
         self.mult_array: Any = None
-        self.few_supporters: Any = None
+        self.few_supporters: dict[int | None, Any] = {}
         # Each project's total utility (listed projects of utility 0 add nothing): its one
         # utility times its supporting voters, where it has one.
         self.total_sat = [

@@ -321,7 +321,7 @@ def one_run(
         a lower bound of its price (any price formula is one, whatever states it takes as
         poor); if that bound is above `above` it becomes the project's bound, marked inexact:
         it is priced exactly before it can be chosen. At a tracked step, only `loses` keeps
-        such a bound, as a line valid at every later round too (`keep_line`).
+        such a bound, as a line valid at every later round too (`keep_bound`).
         """
         uid = movers[p][0][0]
         cost = costs[p]
@@ -437,11 +437,13 @@ def one_run(
             return False
         return keep_bound(p, low)
 
-    def keep_bound(p: int, low: float) -> bool:
-        """Keep `low`, a float lower bound of p's price, as its bound, marked inexact."""
+    def keep_bound(p: int, low: float, fall: float = 0.0) -> bool:
+        """Keep the line `low` - `fall`·rounds as p's bound, marked inexact: a lower bound of
+        its price at this round, and with `fall`, at every later round too (`loses`)."""
         lbf[p] = low
-        num, den = low.as_integer_ratio()
-        bound[p] = (num, 0, den)
+        a, b = low.as_integer_ratio()
+        c, d = fall.as_integer_ratio()
+        bound[p] = (a * d, -c * b, b * d)
         inexact[p] = 1
         return True
 
@@ -576,17 +578,7 @@ def one_run(
         growths = arrays.fs[sg]
         gained = float((growths if sup.ones else growths * sup.fcounts) @ poor)
         fall = gained * (1 + margin) / rich * (1 + 4 * EPS)
-        return keep_line(p, low, fall)
-
-    def keep_line(p: int, low: float, fall: float) -> bool:
-        """Keep the line `low` - `fall`·rounds, a lower bound of p's price at this round and
-        every later one, as its bound, marked inexact."""
-        lbf[p] = low
-        a, b = low.as_integer_ratio()
-        c, d = fall.as_integer_ratio()
-        bound[p] = (a * d, -c * b, b * d)
-        inexact[p] = 1
-        return True
+        return keep_bound(p, low, fall)
 
     def price_single_exact(p: int, states: list[int], cnts: list[int]) -> bool:
         """`price_single` in exact arithmetic throughout."""

@@ -687,9 +687,8 @@ def one_run(
         candidates = np.frombuffer(alive, dtype=np.uint8)[few.projects].astype(np.bool_)
         beyond = candidates & (held < few.costs * (1 - SLACK))
         if beyond.any():
-            for p in few.projects[beyond].tolist():
-                alive[p] = 0
-                removed[p] = (0, 1)
+            for p, spread in zip(few.projects[beyond].tolist(), held[beyond].tolist(), strict=True):
+                beyond_means(p, spread, 0.0, 0)  # untracked: nothing to keep but the drop
             heap = [entry for entry in heap if alive[entry[1]]]
             heapq.heapify(heap)
 
